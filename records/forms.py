@@ -1,0 +1,150 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from . import selectors
+from .models import CpniCategory, LabelVerification, Medium, RetentionSchedule, Status
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CustodianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user} ({user.department})"
+
+
+class ScheduleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, schedule):
+        return f"{schedule.code} — {schedule.title} ({schedule.period_display})"
+
+
+def read_upload(upload):
+    """The uploaded file's (name, bytes), refusing files over the label-check limit before reading."""
+    limit = settings.LABEL_CHECK_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; documents up to "
+            f"{limit // (1024 * 1024)} MB can be checked."
+        )
+    return upload.name, upload.read()
+
+
+class RecordForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    contains_cpni = forms.BooleanField(required=False, initial=True, label="Contains CPNI")
+    cpni_categories = forms.MultipleChoiceField(
+        choices=CpniCategory.choices, required=False, widget=forms.CheckboxSelectMultiple, label="CPNI it holds"
+    )
+    medium = forms.ChoiceField(choices=Medium.choices)
+    media_serial_number = forms.CharField(
+        max_length=100, required=False, label="Media serial number",
+        help_text="Required for hard disks, SSDs, USB drives, optical discs and tapes.",
+    )
+    department = forms.ModelChoiceField(queryset=None)
+    custodian = CustodianChoiceField(queryset=None)
+    location = forms.CharField(max_length=200, help_text="Where the record is kept, e.g. Building A, cabinet 3.")
+    schedule = ScheduleChoiceField(queryset=None, label="Retention schedule")
+    trigger_date = forms.DateField(
+        required=False, widget=DateInput, label="Trigger date",
+        help_text="The record's creation date, or for event-triggered schedules the event's date once it happened.",
+    )
+    notes = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    label_verification = forms.ChoiceField(
+        choices=[("", "No new attestation")] + LabelVerification.choices,
+        required=False, widget=forms.RadioSelect, label="How the CONFIDENTIAL label was verified",
+    )
+    label_confirmed = forms.BooleanField(
+        required=False, label="I have seen the word CONFIDENTIAL marked on this document or medium."
+    )
+    label_document = forms.FileField(
+        required=False, label="Document to check",
+        help_text="PDF, Word (.docx) or plain text. CPNI Track reads it for the marking and keeps only its fingerprint.",
+    )
+
+    def __init__(self, *args, user, record=None, **kwargs):
+        if record is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "title": record.title,
+                "contains_cpni": record.contains_cpni,
+                "cpni_categories": record.cpni_categories,
+                "medium": record.medium,
+                "media_serial_number": record.media_serial_number,
+                "department": record.department_id,
+                "custodian": record.custodian_id,
+                "location": record.location,
+                "schedule": record.schedule_id,
+                "trigger_date": record.trigger_date,
+                "notes": record.notes,
+            }
+        super().__init__(*args, **kwargs)
+        self.record = record
+        self.fields["department"].queryset = selectors.departments_for(user)
+        self.fields["custodian"].queryset = selectors.custodians_for(user)
+        self.fields["schedule"].queryset = selectors.schedules_in_use()
+        if record is None:
+            self.fields["label_verification"].choices = LabelVerification.choices
+            self.fields["trigger_date"].initial = timezone.localdate
+        elif record.status != Status.ACTIVE:
+            for name in ("schedule", "trigger_date"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Retention can only be changed while the record is active."
+
+    def clean_label_document(self):
+        upload = self.cleaned_data.get("label_document")
+        return read_upload(upload) if upload else None
+
+    def service_arguments(self):
+        """The cleaned values as keyword arguments of services.record_create / record_update."""
+        return dict(self.cleaned_data)
+
+
+class LabelDocumentForm(forms.Form):
+    document = forms.FileField(
+        label="Document", help_text="PDF, Word (.docx) or plain text; it is read, never stored."
+    )
+
+    def clean_document(self):
+        return read_upload(self.cleaned_data["document"])
+
+
+class RecordFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="Search",
+                        widget=forms.TextInput(attrs={"placeholder": "Reference, title or custodian"}))
+    status = forms.ChoiceField(choices=[("", "Any status")] + Status.choices, required=False)
+    medium = forms.ChoiceField(choices=[("", "Any medium")] + Medium.choices, required=False)
+    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any department")
+    schedule = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any schedule")
+    expiry_from = forms.DateField(required=False, widget=DateInput, label="Expires from")
+    expiry_to = forms.DateField(required=False, widget=DateInput, label="Expires to")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = selectors.departments_for(user)
+        self.fields["schedule"].queryset = RetentionSchedule.objects.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("expiry_from"), cleaned.get("expiry_to")
+        if start and end and start > end:
+            self.add_error("expiry_to", "The end of the expiry range is before its start.")
+        return cleaned
+
+    def filters(self):
+        """The valid filters only: a bad value is reported on the form and ignored."""
+        data = self.cleaned_data
+        return {
+            "search": (data.get("q") or "").strip(),
+            "status": data.get("status") or "",
+            "medium": data.get("medium") or "",
+            "department": data.get("department"),
+            "schedule": data.get("schedule"),
+            "expiry_from": data.get("expiry_from"),
+            "expiry_to": data.get("expiry_to"),
+            "sort": data.get("sort") or "-created",
+        }

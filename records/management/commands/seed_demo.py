@@ -1,0 +1,163 @@
+"""Load demo data (departments, one user per role, retention schedules and a few dozen records)
+and print the demo logins. Safe to run again: existing demo data is left as it is."""
+
+import json
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from records import lifecycle, services
+from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, User
+from records.roles import Role
+
+DEPARTMENTS = [
+    ("billing", "Billing"),
+    ("customer-care", "Customer Care"),
+    ("network-operations", "Network Operations"),
+    ("legal-compliance", "Legal & Compliance"),
+    ("sales-marketing", "Sales & Marketing"),
+]
+
+# username, first, last, title, department code, role
+DEMO_USERS = [
+    ("emma", "Emma", "Ortiz", "Billing Specialist", "billing", Role.EMPLOYEE),
+    ("carl", "Carl", "Nguyen", "Customer Care Lead", "customer-care", Role.EMPLOYEE),
+    ("sam", "Sam", "Patel", "Marketing Analyst", "sales-marketing", Role.EMPLOYEE),
+    ("dave", "Dave", "Morales", "Network Engineer", "network-operations", Role.EMPLOYEE),
+    ("rita", "Rita", "Kowalski", "Records Manager", "legal-compliance", Role.RECORDS_MANAGER),
+    ("nate", "Nate", "Brennan", "Director, Network Operations", "network-operations", Role.NETOPS_DIRECTOR),
+    ("ann", "Ann", "Fischer", "Internal Auditor", "legal-compliance", Role.AUDITOR),
+    ("oscar", "Oscar", "Tanaka", "President and CEO", None, Role.OFFICER),
+]
+LOGIN_PER_ROLE = {"emma", "rita", "nate", "ann", "oscar"}
+
+PAPER_AND_DOCUMENTS = [Medium.PAPER, Medium.FILE_SHARE, Medium.EMAIL, Medium.OTHER_ELECTRONIC]
+SCHEDULES = [
+    dict(code="TOLL-BILLING", title="Toll billing records", period_value=18, period_unit="months",
+         legal_minimum_value=18, legal_minimum_unit="months", legal_citation="47 CFR 42.6",
+         description="Caller name, address and number, number called, date, time and length of call."),
+    dict(code="MKT-CAMPAIGN", title="Sales and marketing campaigns using CPNI", period_value=1, period_unit="years",
+         legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)"),
+    dict(code="THIRD-PARTY", title="Disclosures of CPNI to third parties", period_value=1, period_unit="years",
+         legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)"),
+    dict(code="CUST-APPROVAL", title="Customer approvals and CPNI notices", period_value=1, period_unit="years",
+         legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2007, 64.2008"),
+    dict(code="BREACH", title="CPNI breach records", period_value=2, period_unit="years",
+         legal_minimum_value=2, legal_minimum_unit="years", legal_citation="47 CFR 64.2011(d)",
+         applicable_media=PAPER_AND_DOCUMENTS),
+    dict(code="ACCOUNT-CLOSED", title="Customer account records after closure", period_value=3, period_unit="years",
+         trigger=RetentionSchedule.Trigger.EVENT, trigger_event="account closure",
+         description="Service and configuration records kept three years after the account closes."),
+    dict(code="NETWORK-LOGS", title="Network usage logs on media", period_value=90, period_unit="days",
+         applicable_media=[m for m in Medium.values if m != Medium.PAPER]),
+]
+
+# title, medium, schedule, custodian, days since trigger (None: event not yet happened), categories
+RECORD_TEMPLATES = [
+    ("Toll detail printouts", Medium.PAPER, "TOLL-BILLING", "emma", 600, ["billing", "destination", "amount_of_use"]),
+    ("Monthly billing run export", Medium.FILE_SHARE, "TOLL-BILLING", "emma", 500, ["billing", "quantity"]),
+    ("Call detail backup", Medium.TAPE, "TOLL-BILLING", "emma", 700, ["billing", "destination", "location"]),
+    ("Disputed invoice folder", Medium.PAPER, "TOLL-BILLING", "emma", 200, ["billing"]),
+    ("Retention offer campaign list", Medium.EMAIL, "MKT-CAMPAIGN", "sam", 400, ["type", "quantity"]),
+    ("Campaign approval memo", Medium.PAPER, "MKT-CAMPAIGN", "sam", 90, ["type"]),
+    ("Installer work orders", Medium.PAPER, "THIRD-PARTY", "carl", 380, ["technical_configuration", "location"]),
+    ("Vendor provisioning extract", Medium.USB_DRIVE, "THIRD-PARTY", "carl", 420, ["technical_configuration"]),
+    ("Opt-out notices sent", Medium.FILE_SHARE, "CUST-APPROVAL", "carl", 30, ["type"]),
+    ("Closed account configuration", Medium.HARD_DISK, "ACCOUNT-CLOSED", "carl", None, ["technical_configuration"]),
+    ("Usage log archive", Medium.SSD, "NETWORK-LOGS", "dave", 120, ["amount_of_use", "location"]),
+    ("Router configuration snapshots", Medium.OPTICAL_DISC, "NETWORK-LOGS", "dave", 45, ["technical_configuration"]),
+    ("Pretexting incident file", Medium.PAPER, "BREACH", "rita", 100, ["billing", "location"]),
+]
+LOCATIONS = ["HQ, cabinet B2", "HQ, records room", "Data center rack 14", "Secure file share /cpni", "Branch office safe"]
+
+
+class Command(BaseCommand):
+    help = "Load demo data for CPNI Track and print one demo login per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="The URL to print.")
+
+    def handle(self, *args, url, **options):
+        credentials_file = settings.VAR_DIR / "demo-credentials.json"
+        with transaction.atomic():
+            departments = {code: Department.objects.get_or_create(code=code, defaults={"name": name})[0]
+                           for code, name in DEPARTMENTS}
+            passwords = self._users(departments, credentials_file)
+            schedules = {s["code"]: RetentionSchedule.objects.get_or_create(code=s["code"], defaults=s)[0]
+                         for s in SCHEDULES}
+        if not Record.objects.exists():
+            self._records(schedules)
+        self.stdout.write(self.style.SUCCESS(f"\nCPNI Track is at {url}"))
+        self.stdout.write("Demo logins (one per role):")
+        for username, _, _, _, _, role in DEMO_USERS:
+            if username in LOGIN_PER_ROLE:
+                self.stdout.write(f"  {role.label:<32} {username:<8} {passwords[username]}")
+
+    def _users(self, departments, credentials_file):
+        """Create the demo users; passwords are generated at first run and kept under var/."""
+        saved = json.loads(credentials_file.read_text()) if credentials_file.exists() else {}
+        passwords = {}
+        for username, first, last, title, department, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults=dict(first_name=first, last_name=last, title=title,
+                              department=departments.get(department), is_staff=role == Role.RECORDS_MANAGER),
+            )
+            if created or username not in saved:
+                saved[username] = secrets.token_urlsafe(12)
+                user.set_password(saved[username])
+                user.save()
+            user.groups.add(Group.objects.get(name=role.value))
+            passwords[username] = saved[username]
+        credentials_file.write_text(json.dumps(saved, indent=2))
+        credentials_file.chmod(0o600)
+        return passwords
+
+    def _records(self, schedules):
+        today = timezone.localdate()
+        users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
+        records = []
+        for copy in range(3):
+            for index, (title, medium, code, custodian, age, categories) in enumerate(RECORD_TEMPLATES):
+                owner = users[custodian]
+                document = None
+                if Medium.is_electronic(medium) and medium not in Medium.removable():
+                    document = (f"{title.lower().replace(' ', '-')}.txt",
+                                f"CONFIDENTIAL\n{title}: CPNI Track demo document.\n".encode())
+                records.append(services.record_create(
+                    actor=owner,
+                    title=f"{title}{' ' + 'ABC'[copy] if copy else ''}",
+                    medium=medium,
+                    department=owner.department,
+                    custodian=owner,
+                    location=LOCATIONS[(index + copy) % len(LOCATIONS)],
+                    schedule=schedules[code],
+                    trigger_date=None if age is None else today - timedelta(days=age + 37 * copy),
+                    cpni_categories=categories,
+                    media_serial_number=f"SN-{2026 + copy}-{index:04d}" if medium in Medium.removable() else "",
+                    label_verification=LabelVerification.FILE_CHECK if document else LabelVerification.VISUAL,
+                    label_confirmed=True,
+                    label_document=document,
+                ))
+        self._advance_demo_lifecycle(records, users, today)
+        self.stdout.write(f"Logged {len(records)} demo records.")
+
+    def _advance_demo_lifecycle(self, records, users, today):
+        """Show records in several states: expired ones become due (as the retention sweep does),
+        and a few move on towards destruction."""
+        due = [r for r in records if r.expiry_date and r.expiry_date <= today]
+        for record in due:
+            lifecycle.transition(record, "expire", actor=None, reason="retention period ended")
+        paper = [r for r in due if r.medium == Medium.PAPER][:2]
+        media = [r for r in due if r.medium in Medium.removable()][:3]
+        for record in paper:
+            lifecycle.transition(record, "mark_for_shredding", actor=record.custodian)
+        for record in media:
+            lifecycle.transition(record, "request_handover", actor=record.custodian)
+        for record in media[:2]:
+            lifecycle.transition(record, "receive_media", actor=users["nate"])

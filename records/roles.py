@@ -1,0 +1,77 @@
+"""The five roles of CPNI Track. A role is a Django group; what each group may do is listed here
+once and applied to the groups after every migrate, so code and database never drift apart."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+
+
+class Role(models.TextChoices):
+    EMPLOYEE = "employee", "Employee (custodian)"
+    RECORDS_MANAGER = "records_manager", "Records manager"
+    NETOPS_DIRECTOR = "netops_director", "Director, Network Operations"
+    AUDITOR = "auditor", "Auditor"
+    OFFICER = "officer", "Officer (signatory)"
+
+
+_READ_EVERYTHING = [
+    "records.view_record",
+    "records.view_all_departments",
+    "records.view_retentionschedule",
+    "records.view_department",
+    "records.view_labelcheck",
+]
+
+ROLE_PERMISSIONS = {
+    Role.EMPLOYEE: [
+        "records.view_record",
+        "records.add_record",
+        "records.change_record",
+        "records.add_labelcheck",
+        "records.view_retentionschedule",
+        "records.mark_for_destruction",
+        "records.confirm_shredding",
+        "records.hand_over_media",
+    ],
+    Role.RECORDS_MANAGER: _READ_EVERYTHING
+    + [
+        "records.add_record",
+        "records.change_record",
+        "records.add_labelcheck",
+        "records.add_retentionschedule",
+        "records.change_retentionschedule",
+        "records.add_department",
+        "records.change_department",
+        "records.expire_record",
+        "records.extend_retention",
+        "records.mark_for_destruction",
+        "records.confirm_shredding",
+        "records.hand_over_media",
+    ],
+    Role.NETOPS_DIRECTOR: _READ_EVERYTHING + ["records.receive_media", "records.confirm_media_destruction"],
+    Role.AUDITOR: _READ_EVERYTHING,
+    Role.OFFICER: _READ_EVERYTHING,
+}
+
+
+def sync_role_groups():
+    """Make every role's group exist with exactly the permissions listed above."""
+    for role, perm_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role.value)
+        perms = []
+        for name in perm_names:
+            app_label, codename = name.split(".")
+            perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)
+
+
+def roles_of(user):
+    """The role names of a user (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_cpnitrack_roles"):
+        user._cpnitrack_roles = frozenset(user.groups.values_list("name", flat=True))
+    return user._cpnitrack_roles
+
+
+def sees_all_departments(user):
+    return user.has_perm("records.view_all_departments")

@@ -1,0 +1,213 @@
+"""Reads of the records domain: permission scoping and query shape live here."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from .models import AuditEvent, Department, Record, RetentionSchedule, Status, User
+from .roles import sees_all_departments
+
+RECORD_SORTS = {
+    "reference": ("reference",),
+    "title": ("title", "id"),
+    "status": ("status", "id"),
+    "medium": ("medium", "id"),
+    "expiry": ("expiry_date", "id"),
+    "created": ("created_at", "id"),
+}
+
+
+def records_visible_to(user):
+    """Every record the user may see: all of them, or their own department's."""
+    records = Record.objects.all()
+    if not user.has_perm("records.view_record"):
+        return records.none()
+    if not sees_all_departments(user):
+        records = records.filter(department_id=user.department_id) if user.department_id else records.none()
+    return records
+
+
+def record_for_user(user, reference):
+    """The record with that reference if the user may see it, else Record.DoesNotExist."""
+    return records_visible_to(user).select_related(
+        "department", "custodian", "schedule", "created_by", "label_attested_by", "label_check"
+    ).get(reference=reference)
+
+
+def record_list(user, *, search="", status="", medium="", department=None, schedule=None,
+                expiry_from=None, expiry_to=None, sort="-created"):
+    """The filtered, sorted record list for the list page."""
+    records = records_visible_to(user).select_related("department", "custodian", "schedule")
+    if search:
+        records = records.filter(
+            Q(reference__icontains=search)
+            | Q(title__icontains=search)
+            | Q(custodian__username__icontains=search)
+            | Q(custodian__first_name__icontains=search)
+            | Q(custodian__last_name__icontains=search)
+        )
+    if status:
+        records = records.filter(status=status)
+    if medium:
+        records = records.filter(medium=medium)
+    if department is not None:
+        records = records.filter(department=department)
+    if schedule is not None:
+        records = records.filter(schedule=schedule)
+    if expiry_from:
+        records = records.filter(expiry_date__gte=expiry_from)
+    if expiry_to:
+        records = records.filter(expiry_date__lte=expiry_to)
+    descending = sort.startswith("-")
+    columns = RECORD_SORTS.get(sort.lstrip("-"), RECORD_SORTS["created"])
+    return records.order_by(*[f"-{c}" if descending else c for c in columns])
+
+
+def departments_for(user):
+    departments = Department.objects.all()
+    if not sees_all_departments(user):
+        departments = departments.filter(pk=user.department_id)
+    return departments
+
+
+def custodians_for(user):
+    custodians = User.objects.filter(is_active=True, department__isnull=False).select_related("department")
+    if not sees_all_departments(user):
+        custodians = custodians.filter(department_id=user.department_id)
+    return custodians.order_by("last_name", "first_name", "username")
+
+
+def schedules_in_use():
+    return RetentionSchedule.objects.filter(is_active=True)
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    month: object  # date of the month's first day
+    count: int
+    height: float  # 0..1 of the tallest bar
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    status_counts: list  # [(Status, count)] in lifecycle order
+    total: int
+    expiring_30: int
+    expiring_90: int
+    missing_label: int
+    due_in_my_custody: int
+    expiries_by_month: list  # [MonthBar] for the next 12 months
+
+
+def dashboard_summary(user, today=None):
+    """The dashboard's numbers over the records the user may see, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    records = records_visible_to(user)
+    by_status = dict(records.values_list("status").annotate(n=Count("id")).order_by())
+    pending = Q(status=Status.ACTIVE)
+    counts = records.aggregate(
+        expiring_30=Count("id", filter=pending & Q(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=30))),
+        expiring_90=Count("id", filter=pending & Q(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=90))),
+        missing_label=Count(
+            "id", filter=Q(contains_cpni=True, label_attested_at__isnull=True) & ~Q(status=Status.DESTROYED)
+        ),
+        due_in_my_custody=Count("id", filter=Q(status=Status.DUE, custodian_id=user.pk)),
+    )
+    first_month = today.replace(day=1)
+    end = first_month + relativedelta(months=12)
+    per_month = dict(
+        records.filter(status=Status.ACTIVE, expiry_date__gte=first_month, expiry_date__lt=end)
+        .annotate(month=TruncMonth("expiry_date"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    months = [first_month + relativedelta(months=i) for i in range(12)]
+    tallest = max(per_month.values(), default=0) or 1
+    return DashboardSummary(
+        status_counts=[(status, by_status.get(status.value, 0)) for status in Status],
+        total=sum(by_status.values()),
+        expiries_by_month=[MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months],
+        **counts,
+    )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    reason: str
+    kind: str  # "+" created, "~" changed
+    changes: list
+
+
+def _display(field_name, value, lookups):
+    if value in (None, "", []):
+        return "—"
+    if field_name in lookups:
+        return lookups[field_name].get(value, f"#{value}")
+    field = Record._meta.get_field(field_name)
+    if field.choices:
+        return dict(field.choices).get(value, value)
+    if field_name == "cpni_categories":
+        return ", ".join(Record(cpni_categories=value).cpni_category_labels)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def record_history(record):
+    """The record's field-level history, newest first: who changed what, when, old and new."""
+    rows = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
+    ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set()}
+    for row in rows:
+        for name in ids:
+            ids[name].add(getattr(row, f"{name}_id"))
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=ids["custodian"] | ids["label_attested_by"])}
+    lookups = {
+        "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=ids["department"])},
+        "schedule": {s.pk: s.code for s in RetentionSchedule.objects.filter(pk__in=ids["schedule"])},
+        "custodian": people,
+        "label_attested_by": people,
+    }
+    labels = {f.name: str(f.verbose_name) for f in Record._meta.get_fields() if hasattr(f, "verbose_name")}
+    entries = []
+    previous = None
+    for row in rows:
+        changes = []
+        if previous is not None:
+            for change in row.diff_against(previous, excluded_fields=["label_check"]).changes:
+                changes.append(
+                    FieldChange(
+                        labels.get(change.field, change.field),
+                        _display(change.field, change.old, lookups),
+                        _display(change.field, change.new, lookups),
+                    )
+                )
+        entries.append(
+            HistoryEntry(
+                when=row.history_date,
+                who=str(row.history_user) if row.history_user else "system",
+                reason=row.history_change_reason or "",
+                kind=row.history_type,
+                changes=changes,
+            )
+        )
+        previous = row
+    entries.reverse()
+    return entries
+
+
+def audit_events_for(obj):
+    return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-sequence")

@@ -1,0 +1,94 @@
+import os
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from tests.factories import DepartmentFactory, UserFactory
+from records.roles import Role
+
+EXPECTED_DATABASE = os.environ.get("CPNITRACK_EXPECT_DATABASE", "")
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests skip on SQLite, except when CI expects PostgreSQL: then nothing may skip."""
+    on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if on_postgres or EXPECTED_DATABASE == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_is_the_expected_one(django_db_setup, django_db_blocker):
+    if EXPECTED_DATABASE and connection.vendor != EXPECTED_DATABASE:
+        pytest.exit(f"CI expected the {EXPECTED_DATABASE} database but the tests run on {connection.vendor}", 2)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(name="Billing", code="billing")
+
+
+@pytest.fixture
+def other_department(db):
+    return DepartmentFactory(name="Customer Care", code="customer-care")
+
+
+@pytest.fixture
+def employee(department):
+    return UserFactory(username="emma", role=Role.EMPLOYEE, department=department)
+
+
+@pytest.fixture
+def colleague(department):
+    """Another employee of the same department."""
+    return UserFactory(username="colin", role=Role.EMPLOYEE, department=department)
+
+
+@pytest.fixture
+def outsider(other_department):
+    """An employee of another department."""
+    return UserFactory(username="olga", role=Role.EMPLOYEE, department=other_department)
+
+
+@pytest.fixture
+def records_manager(db):
+    return UserFactory(
+        username="rita", role=Role.RECORDS_MANAGER, department=DepartmentFactory(name="Legal", code="legal")
+    )
+
+
+@pytest.fixture
+def netops(db):
+    return UserFactory(
+        username="nate", role=Role.NETOPS_DIRECTOR, department=DepartmentFactory(name="Network Ops", code="netops")
+    )
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="ann", role=Role.AUDITOR)
+
+
+@pytest.fixture
+def officer(db):
+    return UserFactory(username="oscar", role=Role.OFFICER)
+
+
+@pytest.fixture
+def users_by_role(employee, records_manager, netops, auditor, officer):
+    return {
+        Role.EMPLOYEE: employee,
+        Role.RECORDS_MANAGER: records_manager,
+        Role.NETOPS_DIRECTOR: netops,
+        Role.AUDITOR: auditor,
+        Role.OFFICER: officer,
+    }

@@ -1,0 +1,294 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from records import labels
+from records.models import AuditEvent, LabelCheck, Medium, Record, Status
+from records.roles import Role
+from tests.documents import docx_bytes, image_only_pdf_bytes, pdf_bytes
+from tests.factories import ScheduleFactory, make_record
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+ALL_ROLES = list(Role)
+LOGGERS = {Role.EMPLOYEE, Role.RECORDS_MANAGER}
+
+
+@pytest.fixture
+def schedule(db):
+    return ScheduleFactory(code="TOLL-BILLING", period_value=18, period_unit="months")
+
+
+@pytest.fixture
+def record(employee, schedule):
+    return make_record(custodian=employee, schedule=schedule)
+
+
+def form_data(custodian, schedule, /, **overrides):
+    data = {
+        "title": "Disputed invoice folder",
+        "contains_cpni": "on",
+        "cpni_categories": ["billing", "destination"],
+        "medium": Medium.PAPER,
+        "department": custodian.department_id,
+        "custodian": custodian.pk,
+        "location": "HQ cabinet 3",
+        "schedule": schedule.pk,
+        "trigger_date": "2026-02-01",
+        "label_verification": "visual",
+        "label_confirmed": "on",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def page_urls(record):
+    return {
+        "dashboard": (reverse("dashboard"), set(Role)),
+        "list": (reverse("record-list"), set(Role)),
+        "detail": (reverse("record-detail", args=[record.reference]), set(Role)),
+        "create": (reverse("record-create"), LOGGERS),
+        "edit": (reverse("record-edit", args=[record.reference]), LOGGERS),
+        "label-check": (reverse("label-check"), LOGGERS),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["dashboard", "list", "detail", "create", "edit", "label-check"])
+def test_every_role_against_every_page(page, client, users_by_role, record):
+    url, allowed = page_urls(record)[page]
+    for role, user in users_by_role.items():
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == (200 if role in allowed else 403), (role, url)
+        if role in allowed and page != "label-check":
+            assert b"CONFIDENTIAL" in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["dashboard", "list", "detail", "create", "edit", "label-check"])
+def test_anonymous_is_sent_to_sign_in(page, client, record):
+    url, _ = page_urls(record)[page]
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_anonymous_post_changes_nothing(client, employee, schedule):
+    response = client.post(reverse("record-create"), form_data(employee, schedule))
+    assert response.status_code == 302 and not Record.objects.exists()
+    assert client.post(reverse("label-stamp"), {}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_in_with_the_login_page(client, employee):
+    response = client.post(reverse("login"), {"username": "emma", "password": "correct horse battery staple"})
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    client.logout()
+    bad = client.post(reverse("login"), {"username": "emma", "password": "wrong"})
+    assert bad.status_code == 200 and b"correct username and password" in bad.content
+    assert AuditEvent.objects.filter(action="auth.sign_in_failed", object_repr="emma").count() == 1
+    assert AuditEvent.objects.filter(action="auth.signed_in", actor=employee).count() == 1
+
+
+@pytest.mark.django_db
+class TestDepartmentScope:
+    def test_employee_sees_only_their_departments_records(self, client, employee, outsider, record):
+        theirs = make_record(custodian=outsider, title="Care call notes")
+        client.force_login(employee)
+        listing = client.get(reverse("record-list")).content.decode()
+        assert record.reference in listing and theirs.reference not in listing
+        assert client.get(reverse("record-detail", args=[theirs.reference])).status_code == 403
+        assert client.get(reverse("record-edit", args=[theirs.reference])).status_code == 403
+
+    def test_employee_cannot_post_an_edit_to_another_departments_record(self, client, outsider, record, schedule):
+        client.force_login(outsider)
+        response = client.post(reverse("record-edit", args=[record.reference]), form_data(outsider, schedule))
+        assert response.status_code == 403
+        record.refresh_from_db()
+        assert record.title == "Toll detail printouts" and record.history.count() == 1
+
+    def test_employee_cannot_create_in_another_department(self, client, employee, outsider, schedule):
+        client.force_login(employee)
+        response = client.post(reverse("record-create"), form_data(outsider, schedule))
+        assert response.status_code == 200 and not Record.objects.exists()
+        assert "Select a valid choice" in response.content.decode()
+
+    def test_other_roles_see_every_department(self, client, users_by_role, outsider, record):
+        theirs = make_record(custodian=outsider, title="Care call notes")
+        for role in (Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER):
+            client.force_login(users_by_role[role])
+            listing = client.get(reverse("record-list")).content.decode()
+            assert record.reference in listing and theirs.reference in listing
+
+    def test_unknown_record_is_404(self, client, employee):
+        client.force_login(employee)
+        assert client.get(reverse("record-detail", args=["CPNI-2026-999999"])).status_code == 404
+
+
+@pytest.mark.django_db
+class TestCreateAndEdit:
+    def test_employee_logs_a_paper_record(self, client, employee, schedule):
+        client.force_login(employee)
+        response = client.post(reverse("record-create"), form_data(employee, schedule))
+        record = Record.objects.get()
+        assert response.status_code == 302 and response["Location"] == record.get_absolute_url()
+        assert record.status == Status.ACTIVE and record.created_by == employee
+        assert record.cpni_categories == ["billing", "destination"]
+        detail = client.get(record.get_absolute_url()).content.decode()
+        assert "was logged" in detail and "Visual check" in detail
+
+    @pytest.mark.parametrize(
+        "overrides, message",
+        [
+            ({"trigger_date": "2999-01-01"}, "cannot be in the future"),
+            ({"trigger_date": "not a date"}, "Enter a valid date"),
+            ({"medium": Medium.HARD_DISK}, "needs its serial number"),
+            ({"label_confirmed": None}, "Confirm that you saw the CONFIDENTIAL marking"),
+            ({"title": ""}, "This field is required"),
+            ({"schedule": "99999"}, "Select a valid choice"),
+            ({"medium": "floppy"}, "Select a valid choice"),
+        ],
+    )
+    def test_bad_input_shows_a_message_beside_the_field_and_saves_nothing(self, client, employee, schedule, overrides, message):
+        client.force_login(employee)
+        response = client.post(reverse("record-create"), form_data(employee, schedule, **overrides))
+        assert response.status_code == 200
+        assert message in response.content.decode()
+        assert 'value="HQ cabinet 3"' in response.content.decode(), "the user's input is kept"
+        assert not Record.objects.exists()
+
+    def test_unlabelled_pdf_is_refused_then_the_stamped_copy_is_accepted(self, client, employee, schedule):
+        client.force_login(employee)
+        original = pdf_bytes(["Call detail for account 5551234"], pages=2)
+        upload = dict(form_data(employee, schedule, medium=Medium.FILE_SHARE), label_verification="file_check",
+                      label_document=SimpleUploadedFile("calls.pdf", original, "application/pdf"))
+        refused = client.post(reverse("record-create"), upload)
+        assert refused.status_code == 200 and not Record.objects.exists()
+        assert "No CONFIDENTIAL marking" in refused.content.decode() or "not" in refused.content.decode()
+        assert "stamped copy" in refused.content.decode()
+
+        # The record form's "Download a stamped copy" button posts the same form to the stamp view.
+        upload["label_document"] = SimpleUploadedFile("calls.pdf", original, "application/pdf")
+        stamped = client.post(reverse("label-stamp"), upload)
+        assert stamped.status_code == 200 and stamped["Content-Type"] == "application/pdf"
+        assert 'filename="calls-CONFIDENTIAL.pdf"' in stamped["Content-Disposition"]
+        assert labels.check_document("calls-CONFIDENTIAL.pdf", stamped.content).labelled
+
+        upload["label_document"] = SimpleUploadedFile("calls-CONFIDENTIAL.pdf", stamped.content, "application/pdf")
+        accepted = client.post(reverse("record-create"), upload)
+        record = Record.objects.get()
+        assert accepted.status_code == 302
+        assert record.label_verification == "file_check" and record.label_check.file_name == "calls-CONFIDENTIAL.pdf"
+        assert list(LabelCheck.objects.values_list("outcome", flat=True).order_by("id")) == ["not_labelled", "labelled"]
+
+    def test_labelled_docx_is_accepted(self, client, employee, schedule):
+        client.force_login(employee)
+        data = docx_bytes(["Customer approvals"], header="CONFIDENTIAL")
+        upload = dict(form_data(employee, schedule, medium=Medium.EMAIL), label_verification="file_check",
+                      label_document=SimpleUploadedFile("approvals.docx", data))
+        assert client.post(reverse("record-create"), upload).status_code == 302
+        assert Record.objects.get().label_check.outcome == "labelled"
+
+    def test_image_only_scan_is_reported_unreadable_never_labelled(self, client, employee, schedule):
+        client.force_login(employee)
+        upload = dict(form_data(employee, schedule, medium=Medium.FILE_SHARE), label_verification="file_check",
+                      label_document=SimpleUploadedFile("scan.pdf", image_only_pdf_bytes()))
+        response = client.post(reverse("record-create"), upload)
+        assert response.status_code == 200 and "no text layer" in response.content.decode()
+        assert not Record.objects.exists()
+
+    def test_a_file_over_the_limit_is_refused_before_it_is_read(self, client, employee, schedule, settings):
+        settings.LABEL_CHECK_MAX_BYTES = 1024
+        client.force_login(employee)
+        upload = dict(form_data(employee, schedule, medium=Medium.FILE_SHARE), label_verification="file_check",
+                      label_document=SimpleUploadedFile("big.txt", b"CONFIDENTIAL " * 200))
+        response = client.post(reverse("record-create"), upload)
+        assert "documents up to 0 MB" in response.content.decode() or "can be checked" in response.content.decode()
+        assert not Record.objects.exists() and not LabelCheck.objects.exists()
+
+    def test_edit_saves_and_history_shows_who_changed_what(self, client, employee, records_manager, record, schedule):
+        client.force_login(records_manager)
+        data = form_data(employee, schedule, title="Toll detail printouts", location="Records room B",
+                         trigger_date=record.trigger_date.isoformat(), label_verification="", label_confirmed=None)
+        response = client.post(reverse("record-edit", args=[record.reference]), data)
+        assert response.status_code == 302
+        detail = client.get(record.get_absolute_url()).content.decode()
+        row = re.search(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>edited</td><td>Location</td><td>([^<]+)</td><td>([^<]+)</td>", detail)
+        assert row and row.groups() == (str(records_manager), "HQ cabinet 3", "Records room B")
+
+    def test_destroyed_record_has_no_edit_page(self, client, employee, netops):
+        destroyed = make_record(custodian=employee, status=Status.DESTROYED)
+        client.force_login(employee)
+        assert client.get(reverse("record-edit", args=[destroyed.reference])).status_code == 403
+        assert "Edit</a>" not in client.get(destroyed.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+class TestLabelCheckPage:
+    def test_check_reports_the_outcome_and_keeps_only_the_fingerprint(self, client, employee):
+        client.force_login(employee)
+        response = client.post(reverse("label-check"), {"document": SimpleUploadedFile("memo.txt", b"Plain memo")})
+        assert "Not labelled" in response.content.decode()
+        check = LabelCheck.objects.get()
+        assert check.checked_by == employee and check.size == 10 and check.record is None
+
+    def test_stamping_a_damaged_file_explains_why(self, client, employee):
+        client.force_login(employee)
+        response = client.post(reverse("label-stamp"), {"document": SimpleUploadedFile("x.pdf", b"%PDF-1.4 garbage")})
+        assert response.status_code == 400 and "damaged" in response.content.decode().lower()
+
+    def test_stamp_needs_post_and_permission(self, client, auditor, employee):
+        client.force_login(employee)
+        assert client.get(reverse("label-stamp")).status_code == 405
+        client.force_login(auditor)
+        response = client.post(reverse("label-stamp"), {"document": SimpleUploadedFile("m.txt", b"memo")})
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+class TestListAndDashboard:
+    def test_filters_search_sort_and_paginate(self, client, records_manager, employee, schedule, settings):
+        settings.RECORDS_PER_PAGE = 2
+        for title in ("Alpha tolls", "Beta approvals", "Gamma tolls"):
+            make_record(custodian=employee, title=title, schedule=schedule)
+        make_record(custodian=employee, title="Delta disk", medium=Medium.HARD_DISK, status=Status.DUE)
+        client.force_login(records_manager)
+
+        page = client.get(reverse("record-list"), {"q": "tolls", "sort": "title"})
+        assert page.context["page"].paginator.count == 2
+        assert [r.title for r in page.context["page"].object_list] == ["Alpha tolls", "Gamma tolls"]
+
+        due = client.get(reverse("record-list"), {"status": "due", "medium": "hard_disk"})
+        assert [r.title for r in due.context["page"]] == ["Delta disk"]
+
+        by_title_desc = client.get(reverse("record-list"), {"sort": "-title", "page": 2})
+        assert [r.title for r in by_title_desc.context["page"]] == ["Beta approvals", "Alpha tolls"]
+
+        search_custodian = client.get(reverse("record-list"), {"q": "emma"})
+        assert search_custodian.context["page"].paginator.count == 4
+
+    def test_bad_filters_are_explained_and_ignored(self, client, records_manager, record):
+        client.force_login(records_manager)
+        response = client.get(reverse("record-list"), {"expiry_from": "yesterday", "department": "999", "page": "x", "sort": "drop table"})
+        assert response.status_code == 200
+        assert "were not understood" in response.content.decode()
+        assert response.context["page"].paginator.count == 1
+
+    def test_expiry_range_filter(self, client, records_manager, employee, schedule):
+        record = make_record(custodian=employee, schedule=schedule)
+        client.force_login(records_manager)
+        inside = client.get(reverse("record-list"), {"expiry_from": record.expiry_date.isoformat(), "expiry_to": record.expiry_date.isoformat()})
+        outside = client.get(reverse("record-list"), {"expiry_to": "2000-01-01"})
+        assert inside.context["page"].paginator.count == 1 and outside.context["page"].paginator.count == 0
+
+    def test_dashboard_counts_what_the_user_may_see(self, client, employee, outsider, schedule):
+        make_record(custodian=employee, schedule=schedule)
+        make_record(custodian=employee, schedule=schedule, status=Status.DUE)
+        make_record(custodian=outsider, schedule=schedule, status=Status.DUE)
+        client.force_login(employee)
+        summary = client.get(reverse("dashboard")).context["summary"]
+        counts = dict(summary.status_counts)
+        assert counts[Status.ACTIVE] == 1 and counts[Status.DUE] == 1 and summary.total == 2
+        assert summary.due_in_my_custody == 1
+        assert len(summary.expiries_by_month) == 12
