@@ -15,14 +15,17 @@ What counts as the marking
     Because text extraction of watermarks and letter-spaced headings returns
     "C O N F I D E N T I A L" or "CONFI\\nDENTIAL", up to
     ``MAX_GAP_BETWEEN_LETTERS`` whitespace characters are accepted between
-    letters.
+    letters. Where PDFium glues separate lines of rotated text together
+    ("CONFIDENTIALCustomer"), the page is re-read with a line break between
+    characters that are far apart on the page.
 
 How the type of a file is decided (content first, the name only as a hint)
     1. ``%PDF-`` within the first 1024 bytes (as PDF readers allow) -> PDF.
     2. An OLE compound file (``D0 CF 11 E0 A1 B1 1A E1``) -> unreadable: it is
        either a password-protected Office document or a legacy ``.doc``.
-    3. A ZIP archive holding a WordprocessingML main part (normally
-       ``word/document.xml``) -> DOCX.
+    3. A ZIP archive holding ``word/document.xml`` or declaring a Word main
+       part in ``[Content_Types].xml`` -> DOCX. Macro-enabled documents and
+       templates (.docm, .dotx, .dotm) are then refused as unreadable.
     4. A name ending ``.pdf`` or ``.docx`` whose content is not one -> that
        type, reported as damaged (an HTML error page saved as ``.pdf`` is a
        damaged PDF to the user, not a text file).
@@ -513,7 +516,8 @@ def _check_text(file_name: str, data: bytes) -> tuple[Outcome, str]:
     position = find_marking(text)
     if position is None:
         return _NOT_FOUND
-    return _found(f"on line {text.count(chr(10), 0, position) + 1}")
+    line = text.count("\n", 0, position) + 1
+    return _found(f"on line {line}")
 
 
 # --------------------------------------------------------------------------- stamping
