@@ -86,6 +86,9 @@ class RecordForm(forms.Form):
         if record is None:
             self.fields["label_verification"].choices = LabelVerification.choices
             self.fields["trigger_date"].initial = timezone.localdate
+            if user.department_id:
+                self.fields["department"].initial = user.department_id
+                self.fields["custodian"].initial = user.pk
         elif record.status != Status.ACTIVE:
             for name in ("schedule", "trigger_date"):
                 self.fields[name].disabled = True

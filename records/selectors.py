@@ -164,37 +164,48 @@ def _display(field_name, value, lookups):
         return ", ".join(Record(cpni_categories=value).cpni_category_labels)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M" if hasattr(value, "hour") else "%Y-%m-%d")
     return str(value)
+
+
+# Fields whose changes the history page lists (status included, though no form edits it).
+HISTORY_FIELDS = [f for f in Record._meta.concrete_fields if f.name not in ("id", "updated_at", "label_check")]
 
 
 def record_history(record):
     """The record's field-level history, newest first: who changed what, when, old and new."""
     rows = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
-    ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set()}
+    ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set(), "created_by": set()}
     for row in rows:
         for name in ids:
             ids[name].add(getattr(row, f"{name}_id"))
-    people = {u.pk: str(u) for u in User.objects.filter(pk__in=ids["custodian"] | ids["label_attested_by"])}
+    people = {
+        u.pk: str(u)
+        for u in User.objects.filter(pk__in=ids["custodian"] | ids["label_attested_by"] | ids["created_by"])
+    }
     lookups = {
         "department": {d.pk: str(d) for d in Department.objects.filter(pk__in=ids["department"])},
         "schedule": {s.pk: s.code for s in RetentionSchedule.objects.filter(pk__in=ids["schedule"])},
         "custodian": people,
         "label_attested_by": people,
+        "created_by": people,
     }
-    labels = {f.name: str(f.verbose_name) for f in Record._meta.get_fields() if hasattr(f, "verbose_name")}
     entries = []
     previous = None
     for row in rows:
         changes = []
         if previous is not None:
-            for change in row.diff_against(previous, excluded_fields=["label_check"]).changes:
-                changes.append(
-                    FieldChange(
-                        labels.get(change.field, change.field),
-                        _display(change.field, change.old, lookups),
-                        _display(change.field, change.new, lookups),
+            for field in HISTORY_FIELDS:
+                old, new = getattr(previous, field.attname), getattr(row, field.attname)
+                if old != new:
+                    changes.append(
+                        FieldChange(
+                            str(field.verbose_name),
+                            _display(field.name, old, lookups),
+                            _display(field.name, new, lookups),
+                        )
                     )
-                )
         entries.append(
             HistoryEntry(
                 when=row.history_date,

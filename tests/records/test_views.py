@@ -217,6 +217,14 @@ class TestCreateAndEdit:
         row = re.search(r"<tr><td>[^<]+</td><td>([^<]+)</td><td>edited</td><td>Location</td><td>([^<]+)</td><td>([^<]+)</td>", detail)
         assert row and row.groups() == (str(records_manager), "HQ cabinet 3", "Records room B")
 
+    def test_history_lists_status_changes_by_the_system_and_by_people(self, client, employee):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        client.force_login(employee)
+        page = client.get(record.get_absolute_url()).content.decode()
+        expire = re.search(r"<td>system</td><td>expire</td><td>Status</td><td>Active</td><td>Due for destruction</td>", page)
+        mark = re.search(rf"<td>{employee}</td><td>mark for shredding</td><td>Status</td><td>Due for destruction</td><td>Pending shredding</td>", page)
+        assert expire and mark
+
     def test_destroyed_record_has_no_edit_page(self, client, employee, netops):
         destroyed = make_record(custodian=employee, status=Status.DESTROYED)
         client.force_login(employee)
