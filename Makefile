@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test migrate demo clean
+.PHONY: install run test lint migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ run: demo
 	$(BIN)/celery -A cpnitrack worker --beat --loglevel=info --concurrency=2 & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
+# Tests keep their own var/ (SQLite files, filesystem queue) apart from the app's.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
 
 clean:
 	rm -rf var .pytest_cache

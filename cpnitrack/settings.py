@@ -124,6 +124,11 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CPNI Track <cpnitrack@localhost>")
+# The app's own address, for links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Retention: records still due this many days after they became due escalate to the records managers.
+RETENTION_ESCALATION_DAYS = env.int("RETENTION_ESCALATION_DAYS", default=14)
 
 # Celery: the filesystem broker keeps a laptop install free of servers; CELERY_BROKER_URL
 # (e.g. redis://127.0.0.1:6379/0) switches to a real broker.

@@ -1,7 +1,8 @@
-"""Appending to the hash-chained audit log. Every domain event goes through audit_event_record."""
+"""Appending to the hash-chained audit log. Every domain event goes through this module."""
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -31,45 +32,71 @@ def event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, obje
     return hashlib.sha256((previous_hash + content).encode()).hexdigest()
 
 
-def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):
-    """Append one event to the chain. Runs in the caller's transaction, so the event exists exactly
-    when the change it describes was committed. The chain head row is locked while appending."""
-    payload = json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder))
-    if obj is not None:
-        object_type = obj._meta.label_lower
-        object_id = str(obj.pk)
-        object_repr = str(obj)[:200]
+@dataclass
+class Entry:
+    """One event to append: about `obj` (a model instance) or a described object."""
+
+    action: str
+    obj: object = None
+    payload: dict = field(default_factory=dict)
+    object_type: str = ""
+    object_id: str = ""
+    object_repr: str = ""
+
+
+def audit_events_record(*, actor, entries):
+    """Append events to the chain in order, in the caller's transaction, so the events exist
+    exactly when the changes they describe are committed. The chain head row is locked while
+    appending, which serialises writers and keeps the chain linear."""
+    if not entries:
+        return []
     actor_name = actor.get_username() if actor is not None else "system"
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
-            id=1, defaults={"last_hash": GENESIS_HASH}
-        )
-        sequence = head.last_sequence + 1
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
         occurred_at = timezone.now()
-        digest = event_hash(
-            previous_hash=head.last_hash,
-            sequence=sequence,
-            occurred_at=occurred_at,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            payload=payload,
-        )
-        event = AuditEvent.objects.create(
-            sequence=sequence,
-            occurred_at=occurred_at,
-            actor=actor,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            object_repr=object_repr,
-            payload=payload,
-            previous_hash=head.last_hash,
-            hash=digest,
-        )
-        head.last_sequence = sequence
-        head.last_hash = digest
+        events = []
+        sequence, previous_hash = head.last_sequence, head.last_hash
+        for entry in entries:
+            sequence += 1
+            payload = json.loads(json.dumps(entry.payload or {}, cls=DjangoJSONEncoder))
+            object_type, object_id, object_repr = entry.object_type, str(entry.object_id), entry.object_repr
+            if entry.obj is not None:
+                object_type = entry.obj._meta.label_lower
+                object_id = str(entry.obj.pk)
+                object_repr = str(entry.obj)
+            digest = event_hash(
+                previous_hash=previous_hash,
+                sequence=sequence,
+                occurred_at=occurred_at,
+                actor_name=actor_name,
+                action=entry.action,
+                object_type=object_type,
+                object_id=object_id,
+                payload=payload,
+            )
+            events.append(
+                AuditEvent(
+                    sequence=sequence,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    actor_name=actor_name,
+                    action=entry.action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    object_repr=object_repr[:200],
+                    payload=payload,
+                    previous_hash=previous_hash,
+                    hash=digest,
+                )
+            )
+            previous_hash = digest
+        AuditEvent.objects.bulk_create(events)
+        head.last_sequence, head.last_hash = sequence, previous_hash
         head.save(update_fields=["last_sequence", "last_hash"])
-    return event
+    return events
+
+
+def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):
+    """Append one event (see audit_events_record)."""
+    entry = Entry(action, obj, payload or {}, object_type, object_id, object_repr)
+    return audit_events_record(actor=actor, entries=[entry])[0]

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import selectors
-from .models import CpniCategory, LabelVerification, Medium, RetentionSchedule, Status
+from .models import CpniCategory, Department, LabelVerification, Medium, PeriodUnit, RetentionSchedule, Status
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +45,10 @@ class RecordForm(forms.Form):
     department = forms.ModelChoiceField(queryset=None)
     custodian = CustodianChoiceField(queryset=None)
     location = forms.CharField(max_length=200, help_text="Where the record is kept, e.g. Building A, cabinet 3.")
+    customer_reference = forms.CharField(
+        max_length=60, required=False, label="Customer reference",
+        help_text="The customer account the record concerns, if it concerns one.",
+    )
     schedule = ScheduleChoiceField(queryset=None, label="Retention schedule")
     trigger_date = forms.DateField(
         required=False, widget=DateInput, label="Trigger date",
@@ -74,6 +78,7 @@ class RecordForm(forms.Form):
                 "department": record.department_id,
                 "custodian": record.custodian_id,
                 "location": record.location,
+                "customer_reference": record.customer_reference,
                 "schedule": record.schedule_id,
                 "trigger_date": record.trigger_date,
                 "notes": record.notes,
@@ -151,3 +156,67 @@ class RecordFilterForm(forms.Form):
             "expiry_to": data.get("expiry_to"),
             "sort": data.get("sort") or "-created",
         }
+
+
+class ScheduleForm(forms.ModelForm):
+    applicable_media = forms.MultipleChoiceField(
+        choices=Medium.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for a schedule that applies to every medium.",
+    )
+
+    class Meta:
+        model = RetentionSchedule
+        fields = [
+            "code", "title", "description", "period_value", "period_unit", "trigger", "trigger_event",
+            "legal_minimum_value", "legal_minimum_unit", "legal_citation", "default_disposition",
+            "applicable_media", "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def changes(self):
+        """The submitted values as service keyword arguments."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ExtendRetentionForm(forms.Form):
+    period_value = forms.IntegerField(min_value=1, max_value=1200, label="Keep longer by")
+    period_unit = forms.ChoiceField(choices=PeriodUnit.choices, initial=PeriodUnit.MONTHS, label="Unit")
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HoldForm(forms.Form):
+    SCOPES = [
+        ("references", "The records I list"),
+        ("schedule", "Every record of a retention schedule"),
+        ("department", "Every record of a department"),
+        ("customer", "Every record of a customer reference"),
+        ("search", "The records matching the search I came from"),
+    ]
+    matter = forms.CharField(max_length=200, help_text="The case, investigation or request, e.g. Smith v. Carrier.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    scope = forms.ChoiceField(choices=SCOPES, widget=forms.RadioSelect, initial="references", label="Records to hold")
+    references = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Record references",
+        help_text="One per line, or separated by commas or spaces, e.g. CPNI-2026-000123.",
+    )
+    schedule = forms.ModelChoiceField(queryset=RetentionSchedule.objects.all(), required=False)
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
+    customer_reference = forms.CharField(max_length=60, required=False)
+    search = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.initial.get("search") and not self.data.get("search"):
+            self.fields["scope"].choices = self.SCOPES[:-1]
+
+    def clean(self):
+        cleaned = super().clean()
+        needed = {"schedule": "schedule", "department": "department", "customer": "customer_reference"}
+        field = needed.get(cleaned.get("scope"))
+        if field and not cleaned.get(field):
+            self.add_error(field, "Choose which records to hold.")
+        return cleaned
+
+
+class ReleaseHoldForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is the hold released?")

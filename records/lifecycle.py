@@ -6,18 +6,22 @@ The record lifecycle: the one place where a record's status changes.
                         │                        in_netops_custody ──confirm_media_destruction──> destroyed
                         └─extend_retention──> active
 
-Each transition names the permission the actor needs (None: only the system, e.g. the retention
-sweep), the media it applies to and who, relative to the record, may take it. `transition`
-checks all of that, saves the new status with history and appends an audit event.
+Each transition names the permission the actor needs (the system, actor None, may take only
+those marked allow_system, e.g. the retention sweep's expire), the media it applies to and who,
+relative to the record, may take it. A record under an active legal hold is frozen: only
+extend_retention may still be taken. `transition` (one record) and `transition_many` (a batch,
+for the sweep) check all of that, save the new status with history and append audit events.
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
-from .audit import audit_event_record
-from .models import Medium, Record, Status
+from .audit import Entry, audit_events_record
+from .models import Medium, Record, Status, active_hold_exists
 from .roles import Role, roles_of
 
 
@@ -36,6 +40,7 @@ class Transition:
     custodian_only: bool = False  # only the record's custodian (or a records manager, when allowed)
     custodian_excluded: bool = False  # the custodian may not take it (four-eyes)
     records_manager_may_act_for_custodian: bool = False
+    frozen_by_hold: bool = True
 
     def applies_to_medium(self, medium):
         if self.media == "paper":
@@ -49,7 +54,7 @@ TRANSITIONS = {
     t.name: t
     for t in (
         Transition("expire", Status.ACTIVE, Status.DUE, "records.expire_record", allow_system=True),
-        Transition("extend_retention", Status.DUE, Status.ACTIVE, "records.extend_retention"),
+        Transition("extend_retention", Status.DUE, Status.ACTIVE, "records.extend_retention", frozen_by_hold=False),
         Transition(
             "mark_for_shredding",
             Status.DUE,
@@ -98,9 +103,13 @@ TRANSITIONS = {
 EDITABLE_STATUSES = frozenset(set(Status) - {Status.DESTROYED})
 
 
-def check_transition(record, name, *, actor):
+def is_on_hold(record):
+    return Record.objects.filter(pk=record.pk).filter(active_hold_exists()).exists()
+
+
+def check_transition(record, name, *, actor, on_hold=None):
     """Raise TransitionNotAllowed or PermissionDenied unless `actor` (None for the system) may take
-    transition `name` on `record` as it is now."""
+    transition `name` on `record` as it is now. `on_hold` saves the query when already known."""
     try:
         spec = TRANSITIONS[name]
     except KeyError:
@@ -115,6 +124,8 @@ def check_transition(record, name, *, actor):
             f"'{name.replace('_', ' ')}' applies to {spec.media} records; {record.reference} is "
             f"{record.get_medium_display().lower()}."
         )
+    if spec.frozen_by_hold and (is_on_hold(record) if on_hold is None else on_hold):
+        raise TransitionNotAllowed(f"{record.reference} is under a legal hold: nothing may happen to it until released.")
     if actor is None:
         if not spec.allow_system:
             raise PermissionDenied(f"'{name}' must be taken by a person, not by the system.")
@@ -133,25 +144,60 @@ def check_transition(record, name, *, actor):
     return spec
 
 
+def _moved(record, spec, name, reason, payload):
+    old_status = record.status
+    record.status = spec.target
+    record.status_changed_at = timezone.now()
+    record.updated_at = record.status_changed_at
+    return Entry(
+        f"record.{name}", record, {"from": old_status, "to": spec.target, "reason": reason, **(payload or {})}
+    )
+
+
 def transition(record, name, *, actor, reason="", payload=None):
-    """Move `record` along transition `name`: checks the actor and the state under a row lock,
-    saves the new status with history and appends an audit event, all in one transaction.
+    """Move `record` along transition `name`: checks the actor, the state and holds under a row
+    lock, saves the new status with history and appends an audit event, all in one transaction.
     Returns the updated record."""
     with transaction.atomic():
         locked = Record.objects.select_for_update().get(pk=record.pk)
         spec = check_transition(locked, name, actor=actor)
-        old_status = locked.status
-        locked.status = spec.target
+        entry = _moved(locked, spec, name, reason, payload)
         locked._history_user = actor
         locked._change_reason = reason or name.replace("_", " ")
-        locked.save(update_fields=["status", "updated_at"])
-        audit_event_record(
-            actor=actor,
-            action=f"record.{name}",
-            obj=locked,
-            payload={"from": old_status, "to": spec.target, "reason": reason, **(payload or {})},
-        )
+        locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+        audit_events_record(actor=actor, entries=[entry])
     return locked
+
+
+def transition_many(record_ids, name, *, actor, reason="", payload=None):
+    """Move every record of `record_ids` that may take transition `name` now, in one transaction:
+    rows are locked (rows another transaction holds are skipped, to be taken by a later run),
+    records that moved on or are on hold are left as they are. Returns the records moved."""
+    spec = TRANSITIONS[name]
+    with transaction.atomic():
+        candidates = (
+            Record.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(record_ids), status=spec.source)
+            .annotate(on_hold=active_hold_exists())
+            .order_by("pk")
+        )
+        moved, entries = [], []
+        for record in candidates:
+            try:
+                check_transition(record, name, actor=actor, on_hold=record.on_hold)
+            except TransitionNotAllowed:
+                continue
+            entries.append(_moved(record, spec, name, reason, payload))
+            moved.append(record)
+        bulk_update_with_history(
+            moved,
+            Record,
+            ["status", "status_changed_at", "updated_at"],
+            default_user=actor,
+            default_change_reason=reason or name.replace("_", " "),
+        )
+        audit_events_record(actor=actor, entries=entries)
+    return moved
 
 
 def is_editable(record):

@@ -19,6 +19,7 @@ _READ_EVERYTHING = [
     "records.view_retentionschedule",
     "records.view_department",
     "records.view_labelcheck",
+    "records.view_legalhold",
 ]
 
 ROLE_PERMISSIONS = {
@@ -39,6 +40,14 @@ ROLE_PERMISSIONS = {
         "records.add_labelcheck",
         "records.add_retentionschedule",
         "records.change_retentionschedule",
+        "records.add_legalhold",
+        "records.change_legalhold",
+        # The sweep's and reminders' timetable, kept in django-celery-beat and edited in the admin.
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_crontabschedule",
+        "django_celery_beat.add_crontabschedule",
+        "django_celery_beat.change_crontabschedule",
         "records.add_department",
         "records.change_department",
         "records.expire_record",

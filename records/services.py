@@ -9,8 +9,17 @@ from django.utils import timezone
 
 from . import labels, lifecycle
 from .audit import audit_event_record
-from .models import CpniCategory, LabelCheck, LabelVerification, Medium, Record, ReferenceCounter, RetentionSchedule
-from .retention import expiry_date_for
+from .models import (
+    CpniCategory,
+    LabelCheck,
+    LabelVerification,
+    Medium,
+    Record,
+    ReferenceCounter,
+    RetentionExtension,
+    RetentionSchedule,
+)
+from .retention import expiry_date_for, record_expiry
 from .roles import sees_all_departments
 
 # The fields a person sets on a record; everything else is derived or set by the lifecycle.
@@ -23,6 +32,7 @@ RECORD_INPUT_FIELDS = (
     "department",
     "custodian",
     "location",
+    "customer_reference",
     "schedule",
     "trigger_date",
     "notes",
@@ -195,6 +205,7 @@ def record_create(
     location,
     schedule,
     trigger_date=None,
+    customer_reference="",
     contains_cpni=True,
     cpni_categories=(),
     media_serial_number="",
@@ -217,6 +228,7 @@ def record_create(
         "department": department,
         "custodian": custodian,
         "location": location.strip(),
+        "customer_reference": customer_reference.strip(),
         "schedule": schedule,
         "trigger_date": trigger_date,
         "notes": notes,
@@ -266,7 +278,7 @@ def record_update(
     if not lifecycle.is_editable(record):
         raise ValidationError("A destroyed record cannot be changed.")
 
-    for text_field in ("title", "location", "media_serial_number"):
+    for text_field in ("title", "location", "media_serial_number", "customer_reference"):
         if text_field in changes:
             changes[text_field] = changes[text_field].strip()
     if "cpni_categories" in changes:
@@ -297,7 +309,7 @@ def record_update(
         before = _audit_values(locked, list(changed) + ["expiry_date", "label_verification"])
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.expiry_date = expiry_date_for(locked.schedule, locked.trigger_date)
+        locked.expiry_date = record_expiry(locked)
         if attestation:
             _apply_attestation(locked, attestation, actor)
         locked.full_clean()
@@ -313,4 +325,43 @@ def record_update(
             obj=locked,
             payload={name: [before[name], after[name]] for name in before if before[name] != after[name]},
         )
+    return locked
+
+
+def record_extend_retention(*, actor, record, period_value, period_unit, reason):
+    """Keep one record longer by a period, for a stated reason. The expiry stays derived (schedule,
+    trigger date, extensions); a due record whose new expiry lies ahead goes back to active."""
+    _require_permission(actor, "records.extend_retention", "Only records managers extend retention.")
+    reason = reason.strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = "Say why the record must be kept longer."
+    if not period_value or period_value <= 0:
+        errors["period_value"] = "Extend by at least one day, month or year."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Record.objects.select_for_update().get(pk=record.pk)
+        if locked.status not in (lifecycle.Status.ACTIVE, lifecycle.Status.DUE):
+            raise ValidationError("Only active or due records can be kept longer; this one is being destroyed.")
+        extension = RetentionExtension(
+            record=locked, period_value=period_value, period_unit=period_unit, reason=reason,
+            extended_by=actor, extended_at=timezone.now(),
+        )
+        extension.full_clean()
+        extension._history_user = actor
+        extension.save()
+        old_expiry = locked.expiry_date
+        locked.expiry_date = record_expiry(locked)
+        locked._history_user = actor
+        locked._change_reason = f"retention extended: {reason}"[:100]
+        locked.save(update_fields=["expiry_date", "updated_at"])
+        audit_event_record(
+            actor=actor,
+            action="record.retention_extended",
+            obj=locked,
+            payload={"by": [period_value, period_unit], "reason": reason, "expiry": [old_expiry, locked.expiry_date]},
+        )
+        if locked.status == lifecycle.Status.DUE and (locked.expiry_date is None or locked.expiry_date > timezone.localdate()):
+            locked = lifecycle.transition(locked, "extend_retention", actor=actor, reason=reason)
     return locked

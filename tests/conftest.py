@@ -8,17 +8,22 @@ from tests.factories import DepartmentFactory, UserFactory
 from records.roles import Role
 
 EXPECTED_DATABASE = os.environ.get("CPNITRACK_EXPECT_DATABASE", "")
+EXPECTED_BROKER = os.environ.get("CPNITRACK_EXPECT_BROKER", "")
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests skip on SQLite, except when CI expects PostgreSQL: then nothing may skip."""
-    on_postgres = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    if on_postgres or EXPECTED_DATABASE == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    """Server-bound tests skip where the servers are not configured, except when CI expects the
+    servers: then they run, and an unreachable server fails them."""
+    on_postgres = EXPECTED_DATABASE == "postgresql" or django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    on_redis = EXPECTED_BROKER == "redis" or django_settings.CELERY_BROKER_URL.startswith("redis://")
+    needs = {
+        "postgres": (on_postgres, "needs PostgreSQL (set DATABASE_URL)"),
+        "celery_worker": (on_postgres and on_redis, "needs PostgreSQL and Redis (set DATABASE_URL and CELERY_BROKER_URL)"),
+    }
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        for marker, (available, reason) in needs.items():
+            if marker in item.keywords and not available:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -92,3 +97,12 @@ def users_by_role(employee, records_manager, netops, auditor, officer):
         Role.AUDITOR: auditor,
         Role.OFFICER: officer,
     }
+
+
+TODAY = "2026-11-23 12:00 -0500"
+
+
+@pytest.fixture
+def frozen_today(time_machine):
+    """The clock stands at noon on 2026-11-23 in the carrier's time zone (it still ticks)."""
+    time_machine.move_to(TODAY)

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from records import lifecycle, services
-from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, User
+from records import holds, lifecycle, services
+from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
 
 DEPARTMENTS = [
@@ -140,6 +140,7 @@ class Command(BaseCommand):
                     trigger_date=None if age is None else today - timedelta(days=age + 37 * copy),
                     cpni_categories=categories,
                     media_serial_number=f"SN-{2026 + copy}-{index:04d}" if medium in Medium.removable() else "",
+                    customer_reference="ACCT-20931" if code == "TOLL-BILLING" and copy == 0 else "",
                     label_verification=LabelVerification.FILE_CHECK if document else LabelVerification.VISUAL,
                     label_confirmed=True,
                     label_document=document,
@@ -161,3 +162,15 @@ class Command(BaseCommand):
             lifecycle.transition(record, "request_handover", actor=record.custodian)
         for record in media[:2]:
             lifecycle.transition(record, "receive_media", actor=users["nate"])
+        held = Record.objects.filter(customer_reference="ACCT-20931")
+        holds.hold_place(
+            actor=users["rita"], matter="Customer dispute, account ACCT-20931",
+            reason="Customer disputes toll charges; keep the account's billing records until resolved.",
+            records=held, scope="customer reference ACCT-20931",
+        )
+        still_due = Record.objects.filter(status=Status.DUE, medium=Medium.PAPER).first()
+        if still_due:
+            services.record_extend_retention(
+                actor=users["rita"], record=still_due, period_value=6, period_unit="months",
+                reason="Internal audit of 2025 billing disputes",
+            )

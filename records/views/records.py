@@ -1,21 +1,26 @@
+"""Dashboard and the record inventory pages."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from . import labels, lifecycle, selectors, services
-from .forms import LabelDocumentForm, RecordFilterForm, RecordForm
-from .models import Record
+from records import lifecycle, selectors, services
+from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
+from records.models import Record, Status
 
 
 def dashboard(request):
     summary = selectors.dashboard_summary(request.user)
-    return render(request, "records/dashboard.html", {"summary": summary})
+    my_due = selectors.records_visible_to(request.user).filter(custodian=request.user, status=Status.DUE)
+    return render(
+        request,
+        "records/dashboard.html",
+        {"summary": summary, "my_due": my_due.select_related("schedule").order_by("expiry_date", "pk")[:20]},
+    )
 
 
 @permission_required("records.view_record", raise_exception=True)
@@ -36,19 +41,23 @@ def _visible_record_or_403(user, reference):
         raise PermissionDenied("That record belongs to another department.") from None
 
 
+def _detail_context(request, record, extend_form=None):
+    can_extend = request.user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE)
+    return {
+        "record": record,
+        "history": selectors.record_history(record),
+        "events": selectors.audit_events_for(record),
+        "holds": record.legal_holds.order_by("-placed_at"),
+        "extensions": record.extensions.select_related("extended_by"),
+        "can_edit": request.user.has_perm("records.change_record") and lifecycle.is_editable(record),
+        "extend_form": (extend_form or ExtendRetentionForm()) if can_extend else None,
+    }
+
+
 @permission_required("records.view_record", raise_exception=True)
 def record_detail(request, reference):
     record = _visible_record_or_403(request.user, reference)
-    return render(
-        request,
-        "records/record_detail.html",
-        {
-            "record": record,
-            "history": selectors.record_history(record),
-            "events": selectors.audit_events_for(record),
-            "can_edit": request.user.has_perm("records.change_record") and lifecycle.is_editable(record),
-        },
-    )
+    return render(request, "records/record_detail.html", _detail_context(request, record))
 
 
 def _save_record(request, form, save):
@@ -86,32 +95,17 @@ def record_edit(request, reference):
     return render(request, "records/record_form.html", {"form": form, "record": record})
 
 
-@permission_required("records.add_labelcheck", raise_exception=True)
-def label_check(request):
-    form = LabelDocumentForm(request.POST or None, request.FILES or None)
-    check = None
-    if request.method == "POST" and form.is_valid():
-        file_name, data = form.cleaned_data["document"]
-        check = services.label_document_check(actor=request.user, file_name=file_name, data=data)
-    return render(request, "records/label_check.html", {"form": form, "check": check})
-
-
 @require_POST
-@permission_required("records.add_labelcheck", raise_exception=True)
-def label_stamp(request):
-    """Return a copy of the uploaded document stamped CONFIDENTIAL; the document is not kept."""
-    files = request.FILES.copy()
-    if "label_document" in files:  # the record form's "Download a stamped copy" button
-        files.setdefault("document", files["label_document"])
-    form = LabelDocumentForm(request.POST, files)
+@permission_required("records.extend_retention", raise_exception=True)
+def record_extend(request, reference):
+    record = _visible_record_or_403(request.user, reference)
+    form = ExtendRetentionForm(request.POST)
     if form.is_valid():
-        file_name, data = form.cleaned_data["document"]
         try:
-            stamped = services.label_document_stamp(actor=request.user, file_name=file_name, data=data)
-        except labels.StampError as error:
-            form.add_error("document", str(error))
+            record = services.record_extend_retention(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
-            response = HttpResponse(stamped.content, content_type=stamped.content_type)
-            response["Content-Disposition"] = content_disposition_header(True, stamped.file_name)
-            return response
-    return render(request, "records/label_check.html", {"form": form, "check": None}, status=400)
+            messages.success(request, f"{record.reference} is now kept until {record.expiry_date or 'its trigger event plus the extended period'}.")
+            return redirect(record)
+    return render(request, "records/record_detail.html", _detail_context(request, record, extend_form=form), status=400)

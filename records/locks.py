@@ -1,0 +1,55 @@
+"""Leases in the database that keep two runs of a job apart, on SQLite and PostgreSQL alike.
+
+A lease expires on its own, so a worker killed half-way blocks the job only until its lease
+runs out; the holder renews it as it makes progress."""
+
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import JobLock
+
+
+class JobLocked(Exception):
+    """Another run holds the lease."""
+
+
+class LeaseLost(Exception):
+    """The lease expired and was taken by another run; stop writing."""
+
+
+class Lease:
+    def __init__(self, name, ttl):
+        self.name, self.ttl, self.token = name, ttl, uuid.uuid4().hex
+
+    def _held(self):
+        return JobLock.objects.filter(name=self.name, holder=self.token)
+
+    def acquire(self):
+        JobLock.objects.bulk_create([JobLock(name=self.name)], ignore_conflicts=True)
+        now = timezone.now()
+        free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
+        taken = JobLock.objects.filter(free, name=self.name).update(holder=self.token, expires_at=now + self.ttl)
+        if not taken:
+            raise JobLocked(f"{self.name} is already running.")
+
+    def renew(self):
+        if not self._held().update(expires_at=timezone.now() + self.ttl):
+            raise LeaseLost(f"{self.name} lost its lease; another run took over.")
+
+    def release(self):
+        self._held().update(holder="", expires_at=None)
+
+
+@contextmanager
+def job_lease(name, ttl=timedelta(minutes=10)):
+    """Hold the lease `name` for the block (JobLocked if another run holds it)."""
+    lease = Lease(name, ttl)
+    lease.acquire()
+    try:
+        yield lease
+    finally:
+        lease.release()

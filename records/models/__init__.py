@@ -1,0 +1,40 @@
+"""The CPNI Track domain. Status changes happen only in records.lifecycle."""
+
+from .audit import AuditChainHead, AuditEvent
+from .choices import CpniCategory, Medium, PeriodUnit
+from .holds import HeldRecord, LegalHold, active_hold_exists
+from .locks import JobLock
+from .notifications import Notification, NotificationItem
+from .organisation import Department, User
+from .records import (
+    LabelCheck,
+    LabelVerification,
+    Record,
+    ReferenceCounter,
+    RetentionExtension,
+    Status,
+)
+from .schedules import RetentionSchedule
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "CpniCategory",
+    "Department",
+    "HeldRecord",
+    "JobLock",
+    "LegalHold",
+    "Notification",
+    "NotificationItem",
+    "RetentionExtension",
+    "active_hold_exists",
+    "LabelCheck",
+    "LabelVerification",
+    "Medium",
+    "PeriodUnit",
+    "Record",
+    "ReferenceCounter",
+    "RetentionSchedule",
+    "Status",
+    "User",
+]

@@ -1,0 +1,164 @@
+"""CPNI records, their media and categories, and the CONFIDENTIAL label checks."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .organisation import Department
+from .choices import CpniCategory, Medium, PeriodUnit
+from .schedules import RetentionSchedule
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DUE = "due", "Due for destruction"
+    PENDING_SHRED = "pending_shred", "Pending shredding"
+    AWAITING_HANDOVER = "awaiting_handover", "Awaiting hand-over"
+    IN_NETOPS_CUSTODY = "in_netops_custody", "In Network Operations custody"
+    DESTROYED = "destroyed", "Destroyed"
+
+
+class LabelVerification(models.TextChoices):
+    VISUAL = "visual", "Visual check of the document or medium"
+    FILE_CHECK = "file_check", "File check by CPNI Track"
+
+
+class LabelCheck(models.Model):
+    """The result of reading an electronic document for its CONFIDENTIAL marking. Only the file's
+    fingerprint and the outcome are kept, never the document."""
+
+    class Outcome(models.TextChoices):
+        LABELLED = "labelled", "Labelled"
+        NOT_LABELLED = "not_labelled", "Not labelled"
+        UNREADABLE = "unreadable", "Cannot be read"
+
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, blank=True)
+    outcome = models.CharField(max_length=15, choices=Outcome.choices)
+    reason = models.CharField(max_length=300)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField()
+    record = models.ForeignKey(
+        "Record", null=True, blank=True, on_delete=models.PROTECT, related_name="label_checks"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-checked_at"]
+        indexes = [models.Index(fields=["outcome", "checked_at"])]
+
+    def __str__(self):
+        return f"{self.file_name}: {self.get_outcome_display()}"
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number issued in a year; its row is locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Record(models.Model):
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    contains_cpni = models.BooleanField(default=True)
+    cpni_categories = models.JSONField(default=list, blank=True)
+    medium = models.CharField(max_length=20, choices=Medium.choices)
+    media_serial_number = models.CharField(max_length=100, blank=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="custody_records")
+    location = models.CharField(max_length=200)
+    customer_reference = models.CharField(
+        max_length=60, blank=True, db_index=True, help_text="The customer account the record concerns, if one."
+    )
+    schedule = models.ForeignKey(RetentionSchedule, on_delete=models.PROTECT, related_name="records")
+    trigger_date = models.DateField(null=True, blank=True)
+    expiry_date = models.DateField(null=True, blank=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, editable=False)
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    notes = models.TextField(blank=True)
+
+    label_verification = models.CharField(max_length=12, choices=LabelVerification.choices, blank=True)
+    label_attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    label_attested_at = models.DateTimeField(null=True, blank=True)
+    label_check = models.ForeignKey(
+        LabelCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("view_all_departments", "Can see the records of every department"),
+            ("expire_record", "Can move records whose retention has expired to due"),
+            ("extend_retention", "Can extend a due record's retention"),
+            ("mark_for_destruction", "Can mark a due record for destruction"),
+            ("confirm_shredding", "Can confirm the shredding of paper in their custody"),
+            ("hand_over_media", "Can hand electronic media over to Network Operations"),
+            ("receive_media", "Can acknowledge receipt of electronic media"),
+            ("confirm_media_destruction", "Can confirm the destruction of electronic media"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expiry_date"]),
+            models.Index(fields=["expiry_date", "id"]),
+            models.Index(fields=["medium", "id"]),
+            models.Index(fields=["department", "id"]),
+            models.Index(fields=["schedule", "id"]),
+            models.Index(fields=["title", "id"]),
+            models.Index(fields=["status", "id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contains_cpni=False)
+                | models.Q(label_attested_at__isnull=False, label_attested_by__isnull=False),
+                name="record_cpni_requires_label_attestation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("record-detail", args=[self.reference])
+
+    @property
+    def is_electronic(self):
+        return Medium.is_electronic(self.medium)
+
+    @property
+    def cpni_category_labels(self):
+        labels = dict(CpniCategory.choices)
+        return [labels.get(value, value) for value in self.cpni_categories]
+
+
+class RetentionExtension(models.Model):
+    """A decision to keep one record longer than its schedule says. Extensions add up; the
+    record's expiry stays derived (records.retention.expiry_date_for)."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="extensions")
+    period_value = models.PositiveIntegerField(validators=[MinValueValidator(1, "The period must be at least 1.")])
+    period_unit = models.CharField(max_length=10, choices=PeriodUnit.choices)
+    reason = models.CharField(max_length=500)
+    extended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    extended_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["extended_at", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(period_value__gt=0), name="extension_positive")]
+
+    def __str__(self):
+        return f"{self.record.reference} +{self.period_value} {self.get_period_unit_display()}"

@@ -1,0 +1,74 @@
+"""Retention schedules: how long each kind of record is kept, and why."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .choices import Medium, PeriodUnit
+
+
+class RetentionSchedule(models.Model):
+    class Trigger(models.TextChoices):
+        CREATION = "creation", "Record creation date"
+        EVENT = "event", "Event date (entered when the event happens)"
+
+    class Disposition(models.TextChoices):
+        DESTROY = "destroy", "Destroy"
+        REVIEW = "review", "Review before destruction"
+
+    code = models.SlugField(max_length=40, unique=True, help_text="Short code, e.g. TOLL-BILLING.")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    period_value = models.PositiveIntegerField(validators=[MinValueValidator(1, "The period must be at least 1.")])
+    period_unit = models.CharField(max_length=10, choices=PeriodUnit.choices, default=PeriodUnit.MONTHS)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.CREATION)
+    trigger_event = models.CharField(
+        max_length=120, blank=True, help_text="For event triggers: the event, e.g. account closure."
+    )
+    legal_minimum_value = models.PositiveIntegerField(null=True, blank=True)
+    legal_minimum_unit = models.CharField(max_length=10, choices=PeriodUnit.choices, blank=True)
+    legal_citation = models.CharField(max_length=200, blank=True, help_text="e.g. 47 CFR 42.6")
+    default_disposition = models.CharField(
+        max_length=10, choices=Disposition.choices, default=Disposition.DESTROY
+    )
+    applicable_media = models.JSONField(
+        default=list, blank=True, help_text="Media this schedule applies to; empty means every medium."
+    )
+    is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_value__gt=0), name="schedule_period_positive"),
+            models.CheckConstraint(
+                condition=models.Q(legal_minimum_value__isnull=True) | ~models.Q(legal_minimum_unit=""),
+                name="schedule_legal_minimum_has_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    def clean(self):
+        errors = {}
+        if self.trigger == self.Trigger.EVENT and not self.trigger_event.strip():
+            errors["trigger_event"] = "Name the event the period counts from, e.g. account closure."
+        if self.legal_minimum_value and not self.legal_minimum_unit:
+            errors["legal_minimum_unit"] = "Give the unit of the legal minimum."
+        if self.legal_minimum_unit and not self.legal_minimum_value:
+            errors["legal_minimum_value"] = "Give the legal minimum, or clear its unit."
+        unknown = set(self.applicable_media or []) - set(Medium.values)
+        if unknown:
+            errors["applicable_media"] = f"Unknown media: {', '.join(sorted(unknown))}."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def period_display(self):
+        return f"{self.period_value} {self.get_period_unit_display()}"
+
+    def applies_to(self, medium):
+        return not self.applicable_media or medium in self.applicable_media

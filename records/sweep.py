@@ -1,0 +1,58 @@
+"""The retention sweep: every active record whose expiry has passed, and that no legal hold
+covers, becomes due — through the lifecycle, in bounded chunks, one run at a time."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import lifecycle
+from .locks import job_lease
+from .models import Record, Status, active_hold_exists
+
+SWEEP_LOCK = "retention-sweep"
+DEFAULT_CHUNK_SIZE = 500
+
+
+def records_past_expiry(today):
+    """Active records whose expiry date has come and that are not under an active hold."""
+    return Record.objects.filter(status=Status.ACTIVE, expiry_date__lte=today).exclude(active_hold_exists())
+
+
+@dataclass
+class SweepResult:
+    moved: int = 0
+    chunks: int = 0
+
+
+def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+    """Move every record past expiry to due. Each chunk is its own transaction and walks the ids
+    upwards, so a run killed half-way has committed whole chunks only and the next run finishes
+    the rest; a record already moved is never moved again. Raises locks.JobLocked while another
+    sweep runs. Reminders are enqueued once the moves are committed."""
+    today = today or timezone.localdate()
+    result = SweepResult()
+    with job_lease(SWEEP_LOCK) as lease:
+        last_id = 0
+        while True:
+            ids = list(
+                records_past_expiry(today).filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+            )
+            if not ids:
+                break
+            moved = lifecycle.transition_many(ids, "expire", actor=None, reason="retention period ended")
+            last_id = ids[-1]
+            result.moved += len(moved)
+            result.chunks += 1
+            lease.renew()
+            if progress:
+                progress(len(ids))
+    if result.moved:
+        transaction.on_commit(_enqueue_due_reminders)
+    return result
+
+
+def _enqueue_due_reminders():
+    from .tasks import send_due_reminders
+
+    send_due_reminders.delay()

@@ -1,0 +1,43 @@
+"""Celery tasks: thin wrappers around the services, safe to run twice, late or after a crash."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import notifications, sweep
+from .locks import JobLocked
+
+RETRY = dict(
+    acks_late=True,
+    autoretry_for=(OperationalError, OSError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+
+
+@shared_task(**{**RETRY, "autoretry_for": (JobLocked, OperationalError)}, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
+def retention_sweep():
+    """Daily: move every record past expiry (and not on hold) to due."""
+    result = sweep.retention_sweep()
+    return {"moved": result.moved, "chunks": result.chunks}
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_due_reminders():
+    """After a sweep: one email per custodian about their newly due records."""
+    notifications.due_reminders_prepare()
+    return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_escalations():
+    """Daily: records due for longer than RETENTION_ESCALATION_DAYS, to the records managers."""
+    notifications.escalations_prepare()
+    return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_weekly_digest():
+    """Weekly: the state of retention, to the records managers."""
+    notifications.weekly_digest_prepare()
+    return notifications.notifications_deliver()

@@ -1,0 +1,105 @@
+"""Legal holds: placing, reviewing, releasing and reporting."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from records import holds, selectors
+from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
+from records.models import LegalHold, Record
+
+
+@permission_required("records.view_legalhold", raise_exception=True)
+def hold_list(request):
+    rows = LegalHold.objects.select_related("placed_by", "released_by").annotate(record_count=Count("held_records")).order_by("-placed_at", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "records/hold_list.html", {"page": page})
+
+
+def _records_in_scope(actor, data):
+    scope = data["scope"]
+    if scope == "references":
+        return holds.records_by_references(data["references"]), "listed records"
+    if scope == "schedule":
+        return Record.objects.filter(schedule=data["schedule"]), f"schedule {data['schedule'].code}"
+    if scope == "department":
+        return Record.objects.filter(department=data["department"]), f"department {data['department']}"
+    if scope == "customer":
+        reference = data["customer_reference"].strip()
+        return Record.objects.filter(customer_reference=reference), f"customer reference {reference}"
+    search = RecordFilterForm(QueryDict(data["search"]), user=actor)
+    search.is_valid()
+    return selectors.record_list(actor, **search.filters()), f"records matching ?{data['search']}"[:300]
+
+
+@permission_required("records.add_legalhold", raise_exception=True)
+def hold_create(request):
+    initial = {"search": request.GET.get("search", "")}
+    if initial["search"]:
+        initial["scope"] = "search"
+    form = HoldForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            records, scope = _records_in_scope(request.user, form.cleaned_data)
+            hold = holds.hold_place(
+                actor=request.user, matter=form.cleaned_data["matter"], reason=form.cleaned_data["reason"],
+                records=records, scope=scope,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Legal hold #{hold.pk} was placed.")
+            return redirect("hold-detail", pk=hold.pk)
+    return render(request, "records/hold_form.html", {"form": form})
+
+
+@permission_required("records.view_legalhold", raise_exception=True)
+def hold_detail(request, pk):
+    hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
+    held = hold.records.select_related("department", "custodian").order_by("reference")
+    page = Paginator(held, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": ReleaseHoldForm()}
+    )
+
+
+@require_POST
+@permission_required("records.change_legalhold", raise_exception=True)
+def hold_release(request, pk):
+    hold = get_object_or_404(LegalHold, pk=pk)
+    form = ReleaseHoldForm(request.POST)
+    if form.is_valid():
+        try:
+            holds.hold_release(actor=request.user, hold=hold, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Legal hold #{hold.pk} was released.")
+            return redirect("hold-detail", pk=hold.pk)
+    held = hold.records.select_related("department", "custodian").order_by("reference")
+    page = Paginator(held, 50).get_page(1)
+    return render(request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": form}, status=400)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@permission_required("records.view_legalhold", raise_exception=True)
+def hold_report(request, pk):
+    """The hold's records as CSV, streamed row by row."""
+    hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in holds.hold_report_rows(hold)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="CONFIDENTIAL-legal-hold-{hold.pk}.csv"'
+    return response

@@ -1,0 +1,41 @@
+"""The CONFIDENTIAL label check page and the stamped copy."""
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from records import labels, services
+from records.forms import LabelDocumentForm
+
+
+@permission_required("records.add_labelcheck", raise_exception=True)
+def label_check(request):
+    form = LabelDocumentForm(request.POST or None, request.FILES or None)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        file_name, data = form.cleaned_data["document"]
+        check = services.label_document_check(actor=request.user, file_name=file_name, data=data)
+    return render(request, "records/label_check.html", {"form": form, "check": check})
+
+
+@require_POST
+@permission_required("records.add_labelcheck", raise_exception=True)
+def label_stamp(request):
+    """Return a copy of the uploaded document stamped CONFIDENTIAL; the document is not kept."""
+    files = request.FILES.copy()
+    if "label_document" in files:  # the record form's "Download a stamped copy" button
+        files.setdefault("document", files["label_document"])
+    form = LabelDocumentForm(request.POST, files)
+    if form.is_valid():
+        file_name, data = form.cleaned_data["document"]
+        try:
+            stamped = services.label_document_stamp(actor=request.user, file_name=file_name, data=data)
+        except labels.StampError as error:
+            form.add_error("document", str(error))
+        else:
+            response = HttpResponse(stamped.content, content_type=stamped.content_type)
+            response["Content-Disposition"] = content_disposition_header(True, stamped.file_name)
+            return response
+    return render(request, "records/label_check.html", {"form": form, "check": None}, status=400)

@@ -1,0 +1,63 @@
+"""Retention schedules, kept by records managers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django_celery_beat.models import PeriodicTask
+
+from records import schedules
+from records.forms import ScheduleForm
+from records.models import RetentionSchedule, Status
+
+
+@permission_required("records.view_retentionschedule", raise_exception=True)
+def schedule_list(request):
+    rows = RetentionSchedule.objects.annotate(
+        record_count=Count("records", filter=~Q(records__status=Status.DESTROYED)),
+        due_count=Count("records", filter=Q(records__status=Status.DUE)),
+    ).order_by("code")
+    jobs = PeriodicTask.objects.filter(task__startswith="records.tasks.").select_related("crontab").order_by("name")
+    return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs})
+
+
+@permission_required("records.add_retentionschedule", raise_exception=True)
+def schedule_create(request):
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule = schedules.schedule_create(actor=request.user, **form.changes())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Schedule {schedule.code} was created.")
+            return redirect("schedule-list")
+    return render(request, "records/schedule_form.html", {"form": form})
+
+
+@permission_required("records.change_retentionschedule", raise_exception=True)
+def schedule_edit(request, code):
+    """Edit a schedule. A change that moves expiry dates is previewed first: how many records move,
+    become due at once or return to active; saving needs a second, confirming submit."""
+    schedule = get_object_or_404(RetentionSchedule, code=code)
+    form = ScheduleForm(request.POST or None, instance=RetentionSchedule.objects.get(pk=schedule.pk))
+    impact = None
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        moves_expiry = any(changes[name] != getattr(schedule, name) for name in schedules.EXPIRY_FIELDS)
+        if moves_expiry and "confirm" not in request.POST:
+            impact = schedules.schedule_change_impact(schedule, changes)
+        else:
+            try:
+                saved, result = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    f"Schedule {saved.code} was saved; {result.records_moved} record expiry dates were recomputed"
+                    f" and {result.return_to_active} due records returned to active.",
+                )
+                return redirect("schedule-list")
+    return render(request, "records/schedule_form.html", {"form": form, "schedule": schedule, "impact": impact})
