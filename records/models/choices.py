@@ -40,3 +40,9 @@ class PeriodUnit(models.TextChoices):
     DAYS = "days", "days"
     MONTHS = "months", "months"
     YEARS = "years", "years"
+
+    @classmethod
+    def describe(cls, value, unit):
+        """'1 year', '18 months'."""
+        label = cls(unit).label
+        return f"{value} {label[:-1] if value == 1 else label}"

@@ -68,7 +68,17 @@ class RetentionSchedule(models.Model):
 
     @property
     def period_display(self):
-        return f"{self.period_value} {self.get_period_unit_display()}"
+        return PeriodUnit.describe(self.period_value, self.period_unit)
+
+    @property
+    def legal_minimum_display(self):
+        if not self.legal_minimum_value:
+            return ""
+        return PeriodUnit.describe(self.legal_minimum_value, self.legal_minimum_unit)
+
+    @property
+    def applicable_media_labels(self):
+        return [Medium(value).label for value in self.applicable_media]
 
     def applies_to(self, medium):
         return not self.applicable_media or medium in self.applicable_media

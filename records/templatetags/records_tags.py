@@ -32,3 +32,14 @@ def sort_state(context, column):
     if current == f"-{column}":
         return "descending"
     return "none"
+
+
+@register.filter
+def role_label(group_name):
+    """The role's name for people, e.g. 'Records manager' for the group records_manager."""
+    from records.roles import Role
+
+    try:
+        return Role(group_name).label
+    except ValueError:
+        return group_name
