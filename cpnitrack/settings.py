@@ -124,6 +124,8 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CPNI Track <cpnitrack@localhost>")
+# The carrier, as named on certificates and the annual certification.
+COMPANY_NAME = env("COMPANY_NAME", default="Example Telecom, Inc.")
 # The app's own address, for links in emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -76,7 +76,7 @@ TRANSITIONS = {
             "request_handover",
             Status.DUE,
             Status.AWAITING_HANDOVER,
-            "records.mark_for_destruction",
+            "records.hand_over_media",
             media="electronic",
             custodian_only=True,
             records_manager_may_act_for_custodian=True,

@@ -20,6 +20,7 @@ _READ_EVERYTHING = [
     "records.view_department",
     "records.view_labelcheck",
     "records.view_legalhold",
+    "records.view_destruction",
 ]
 
 ROLE_PERMISSIONS = {
@@ -56,7 +57,8 @@ ROLE_PERMISSIONS = {
         "records.confirm_shredding",
         "records.hand_over_media",
     ],
-    Role.NETOPS_DIRECTOR: _READ_EVERYTHING + ["records.receive_media", "records.confirm_media_destruction"],
+    Role.NETOPS_DIRECTOR: _READ_EVERYTHING
+    + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],
     Role.AUDITOR: _READ_EVERYTHING,
     Role.OFFICER: _READ_EVERYTHING,
 }

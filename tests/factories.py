@@ -1,13 +1,13 @@
 """Test data. Records are made through the services and the lifecycle, as users make them."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from records import lifecycle, services
-from records.models import Department, LabelVerification, Medium, RetentionSchedule, Status, User
+from records import destruction, lifecycle, services
+from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, Status, User
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -57,7 +57,6 @@ PATH_TO = {
     Status.PENDING_SHRED: ["expire", "mark_for_shredding"],
     Status.AWAITING_HANDOVER: ["expire", "request_handover"],
     Status.IN_NETOPS_CUSTODY: ["expire", "request_handover", "receive_media"],
-    Status.DESTROYED: None,  # per medium, below
 }
 
 
@@ -81,16 +80,25 @@ def make_record(*, custodian, status=Status.ACTIVE, medium=Medium.PAPER, schedul
     )
     values.update(overrides)
     record = services.record_create(**values)
-    if status == Status.DESTROYED:
-        steps = ["expire", "mark_for_shredding", "confirm_shredding"] if medium == Medium.PAPER else [
-            "expire", "request_handover", "receive_media", "confirm_media_destruction"]
-    else:
-        steps = PATH_TO[status]
-    for step in steps:
-        actor = None if step == "expire" else (netops if step in ("receive_media", "confirm_media_destruction") else custodian)
+    destroyed = status == Status.DESTROYED
+    if destroyed:
+        status = Status.PENDING_SHRED if medium == Medium.PAPER else Status.IN_NETOPS_CUSTODY
+    for step in PATH_TO[status]:
+        actor = None if step == "expire" else (netops if step == "receive_media" else custodian)
         record = lifecycle.transition(record, step, actor=actor)
-    return record
+    if destroyed and medium == Medium.PAPER:
+        destruction.shredding_confirm(
+            actor=custodian, record=record, destroyed_on=timezone.localdate(), method="cross_cut_shredder"
+        )
+    elif destroyed:
+        destruction.media_destruction_confirm(actor=netops, records=[record], destroyed_on=timezone.localdate(), **SANITIZED)
+    return Record.objects.get(pk=record.pk)
 
 
-def long_ago(days):
-    return date.today() - timedelta(days=days)
+# A complete NIST SP 800-88 sanitization, as Network Operations would record it.
+SANITIZED = dict(
+    method_type="purge", method="cryptographic_erase", method_details="ATA Sanitize Crypto Scramble",
+    tool_name="hdparm", tool_version="9.65", verification_method="Full read-back sample of 10% of sectors",
+    verification_result="No recoverable data", destination="recycling_facility", notes="",
+    media_make="Seagate", media_model="ST2000DM008", data_backed_up=False,
+)

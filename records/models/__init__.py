@@ -2,6 +2,7 @@
 
 from .audit import AuditChainHead, AuditEvent
 from .choices import CpniCategory, Medium, PeriodUnit
+from .destruction import CertificateCounter, Destruction
 from .holds import HeldRecord, LegalHold, active_hold_exists
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
@@ -20,7 +21,9 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "CpniCategory",
+    "CertificateCounter",
     "Department",
+    "Destruction",
     "HeldRecord",
     "JobLock",
     "LegalHold",

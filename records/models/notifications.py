@@ -11,6 +11,7 @@ class Notification(models.Model):
         DUE_REMINDER = "due_reminder", "Records due for destruction (to the custodian)"
         ESCALATION = "escalation", "Records still due (to records managers)"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest (to records managers)"
+        CUSTODY_ALERT = "custody_alert", "Media long in Network Operations custody"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
@@ -36,8 +37,11 @@ class NotificationItem(models.Model):
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    threshold_days = models.PositiveIntegerField(default=0, help_text="For alerts sent at several thresholds.")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "record", "recipient"], name="notify_record_once_per_kind")
+            models.UniqueConstraint(
+                fields=["kind", "record", "recipient", "threshold_days"], name="notify_record_once_per_threshold"
+            )
         ]
