@@ -131,6 +131,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Retention: records still due this many days after they became due escalate to the records managers.
 RETENTION_ESCALATION_DAYS = env.int("RETENTION_ESCALATION_DAYS", default=14)
+# Media in Network Operations custody this many days (each threshold once) alert the Director and
+# the records managers.
+NETOPS_CUSTODY_ALERT_DAYS = [int(days) for days in env.list("NETOPS_CUSTODY_ALERT_DAYS", default=["30", "60", "90"])]
 
 # Celery: the filesystem broker keeps a laptop install free of servers; CELERY_BROKER_URL
 # (e.g. redis://127.0.0.1:6379/0) switches to a real broker.
@@ -162,4 +165,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools report every rendering step at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
 }

@@ -3,7 +3,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import selectors
-from .models import CpniCategory, Department, LabelVerification, Medium, PeriodUnit, RetentionSchedule, Status
+from .models import (
+    CpniCategory,
+    Department,
+    Destruction,
+    LabelVerification,
+    Medium,
+    PeriodUnit,
+    Record,
+    RetentionSchedule,
+    Status,
+    User,
+)
 
 
 class DateInput(forms.DateInput):
@@ -220,3 +231,104 @@ class HoldForm(forms.Form):
 
 class ReleaseHoldForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is the hold released?")
+
+
+def _active_people():
+    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+
+
+class ShreddingForm(forms.Form):
+    destroyed_on = forms.DateField(widget=DateInput, initial=timezone.localdate, label="Date destroyed")
+    method = forms.ChoiceField(choices=Destruction.PaperMethod.choices)
+    vendor_certificate_number = forms.CharField(
+        max_length=100, required=False, label="Vendor's certificate number", help_text="Required for a shredding vendor."
+    )
+    witness = forms.ModelChoiceField(queryset=None, required=False, help_text="Optional: someone who saw it done.")
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["witness"].queryset = _active_people()
+
+
+class HandoverForm(forms.Form):
+    """One row per due electronic record: tick it and type the serial number read off the medium."""
+
+    def __init__(self, *args, records, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = list(records)
+        for record in self.records:
+            self.fields[f"select_{record.pk}"] = forms.BooleanField(required=False, label=f"Hand over {record.reference}")
+            self.fields[f"serial_{record.pk}"] = forms.CharField(
+                max_length=100, required=False, label=f"Serial number read from {record.reference}"
+            )
+
+    def rows(self):
+        return [(record, self[f"select_{record.pk}"], self[f"serial_{record.pk}"]) for record in self.records]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [r for r in self.records if cleaned.get(f"select_{r.pk}")]
+        if not chosen:
+            raise forms.ValidationError("Tick the media you are handing over.")
+        for record in chosen:
+            if record.media_serial_number and not cleaned.get(f"serial_{record.pk}", "").strip():
+                self.add_error(f"serial_{record.pk}", "Type the serial number printed on the medium.")
+        return cleaned
+
+    def handovers(self):
+        return [(r, self.cleaned_data.get(f"serial_{r.pk}", "")) for r in self.records if self.cleaned_data.get(f"select_{r.pk}")]
+
+
+class RecordChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, record):
+        serial = f", serial {record.media_serial_number}" if record.media_serial_number else ""
+        return f"{record.reference} {record.title} ({record.get_medium_display()}{serial})"
+
+
+class ReceiveForm(forms.Form):
+    records = RecordChoices(queryset=Record.objects.none(), label="Media received")
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].queryset = queryset
+
+
+class SanitizationForm(forms.Form):
+    records = RecordChoices(queryset=Record.objects.none(), label="Media sanitized")
+    destroyed_on = forms.DateField(widget=DateInput, initial=timezone.localdate, label="Date sanitized")
+    method_type = forms.ChoiceField(choices=Destruction.MethodType.choices, widget=forms.RadioSelect,
+                                    label="Method type (NIST SP 800-88)")
+    method = forms.ChoiceField(choices=Destruction.MediaMethod.choices, label="Method used")
+    method_details = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    tool_name = forms.CharField(max_length=120, required=False, label="Tool")
+    tool_version = forms.CharField(max_length=60, required=False, label="Tool version")
+    verification_method = forms.CharField(max_length=200, label="Verification method")
+    verification_result = forms.CharField(max_length=200, label="Verification result")
+    post_sanitization_classification = forms.CharField(
+        max_length=120, required=False, initial="Unclassified — no CPNI", label="Classification after sanitization"
+    )
+    destination = forms.ChoiceField(choices=Destruction.Destination.choices, label="Media destination")
+    destination_details = forms.CharField(max_length=200, required=False)
+    media_make = forms.CharField(max_length=120, required=False, label="Make / vendor")
+    media_model = forms.CharField(max_length=120, required=False, label="Model")
+    media_property_number = forms.CharField(max_length=120, required=False, label="Property number")
+    media_source = forms.CharField(max_length=200, required=False, label="Source (where the medium came from)")
+    data_backed_up = forms.TypedChoiceField(
+        choices=[("", "Unknown"), ("yes", "Yes"), ("no", "No")], required=False, empty_value=None,
+        coerce=lambda value: value == "yes", label="Was the data backed up?",
+    )
+    backup_location = forms.CharField(max_length=200, required=False)
+    performer_location = forms.CharField(max_length=200, required=False, label="Your location")
+    performer_phone = forms.CharField(max_length=40, required=False, label="Your phone")
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records"].queryset = queryset
+
+    def service_arguments(self):
+        data = dict(self.cleaned_data)
+        return data.pop("records"), data

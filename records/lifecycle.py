@@ -203,3 +203,16 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
 def is_editable(record):
     return record.status in EDITABLE_STATUSES
 
+
+
+def available_transitions(record, actor):
+    """The names of the transitions `actor` may take on `record` now (for showing actions)."""
+    on_hold = is_on_hold(record)
+    names = []
+    for name in TRANSITIONS:
+        try:
+            check_transition(record, name, actor=actor, on_hold=on_hold)
+        except (TransitionNotAllowed, PermissionDenied):
+            continue
+        names.append(name)
+    return names

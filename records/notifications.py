@@ -32,7 +32,7 @@ def _records_managers():
     return get_user_model().objects.filter(is_active=True, groups__name=Role.RECORDS_MANAGER).order_by("pk")
 
 
-def _record_notification(*, kind, recipient, records, subject, template, context, key):
+def _record_notification(*, kind, recipient, records, subject, template, context, key, threshold_days=0):
     """Save one email and the records it announces; returns None if another run got there first."""
     body = render_to_string(template, {"recipient": recipient, "records": records, "site_url": settings.SITE_URL, **context})
     try:
@@ -41,7 +41,10 @@ def _record_notification(*, kind, recipient, records, subject, template, context
                 kind=kind, recipient=recipient, key=key, subject=subject, body=body, created_at=timezone.now()
             )
             NotificationItem.objects.bulk_create(
-                NotificationItem(notification=notification, record=r, kind=kind, recipient=recipient) for r in records
+                NotificationItem(
+                    notification=notification, record=r, kind=kind, recipient=recipient, threshold_days=threshold_days
+                )
+                for r in records
             )
     except IntegrityError:
         return None
@@ -107,6 +110,47 @@ def escalations_prepare(now=None):
         )
         if notification:
             created.append(notification)
+    return created
+
+
+def custody_alerts_prepare(now=None):
+    """Media in Network Operations custody for longer than each threshold of
+    NETOPS_CUSTODY_ALERT_DAYS: one email per threshold to every Director of Network Operations and
+    records manager, listing the media that crossed it; each medium once per threshold and person."""
+    now = now or timezone.now()
+    recipients = list(
+        get_user_model().objects.filter(
+            is_active=True, groups__name__in=[Role.NETOPS_DIRECTOR, Role.RECORDS_MANAGER]
+        ).distinct().order_by("pk")
+    )
+    created = []
+    for days in sorted(settings.NETOPS_CUSTODY_ALERT_DAYS):
+        held_since = now - timedelta(days=days)
+        for person in recipients:
+            overdue = list(
+                Record.objects.filter(status=Status.IN_NETOPS_CUSTODY, status_changed_at__lte=held_since)
+                .exclude(
+                    Exists(NotificationItem.objects.filter(
+                        kind=Kind.CUSTODY_ALERT, record_id=OuterRef("pk"), recipient=person, threshold_days=days
+                    ))
+                )
+                .select_related("custodian", "department")
+                .order_by("status_changed_at", "pk")
+            )
+            if not overdue:
+                continue
+            notification = _record_notification(
+                kind=Kind.CUSTODY_ALERT,
+                recipient=person,
+                records=overdue,
+                subject=f"CONFIDENTIAL: {len(overdue)} media in Network Operations custody for over {days} days",
+                template="records/email/custody_alert.txt",
+                context={"days": days},
+                key=f"custody_alert:{days}:{person.pk}:{overdue[0].pk}:{overdue[-1].pk}:{len(overdue)}:{now.date()}",
+                threshold_days=days,
+            )
+            if notification:
+                created.append(notification)
     return created
 
 

@@ -56,6 +56,7 @@ ROLE_PERMISSIONS = {
         "records.mark_for_destruction",
         "records.confirm_shredding",
         "records.hand_over_media",
+        "records.validate_destruction",
     ],
     Role.NETOPS_DIRECTOR: _READ_EVERYTHING
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],

@@ -8,8 +8,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import AuditEvent, Department, Record, RetentionSchedule, Status, User
-from .roles import sees_all_departments
+from .models import AuditEvent, Department, Destruction, Record, RetentionSchedule, Status, User, active_hold_exists
+from .roles import Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
     "reference": ("reference",),
@@ -34,7 +34,8 @@ def records_visible_to(user):
 def record_for_user(user, reference):
     """The record with that reference if the user may see it, else Record.DoesNotExist."""
     return records_visible_to(user).select_related(
-        "department", "custodian", "schedule", "created_by", "label_attested_by", "label_check"
+        "department", "custodian", "schedule", "created_by", "label_attested_by", "label_check",
+        "destruction__performed_by", "destruction__validated_by", "destruction__witness",
     ).get(reference=reference)
 
 
@@ -222,3 +223,34 @@ def record_history(record):
 
 def audit_events_for(obj):
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-sequence")
+
+
+@dataclass(frozen=True)
+class CustodyItem:
+    record: Record
+    days_in_custody: int
+
+
+def netops_queue(today=None):
+    """Network Operations' work: media awaiting hand-over, media in custody (longest-held first,
+    with days in custody) and the latest sanitizations."""
+    today = today or timezone.localdate()
+    media = Record.objects.select_related("department", "custodian")
+    in_custody = media.filter(status=Status.IN_NETOPS_CUSTODY).order_by("status_changed_at", "pk")
+    return {
+        "awaiting": media.filter(status=Status.AWAITING_HANDOVER).order_by("status_changed_at", "pk"),
+        "in_custody": [
+            CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days) for record in in_custody
+        ],
+        "recently_destroyed": Destruction.objects.filter(kind=Destruction.Kind.SANITIZATION)
+        .select_related("record", "performed_by", "validated_by")
+        .order_by("-performed_at")[:20],
+    }
+
+
+def due_media_for_handover(user):
+    """Due electronic records the user may hand over: their own, or any a records manager sees."""
+    records = records_visible_to(user).filter(status=Status.DUE).exclude(medium="paper").exclude(active_hold_exists())
+    if Role.RECORDS_MANAGER not in roles_of(user):
+        records = records.filter(custodian=user)
+    return records.select_related("department", "custodian").order_by("expiry_date", "pk")

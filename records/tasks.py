@@ -41,3 +41,10 @@ def send_weekly_digest():
     """Weekly: the state of retention, to the records managers."""
     notifications.weekly_digest_prepare()
     return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_custody_alerts():
+    """Daily: media held by Network Operations past each alert threshold."""
+    notifications.custody_alerts_prepare()
+    return notifications.notifications_deliver()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import holds, labels, records, schedules
+from .views import destruction, holds, labels, records, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -9,6 +9,14 @@ urlpatterns = [
     path("records/<str:reference>/", records.record_detail, name="record-detail"),
     path("records/<str:reference>/edit/", records.record_edit, name="record-edit"),
     path("records/<str:reference>/extend/", records.record_extend, name="record-extend"),
+    path("records/<str:reference>/mark-for-shredding/", destruction.mark_for_shredding, name="record-mark-shredding"),
+    path("records/<str:reference>/confirm-shredding/", destruction.confirm_shredding, name="record-confirm-shredding"),
+    path("records/<str:reference>/validate/", destruction.validate, name="record-validate"),
+    path("records/<str:reference>/certificate.pdf", destruction.certificate, name="record-certificate"),
+    path("hand-over/", destruction.hand_over, name="hand-over"),
+    path("netops/", destruction.netops_queue, name="netops-queue"),
+    path("netops/receive/", destruction.netops_receive, name="netops-receive"),
+    path("netops/destroy/", destruction.netops_destroy, name="netops-destroy"),
     path("label-check/", labels.label_check, name="label-check"),
     path("label-check/stamped-copy/", labels.label_stamp, name="label-stamp"),
     path("schedules/", schedules.schedule_list, name="schedule-list"),

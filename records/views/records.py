@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import lifecycle, selectors, services
+from records import certificates, lifecycle, selectors, services
 from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
 from records.models import Record, Status
 
@@ -33,7 +33,7 @@ def record_list(request):
     return render(request, "records/record_list.html", {"form": form, "page": page, "sort": filters["sort"]})
 
 
-def _visible_record_or_403(user, reference):
+def visible_record_or_403(user, reference):
     try:
         return selectors.record_for_user(user, reference)
     except Record.DoesNotExist:
@@ -50,13 +50,20 @@ def _detail_context(request, record, extend_form=None):
         "holds": record.legal_holds.order_by("-placed_at"),
         "extensions": record.extensions.select_related("extended_by"),
         "can_edit": request.user.has_perm("records.change_record") and lifecycle.is_editable(record),
+        "actions": lifecycle.available_transitions(record, request.user),
+        "custody": certificates.custody_chain(record),
+        "can_validate": (
+            hasattr(record, "destruction") and not record.destruction.validated_by_id
+            and request.user.has_perm("records.validate_destruction")
+            and request.user.pk not in (record.destruction.performed_by_id, record.custodian_id)
+        ),
         "extend_form": (extend_form or ExtendRetentionForm()) if can_extend else None,
     }
 
 
 @permission_required("records.view_record", raise_exception=True)
 def record_detail(request, reference):
-    record = _visible_record_or_403(request.user, reference)
+    record = visible_record_or_403(request.user, reference)
     return render(request, "records/record_detail.html", _detail_context(request, record))
 
 
@@ -82,7 +89,7 @@ def record_create(request):
 
 @permission_required("records.change_record", raise_exception=True)
 def record_edit(request, reference):
-    record = _visible_record_or_403(request.user, reference)
+    record = visible_record_or_403(request.user, reference)
     if not lifecycle.is_editable(record):
         raise PermissionDenied("A destroyed record cannot be changed.")
     form = RecordForm(request.POST or None, request.FILES or None, user=request.user, record=record)
@@ -98,7 +105,7 @@ def record_edit(request, reference):
 @require_POST
 @permission_required("records.extend_retention", raise_exception=True)
 def record_extend(request, reference):
-    record = _visible_record_or_403(request.user, reference)
+    record = visible_record_or_403(request.user, reference)
     form = ExtendRetentionForm(request.POST)
     if form.is_valid():
         try:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from records import holds, lifecycle, services
+from records import destruction, holds, lifecycle, services
 from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
 
@@ -154,14 +154,27 @@ class Command(BaseCommand):
         due = [r for r in records if r.expiry_date and r.expiry_date <= today]
         for record in due:
             lifecycle.transition(record, "expire", actor=None, reason="retention period ended")
-        paper = [r for r in due if r.medium == Medium.PAPER][:2]
-        media = [r for r in due if r.medium in Medium.removable()][:3]
+        paper = [r for r in due if r.medium == Medium.PAPER][:3]
+        media = [r for r in due if r.medium in Medium.removable()][:4]
         for record in paper:
-            lifecycle.transition(record, "mark_for_shredding", actor=record.custodian)
-        for record in media:
-            lifecycle.transition(record, "request_handover", actor=record.custodian)
-        for record in media[:2]:
-            lifecycle.transition(record, "receive_media", actor=users["nate"])
+            destruction.record_mark_for_shredding(actor=record.custodian, record=record)
+        destruction.shredding_confirm(
+            actor=paper[0].custodian, record=paper[0], destroyed_on=today, method="shredding_vendor",
+            vendor_certificate_number="SHRED-2026-0412", notes="Locked console collected by the vendor.",
+        )
+        destruction.media_hand_over(actor=users["dave"], handovers=[(r, r.media_serial_number) for r in media if r.custodian == users["dave"]])
+        destruction.media_hand_over(actor=users["rita"], handovers=[(r, r.media_serial_number) for r in media if r.custodian != users["dave"]])
+        destruction.media_receive(actor=users["nate"], records=media[:3])
+        sanitized = destruction.media_destruction_confirm(
+            actor=users["nate"], records=media[:1], destroyed_on=today, method_type="destroy", method="shred",
+            method_details="Shredded to 2 mm particles", tool_name="Industrial media shredder", tool_version="",
+            verification_method="Visual inspection of particle size", verification_result="No intact platters or chips",
+            destination="recycling_facility", destination_details="Certified e-waste recycler", notes="",
+            performer_location="Data center, room 1.12", performer_phone="+1 555 0100", media_make="", media_model="",
+            media_property_number="", media_source="Returned from the billing archive", data_backed_up=False,
+            backup_location="", post_sanitization_classification="Unclassified — no CPNI",
+        )
+        destruction.destruction_validate(actor=users["rita"], destruction=sanitized[0])
         held = Record.objects.filter(customer_reference="ACCT-20931")
         holds.hold_place(
             actor=users["rita"], matter="Customer dispute, account ACCT-20931",

@@ -1,0 +1,140 @@
+"""Destroying records: shredding paper, handing media to Network Operations, its queue,
+sanitization, validation, and the certificates."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
+
+from records import certificates, destruction, selectors
+from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
+from records.lifecycle import TransitionNotAllowed
+from records.models import Record, Status
+from records.views.records import visible_record_or_403
+
+
+def _refused(request, record, error):
+    messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
+    return redirect(record)
+
+
+@require_POST
+@permission_required("records.mark_for_destruction", raise_exception=True)
+def mark_for_shredding(request, reference):
+    record = visible_record_or_403(request.user, reference)
+    try:
+        destruction.record_mark_for_shredding(actor=request.user, record=record)
+    except TransitionNotAllowed as error:
+        return _refused(request, record, error)
+    messages.success(request, f"{record.reference} is marked for shredding. Shred it, then confirm here.")
+    return redirect(record)
+
+
+@permission_required("records.confirm_shredding", raise_exception=True)
+def confirm_shredding(request, reference):
+    record = visible_record_or_403(request.user, reference)
+    if record.status != Status.PENDING_SHRED or record.custodian_id != request.user.pk:
+        raise PermissionDenied("Only the custodian confirms the shredding of a record marked for shredding.")
+    form = ShreddingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = destruction.shredding_confirm(actor=request.user, record=record, **form.cleaned_data)
+        except TransitionNotAllowed as error:
+            return _refused(request, record, error)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{record.reference} is destroyed; certificate {done.certificate_number}.")
+            return redirect(record)
+    return render(request, "records/shredding_form.html", {"record": record, "form": form})
+
+
+@permission_required("records.hand_over_media", raise_exception=True)
+def hand_over(request):
+    records = selectors.due_media_for_handover(request.user)
+    chosen = set(request.GET.getlist("record"))
+    form = HandoverForm(
+        request.POST or None, records=records,
+        initial={f"select_{r.pk}": True for r in records if r.reference in chosen},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = destruction.media_hand_over(actor=request.user, handovers=form.handovers())
+        except (ValidationError, TransitionNotAllowed) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, f"{len(moved)} medi{'um' if len(moved) == 1 else 'a'} handed over to Network Operations.")
+            return redirect("dashboard")
+    return render(request, "records/handover_form.html", {"form": form})
+
+
+@permission_required("records.receive_media", raise_exception=True)
+def netops_queue(request):
+    queue = selectors.netops_queue()
+    return render(
+        request, "records/netops_queue.html",
+        {"queue": queue, "receive_form": ReceiveForm(queryset=queue["awaiting"])},
+    )
+
+
+@require_POST
+@permission_required("records.receive_media", raise_exception=True)
+def netops_receive(request):
+    form = ReceiveForm(request.POST, queryset=selectors.netops_queue()["awaiting"])
+    if form.is_valid():
+        try:
+            received = destruction.media_receive(actor=request.user, records=list(form.cleaned_data["records"]))
+        except TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Receipt of {len(received)} medi{'um' if len(received) == 1 else 'a'} acknowledged.")
+    else:
+        messages.error(request, "Tick the media you received.")
+    return redirect("netops-queue")
+
+
+@permission_required("records.confirm_media_destruction", raise_exception=True)
+def netops_destroy(request):
+    in_custody = Record.objects.filter(status=Status.IN_NETOPS_CUSTODY).exclude(custodian=request.user)
+    form = SanitizationForm(
+        request.POST or None, queryset=in_custody.order_by("status_changed_at", "pk"),
+        initial={"records": in_custody.filter(reference__in=request.GET.getlist("record"))},
+    )
+    if request.method == "POST" and form.is_valid():
+        records, fields = form.service_arguments()
+        try:
+            done = destruction.media_destruction_confirm(actor=request.user, records=list(records), **fields)
+        except (ValidationError, TransitionNotAllowed) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        else:
+            numbers = ", ".join(d.certificate_number for d in done)
+            messages.success(request, f"{len(done)} medi{'um' if len(done) == 1 else 'a'} sanitized; certificates {numbers}.")
+            return redirect("netops-queue")
+    return render(request, "records/sanitization_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("records.validate_destruction", raise_exception=True)
+def validate(request, reference):
+    record = visible_record_or_403(request.user, reference)
+    if not hasattr(record, "destruction"):
+        raise Http404("This record has no destruction to validate.")
+    try:
+        destruction.destruction_validate(actor=request.user, destruction=record.destruction)
+    except ValidationError as error:
+        return _refused(request, record, error)
+    messages.success(request, f"You countersigned certificate {record.destruction.certificate_number}.")
+    return redirect(record)
+
+
+@permission_required("records.view_record", raise_exception=True)
+def certificate(request, reference):
+    record = visible_record_or_403(request.user, reference)
+    if not hasattr(record, "destruction"):
+        raise Http404("This record has not been destroyed.")
+    response = HttpResponse(certificates.certificate_pdf(record.destruction), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, certificates.certificate_filename(record.destruction))
+    return response

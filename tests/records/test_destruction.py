@@ -1,0 +1,309 @@
+"""Destruction with proof: paper shredded by its custodian, media through Network Operations."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models import ProtectedError
+from django.urls import reverse
+from django.utils import timezone
+
+from records import destruction, holds, services
+from records.lifecycle import TransitionNotAllowed
+from records.models import AuditEvent, Destruction, Medium, Notification, Record, Status
+from records.roles import Role
+from tests.factories import SANITIZED, UserFactory, make_record
+
+pytestmark = pytest.mark.usefixtures("frozen_today")
+TODAY = date(2026, 11, 23)
+
+
+def custody_actions(record):
+    return list(
+        AuditEvent.objects.filter(object_type="records.record", object_id=str(record.pk), action__in=destruction.CUSTODY_ACTIONS)
+        .order_by("sequence").values_list("action", "actor_name")
+    )
+
+
+@pytest.mark.django_db
+class TestPaper:
+    def test_custody_marks_then_confirms_shredding_with_a_certificate(self, employee, colleague):
+        record = make_record(custodian=employee, status=Status.DUE)
+        destruction.record_mark_for_shredding(actor=employee, record=record)
+        done = destruction.shredding_confirm(
+            actor=employee, record=record, destroyed_on=TODAY, method="shredding_vendor",
+            vendor_certificate_number="SHRED-4411", witness=colleague, notes="Bin 3",
+        )
+        record.refresh_from_db()
+        assert record.status == Status.DESTROYED
+        assert done.certificate_number == "CD-2026-000001" and done.witness == colleague
+        assert done.performed_by == employee and done.kind == Destruction.Kind.SHREDDING
+        assert custody_actions(record) == [("record.mark_for_shredding", "emma"), ("record.confirm_shredding", "emma")]
+        assert AuditEvent.objects.filter(action="destruction.certificate_issued", object_id=str(record.pk)).count() == 1
+
+    def test_records_manager_may_mark_but_only_the_custodian_confirms(self, employee, records_manager):
+        record = make_record(custodian=employee, status=Status.DUE)
+        destruction.record_mark_for_shredding(actor=records_manager, record=record)
+        with pytest.raises(PermissionDenied):
+            destruction.shredding_confirm(actor=records_manager, record=record, destroyed_on=TODAY, method="pulping")
+        assert Record.objects.get(pk=record.pk).status == Status.PENDING_SHRED and not Destruction.objects.exists()
+
+    @pytest.mark.parametrize(
+        "kwargs, field",
+        [({"destroyed_on": TODAY + timedelta(days=1)}, "destroyed_on"),
+         ({"method": "shredding_vendor"}, "vendor_certificate_number"),
+         ({"method": "burnt"}, "method")],
+    )
+    def test_bad_confirmation_is_refused_and_nothing_changes(self, employee, kwargs, field):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        values = {"destroyed_on": TODAY, "method": "cross_cut_shredder", **kwargs}
+        with pytest.raises(ValidationError) as excinfo:
+            destruction.shredding_confirm(actor=employee, record=record, **values)
+        assert field in excinfo.value.message_dict
+        assert Record.objects.get(pk=record.pk).status == Status.PENDING_SHRED
+
+    def test_the_custodian_is_not_their_own_witness(self, employee):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        with pytest.raises(ValidationError, match="someone other than you"):
+            destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method="pulping", witness=employee)
+
+    def test_only_due_records_not_on_hold_are_destroyed(self, employee, records_manager):
+        active = make_record(custodian=employee)
+        with pytest.raises(TransitionNotAllowed):
+            destruction.record_mark_for_shredding(actor=employee, record=active)
+        pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t", records=Record.objects.filter(pk=pending.pk))
+        with pytest.raises(TransitionNotAllowed, match="legal hold"):
+            destruction.shredding_confirm(actor=employee, record=pending, destroyed_on=TODAY, method="pulping")
+        assert not Destruction.objects.exists()
+
+
+@pytest.mark.django_db
+class TestMedia:
+    def test_hand_over_receive_sanitize_validate(self, employee, netops, records_manager):
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"WD-{i}") for i in range(2)]
+        destruction.media_hand_over(actor=employee, handovers=[(disks[0], "wd-0 "), (disks[1], "WD-1")])
+        assert set(Record.objects.values_list("status", flat=True)) == {Status.AWAITING_HANDOVER}
+        destruction.media_receive(actor=netops, records=disks)
+        done = destruction.media_destruction_confirm(actor=netops, records=disks, destroyed_on=TODAY, **SANITIZED)
+        assert [d.certificate_number for d in done] == ["CD-2026-000001", "CD-2026-000002"]
+        assert all(Record.objects.get(pk=d.pk).status == Status.DESTROYED for d in disks)
+        assert done[0].method_type == "purge" and done[0].tool_name == "hdparm" and done[0].performed_by == netops
+        validated = destruction.destruction_validate(actor=records_manager, destruction=done[0])
+        assert validated.validated_by == records_manager and validated.validated_at
+        assert custody_actions(disks[0]) == [
+            ("record.request_handover", "emma"), ("record.receive_media", "nate"),
+            ("record.confirm_media_destruction", "nate"), ("destruction.validated", "rita"),
+        ]
+        handover = AuditEvent.objects.get(action="record.request_handover", object_id=str(disks[0].pk))
+        assert handover.payload["serial_confirmed"] == "wd-0"
+
+    def test_a_wrong_serial_hands_nothing_over(self, employee):
+        good = make_record(custodian=employee, status=Status.DUE, medium=Medium.USB_DRIVE, media_serial_number="USB-1")
+        bad = make_record(custodian=employee, status=Status.DUE, medium=Medium.USB_DRIVE, media_serial_number="USB-2")
+        with pytest.raises(ValidationError, match="does not match"):
+            destruction.media_hand_over(actor=employee, handovers=[(good, "USB-1"), (bad, "USB-9")])
+        assert set(Record.objects.values_list("status", flat=True)) == {Status.DUE}
+
+    @pytest.mark.parametrize("role", [Role.EMPLOYEE, Role.RECORDS_MANAGER, Role.AUDITOR, Role.OFFICER])
+    def test_only_netops_receives_and_sanitizes(self, role, users_by_role, employee, netops):
+        record = make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.SSD)
+        with pytest.raises(PermissionDenied):
+            destruction.media_receive(actor=users_by_role[role], records=[record])
+        destruction.media_receive(actor=netops, records=[record])
+        with pytest.raises(PermissionDenied):
+            destruction.media_destruction_confirm(actor=users_by_role[role], records=[record], destroyed_on=TODAY, **SANITIZED)
+        assert Record.objects.get(pk=record.pk).status == Status.IN_NETOPS_CUSTODY
+
+    def test_a_custodian_cannot_destroy_their_own_media(self, netops):
+        netops.groups.add(*UserFactory(username="tmp", role=Role.EMPLOYEE).groups.all())
+        own = make_record(custodian=netops, status=Status.AWAITING_HANDOVER, medium=Medium.TAPE)
+        other = UserFactory(username="nina", role=Role.NETOPS_DIRECTOR)
+        destruction.media_receive(actor=other, records=[own])
+        with pytest.raises(PermissionDenied, match="custodian"):
+            destruction.media_destruction_confirm(actor=netops, records=[own], destroyed_on=TODAY, **SANITIZED)
+
+    @pytest.mark.parametrize(
+        "override, field",
+        [({"method_type": "wipe"}, "method_type"), ({"method": "other", "method_details": ""}, "method_details"),
+         ({"verification_method": ""}, "verification_method"), ({"verification_result": " "}, "verification_result"),
+         ({"data_backed_up": True, "backup_location": ""}, "backup_location")],
+    )
+    def test_an_incomplete_certificate_is_refused(self, employee, netops, override, field):
+        record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+        with pytest.raises(ValidationError) as excinfo:
+            destruction.media_destruction_confirm(actor=netops, records=[record], destroyed_on=TODAY, **{**SANITIZED, **override})
+        assert field in excinfo.value.message_dict
+        assert Record.objects.get(pk=record.pk).status == Status.IN_NETOPS_CUSTODY
+
+    def test_batch_is_all_or_nothing(self, employee, netops):
+        ok = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+        not_received = make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.SSD)
+        with pytest.raises(TransitionNotAllowed):
+            destruction.media_destruction_confirm(actor=netops, records=[ok, not_received], destroyed_on=TODAY, **SANITIZED)
+        assert Record.objects.get(pk=ok.pk).status == Status.IN_NETOPS_CUSTODY and not Destruction.objects.exists()
+
+    def test_validator_is_a_second_person(self, employee, netops):
+        record = make_record(custodian=employee, status=Status.DESTROYED, medium=Medium.SSD, netops=netops)
+        with pytest.raises(PermissionDenied):
+            destruction.destruction_validate(actor=netops, destruction=record.destruction)
+        with pytest.raises(PermissionDenied):
+            destruction.destruction_validate(actor=employee, destruction=record.destruction)
+
+
+@pytest.mark.django_db
+def test_a_destroyed_record_is_never_deleted_nor_edited(employee):
+    record = make_record(custodian=employee, status=Status.DESTROYED)
+    with pytest.raises(ProtectedError):
+        record.delete()
+    with pytest.raises(ValidationError):
+        services.record_update(actor=employee, record=record, title="rewritten")
+    assert Record.objects.get(pk=record.pk).destruction.certificate_number
+
+
+@pytest.mark.django_db
+class TestPages:
+    def test_paper_path_through_the_views(self, client, employee, colleague):
+        record = make_record(custodian=employee, status=Status.DUE)
+        client.force_login(employee)
+        page = client.get(record.get_absolute_url()).content.decode()
+        assert "Mark for shredding" in page
+        assert client.post(reverse("record-mark-shredding", args=[record.reference])).status_code == 302
+        form = client.get(reverse("record-confirm-shredding", args=[record.reference]))
+        assert form.status_code == 200
+        bad = client.post(reverse("record-confirm-shredding", args=[record.reference]), {"destroyed_on": "2999-01-01", "method": "pulping"})
+        assert bad.status_code == 200 and "cannot be in the future" in bad.content.decode()
+        done = client.post(reverse("record-confirm-shredding", args=[record.reference]),
+                           {"destroyed_on": "2026-11-20", "method": "cross_cut_shredder", "witness": colleague.pk})
+        assert done.status_code == 302
+        page = client.get(record.get_absolute_url()).content.decode()
+        assert "CD-2026-000001" in page and "Chain of custody" in page and "Shredded" in page
+        assert Record.objects.get(pk=record.pk).status == Status.DESTROYED
+
+    def test_media_path_through_the_views_in_batches(self, client, employee, netops, records_manager):
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"HD-{i}") for i in range(3)]
+        client.force_login(employee)
+        handover = client.get(reverse("hand-over"), {"record": disks[0].reference})
+        assert handover.status_code == 200 and all(d.reference in handover.content.decode() for d in disks)
+        data = {f"select_{d.pk}": "on" for d in disks} | {f"serial_{d.pk}": f"HD-{i}" for i, d in enumerate(disks)}
+        data[f"serial_{disks[2].pk}"] = "HD-99"
+        wrong = client.post(reverse("hand-over"), data)
+        assert "does not match" in wrong.content.decode()
+        assert not Record.objects.filter(status=Status.AWAITING_HANDOVER).exists()
+        data[f"serial_{disks[2].pk}"] = "HD-2"
+        assert client.post(reverse("hand-over"), data).status_code == 302
+
+        client.force_login(netops)
+        queue = client.get(reverse("netops-queue")).content.decode()
+        assert all(d.reference in queue for d in disks)
+        client.post(reverse("netops-receive"), {"records": [d.pk for d in disks]})
+        assert set(Record.objects.values_list("status", flat=True)) == {Status.IN_NETOPS_CUSTODY}
+        form = client.get(reverse("netops-destroy"), {"record": [disks[0].reference, disks[1].reference]})
+        assert set(form.context["form"].initial["records"]) == {disks[0], disks[1]}
+        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-22", "records": [disks[0].pk, disks[1].pk]}
+        assert client.post(reverse("netops-destroy"), fields).status_code == 302
+        statuses = dict(Record.objects.values_list("reference", "status"))
+        assert [statuses[d.reference] for d in disks] == [Status.DESTROYED, Status.DESTROYED, Status.IN_NETOPS_CUSTODY]
+        queue = client.get(reverse("netops-queue"))
+        assert [item.record for item in queue.context["queue"]["in_custody"]] == [disks[2]]
+        assert {d.record for d in queue.context["queue"]["recently_destroyed"]} == {disks[0], disks[1]}
+
+        client.force_login(records_manager)
+        assert "Countersign as validator" in client.get(disks[0].get_absolute_url()).content.decode()
+        assert client.post(reverse("record-validate", args=[disks[0].reference])).status_code == 302
+        assert Destruction.objects.get(record=disks[0]).validated_by == records_manager
+
+    @pytest.mark.parametrize(
+        "name, allowed",
+        [("hand-over", {Role.EMPLOYEE, Role.RECORDS_MANAGER}), ("netops-queue", {Role.NETOPS_DIRECTOR}),
+         ("netops-destroy", {Role.NETOPS_DIRECTOR})],
+    )
+    def test_every_role_against_the_destruction_pages(self, client, users_by_role, name, allowed):
+        for role, user in users_by_role.items():
+            client.force_login(user)
+            assert client.get(reverse(name)).status_code == (200 if role in allowed else 403), role
+
+    def test_wrong_people_are_refused_and_nothing_changes(self, client, users_by_role, employee, colleague, netops):
+        paper = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        media = make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.SSD)
+        for user in [colleague] + [users_by_role[r] for r in (Role.AUDITOR, Role.OFFICER, Role.NETOPS_DIRECTOR)]:
+            client.force_login(user)
+            assert client.post(reverse("record-confirm-shredding", args=[paper.reference]),
+                               {"destroyed_on": "2026-11-20", "method": "pulping"}).status_code == 403
+        for role in (Role.EMPLOYEE, Role.AUDITOR, Role.OFFICER, Role.RECORDS_MANAGER):
+            client.force_login(users_by_role[role])
+            assert client.post(reverse("netops-receive"), {"records": [media.pk]}).status_code == 403
+        assert Record.objects.get(pk=paper.pk).status == Status.PENDING_SHRED
+        assert Record.objects.get(pk=media.pk).status == Status.AWAITING_HANDOVER
+
+
+@pytest.mark.django_db
+def test_custody_escalation_once_per_item_and_threshold(employee, netops, records_manager, mailoutbox, settings, time_machine):
+    settings.NETOPS_CUSTODY_ALERT_DAYS = [30, 60]
+    for person in (netops, records_manager):
+        person.email = f"{person.username}@carrier.example"
+        person.save()
+    from records import tasks
+
+    record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.TAPE, netops=netops)
+    tasks.send_custody_alerts()
+    assert not mailoutbox
+    time_machine.move_to(timezone.now() + timedelta(days=31))
+    tasks.send_custody_alerts()
+    tasks.send_custody_alerts()
+    assert sorted(m.to[0] for m in mailoutbox) == ["nate@carrier.example", "rita@carrier.example"]
+    assert "over 30 days" in mailoutbox[0].subject and record.reference in mailoutbox[0].body
+    time_machine.move_to(timezone.now() + timedelta(days=30))
+    tasks.send_custody_alerts()
+    assert len(mailoutbox) == 4 and all("over 60 days" in m.subject for m in mailoutbox[2:])
+    assert Notification.objects.filter(kind="custody_alert").count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_confirming_at_once_make_exactly_one_destruction(employee, netops):
+    second = UserFactory(username="nina", role=Role.NETOPS_DIRECTOR)
+    record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def confirm(actor):
+        try:
+            start.wait()
+            destruction.media_destruction_confirm(actor=actor, records=[record], destroyed_on=TODAY, **SANITIZED)
+            outcomes.append("destroyed")
+        except TransitionNotAllowed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(actor,)) for actor in (netops, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["destroyed", "refused"]
+    assert Destruction.objects.filter(record=record).count() == 1
+    assert AuditEvent.objects.filter(action="record.confirm_media_destruction").count() == 1
+
+
+@pytest.mark.django_db
+def test_certificate_downloads_for_those_who_may_see_the_record(client, employee, outsider, auditor, netops):
+    import pypdfium2
+
+    record = make_record(custodian=employee, status=Status.DESTROYED, medium=Medium.SSD, netops=netops)
+    url = reverse("record-certificate", args=[record.reference])
+    client.force_login(auditor)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert record.destruction.certificate_number in response["Content-Disposition"]
+    text = "".join(page.get_textpage().get_text_bounded() for page in pypdfium2.PdfDocument(response.content))
+    assert record.reference in text and record.destruction.certificate_number in text and "CONFIDENTIAL" in text
+    assert client.get(url).content == response.content, "the same bytes every time"
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    client.force_login(employee)
+    active = make_record(custodian=employee)
+    assert client.get(reverse("record-certificate", args=[active.reference])).status_code == 404
