@@ -165,13 +165,17 @@ def _display(field_name, value, lookups):
         return ", ".join(Record(cpni_categories=value).cpni_category_labels)
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if hasattr(value, "hour"):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M" if hasattr(value, "hour") else "%Y-%m-%d")
+        return value.strftime("%Y-%m-%d")
     return str(value)
 
 
 # Fields whose changes the history page lists (status included, though no form edits it).
-HISTORY_FIELDS = [f for f in Record._meta.concrete_fields if f.name not in ("id", "updated_at", "label_check")]
+HISTORY_FIELDS = [
+    f for f in Record._meta.concrete_fields if f.name not in ("id", "updated_at", "label_check", "status_changed_at")
+]
 
 
 def record_history(record):
