@@ -100,3 +100,53 @@ def audit_event_record(*, actor, action, obj=None, payload=None, object_type="",
     """Append one event (see audit_events_record)."""
     entry = Entry(action, obj, payload or {}, object_type, object_id, object_repr)
     return audit_events_record(actor=actor, entries=[entry])[0]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    broken_at: int | None = None  # sequence of the first event that does not fit
+    problem: str = ""
+
+
+def verify_chain(chunk_size=5000, progress=None):
+    """Walk the whole chain in order, a chunk at a time, and report the first broken link: an
+    event whose content no longer matches its hash (edited), whose previous hash is not the hash
+    of the event before it (deleted, inserted or reordered), a gap in the sequence, or a chain
+    that ends short of, or past, its recorded head."""
+    previous_hash, expected_sequence, checked = GENESIS_HASH, 1, 0
+    events = AuditEvent.objects.order_by("sequence")
+    last_sequence = 0
+    while True:
+        chunk = list(events.filter(sequence__gt=last_sequence)[:chunk_size])
+        if not chunk:
+            break
+        for event in chunk:
+            if event.sequence != expected_sequence:
+                return ChainReport(False, checked, event.sequence,
+                                   f"event #{expected_sequence} is missing: the next one is #{event.sequence}")
+            if event.previous_hash != previous_hash:
+                return ChainReport(False, checked, event.sequence,
+                                   f"event #{event.sequence} does not follow event #{event.sequence - 1}: "
+                                   "an event before it was changed, removed, inserted or moved")
+            digest = event_hash(
+                previous_hash=event.previous_hash, sequence=event.sequence, occurred_at=event.occurred_at,
+                actor_name=event.actor_name, action=event.action, object_type=event.object_type,
+                object_id=event.object_id, payload=event.payload,
+            )
+            if digest != event.hash:
+                return ChainReport(False, checked, event.sequence,
+                                   f"event #{event.sequence} was altered: its content no longer matches its hash")
+            previous_hash, expected_sequence = event.hash, expected_sequence + 1
+            checked += 1
+        last_sequence = chunk[-1].sequence
+        if progress:
+            progress(len(chunk))
+    head = AuditChainHead.objects.filter(id=1).first()
+    head_sequence, head_hash = (head.last_sequence, head.last_hash) if head else (0, GENESIS_HASH)
+    if (head_sequence, head_hash) != (checked, previous_hash):
+        return ChainReport(False, checked, checked + 1 if head_sequence > checked else checked,
+                           f"the chain ends at event #{checked} but its head records event #{head_sequence}: "
+                           "events were removed from, or added to, the end")
+    return ChainReport(True, checked)

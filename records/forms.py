@@ -4,12 +4,16 @@ from django.utils import timezone
 
 from . import selectors
 from .models import (
+    CompanyProfile,
     CpniCategory,
+    CustomerComplaint,
+    DataBrokerAction,
     Department,
     Destruction,
     LabelVerification,
     Medium,
     PeriodUnit,
+    PretextingObservation,
     Record,
     RetentionSchedule,
     Status,
@@ -332,3 +336,57 @@ class SanitizationForm(forms.Form):
     def service_arguments(self):
         data = dict(self.cleaned_data)
         return data.pop("records"), data
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, max_length=150, label="Who", help_text="Username, or 'system'.")
+    action = forms.CharField(required=False, max_length=60, help_text="e.g. record.created, or just 'record.'")
+    object = forms.CharField(required=False, max_length=200, label="Object", help_text="Reference or name.")
+    since = forms.DateField(required=False, widget=DateInput, label="From")
+    until = forms.DateField(required=False, widget=DateInput, label="To")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
+            self.add_error("until", "The end of the range is before its start.")
+        return cleaned
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = CustomerComplaint
+        fields = ["received_on", "category", "summary", "resolution", "resolved_on"]
+        widgets = {"received_on": DateInput, "resolved_on": DateInput,
+                   "summary": forms.Textarea(attrs={"rows": 3}), "resolution": forms.Textarea(attrs={"rows": 3})}
+
+
+class DataBrokerActionForm(forms.ModelForm):
+    class Meta:
+        model = DataBrokerAction
+        fields = ["taken_on", "forum", "description", "outcome"]
+        widgets = {"taken_on": DateInput, "description": forms.Textarea(attrs={"rows": 3}),
+                   "outcome": forms.Textarea(attrs={"rows": 3})}
+
+
+class PretextingForm(forms.ModelForm):
+    class Meta:
+        model = PretextingObservation
+        fields = ["observed_on", "method", "steps_taken"]
+        widgets = {"observed_on": DateInput, "method": forms.Textarea(attrs={"rows": 3}),
+                   "steps_taken": forms.Textarea(attrs={"rows": 3})}
+
+
+class CompanyProfileForm(forms.ModelForm):
+    class Meta:
+        model = CompanyProfile
+        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory_name", "signatory_title"]
+        widgets = {"company_names": forms.Textarea(attrs={"rows": 2})}
+
+
+class PackageRequestForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2999, initial=lambda: timezone.localdate().year - 1)
+
+
+class FilingForm(forms.Form):
+    signed_on = forms.DateField(widget=DateInput, label="Signed on")
+    filed_on = forms.DateField(widget=DateInput, label="Filed with the FCC on")

@@ -21,6 +21,13 @@ _READ_EVERYTHING = [
     "records.view_labelcheck",
     "records.view_legalhold",
     "records.view_destruction",
+    "records.view_auditevent",
+    "records.view_customercomplaint",
+    "records.view_databrokeraction",
+    "records.view_pretextingobservation",
+    "records.view_companyprofile",
+    "records.view_certificationpackage",
+    "records.view_certificationfiling",
 ]
 
 ROLE_PERMISSIONS = {
@@ -57,11 +64,21 @@ ROLE_PERMISSIONS = {
         "records.confirm_shredding",
         "records.hand_over_media",
         "records.validate_destruction",
+        "records.verify_auditevent",
+        "records.add_customercomplaint",
+        "records.change_customercomplaint",
+        "records.add_databrokeraction",
+        "records.change_databrokeraction",
+        "records.add_pretextingobservation",
+        "records.change_pretextingobservation",
+        "records.add_companyprofile",
+        "records.change_companyprofile",
+        "records.add_certificationpackage",
     ],
     Role.NETOPS_DIRECTOR: _READ_EVERYTHING
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],
-    Role.AUDITOR: _READ_EVERYTHING,
-    Role.OFFICER: _READ_EVERYTHING,
+    Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent"],
+    Role.OFFICER: _READ_EVERYTHING + ["records.add_certificationpackage", "records.add_certificationfiling"],
 }
 
 

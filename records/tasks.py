@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import notifications, sweep
+from . import filing, notifications, sweep
 from .locks import JobLocked
 
 RETRY = dict(
@@ -48,3 +48,14 @@ def send_custody_alerts():
     """Daily: media held by Network Operations past each alert threshold."""
     notifications.custody_alerts_prepare()
     return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
+def build_certification_package(package_id):
+    """Build a requested certification package; a re-run after a crash rebuilds it from scratch."""
+    from .models import CertificationPackage
+
+    package = CertificationPackage.objects.filter(pk=package_id).first()
+    if package is None or package.state == CertificationPackage.State.READY:
+        return None
+    return filing.certification_package_build(package)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import destruction, holds, labels, records, schedules
+from .views import audit, certification, destruction, holds, labels, records, registers, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -17,6 +17,18 @@ urlpatterns = [
     path("netops/", destruction.netops_queue, name="netops-queue"),
     path("netops/receive/", destruction.netops_receive, name="netops-receive"),
     path("netops/destroy/", destruction.netops_destroy, name="netops-destroy"),
+    path("records/<str:reference>/audit/", audit.record_audit_trail, name="record-audit"),
+    path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/verify/", audit.audit_verify, name="audit-verify"),
+    path("registers/<slug:kind>/", registers.register_list, name="register-list"),
+    path("registers/<slug:kind>/new/", registers.register_edit, name="register-create"),
+    path("registers/<slug:kind>/<int:pk>/", registers.register_edit, name="register-edit"),
+    path("company/", registers.company_profile, name="company-profile"),
+    path("certification/", certification.certification_home, name="certification"),
+    path("certification/packages/", certification.package_request, name="package-request"),
+    path("certification/packages/<int:pk>/", certification.package_detail, name="package-detail"),
+    path("certification/packages/<int:pk>/download/", certification.package_download, name="package-download"),
+    path("certification/packages/<int:pk>/file/", certification.package_file, name="package-file"),
     path("label-check/", labels.label_check, name="label-check"),
     path("label-check/stamped-copy/", labels.label_stamp, name="label-stamp"),
     path("schedules/", schedules.schedule_list, name="schedule-list"),

@@ -1,6 +1,14 @@
 """The CPNI Track domain. Status changes happen only in records.lifecycle."""
 
 from .audit import AuditChainHead, AuditEvent
+from .certification import (
+    CertificationFiling,
+    CertificationPackage,
+    CompanyProfile,
+    CustomerComplaint,
+    DataBrokerAction,
+    PretextingObservation,
+)
 from .choices import CpniCategory, Medium, PeriodUnit
 from .destruction import CertificateCounter, Destruction
 from .holds import HeldRecord, LegalHold, active_hold_exists
@@ -22,6 +30,12 @@ __all__ = [
     "AuditEvent",
     "CpniCategory",
     "CertificateCounter",
+    "CertificationFiling",
+    "CertificationPackage",
+    "CompanyProfile",
+    "CustomerComplaint",
+    "DataBrokerAction",
+    "PretextingObservation",
     "Department",
     "Destruction",
     "HeldRecord",

@@ -24,6 +24,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["sequence"]
+        permissions = [("verify_auditevent", "Can verify the audit log's hash chain")]
         indexes = [models.Index(fields=["object_type", "object_id", "sequence"])]
 
     def __str__(self):

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from records import certificates, destruction, selectors
+from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
 from records.models import Record, Status
@@ -135,6 +136,8 @@ def certificate(request, reference):
     record = visible_record_or_403(request.user, reference)
     if not hasattr(record, "destruction"):
         raise Http404("This record has not been destroyed.")
+    audit_event_record(actor=request.user, action="export.certificate", obj=record,
+                       payload={"certificate_number": record.destruction.certificate_number})
     response = HttpResponse(certificates.certificate_pdf(record.destruction), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, certificates.certificate_filename(record.destruction))
     return response

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from records import holds, selectors
+from records.audit import audit_event_record
 from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
 from records.models import LegalHold, Record
 
@@ -97,6 +98,7 @@ class _Echo:
 def hold_report(request, pk):
     """The hold's records as CSV, streamed row by row."""
     hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
+    audit_event_record(actor=request.user, action="export.hold_report", obj=hold)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in holds.hold_report_rows(hold)), content_type="text/csv; charset=utf-8"

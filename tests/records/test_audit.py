@@ -1,18 +1,35 @@
-import pytest
+"""The audit log: a hash chain nobody can quietly rewrite."""
 
-from records.audit import GENESIS_HASH, audit_event_record, event_hash
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from records.audit import GENESIS_HASH, audit_event_record, event_hash, verify_chain
 from records.models import AuditEvent
 
 
+@pytest.fixture
+def chain(employee):
+    """Six events, as the application writes them."""
+    return [audit_event_record(actor=employee if n % 2 else None, action=f"test.event{n}", payload={"n": n}) for n in range(6)]
+
+
+def tamper(sql, *params):
+    """Change the table behind the application's back, as a database superuser could: on
+    PostgreSQL that means switching the append-only trigger off first."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table
+            cursor.execute("ALTER TABLE records_auditevent DISABLE TRIGGER records_auditevent_append_only")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE records_auditevent ENABLE TRIGGER records_auditevent_append_only")
+
+
 @pytest.mark.django_db
-def test_events_form_a_hash_chain(employee):
-    first = audit_event_record(actor=employee, action="test.one", payload={"n": 1})
-    second = audit_event_record(actor=None, action="test.two")
-    assert (first.sequence, second.sequence) == (first.sequence, first.sequence + 1)
-    assert second.previous_hash == first.hash and second.actor_name == "system"
-    chain = list(AuditEvent.objects.order_by("sequence"))
+def test_events_form_a_hash_chain_that_verifies(chain):
     previous = GENESIS_HASH
-    for event in chain:
+    for event in AuditEvent.objects.order_by("sequence"):
         assert event.previous_hash == previous
         assert event.hash == event_hash(
             previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at,
@@ -20,14 +37,79 @@ def test_events_form_a_hash_chain(employee):
             object_id=event.object_id, payload=event.payload,
         )
         previous = event.hash
+    report = verify_chain(chunk_size=4)
+    assert report.ok and report.checked == AuditEvent.objects.count()
 
 
 @pytest.mark.django_db
-def test_a_changed_payload_no_longer_matches_its_hash(employee):
-    event = audit_event_record(actor=employee, action="record.updated", payload={"title": ["a", "b"]})
-    recomputed = event_hash(
-        previous_hash=event.previous_hash, sequence=event.sequence, occurred_at=event.occurred_at,
-        actor_name=event.actor_name, action=event.action, object_type="", object_id="",
-        payload={"title": ["a", "c"]},
-    )
-    assert recomputed != event.hash
+class TestTamperingIsDetected:
+    def test_an_edited_event(self, chain):
+        tamper("UPDATE records_auditevent SET payload = %s WHERE sequence = %s", '{"n": 99}', chain[2].sequence)
+        report = verify_chain(chunk_size=4)
+        assert not report.ok and report.broken_at == chain[2].sequence and "altered" in report.problem
+
+    def test_an_edited_actor(self, chain):
+        tamper("UPDATE records_auditevent SET actor_name = 'someone' WHERE sequence = %s", chain[1].sequence)
+        assert verify_chain().broken_at == chain[1].sequence
+
+    def test_a_deleted_event(self, chain):
+        tamper("DELETE FROM records_auditevent WHERE sequence = %s", chain[3].sequence)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[4].sequence and "missing" in report.problem
+
+    def test_a_deleted_last_event(self, chain):
+        tamper("DELETE FROM records_auditevent WHERE sequence = %s", chain[-1].sequence)
+        report = verify_chain()
+        assert not report.ok and "head" in report.problem
+
+    def test_an_inserted_event_that_does_not_link(self, chain):
+        last = chain[-1]
+        tamper(
+            "INSERT INTO records_auditevent (sequence, occurred_at, actor_name, action, object_type, object_id, "
+            "object_repr, payload, previous_hash, hash) VALUES (%s, %s, 'mallory', 'record.created', '', '', '', '{}', %s, %s)",
+            last.sequence + 1, last.occurred_at, "f" * 64, "e" * 64,
+        )
+        report = verify_chain()
+        assert not report.ok and report.broken_at == last.sequence + 1
+
+    def test_a_well_forged_event_appended_without_the_head(self, chain):
+        last = chain[-1]
+        forged = event_hash(previous_hash=last.hash, sequence=last.sequence + 1, occurred_at=last.occurred_at,
+                            actor_name="mallory", action="record.created", object_type="", object_id="", payload={})
+        tamper(
+            "INSERT INTO records_auditevent (sequence, occurred_at, actor_name, action, object_type, object_id, "
+            "object_repr, payload, previous_hash, hash) VALUES (%s, %s, 'mallory', 'record.created', '', '', '', '{}', %s, %s)",
+            last.sequence + 1, last.occurred_at, last.hash, forged,
+        )
+        report = verify_chain()
+        assert not report.ok and "head" in report.problem
+
+    def test_reordered_events(self, chain):
+        a, b = chain[1].sequence, chain[2].sequence
+        tamper("UPDATE records_auditevent SET sequence = 999999 WHERE sequence = %s", a)
+        tamper("UPDATE records_auditevent SET sequence = %s WHERE sequence = %s", a, b)
+        tamper("UPDATE records_auditevent SET sequence = %s WHERE sequence = 999999", b)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == a
+
+    def test_the_command_reports_the_first_broken_link_and_fails(self, chain, capsys):
+        call_command("verify_audit", "--no-progress")
+        assert f"{AuditEvent.objects.count()} events verified" in capsys.readouterr().out
+        tamper("UPDATE records_auditevent SET action = 'record.nothing' WHERE sequence = %s", chain[4].sequence)
+        with pytest.raises(CommandError, match=f"event #{chain[4].sequence} was altered") as excinfo:
+            call_command("verify_audit", "--no-progress")
+        assert excinfo.value.returncode == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_rejects_update_and_delete_of_audit_events(chain):
+    for statement in ("UPDATE records_auditevent SET action = 'x'", "DELETE FROM records_auditevent"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(sequence=chain[0].sequence).update(action="x")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(sequence=chain[0].sequence).delete()
+    assert verify_chain().ok

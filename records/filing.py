@@ -1,0 +1,88 @@
+"""Asking for a year's certification package, and the officer's record that it was filed."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_event_record
+from .models import CertificationFiling, CertificationPackage, CompanyProfile
+
+
+def certification_package_request(*, actor, year):
+    """Queue a build of `year`'s package (built by a Celery task after commit). Refused for a year
+    already filed, a year not yet begun, or without a company profile."""
+    if not actor.has_perm("records.add_certificationpackage"):
+        raise PermissionDenied("Only records managers and officers prepare the certification.")
+    if year > timezone.localdate().year or year < 2000:
+        raise ValidationError({"year": "Choose a calendar year that has begun."})
+    if CertificationFiling.objects.filter(year=year).exists():
+        raise ValidationError({"year": f"The {year} certification was filed; its package is locked."})
+    if not CompanyProfile.objects.exists():
+        raise ValidationError("Fill in the company profile (company, Form 499 Filer ID, signatory) first.")
+    with transaction.atomic():
+        package = CertificationPackage.objects.create(year=year, requested_by=actor, requested_at=timezone.now())
+        audit_event_record(actor=actor, action="certification.package_requested", obj=package, payload={"year": year})
+        transaction.on_commit(lambda: _enqueue_build(package.pk))
+    return package
+
+
+def _enqueue_build(package_id):
+    from .tasks import build_certification_package
+
+    build_certification_package.delay(package_id)
+
+
+def certification_file(*, actor, package, signed_on, filed_on):
+    """The officer records that the year's certification was signed and filed: the package becomes
+    the year's record and no other package may be built for that year."""
+    if not actor.has_perm("records.add_certificationfiling"):
+        raise PermissionDenied("Only an officer records the signed and filed certification.")
+    errors = {}
+    today = timezone.localdate()
+    if signed_on > today:
+        errors["signed_on"] = "The signing date cannot be in the future."
+    if filed_on > today:
+        errors["filed_on"] = "The filing date cannot be in the future."
+    elif filed_on < signed_on:
+        errors["filed_on"] = "The certification is filed after it is signed."
+    if package.state != CertificationPackage.State.READY:
+        errors["package"] = "Only a finished package can be filed."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if CertificationFiling.objects.select_for_update().filter(year=package.year).exists():
+            raise ValidationError(f"The {package.year} certification was already filed.")
+        filing = CertificationFiling(
+            year=package.year, package=package, signed_by=actor, signed_on=signed_on, filed_on=filed_on,
+            recorded_at=timezone.now(),
+        )
+        filing._history_user = actor
+        filing.save()
+        audit_event_record(
+            actor=actor, action="certification.filed", obj=filing,
+            payload={"year": package.year, "package": package.pk, "sha256": package.sha256,
+                     "signed_on": signed_on, "filed_on": filed_on},
+        )
+    return filing
+
+
+def certification_package_build(package):
+    """Build the package, keeping its state and progress visible on the row as it goes. A failure
+    is recorded on the package and re-raised (so the task retries)."""
+    from . import certification
+
+    CertificationPackage.objects.filter(pk=package.pk).update(
+        state=CertificationPackage.State.BUILDING, progress=0, step="Starting", error=""
+    )
+
+    def progress(percent, step):
+        CertificationPackage.objects.filter(pk=package.pk).update(progress=min(int(percent), 99), step=step[:120])
+
+    try:
+        certification.build_package(package, progress=progress)
+    except Exception as error:
+        CertificationPackage.objects.filter(pk=package.pk).update(
+            state=CertificationPackage.State.FAILED, error=str(error)[:2000]
+        )
+        raise
+    return package.pk

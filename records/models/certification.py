@@ -1,0 +1,147 @@
+"""What the annual 47 CFR 64.2009(e) CPNI certification reports on: the company, customer
+complaints about unauthorized release of CPNI, actions against data brokers and pretexters,
+and the packages built and filed for each year."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class CompanyProfile(models.Model):
+    """The certification's heading: one row, edited by records managers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    company_names = models.TextField(help_text="The company name(s) covered, one per line.")
+    filer_id = models.CharField(max_length=40, blank=True, verbose_name="Form 499 Filer ID")
+    no_filer_id_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why there is no Form 499 Filer ID, if there is none."
+    )
+    signatory_name = models.CharField(max_length=120)
+    signatory_title = models.CharField(max_length=120)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="company_profile_single_row")]
+
+    def __str__(self):
+        return self.company_names.splitlines()[0] if self.company_names else "Company profile"
+
+    @property
+    def filer_id_display(self):
+        return self.filer_id or f"N/A ({self.no_filer_id_reason})"
+
+    def clean(self):
+        if not self.filer_id.strip() and not self.no_filer_id_reason.strip():
+            raise ValidationError({"no_filer_id_reason": "Give the Form 499 Filer ID, or the reason there is none."})
+
+
+class CustomerComplaint(models.Model):
+    class Category(models.TextChoices):
+        """The FCC's categories of complaints about unauthorized release of CPNI (64.2009(e))."""
+
+        EMPLOYEE_ACCESS = "employee_access", "Improper access by employees"
+        IMPROPER_DISCLOSURE = "improper_disclosure", "Improper disclosure to individuals not authorized to receive it"
+        ONLINE_ACCESS = "online_access", "Improper access to online information by individuals not authorized to view it"
+
+    received_on = models.DateField()
+    category = models.CharField(max_length=24, choices=Category.choices)
+    summary = models.TextField()
+    resolution = models.TextField(blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["received_on", "category"])]
+
+    def __str__(self):
+        return f"Complaint of {self.received_on:%Y-%m-%d}: {self.get_category_display()}"
+
+
+class DataBrokerAction(models.Model):
+    class Forum(models.TextChoices):
+        STATE_COMMISSION = "state_commission", "State commission"
+        COURT = "court", "Court"
+        FCC = "fcc", "Federal Communications Commission"
+
+    taken_on = models.DateField()
+    forum = models.CharField(max_length=20, choices=Forum.choices)
+    description = models.TextField(help_text="The proceeding instituted or petition filed, and against whom.")
+    outcome = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-taken_on", "-id"]
+
+    def __str__(self):
+        return f"{self.get_forum_display()} action of {self.taken_on:%Y-%m-%d}"
+
+
+class PretextingObservation(models.Model):
+    """A method pretexters were seen using to obtain CPNI, and what the company did about it."""
+
+    observed_on = models.DateField()
+    method = models.TextField()
+    steps_taken = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+
+    def __str__(self):
+        return f"Pretexting seen {self.observed_on:%Y-%m-%d}"
+
+
+class CertificationPackage(models.Model):
+    """One build of a year's certification package (a ZIP under VAR_DIR/packages)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    year = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    step = models.CharField(max_length=120, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    chain_head_hash = models.CharField(max_length=64, blank=True)
+    event_count = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["year", "state"])]
+
+    def __str__(self):
+        return f"Certification package {self.year} #{self.pk}"
+
+
+class CertificationFiling(models.Model):
+    """The officer's record that a year's certification was signed and filed; it locks the year."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    package = models.ForeignKey(CertificationPackage, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_on = models.DateField()
+    filed_on = models.DateField()
+    recorded_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.year} certification filed {self.filed_on:%Y-%m-%d}"

@@ -1,0 +1,90 @@
+"""The annual CPNI certification: packages built per year, downloaded, and the officer's filing."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from records import filing
+from records.audit import audit_event_record
+from records.forms import FilingForm, PackageRequestForm
+from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+
+
+@permission_required("records.view_certificationpackage", raise_exception=True)
+def certification_home(request, request_form=None):
+    return render(
+        request,
+        "records/certification.html",
+        {
+            "profile": CompanyProfile.objects.first(),
+            "packages": CertificationPackage.objects.select_related("requested_by")[:50],
+            "filings": CertificationFiling.objects.select_related("signed_by", "package").order_by("-year"),
+            "request_form": request_form or PackageRequestForm(),
+        },
+    )
+
+
+@require_POST
+@permission_required("records.add_certificationpackage", raise_exception=True)
+def package_request(request):
+    form = PackageRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            package = filing.certification_package_request(actor=request.user, year=form.cleaned_data["year"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The {package.year} package is being built.")
+            return redirect("package-detail", pk=package.pk)
+    response = certification_home(request, request_form=form)
+    response.status_code = 400
+    return response
+
+
+@permission_required("records.view_certificationpackage", raise_exception=True)
+def package_detail(request, pk, filing_form=None):
+    package = get_object_or_404(CertificationPackage.objects.select_related("requested_by"), pk=pk)
+    filed = CertificationFiling.objects.filter(year=package.year).select_related("signed_by", "package").first()
+    return render(
+        request,
+        "records/package_detail.html",
+        {
+            "package": package,
+            "filed": filed,
+            "building": package.state in (CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING),
+            "filing_form": filing_form or FilingForm(),
+        },
+    )
+
+
+@permission_required("records.add_certificationpackage", raise_exception=True)
+def package_download(request, pk):
+    package = get_object_or_404(CertificationPackage, pk=pk, state=CertificationPackage.State.READY)
+    path = settings.VAR_DIR / "packages" / package.file_name
+    if not path.is_file():
+        raise Http404("The package file is missing; build the package again.")
+    audit_event_record(actor=request.user, action="certification.package_downloaded", obj=package,
+                       payload={"year": package.year, "sha256": package.sha256})
+    return FileResponse(path.open("rb"), as_attachment=True, filename=package.file_name, content_type="application/zip")
+
+
+@require_POST
+@permission_required("records.add_certificationfiling", raise_exception=True)
+def package_file(request, pk):
+    package = get_object_or_404(CertificationPackage, pk=pk)
+    form = FilingForm(request.POST)
+    if form.is_valid():
+        try:
+            filing.certification_file(actor=request.user, package=package, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The {package.year} certification is recorded as filed; the year is locked.")
+            return redirect("package-detail", pk=package.pk)
+    response = package_detail(request, pk, filing_form=form)
+    response.status_code = 400
+    return response

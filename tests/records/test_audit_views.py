@@ -1,0 +1,132 @@
+"""Audit pages, the registers and settings changes, for every role."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from records.audit import audit_event_record
+from records.models import AuditEvent, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
+from records.roles import Role
+from tests.factories import make_record
+
+pytestmark = pytest.mark.django_db
+READ_ALL = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER}
+
+
+@pytest.mark.parametrize(
+    "url_name, args, allowed",
+    [("audit-log", [], READ_ALL), ("register-list", ["complaints"], READ_ALL),
+     ("register-list", ["data-broker-actions"], READ_ALL), ("register-list", ["pretexting"], READ_ALL),
+     ("register-create", ["complaints"], {Role.RECORDS_MANAGER}), ("company-profile", [], READ_ALL),
+     ("certification", [], READ_ALL)],
+)
+def test_every_role_against_the_audit_and_register_pages(client, users_by_role, url_name, args, allowed):
+    url = reverse(url_name, args=args)
+    for role, user in users_by_role.items():
+        client.force_login(user)
+        assert client.get(url).status_code == (200 if role in allowed else 403), (role, url)
+
+
+def test_unknown_register_is_404(client, records_manager):
+    client.force_login(records_manager)
+    assert client.get(reverse("register-list", args=["gossip"])).status_code == 404
+
+
+def test_audit_log_filters_by_actor_action_object_and_dates(client, auditor, employee, time_machine):
+    record = make_record(custodian=employee, title="Toll printouts")
+    time_machine.move_to(timezone.now() + timedelta(days=10))
+    audit_event_record(actor=None, action="record.expire", obj=record)
+    client.force_login(auditor)
+    by_actor = client.get(reverse("audit-log"), {"actor": "emma"}).context["page"]
+    assert {e.actor_name for e in by_actor} == {"emma"}
+    by_action = client.get(reverse("audit-log"), {"action": "record.expire"}).context["page"]
+    assert [e.action for e in by_action] == ["record.expire"]
+    by_object = client.get(reverse("audit-log"), {"object": record.reference}).context["page"]
+    assert {e.object_id for e in by_object} == {str(record.pk)}
+    today = timezone.localdate()
+    recent = client.get(reverse("audit-log"), {"since": today.isoformat()}).context["page"]
+    assert [e.action for e in recent] == ["auth.signed_in", "record.expire"]
+    older = client.get(reverse("audit-log"), {"until": (today - timedelta(days=1)).isoformat()}).context["page"]
+    assert "record.expire" not in [e.action for e in older] and len(older.object_list) > 0
+    bad = client.get(reverse("audit-log"), {"since": "soon", "until": "2020-01-01"})
+    assert bad.status_code == 200 and "were not understood" in bad.content.decode()
+
+
+def test_auditor_verifies_the_chain_and_the_check_is_itself_audited(client, auditor, employee, officer):
+    make_record(custodian=employee)
+    client.force_login(auditor)
+    response = client.post(reverse("audit-verify"), follow=True)
+    assert "The audit chain is intact" in response.content.decode()
+    assert AuditEvent.objects.filter(action="audit.verified", actor=auditor, payload__ok=True).exists()
+    for denied in (employee, officer):
+        client.force_login(denied)
+        assert client.post(reverse("audit-verify")).status_code == 403
+
+
+def test_record_audit_trail_combines_events_and_field_history(client, auditor, employee):
+    record = make_record(custodian=employee)
+    from records import services
+
+    services.record_update(actor=employee, record=record, location="Vault 7")
+    client.force_login(auditor)
+    page = client.get(reverse("record-audit", args=[record.reference])).content.decode()
+    assert "record.created" in page and "record.updated" in page and "Vault 7" in page and "Field history" in page
+
+
+def test_records_manager_keeps_the_registers_with_history_and_audit(client, records_manager, auditor):
+    client.force_login(records_manager)
+    data = {"received_on": "2026-03-02", "category": "online_access", "summary": "Account takeover via reset", "resolution": ""}
+    assert client.post(reverse("register-create", args=["complaints"]), data).status_code == 302
+    complaint = CustomerComplaint.objects.get()
+    assert complaint.recorded_by == records_manager and complaint.history.get().history_user == records_manager
+    edit = client.post(reverse("register-edit", args=["complaints", complaint.pk]), {**data, "resolution": "Password reset hardened", "resolved_on": "2026-03-09"})
+    assert edit.status_code == 302
+    event = AuditEvent.objects.get(action="customercomplaint.updated")
+    assert event.payload["resolution"] == ["", "Password reset hardened"]
+    bad = client.post(reverse("register-create", args=["data-broker-actions"]), {"taken_on": "someday", "forum": "court", "description": ""})
+    assert bad.status_code == 200 and not DataBrokerAction.objects.exists()
+    assert client.post(reverse("register-create", args=["pretexting"]), {"observed_on": "2026-04-01", "method": "Caller posed as account holder", "steps_taken": "Added callback verification"}).status_code == 302
+    assert PretextingObservation.objects.count() == 1
+    client.force_login(auditor)
+    assert client.post(reverse("register-create", args=["complaints"]), data).status_code == 403
+    assert client.post(reverse("register-edit", args=["complaints", complaint.pk]), {**data, "summary": "x"}).status_code == 403
+    assert CustomerComplaint.objects.get().summary == "Account takeover via reset"
+
+
+def test_company_profile_needs_a_filer_id_or_a_reason(client, records_manager, officer):
+    client.force_login(records_manager)
+    data = {"company_names": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": "", "signatory_name": "Oscar Tanaka", "signatory_title": "President"}
+    refused = client.post(reverse("company-profile"), data)
+    assert refused.status_code == 200 and "reason there is none" in refused.content.decode()
+    assert client.post(reverse("company-profile"), {**data, "filer_id": "825123"}).status_code == 302
+    assert CompanyProfile.objects.get().filer_id == "825123"
+    client.force_login(officer)
+    assert "825123" in client.get(reverse("company-profile")).content.decode()
+    assert client.post(reverse("company-profile"), {**data, "filer_id": "1"}).status_code == 403
+    assert CompanyProfile.objects.get().filer_id == "825123"
+
+
+def test_settings_changed_in_the_admin_are_audited(client, records_manager):
+    records_manager.is_staff = True
+    records_manager.save()
+    client.force_login(records_manager)
+    response = client.post(reverse("admin:records_department_add"), {"code": "fraud", "name": "Fraud Prevention"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="settings.changed")
+    assert event.actor == records_manager and event.payload == {"model": "records.Department", "change": "created"}
+
+
+def test_exports_are_audited(client, auditor, employee, netops, records_manager):
+    from records import holds
+    from records.models import Medium, Record, Status
+
+    record = make_record(custodian=employee, status=Status.DESTROYED, medium=Medium.SSD, netops=netops)
+    hold = holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t",
+                            records=Record.objects.filter(pk=make_record(custodian=employee).pk))
+    client.force_login(auditor)
+    client.get(reverse("record-certificate", args=[record.reference]))
+    b"".join(client.get(reverse("hold-report", args=[hold.pk])).streaming_content)
+    exports = AuditEvent.objects.filter(actor=auditor, action__startswith="export.")
+    assert set(exports.values_list("action", flat=True)) == {"export.certificate", "export.hold_report"}
