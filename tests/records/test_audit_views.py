@@ -130,3 +130,58 @@ def test_exports_are_audited(client, auditor, employee, netops, records_manager)
     b"".join(client.get(reverse("hold-report", args=[hold.pk])).streaming_content)
     exports = AuditEvent.objects.filter(actor=auditor, action__startswith="export.")
     assert set(exports.values_list("action", flat=True)) == {"export.certificate", "export.hold_report"}
+
+
+@pytest.fixture
+def company(db):
+    return CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123",
+                                         signatory_name="Oscar Tanaka", signatory_title="President and CEO")
+
+
+def test_build_download_and_file_the_certification_through_the_pages(
+    client, records_manager, officer, auditor, company, django_capture_on_commit_callbacks, monkeypatch, frozen_today
+):
+    from records import tasks
+    from records.models import CertificationFiling, CertificationPackage
+
+    built = []
+    monkeypatch.setattr(tasks.build_certification_package, "delay", lambda pk: built.append(pk))
+    client.force_login(records_manager)
+    refused = client.post(reverse("package-request"), {"year": "2027"})
+    assert refused.status_code == 400 and "has begun" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("package-request"), {"year": "2025"})
+    package = CertificationPackage.objects.get()
+    assert response.status_code == 302 and built == [package.pk], "the build is enqueued after commit"
+    page = client.get(reverse("package-detail", args=[package.pk])).content.decode()
+    assert 'http-equiv="refresh"' in page and "Queued" in page
+
+    tasks.build_certification_package(package.pk)  # what the worker runs
+    package.refresh_from_db()
+    assert package.state == "ready" and package.progress == 100 and len(package.sha256) == 64
+    download = client.get(reverse("package-download", args=[package.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    import hashlib
+
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == package.sha256
+    assert AuditEvent.objects.filter(action="certification.package_downloaded", actor=records_manager).exists()
+
+    client.force_login(auditor)
+    assert client.get(reverse("package-detail", args=[package.pk])).status_code == 200
+    assert client.get(reverse("package-download", args=[package.pk])).status_code == 403
+    assert client.post(reverse("package-request"), {"year": "2025"}).status_code == 403
+    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 403
+
+    client.force_login(records_manager)
+    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 403
+
+    client.force_login(officer)
+    bad = client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-21", "filed_on": "2026-02-20"})
+    assert bad.status_code == 400 and "after it is signed" in bad.content.decode()
+    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 302
+    filing = CertificationFiling.objects.get()
+    assert filing.year == 2025 and filing.signed_by == officer and filing.package == package
+    assert AuditEvent.objects.filter(action="certification.filed", actor=officer).exists()
+    locked = client.post(reverse("package-request"), {"year": "2025"})
+    assert locked.status_code == 400 and "locked" in locked.content.decode()
+    assert CertificationPackage.objects.count() == 1

@@ -1,0 +1,883 @@
+"""The annual 47 CFR 64.2009(e) CPNI certification: the year's figures, the accompanying statement
+of procedures (generated from the live configuration), the certification PDF, and the package an
+officer files and an outside auditor checks on their own: a ZIP with the PDF, the registers, the
+year's audit events and a stand-alone verifier.
+
+These are plain functions over stored data; none checks permissions (the callers do). A year is
+the calendar year in settings.TIME_ZONE (year_bounds).
+"""
+
+import csv
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .audit import GENESIS_HASH, audit_event_record
+from .certificates import _format, _render_pdf
+from .labels import MARKING
+from .models import (
+    AuditEvent,
+    CertificationFiling,
+    CertificationPackage,
+    CompanyProfile,
+    CustomerComplaint,
+    DataBrokerAction,
+    Destruction,
+    LabelCheck,
+    LabelVerification,
+    LegalHold,
+    Medium,
+    PretextingObservation,
+    Record,
+    RetentionSchedule,
+    Status,
+)
+from .roles import Role
+
+TEMPLATE = "records/certification_pdf.html"
+PACKAGE_FOLDER = "packages"
+#: Rows read from the database at a time while exporting: memory stays bounded by this.
+CHUNK_SIZE = 2000
+
+EVENT_FIELDS = (
+    "sequence", "occurred_at", "actor", "action", "object_type", "object_id", "object_repr", "payload",
+    "previous_hash", "hash",
+)
+DESTRUCTION_FIELDS = (
+    "certificate_number", "record_reference", "title", "medium", "schedule", "kind", "method_type", "method",
+    "destroyed_on", "performed_by", "witness", "validated_by", "validated_at",
+)
+COMPLAINT_FIELDS = (
+    "id", "received_on", "category", "category_label", "summary", "resolution", "resolved_on", "recorded_by",
+)
+BROKER_FIELDS = ("id", "taken_on", "forum", "forum_label", "description", "outcome", "recorded_by")
+PRETEXTING_FIELDS = ("id", "observed_on", "method", "steps_taken", "recorded_by")
+
+NO_BROKER_ACTIONS = (
+    "The company has not taken any actions (proceedings instituted or petitions filed by a company at "
+    "either state commissions, the court system, or at the Commission against data brokers) against data "
+    "brokers in the past year."
+)
+NO_COMPLAINTS = (
+    "The company has not received any customer complaints in the past year concerning the unauthorized "
+    "release of CPNI."
+)
+NO_PRETEXTING = (
+    "The company has not observed any methods used by pretexters to attempt to access CPNI in the past year."
+)
+
+
+# --------------------------------------------------------------------------- the year
+
+def year_bounds(year):
+    """(start, end): midnight of Jan 1 of `year` and of `year + 1` in settings.TIME_ZONE, as aware
+    datetimes. A moment belongs to the year when start <= moment < end."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def _during(field, start, end):
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _on_days_of(field, year):
+    return _during(field, date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def _in_year(field, year):
+    return _during(field, *year_bounds(year))
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """The year's figures. Counts by code (medium, destruction method) list the codes that occur,
+    in their choices' order; complaints list all three FCC categories, zero or not."""
+
+    year: int
+    period_start: str
+    period_end: str
+    records_logged: int
+    records_destroyed: int
+    destroyed_by_medium: dict
+    destroyed_by_method: dict
+    records_due_at_year_end: int
+    records_overdue_at_year_end: int
+    overdue_after_days: int
+    holds_placed: int
+    holds_released: int
+    holds_active_at_year_end: int
+    label_checks_passed: int
+    label_checks_failed: int
+    label_checks_unreadable: int
+    complaints_by_category: dict
+    data_broker_actions: int
+    pretexting_observations: int
+
+    @property
+    def complaints_total(self):
+        return sum(self.complaints_by_category.values())
+
+    def as_dict(self):
+        return {**asdict(self), "complaints_total": self.complaints_total}
+
+
+def year_summary(year):
+    """The figures of calendar `year`, each a set-based query (no rows are loaded). Records due and
+    overdue are counted as they stood at the year's end, from the records' history, not from their
+    status today."""
+    start, end = year_bounds(year)
+    destroyed = Destruction.objects.filter(_on_days_of("destroyed_on", year))
+    due_at_end = _records_as_of(end).filter(status=Status.DUE)
+    escalation_days = settings.RETENTION_ESCALATION_DAYS
+    label_checks = _count_by(LabelCheck.objects.filter(_in_year("checked_at", year)), "outcome")
+    complaints = _count_by(CustomerComplaint.objects.filter(_on_days_of("received_on", year)), "category")
+    return YearSummary(
+        year=year,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        records_logged=Record.objects.filter(_in_year("created_at", year)).count(),
+        records_destroyed=destroyed.count(),
+        destroyed_by_medium=_in_choice_order(_count_by(destroyed, "record__medium"), Medium.values),
+        destroyed_by_method=_in_choice_order(
+            _count_by(destroyed, "method"), Destruction.PaperMethod.values + Destruction.MediaMethod.values
+        ),
+        records_due_at_year_end=due_at_end.count(),
+        records_overdue_at_year_end=due_at_end.filter(
+            status_changed_at__lte=end - timedelta(days=escalation_days)
+        ).count(),
+        overdue_after_days=escalation_days,
+        holds_placed=LegalHold.objects.filter(_in_year("placed_at", year)).count(),
+        holds_released=LegalHold.objects.filter(_in_year("released_at", year)).count(),
+        holds_active_at_year_end=LegalHold.objects.filter(placed_at__lt=end)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gte=end))
+        .count(),
+        label_checks_passed=label_checks.get(LabelCheck.Outcome.LABELLED, 0),
+        label_checks_failed=label_checks.get(LabelCheck.Outcome.NOT_LABELLED, 0),
+        label_checks_unreadable=label_checks.get(LabelCheck.Outcome.UNREADABLE, 0),
+        complaints_by_category={category: complaints.get(category, 0) for category in CustomerComplaint.Category.values},
+        data_broker_actions=DataBrokerAction.objects.filter(_on_days_of("taken_on", year)).count(),
+        pretexting_observations=PretextingObservation.objects.filter(_on_days_of("observed_on", year)).count(),
+    )
+
+
+def _records_as_of(moment):
+    """Every record as its history last showed it before `moment`: Record.history.as_of, but with
+    `moment` itself excluded (a year ends just before midnight) and ties on history_date broken
+    by history_id so that no record counts twice. Records deleted by then are left out."""
+    history = Record.history.filter(history_date__lt=moment)
+    later = history.filter(id=OuterRef("id")).filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+    )
+    return history.exclude(Exists(later)).exclude(history_type="-")
+
+
+def _count_by(queryset, field):
+    # order_by() drops the models' default ordering, which would otherwise join the GROUP BY.
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+
+
+def _in_choice_order(counts, order):
+    ranked = sorted(counts, key=lambda code: (order.index(code) if code in order else len(order), code))
+    return {code: counts[code] for code in ranked}
+
+
+# --------------------------------------------------------------------------- the statement
+
+def procedures_statement():
+    """The accompanying statement of the certification, as paragraphs: how the company's
+    procedures ensure compliance with 47 CFR 64.2001 et seq., generated from the live
+    configuration (active retention schedules, the roles' permissions, the choices of methods and
+    the escalation period), so that it never describes a procedure the system does not enforce."""
+    return [
+        f"{_company_name()} has established the operating procedures described below to protect the "
+        "confidentiality of Customer Proprietary Network Information (CPNI), as required by Section 222 of "
+        "the Communications Act of 1934 and 47 C.F.R. § 64.2001 et seq. They apply to all of its personnel "
+        "and are enforced by CPNI Track, the company's system of record for every document and medium that "
+        "contains CPNI.",
+        _label_paragraph(),
+        "Company records including CPNI shall be destroyed when no longer required. Each record is kept under "
+        "a retention schedule: CPNI Track derives the record's expiry date from its schedule and, when that "
+        "date has passed, marks the record due for destruction, unless a legal hold covers it. No record is "
+        "destroyed before the longest legal minimum period that applies to it. Records still due more than "
+        f"{settings.RETENTION_ESCALATION_DAYS} days after becoming due are escalated to the records managers. "
+        + _schedules_intro(),
+        *[_schedule_paragraph(schedule) for schedule in RetentionSchedule.objects.filter(is_active=True).order_by("code")],
+        "Paper records must be shredded. The record's custodian confirms the destruction in CPNI Track with the "
+        f"method used ({_choice_list(Destruction.PaperMethod, 'or')}) and the date, and CPNI Track issues a "
+        "certificate of destruction under a unique certificate number.",
+        "Electronic media shall be given to the Director, Network Operations for destruction. The custodian "
+        "hands the medium over, confirming its serial number; "
+        f"{_holders('records.confirm_media_destruction')} acknowledges its receipt and sanitizes it following "
+        f"NIST SP 800-88 ({_choice_list(Destruction.MethodType, 'or')}, by "
+        f"{_choice_list(Destruction.MediaMethod, 'or')}), verifies the result and records it, and CPNI Track "
+        "issues a certificate of sanitization with the details NIST SP 800-88 asks for. The custodian of a "
+        "medium may not receive or sanitize it. A destruction may be countersigned as its validator by "
+        f"{_holders('records.validate_destruction')}, who must be neither the person who destroyed the record "
+        "nor its custodian.",
+        f"Legal holds are placed by {_holders('records.add_legalhold')} on the records a matter, investigation "
+        "or request concerns. A record under an active legal hold never becomes due, and nothing can be done to "
+        "it until every hold covering it is released; a hold is released only with a stated reason.",
+        "Every action on a record, retention schedule, legal hold or destruction is written to an append-only "
+        "audit log. Each entry carries the SHA-256 hash of the entry before it, so that an entry changed, "
+        "removed or inserted afterwards breaks the chain. The chain is verified from its first entry to its "
+        "head, and the year's entries accompany this certification with a program that recomputes them.",
+        "Each person signs in to CPNI Track individually and acts in one of these roles: "
+        f"{_join([_quoted(role.label) for role in Role])}. Employees see and handle only the records of their own "
+        f"department; {_holders('records.view_all_departments', plural=True)} see the records of every "
+        "department. CPNI Track checks every action against the person's role before it is taken.",
+    ]
+
+
+def _label_paragraph():
+    ways = " or ".join(f"a {label[0].lower()}{label[1:]}" for label in LabelVerification.labels)
+    return (
+        f"Employees must include “{MARKING}” on all documents that include CPNI. CPNI Track accepts a record "
+        f"that contains CPNI only with an attestation that it carries that marking, given by {ways}. A file "
+        "check reads the electronic document itself and refuses it when the marking is missing; only the "
+        "file's fingerprint (SHA-256) and the outcome are kept, never the document."
+    )
+
+
+def _schedules_intro():
+    if not RetentionSchedule.objects.filter(is_active=True).exists():
+        return "No retention schedule is active."
+    return "The retention schedules in force are:"
+
+
+def _schedule_paragraph(schedule):
+    if schedule.trigger == RetentionSchedule.Trigger.EVENT:
+        start = schedule.trigger_event or "the event the schedule names"
+    else:
+        start = "the record's creation date"
+    media = f" (for {', '.join(label.lower() for label in schedule.applicable_media_labels)})"
+    parts = [f"{schedule.code} — {schedule.title}{media if schedule.applicable_media else ''}: "
+             f"kept {schedule.period_display} from {start}"]
+    if schedule.legal_minimum_display:
+        citation = f" ({schedule.legal_citation})" if schedule.legal_citation else ""
+        parts.append(f"legal minimum {schedule.legal_minimum_display}{citation}")
+    elif schedule.legal_citation:
+        parts.append(f"under {schedule.legal_citation}")
+    else:
+        parts.append("no legal minimum")
+    if schedule.default_disposition == RetentionSchedule.Disposition.REVIEW:
+        parts.append("reviewed before destruction")
+    return "; ".join(parts) + "."
+
+
+def _holders(permission, plural=False):
+    """Who holds `permission` now, by role in the roles' order: 'a person in the “Records manager”
+    role', 'people in the “Auditor” or “Officer (signatory)” roles'."""
+    app_label, codename = permission.split(".")
+    names = set(
+        Group.objects.filter(
+            permissions__content_type__app_label=app_label, permissions__codename=codename
+        ).values_list("name", flat=True)
+    )
+    labels = [_quoted(role.label) for role in Role if role.value in names]
+    if not labels:
+        return "no one"
+    who = "people" if plural else "a person"
+    return f"{who} in the {_join(labels, 'or')} role{'s' if len(labels) > 1 else ''}"
+
+
+def _quoted(label):
+    # Quoted, because a role such as "Director, Network Operations" has a comma of its own.
+    return f"“{label}”"
+
+
+def _choice_list(choices, conjunction="and"):
+    return _join([label.lower() for label in choices.labels], conjunction)
+
+
+def _join(items, conjunction="and"):
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+# --------------------------------------------------------------------------- the PDF
+
+def company_profile():
+    """The certification's heading; CompanyProfile.DoesNotExist, saying what to do, when there is none."""
+    profile = CompanyProfile.objects.filter(pk=1).first()
+    if profile is None:
+        raise CompanyProfile.DoesNotExist(
+            "The company profile (company names, Form 499 Filer ID, signatory) must be filled in first."
+        )
+    return profile
+
+
+def _company_name():
+    profile = CompanyProfile.objects.filter(pk=1).first()
+    names = profile.company_names.splitlines() if profile else []
+    return names[0].strip() if names else settings.COMPANY_NAME
+
+
+def certification_pdf(year):
+    """The annual certification for `year` as PDF bytes (Letter, CONFIDENTIAL on every page), with
+    the accompanying statement and an appendix of the year's figures.
+
+    Byte-for-byte reproducible from the stored data, as the certificates of records.certificates:
+    nothing depends on the clock or the request; the PDF's creation date is when the filing was
+    recorded (none while the year is not filed); no URL is fetched. Raises
+    CompanyProfile.DoesNotExist when the company profile has not been filled in."""
+    return _certification_pdf(year, year_summary(year))
+
+
+def _certification_pdf(year, summary):
+    return _render_pdf(render_to_string(TEMPLATE, _pdf_context(year, summary)))
+
+
+def _pdf_context(year, summary):
+    profile = company_profile()
+    filing = CertificationFiling.objects.filter(year=year).first()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    categories = CustomerComplaint.Category
+    return {
+        "year": year,
+        "title": f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
+        "date_filed": _long_date(filing.filed_on) if filing else "Not yet filed",
+        "created_w3c": filing.recorded_at.astimezone(zone).isoformat(timespec="seconds") if filing else "",
+        "company_names": [name.strip() for name in profile.company_names.splitlines() if name.strip()],
+        "filer_id": profile.filer_id_display,
+        "signatory_name": profile.signatory_name,
+        "signatory_title": profile.signatory_title,
+        "statement": procedures_statement(),
+        "broker_actions": [
+            {"date": _format(action.taken_on, zone), "forum": action.get_forum_display(),
+             "description": action.description, "outcome": action.outcome}
+            for action in DataBrokerAction.objects.filter(_on_days_of("taken_on", year)).order_by("taken_on", "pk")
+        ],
+        "no_broker_actions": NO_BROKER_ACTIONS,
+        "complaints": [(categories(code).label, count) for code, count in summary.complaints_by_category.items()],
+        "complaints_total": summary.complaints_total,
+        "no_complaints": NO_COMPLAINTS,
+        "pretexting": [
+            {"date": _format(seen.observed_on, zone), "method": seen.method, "steps": seen.steps_taken}
+            for seen in PretextingObservation.objects.filter(_on_days_of("observed_on", year)).order_by("observed_on", "pk")
+        ],
+        "no_pretexting": NO_PRETEXTING,
+        "appendix": _appendix_rows(summary),
+        "time_zone": settings.TIME_ZONE,
+    }
+
+
+def _long_date(value):
+    """'March 3, 2008', as in the filings."""
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _appendix_rows(summary):
+    """(label, value, is a breakdown of the row above) for the appendix table."""
+    methods = {**dict(Destruction.PaperMethod.choices), **dict(Destruction.MediaMethod.choices)}
+    media = dict(Medium.choices)
+    return [
+        ("Records logged", summary.records_logged, False),
+        ("Records destroyed", summary.records_destroyed, False),
+        *[(f"by medium: {media.get(code, code)}", count, True) for code, count in summary.destroyed_by_medium.items()],
+        *[(f"by method: {methods.get(code, code)}", count, True) for code, count in summary.destroyed_by_method.items()],
+        ("Records due for destruction at year end", summary.records_due_at_year_end, False),
+        (f"of which due for more than {summary.overdue_after_days} days", summary.records_overdue_at_year_end, True),
+        ("Legal holds placed", summary.holds_placed, False),
+        ("Legal holds released", summary.holds_released, False),
+        ("Legal holds active at year end", summary.holds_active_at_year_end, False),
+        ("CONFIDENTIAL label checks: marking found", summary.label_checks_passed, False),
+        ("CONFIDENTIAL label checks: marking missing", summary.label_checks_failed, False),
+        ("CONFIDENTIAL label checks: document could not be read", summary.label_checks_unreadable, False),
+        ("Customer complaints about unauthorized release of CPNI", summary.complaints_total, False),
+        *[(CustomerComplaint.Category(code).label, count, True) for code, count in summary.complaints_by_category.items()],
+        ("Actions taken against data brokers", summary.data_broker_actions, False),
+        ("Pretexting methods observed", summary.pretexting_observations, False),
+    ]
+
+
+# --------------------------------------------------------------------------- the package
+
+def package_path(package):
+    """Where the package's ZIP is kept: VAR_DIR/packages, under a name marked CONFIDENTIAL."""
+    return settings.VAR_DIR / PACKAGE_FOLDER / f"CONFIDENTIAL-cpni-certification-{package.year}-{package.pk}.zip"
+
+
+@dataclass(frozen=True)
+class _AuditSnapshot:
+    """The chain's head when the build starts, and the year's events up to that head."""
+
+    head_sequence: int
+    head_hash: str
+    event_count: int
+    first_sequence: int | None
+    last_sequence: int | None
+
+
+def _audit_snapshot(year):
+    head_sequence, head_hash = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first() or (
+        0, GENESIS_HASH,
+    )
+    figures = AuditEvent.objects.filter(_in_year("occurred_at", year), sequence__lte=head_sequence).aggregate(
+        count=Count("pk"), first=Min("sequence"), last=Max("sequence")
+    )
+    return _AuditSnapshot(head_sequence, head_hash, figures["count"], figures["first"], figures["last"])
+
+
+class _Progress:
+    """Reports progress to the caller and keeps it on the package, once per whole percent."""
+
+    def __init__(self, package, callback):
+        self.package, self.callback, self.last = package, callback, None
+
+    def __call__(self, percent, step):
+        percent = max(0, min(100, int(percent)))
+        if (percent, step) == self.last:
+            return
+        self.last = (percent, step)
+        self.package.progress, self.package.step = percent, step[:120]
+        CertificationPackage.objects.filter(pk=self.package.pk).update(progress=percent, step=step[:120])
+        if self.callback:
+            self.callback(percent, step)
+
+
+def build_package(package, progress=None):
+    """Build the ZIP of `package.year` at package_path(package) and mark the package READY with the
+    file's name, SHA-256 and size, the chain head's hash and the year's event count, recording the
+    audit event certification.package_built. `progress(percent, step)` is called as it goes.
+
+    Guarantees: the file appears whole or not at all (written to a temporary file in the same
+    folder, synced, then renamed over the old one), so building again replaces a previous build
+    cleanly; memory stays constant however many events the year has (every table is read in
+    keyset chunks of CHUNK_SIZE and written straight into the ZIP); the events exported are exactly
+    the year's events up to the chain head read when the build starts. On failure the package is
+    marked FAILED with the error, no temporary file is left behind, and the error is raised again."""
+    report = _Progress(package, progress)
+    path = package_path(package)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    package.state, package.error, package.finished_at = CertificationPackage.State.BUILDING, "", None
+    package.save(update_fields=["state", "error", "finished_at"])
+    report(0, "Starting")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            snapshot = _write_package(raw, package, report)
+            raw.flush()
+            os.fsync(raw.fileno())
+        digest, size = _file_digest(temporary)
+        os.replace(temporary, path)
+    except Exception as error:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        package.state, package.error = CertificationPackage.State.FAILED, f"{type(error).__name__}: {error}"
+        package.finished_at = timezone.now()
+        package.save(update_fields=["state", "error", "finished_at"])
+        raise
+    # Reported before the package is saved READY, so a callback that stores its own progress
+    # cannot overwrite the final state.
+    report(100, "Ready")
+    with transaction.atomic():
+        package.file_name, package.sha256, package.size = path.name, digest, size
+        package.chain_head_hash, package.event_count = snapshot.head_hash, snapshot.event_count
+        package.state, package.progress, package.step = CertificationPackage.State.READY, 100, "Ready"
+        package.finished_at = timezone.now()
+        package.save()
+        audit_event_record(
+            actor=package.requested_by,
+            action="certification.package_built",
+            obj=package,
+            payload={"year": package.year, "sha256": digest, "event_count": snapshot.event_count},
+        )
+    return package
+
+
+def _write_package(raw, package, report):
+    """Write every file of the package into the ZIP on `raw`, the manifest last; return the audit
+    snapshot the events were taken from."""
+    year = package.year
+    snapshot = _audit_snapshot(year)
+    files = {}  # name -> {"sha256", "size"}, filled as each file is closed
+    # Entries carry the request's time, not the build's, so that the same data makes the same ZIP.
+    stamp = package.requested_at.astimezone(ZoneInfo(settings.TIME_ZONE)).timetuple()[:6]
+    with zipfile.ZipFile(raw, "w") as archive:
+        def entry(name):
+            return _ZipEntry(archive, name, stamp, files)
+
+        report(2, "Summarising the year")
+        summary = year_summary(year)
+        with entry("summary.json") as out:
+            out.write(_json_document({"year": year, **summary.as_dict()}, f"CPNI certification summary {year}"))
+        report(5, "Rendering the certification")
+        with entry("certification.pdf") as out:
+            out.write_bytes(_certification_pdf(year, summary))
+        report(15, "Exporting the audit events (CSV)")
+        with entry("audit-events.csv") as out:
+            _write_events_csv(out, year, snapshot, lambda share: report(15 + 40 * share, "Exporting the audit events (CSV)"))
+        report(55, "Exporting the audit events (JSON Lines)")
+        with entry("audit-events.jsonl") as out:
+            _write_events_jsonl(out, year, snapshot, lambda share: report(55 + 40 * share, "Exporting the audit events (JSON Lines)"))
+        report(95, "Exporting the registers")
+        for name, writer in (
+            ("destruction-register.csv", _write_destructions),
+            ("complaints.csv", _write_complaints),
+            ("data-broker-actions.csv", _write_broker_actions),
+            ("pretexting.csv", _write_pretexting),
+        ):
+            with entry(name) as out:
+                writer(out, year)
+        with entry("verify_package.py") as out:
+            out.write(VERIFY_SCRIPT)
+        report(99, "Writing the manifest")
+        manifest = _manifest(package, snapshot, files)
+        with entry("manifest.json") as out:
+            out.write(_json_document(manifest, f"CPNI certification package manifest {year}"))
+    return snapshot
+
+
+class _ZipEntry:
+    """One file streamed into the ZIP (deflated, ZIP64 so that it may grow past 4 GiB), its SHA-256
+    and size taken on the way and recorded in `files` when it is closed. Text is written as UTF-8
+    through a small buffer; csv.writer writes to it like to a file."""
+
+    BUFFER_CHARS = 1 << 16
+
+    def __init__(self, archive, name, date_time, files):
+        info = zipfile.ZipInfo(name, date_time=date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        self.name, self.files = name, files
+        self.stream = archive.open(info, "w", force_zip64=True)
+        self.digest, self.size = hashlib.sha256(), 0
+        self.pending, self.pending_chars = [], 0
+
+    def write(self, text):
+        self.pending.append(text)
+        self.pending_chars += len(text)
+        if self.pending_chars >= self.BUFFER_CHARS:
+            self._flush()
+
+    def write_bytes(self, data):
+        self._flush()
+        self._emit(data)
+
+    def _flush(self):
+        if self.pending:
+            data = "".join(self.pending).encode()
+            self.pending, self.pending_chars = [], 0
+            self._emit(data)
+
+    def _emit(self, data):
+        self.digest.update(data)
+        self.size += len(data)
+        self.stream.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is None:
+            self._flush()
+        self.stream.close()
+        if exc_type is None:
+            self.files[self.name] = {"sha256": self.digest.hexdigest(), "size": self.size}
+
+
+def _json_document(content, description):
+    document = {"marking": MARKING, "notice": _notice(description), **content}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _notice(description):
+    return f"{MARKING} — {description}. Contains Customer Proprietary Network Information (47 U.S.C. 222)"
+
+
+def _csv_writer(out, description, header):
+    out.write(f"# {_notice(description)}\r\n")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    return writer
+
+
+def _chunked(queryset, key):
+    """The rows of `queryset` (a .values() queryset) in `key` order, CHUNK_SIZE at a time, each
+    chunk asked for after the last key seen (keyset pagination): memory stays constant and, unlike
+    a server-side cursor, nothing is held open between chunks."""
+    queryset = queryset.order_by(key)
+    last = None
+    while True:
+        chunk = list((queryset if last is None else queryset.filter(**{f"{key}__gt": last}))[:CHUNK_SIZE])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1][key]
+
+
+def _year_events(year, snapshot, share_done):
+    """The year's audit events up to the snapshot's head, in sequence order, in the exported form:
+    occurred_at in UTC ISO 8601 exactly as records.audit.event_hash hashed it."""
+    if not snapshot.event_count:
+        return
+    events = AuditEvent.objects.filter(
+        _in_year("occurred_at", year), sequence__gte=snapshot.first_sequence, sequence__lte=snapshot.last_sequence
+    ).values("sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "object_repr",
+             "payload", "previous_hash", "hash")
+    for done, event in enumerate(_chunked(events, "sequence"), start=1):
+        yield {
+            "sequence": event["sequence"],
+            "occurred_at": event["occurred_at"].astimezone(dt_timezone.utc).isoformat(),
+            "actor": event["actor_name"],
+            "action": event["action"],
+            "object_type": event["object_type"],
+            "object_id": event["object_id"],
+            "object_repr": event["object_repr"],
+            "payload": event["payload"],
+            "previous_hash": event["previous_hash"],
+            "hash": event["hash"],
+        }
+        if done % CHUNK_SIZE == 0:
+            share_done(done / snapshot.event_count)
+
+
+def _write_events_csv(out, year, snapshot, share_done):
+    writer = _csv_writer(out, f"CPNI Track audit events {year}", EVENT_FIELDS)
+    for event in _year_events(year, snapshot, share_done):
+        event["payload"] = json.dumps(event["payload"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        writer.writerow([event[field] for field in EVENT_FIELDS])
+
+
+def _write_events_jsonl(out, year, snapshot, share_done):
+    header = {
+        "marking": MARKING, "notice": _notice(f"CPNI Track audit events {year}"), "year": year,
+        "fields": list(EVENT_FIELDS),
+    }
+    out.write(json.dumps(header, ensure_ascii=False) + "\n")
+    for event in _year_events(year, snapshot, share_done):
+        out.write(json.dumps(event, ensure_ascii=False) + "\n")
+
+
+def _write_destructions(out, year):
+    writer = _csv_writer(out, f"CPNI Track destruction register {year}", DESTRUCTION_FIELDS)
+    rows = Destruction.objects.filter(_on_days_of("destroyed_on", year)).values(
+        "pk", "certificate_number", "record__reference", "record__title", "record__medium", "record__schedule__code",
+        "kind", "method_type", "method", "destroyed_on", "performed_by__username", "witness__username",
+        "validated_by__username", "validated_at",
+    )
+    for row in _chunked(rows, "pk"):
+        writer.writerow([
+            row["certificate_number"], row["record__reference"], row["record__title"], row["record__medium"],
+            row["record__schedule__code"], row["kind"], row["method_type"], row["method"],
+            row["destroyed_on"].isoformat(), row["performed_by__username"], row["witness__username"] or "",
+            row["validated_by__username"] or "", _iso(row["validated_at"]),
+        ])
+
+
+def _write_complaints(out, year):
+    writer = _csv_writer(out, f"CPNI Track customer complaints {year}", COMPLAINT_FIELDS)
+    labels = dict(CustomerComplaint.Category.choices)
+    rows = CustomerComplaint.objects.filter(_on_days_of("received_on", year)).values(
+        "pk", "received_on", "category", "summary", "resolution", "resolved_on", "recorded_by__username"
+    )
+    for row in _chunked(rows, "pk"):
+        writer.writerow([
+            row["pk"], row["received_on"].isoformat(), row["category"], labels.get(row["category"], ""),
+            row["summary"], row["resolution"], _iso(row["resolved_on"]), row["recorded_by__username"],
+        ])
+
+
+def _write_broker_actions(out, year):
+    writer = _csv_writer(out, f"CPNI Track actions against data brokers {year}", BROKER_FIELDS)
+    labels = dict(DataBrokerAction.Forum.choices)
+    rows = DataBrokerAction.objects.filter(_on_days_of("taken_on", year)).values(
+        "pk", "taken_on", "forum", "description", "outcome", "recorded_by__username"
+    )
+    for row in _chunked(rows, "pk"):
+        writer.writerow([
+            row["pk"], row["taken_on"].isoformat(), row["forum"], labels.get(row["forum"], ""),
+            row["description"], row["outcome"], row["recorded_by__username"],
+        ])
+
+
+def _write_pretexting(out, year):
+    writer = _csv_writer(out, f"CPNI Track pretexting observations {year}", PRETEXTING_FIELDS)
+    rows = PretextingObservation.objects.filter(_on_days_of("observed_on", year)).values(
+        "pk", "observed_on", "method", "steps_taken", "recorded_by__username"
+    )
+    for row in _chunked(rows, "pk"):
+        writer.writerow([
+            row["pk"], row["observed_on"].isoformat(), row["method"], row["steps_taken"], row["recorded_by__username"],
+        ])
+
+
+def _iso(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(dt_timezone.utc).isoformat()
+    return value.isoformat()
+
+
+def _manifest(package, snapshot, files):
+    last_hash = ""
+    if snapshot.last_sequence is not None:
+        last_hash = AuditEvent.objects.values_list("hash", flat=True).get(sequence=snapshot.last_sequence)
+    return {
+        "year": package.year,
+        "company": "; ".join(name.strip() for name in company_profile().company_names.splitlines() if name.strip()),
+        "package_id": package.pk,
+        "requested_at": package.requested_at.astimezone(dt_timezone.utc).isoformat(),
+        "event_count": snapshot.event_count,
+        "first_sequence": snapshot.first_sequence,
+        "last_sequence": snapshot.last_sequence,
+        "last_hash": last_hash,
+        "chain_head_sequence": snapshot.head_sequence,
+        "chain_head_hash": snapshot.head_hash,
+        "hash_rule": (
+            "hash = SHA-256(previous_hash + canonical JSON of sequence, occurred_at, actor, action, "
+            "object_type, object_id, payload; keys sorted, separators ',' and ':', non-ASCII escaped)"
+        ),
+        "files": files,
+    }
+
+
+def _file_digest(path):
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+# The auditor's verifier, shipped in every package. Its event_hash must stay the same computation
+# as records.audit.event_hash: the tests run it against events exported from the database.
+VERIFY_SCRIPT = r'''# CONFIDENTIAL — CPNI Track certification package verifier (Python 3 standard library only).
+"""Check an unzipped CPNI certification package.
+
+Run it in the folder holding the package's files:
+
+    python3 verify_package.py
+
+It checks that every file listed in manifest.json has the SHA-256 and size recorded there, then
+recomputes the hash chain of audit-events.jsonl: each event's hash is the SHA-256 of the previous
+event's hash followed by a canonical JSON of the event (sequence, occurred_at, actor, action,
+object_type, object_id, payload; keys sorted, separators "," and ":", non-ASCII escaped), each
+event names the hash of the event before it, and the sequence numbers follow each other. It prints
+OK, or the first problem found, and exits with status 0 (OK) or 1 (a problem).
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+GENESIS_HASH = "0" * 64
+MANIFEST = "manifest.json"
+EVENTS = "audit-events.jsonl"
+
+
+class Problem(Exception):
+    """The first thing found wrong with the package."""
+
+
+def file_digest(path):
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def event_hash(event):
+    content = json.dumps(
+        {
+            "sequence": event["sequence"],
+            "occurred_at": event["occurred_at"],
+            "actor": event["actor"],
+            "action": event["action"],
+            "object_type": event["object_type"],
+            "object_id": str(event["object_id"]),
+            "payload": event["payload"],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256((event["previous_hash"] + content).encode()).hexdigest()
+
+
+def check_files(folder, manifest):
+    for name, expected in sorted(manifest["files"].items()):
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise Problem(f"the manifest lists {name!r}, which is not a file of this folder")
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            raise Problem(f"{name} is missing")
+        if file_digest(path) != (expected["sha256"], expected["size"]):
+            raise Problem(f"{name} was changed: its SHA-256 or size does not match the manifest")
+    return len(manifest["files"])
+
+
+def check_events(folder, manifest):
+    previous, count = None, 0
+    with open(os.path.join(folder, EVENTS), encoding="utf-8") as lines:
+        header = json.loads(next(lines, "{}"))
+        if header.get("marking") != "CONFIDENTIAL":
+            raise Problem(f"{EVENTS}: the first line is not the CONFIDENTIAL marking")
+        for number, line in enumerate(lines, start=2):
+            try:
+                event = json.loads(line)
+                sequence = event["sequence"]
+                if previous is None:
+                    if sequence != manifest["first_sequence"]:
+                        raise Problem(f"{EVENTS} starts at event #{sequence}, the manifest at #{manifest['first_sequence']}")
+                    if sequence == 1 and event["previous_hash"] != GENESIS_HASH:
+                        raise Problem("event #1 does not start the chain")
+                elif sequence != previous["sequence"] + 1:
+                    raise Problem(f"event #{previous['sequence'] + 1} is missing: line {number} holds event #{sequence}")
+                elif event["previous_hash"] != previous["hash"]:
+                    raise Problem(f"event #{sequence} does not follow event #{previous['sequence']}: "
+                                  "an event before it was changed, removed, inserted or moved")
+                if event_hash(event) != event["hash"]:
+                    raise Problem(f"event #{sequence} was altered: its content no longer matches its hash")
+            except (ValueError, KeyError, TypeError) as error:
+                raise Problem(f"{EVENTS} line {number} is not a complete event ({error})") from None
+            previous, count = event, count + 1
+    if count != manifest["event_count"]:
+        raise Problem(f"{EVENTS} holds {count} events, the manifest says {manifest['event_count']}")
+    if previous is not None:
+        if (previous["sequence"], previous["hash"]) != (manifest["last_sequence"], manifest["last_hash"]):
+            raise Problem(f"{EVENTS} ends at event #{previous['sequence']}, not at the manifest's last event")
+        if previous["sequence"] == manifest["chain_head_sequence"] and previous["hash"] != manifest["chain_head_hash"]:
+            raise Problem("the last event is not the chain head the manifest names")
+    return count
+
+
+def main(folder):
+    try:
+        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as file:
+            manifest = json.load(file)
+        files = check_files(folder, manifest)
+        events = check_events(folder, manifest)
+    except Problem as problem:
+        print(f"FAILED: {problem}")
+        return 1
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"FAILED: the package cannot be read: {error}")
+        return 1
+    span = f" (#{manifest['first_sequence']} to #{manifest['last_sequence']})" if events else ""
+    print(f"OK: {files} files match the manifest; {events} audit events{span} recompute to their hashes.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))))
+'''

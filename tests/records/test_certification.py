@@ -1,0 +1,601 @@
+"""The annual CPNI certification and its package, checked file by file: a year's data made through
+the services with the clock under control, the ZIP unpacked, its registers, manifest and audit
+events compared with the database, the PDF read back, and the stand-alone verifier run the way an
+outside auditor runs it."""
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from datetime import date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pypdfium2
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from records import certification, holds, services
+from records.audit import GENESIS_HASH, audit_event_record, event_hash
+from records.certification import build_package, certification_pdf, procedures_statement, year_bounds, year_summary
+from records.destruction import record_mark_for_shredding, shredding_confirm
+from records.models import (
+    AuditEvent,
+    CertificationFiling,
+    CertificationPackage,
+    CompanyProfile,
+    CustomerComplaint,
+    DataBrokerAction,
+    Destruction,
+    Medium,
+    PretextingObservation,
+    Record,
+    Status,
+)
+from tests.factories import ScheduleFactory, make_record
+
+pytestmark = pytest.mark.django_db
+
+YEAR = 2026
+NEW_YORK = ZoneInfo("America/New_York")
+PACKAGE_FILES = [
+    "summary.json",
+    "certification.pdf",
+    "audit-events.csv",
+    "audit-events.jsonl",
+    "destruction-register.csv",
+    "complaints.csv",
+    "data-broker-actions.csv",
+    "pretexting.csv",
+    "verify_package.py",
+    "manifest.json",
+]
+MARGIN = 0.9 * 72  # the @page margin of the template, in points
+EMPLOYEE_ACCESS = "Improper access by employees"
+DISCLOSURE = "Improper disclosure to individuals not authorized to receive it"
+ONLINE_ACCESS = "Improper access to online information by individuals not authorized to view it"
+
+
+# --------------------------------------------------------------------------- helpers
+
+def build(user, year=YEAR, progress=None):
+    package = CertificationPackage.objects.create(year=year, requested_by=user, requested_at=timezone.now())
+    return build_package(package, progress=progress)
+
+
+def unpack(package, folder):
+    with zipfile.ZipFile(certification.package_path(package)) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def csv_rows(path):
+    """The rows of an exported CSV after its CONFIDENTIAL line, as dicts."""
+    with open(path, encoding="utf-8", newline="") as file:
+        assert file.readline().startswith("# CONFIDENTIAL — ")
+        return list(csv.DictReader(file))
+
+
+def jsonl_events(path):
+    with open(path, encoding="utf-8") as file:
+        header, *events = [json.loads(line) for line in file]
+    assert header["marking"] == "CONFIDENTIAL"
+    return events
+
+
+def verify(folder):
+    """Run the package's verifier as an auditor would, without site-packages (-S): standard library only."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "verify_package.py"], cwd=folder, capture_output=True, text=True, timeout=60
+    )
+    return result.returncode, result.stdout.strip()
+
+
+def rewrite_manifest_entry(folder, name):
+    """What a forger would also do: record the tampered file's new hash in the manifest."""
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data = (folder / name).read_bytes()
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def pages_of(data):
+    """The text of each page, whitespace normalised."""
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return [" ".join(page.get_textpage().get_text_bounded().split()) for page in pdf]
+    finally:
+        pdf.close()
+
+
+def margins_of(data):
+    """(top margin text, bottom margin text) of each page."""
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        result = []
+        for page in pdf:
+            text, (width, height) = page.get_textpage(), page.get_size()
+            top = text.get_text_bounded(left=0, bottom=height - MARGIN, right=width, top=height)
+            bottom = text.get_text_bounded(left=0, bottom=0, right=width, top=MARGIN)
+            result.append((" ".join(top.split()), " ".join(bottom.split())))
+        return result
+    finally:
+        pdf.close()
+
+
+# --------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    return settings.VAR_DIR
+
+
+@pytest.fixture
+def profile(db):
+    return CompanyProfile.objects.create(
+        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC",
+        filer_id="831234",
+        signatory_name="Olivia Ortega",
+        signatory_title="President and CEO",
+    )
+
+
+@pytest.fixture
+def schedule(db):
+    return ScheduleFactory(
+        code="TOLL-BILLING", title="Toll billing records", period_value=18, period_unit="months",
+        legal_minimum_value=18, legal_minimum_unit="months", legal_citation="47 CFR 42.6",
+    )
+
+
+@pytest.fixture
+def year_data(frozen_today, profile, schedule, employee, netops, records_manager):
+    """2026 as people make it on 2026-11-23: four records logged (one kept under a legal hold, one
+    due, one shredded, one disk sanitized), three label checks (found, missing, unreadable), three
+    complaints in two categories (a fourth, of 2025, is not the year's), one action against a data
+    broker and one pretexting method seen."""
+    kept = make_record(custodian=employee, schedule=schedule, title="Call detail records October")
+    due = make_record(custodian=employee, status=Status.DUE, schedule=schedule, title="Toll tickets 2024")
+    shredded = make_record(custodian=employee, status=Status.DESTROYED, schedule=schedule, title="Paper bills 2024")
+    sanitized = make_record(
+        custodian=employee, status=Status.DESTROYED, medium=Medium.HARD_DISK, netops=netops, schedule=schedule,
+        title="Billing server disk",
+    )
+    hold = holds.hold_place(
+        actor=records_manager, matter="Smith v. Example Telecom", reason="Litigation",
+        records=Record.objects.filter(pk=kept.pk), scope="Smith's account",
+    )
+    services.label_document_check(actor=employee, file_name="bill.txt", data=b"CONFIDENTIAL\nToll detail")
+    services.label_document_check(actor=employee, file_name="memo.txt", data=b"Toll detail without the marking")
+    services.label_document_check(actor=employee, file_name="scan.bin", data=b"\x00\x01\x02\x03binary")
+    for received_on, category in [
+        (date(2026, 2, 3), CustomerComplaint.Category.EMPLOYEE_ACCESS),
+        (date(2026, 7, 9), CustomerComplaint.Category.EMPLOYEE_ACCESS),
+        (date(2026, 9, 14), CustomerComplaint.Category.IMPROPER_DISCLOSURE),
+        (date(2025, 12, 31), CustomerComplaint.Category.ONLINE_ACCESS),
+    ]:
+        CustomerComplaint.objects.create(
+            received_on=received_on, category=category, summary=f"Complaint of {received_on}", recorded_by=records_manager
+        )
+    broker_action = DataBrokerAction.objects.create(
+        taken_on=date(2026, 6, 2), forum=DataBrokerAction.Forum.COURT,
+        description="Petition against DataFinders LLC in the Superior Court", recorded_by=records_manager,
+    )
+    pretexting = PretextingObservation.objects.create(
+        observed_on=date(2026, 3, 10), method="Caller posing as the account holder asked for call records",
+        steps_taken="Call-back to the telephone number of record before any disclosure", recorded_by=records_manager,
+    )
+    return SimpleNamespace(
+        kept=kept, due=due, shredded=shredded, sanitized=sanitized, hold=hold, broker_action=broker_action,
+        pretexting=pretexting,
+    )
+
+
+@pytest.fixture
+def built(year_data, records_manager, tmp_path):
+    """The 2026 package built by the records manager, its progress reports kept, and unzipped."""
+    reports = []
+    package = build(records_manager, progress=lambda percent, step: reports.append((percent, step)))
+    return SimpleNamespace(
+        package=package, folder=unpack(package, tmp_path / "package"), reports=reports, data=year_data
+    )
+
+
+# --------------------------------------------------------------------------- the year
+
+def test_a_year_runs_from_midnight_to_midnight_in_the_carriers_time_zone(settings):
+    start, end = year_bounds(YEAR)
+    assert (start, end) == (datetime(2026, 1, 1, tzinfo=NEW_YORK), datetime(2027, 1, 1, tzinfo=NEW_YORK))
+    assert start.isoformat() == "2026-01-01T00:00:00-05:00"
+
+
+def test_the_summary_counts_the_years_records_holds_checks_and_complaints(year_data):
+    summary = year_summary(YEAR)
+
+    assert summary.records_logged == 4
+    assert summary.records_destroyed == 2
+    assert summary.destroyed_by_medium == {"paper": 1, "hard_disk": 1}
+    assert summary.destroyed_by_method == {"cross_cut_shredder": 1, "cryptographic_erase": 1}
+    assert (summary.records_due_at_year_end, summary.records_overdue_at_year_end) == (1, 1)
+    assert (summary.holds_placed, summary.holds_released, summary.holds_active_at_year_end) == (1, 0, 1)
+    assert (summary.label_checks_passed, summary.label_checks_failed, summary.label_checks_unreadable) == (1, 1, 1)
+    assert summary.complaints_by_category == {"employee_access": 2, "improper_disclosure": 1, "online_access": 0}
+    assert summary.complaints_total == 3
+    assert (summary.data_broker_actions, summary.pretexting_observations) == (1, 1)
+    assert year_summary(2025).complaints_by_category["online_access"] == 1
+
+
+def test_records_due_at_year_end_are_read_from_history_not_from_todays_status(year_data, employee, time_machine):
+    time_machine.move_to(datetime(2027, 2, 1, 10, tzinfo=NEW_YORK))
+    record = record_mark_for_shredding(actor=employee, record=year_data.due)
+    shredding_confirm(actor=employee, record=record, destroyed_on=date(2027, 2, 1), method="cross_cut_shredder")
+
+    assert Record.objects.get(pk=year_data.due.pk).status == Status.DESTROYED
+    assert (year_summary(YEAR).records_due_at_year_end, year_summary(YEAR).records_overdue_at_year_end) == (1, 1)
+    assert year_summary(2027).records_due_at_year_end == 0
+    assert year_summary(2027).records_destroyed == 1
+
+
+def test_a_record_due_for_less_than_the_escalation_period_is_due_but_not_overdue(
+    profile, schedule, employee, time_machine, settings
+):
+    settings.RETENTION_ESCALATION_DAYS = 14
+    time_machine.move_to(datetime(2026, 12, 20, 12, tzinfo=NEW_YORK))
+    make_record(custodian=employee, status=Status.DUE, schedule=schedule)
+
+    summary = year_summary(YEAR)
+    assert (summary.records_due_at_year_end, summary.records_overdue_at_year_end) == (1, 0)
+
+
+def test_the_years_boundaries_are_those_of_the_carriers_time_zone(profile, records_manager, time_machine, tmp_path):
+    time_machine.move_to(datetime(2026, 12, 31, 23, 59, 59, tzinfo=NEW_YORK), tick=False)
+    audit_event_record(actor=None, action="test.last_second_of_2026")
+    CustomerComplaint.objects.create(
+        received_on=timezone.localdate(), category=CustomerComplaint.Category.ONLINE_ACCESS, summary="late",
+        recorded_by=records_manager,
+    )
+    time_machine.move_to(datetime(2027, 1, 1, 0, 0, 0, tzinfo=NEW_YORK), tick=False)
+    audit_event_record(actor=None, action="test.first_moment_of_2027")
+    CustomerComplaint.objects.create(
+        received_on=timezone.localdate(), category=CustomerComplaint.Category.EMPLOYEE_ACCESS, summary="early",
+        recorded_by=records_manager,
+    )
+
+    of_2026 = build(records_manager, year=2026)
+    of_2027 = build(records_manager, year=2027)
+
+    actions_2026 = [event["action"] for event in jsonl_events(unpack(of_2026, tmp_path / "2026") / "audit-events.jsonl")]
+    actions_2027 = [event["action"] for event in jsonl_events(unpack(of_2027, tmp_path / "2027") / "audit-events.jsonl")]
+    assert actions_2026 == ["test.last_second_of_2026"]
+    assert "test.last_second_of_2026" not in actions_2027
+    assert actions_2027[0] == "test.first_moment_of_2027"
+    assert [row["summary"] for row in csv_rows(tmp_path / "2026" / "complaints.csv")] == ["late"]
+    assert [row["summary"] for row in csv_rows(tmp_path / "2027" / "complaints.csv")] == ["early"]
+    assert verify(tmp_path / "2026")[0] == 0
+    assert verify(tmp_path / "2027")[0] == 0
+
+
+# --------------------------------------------------------------------------- the package, file by file
+
+def test_the_zip_holds_the_package_files_and_the_package_is_ready(built, var_dir):
+    package, path = built.package, certification.package_path(built.package)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == PACKAGE_FILES
+
+    package.refresh_from_db()
+    data = path.read_bytes()
+    assert package.state == CertificationPackage.State.READY
+    assert (package.progress, package.step, package.error) == (100, "Ready", "")
+    assert package.file_name == f"CONFIDENTIAL-cpni-certification-2026-{package.pk}.zip" == path.name
+    assert (package.sha256, package.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert package.finished_at is not None
+    assert sorted(p.name for p in (var_dir / "packages").iterdir()) == [path.name]  # no temporary file left
+
+    built_event = AuditEvent.objects.order_by("-sequence").first()
+    assert (built_event.action, built_event.object_id) == ("certification.package_built", str(package.pk))
+    assert built_event.payload == {"year": 2026, "sha256": package.sha256, "event_count": package.event_count}
+    assert package.chain_head_hash == built_event.previous_hash  # the newest event when the build began
+
+    percents = [percent for percent, _ in built.reports]
+    assert built.reports[0] == (0, "Starting") and built.reports[-1] == (100, "Ready")
+    assert percents == sorted(percents)
+
+
+def test_every_file_is_marked_confidential(built):
+    folder = built.folder
+    for name in PACKAGE_FILES:
+        if name.endswith(".csv"):
+            first_line = (folder / name).read_text(encoding="utf-8").splitlines()[0]
+            assert first_line.startswith("# CONFIDENTIAL — "), name
+        elif name.endswith(".jsonl"):
+            assert json.loads((folder / name).read_text(encoding="utf-8").splitlines()[0])["marking"] == "CONFIDENTIAL"
+        elif name.endswith(".json"):
+            assert json.loads((folder / name).read_text(encoding="utf-8"))["marking"] == "CONFIDENTIAL", name
+        elif name.endswith(".py"):
+            assert "CONFIDENTIAL" in (folder / name).read_text(encoding="utf-8").splitlines()[0]
+    pages = margins_of((folder / "certification.pdf").read_bytes())
+    assert pages and all(top == "CONFIDENTIAL" and "CONFIDENTIAL" in bottom for top, bottom in pages)
+
+
+def test_the_registers_hold_the_years_destructions_complaints_and_actions(built):
+    folder, data = built.folder, built.data
+
+    destructions = csv_rows(folder / "destruction-register.csv")
+    expected = Destruction.objects.filter(destroyed_on__year=YEAR)
+    assert len(destructions) == expected.count() == 2
+    assert {(row["record_reference"], row["kind"], row["method"], row["certificate_number"]) for row in destructions} == {
+        (d.record.reference, d.kind, d.method, d.certificate_number) for d in expected
+    }
+    assert {row["record_reference"] for row in destructions} == {data.shredded.reference, data.sanitized.reference}
+    assert {row["performed_by"] for row in destructions} == {"emma", "nate"}
+
+    complaints = csv_rows(folder / "complaints.csv")
+    assert Counter(row["category"] for row in complaints) == {"employee_access": 2, "improper_disclosure": 1}
+    assert {row["category_label"] for row in complaints} == {EMPLOYEE_ACCESS, DISCLOSURE}
+
+    [action] = csv_rows(folder / "data-broker-actions.csv")
+    assert (action["taken_on"], action["forum"], action["description"]) == (
+        "2026-06-02", "court", data.broker_action.description,
+    )
+    [seen] = csv_rows(folder / "pretexting.csv")
+    assert (seen["method"], seen["steps_taken"]) == (data.pretexting.method, data.pretexting.steps_taken)
+
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert summary["year"] == YEAR and summary["complaints_total"] == 3 and summary["records_destroyed"] == 2
+
+
+def test_the_audit_exports_hold_exactly_the_years_events(built):
+    folder, package = built.folder, built.package
+    start, end = year_bounds(YEAR)
+    head = AuditEvent.objects.get(hash=package.chain_head_hash)
+    in_database = AuditEvent.objects.filter(
+        occurred_at__gte=start, occurred_at__lt=end, sequence__lte=head.sequence
+    ).order_by("sequence")
+
+    from_jsonl = jsonl_events(folder / "audit-events.jsonl")
+    from_csv = csv_rows(folder / "audit-events.csv")
+    assert package.event_count == len(from_jsonl) == len(from_csv) == in_database.count() > 10
+    assert [event["sequence"] for event in from_jsonl] == list(in_database.values_list("sequence", flat=True))
+    assert [(int(row["sequence"]), row["hash"]) for row in from_csv] == [(e["sequence"], e["hash"]) for e in from_jsonl]
+    assert [json.loads(row["payload"]) for row in from_csv] == [event["payload"] for event in from_jsonl]
+    assert {"record.created", "record.confirm_shredding", "record.confirm_media_destruction", "hold.placed",
+            "label.checked"} <= {event["action"] for event in from_jsonl}
+
+
+def test_exported_events_recompute_to_their_hashes_with_the_applications_own_function(built):
+    events = jsonl_events(built.folder / "audit-events.jsonl")
+    first = events[0]
+    before = AuditEvent.objects.filter(sequence=first["sequence"] - 1).values_list("hash", flat=True).first()
+    assert first["previous_hash"] == (before or GENESIS_HASH)
+    previous = first["previous_hash"]
+    for event in events:
+        assert event["previous_hash"] == previous
+        assert event_hash(
+            previous_hash=event["previous_hash"], sequence=event["sequence"],
+            occurred_at=datetime.fromisoformat(event["occurred_at"]), actor_name=event["actor"],
+            action=event["action"], object_type=event["object_type"], object_id=event["object_id"],
+            payload=event["payload"],
+        ) == event["hash"]
+        previous = event["hash"]
+    assert [event["sequence"] for event in events] == list(range(first["sequence"], first["sequence"] + len(events)))
+
+
+def test_the_manifest_names_every_file_with_its_hash_and_the_chain_head(built):
+    folder, package = built.folder, built.package
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    events = jsonl_events(folder / "audit-events.jsonl")
+
+    assert list(manifest["files"]) == PACKAGE_FILES[:-1]
+    for name, entry in manifest["files"].items():
+        data = (folder / name).read_bytes()
+        assert (entry["sha256"], entry["size"]) == (hashlib.sha256(data).hexdigest(), len(data)), name
+    assert manifest["marking"] == "CONFIDENTIAL"
+    assert manifest["year"] == YEAR and manifest["package_id"] == package.pk
+    assert manifest["company"] == "Example Telecom, Inc.; Example Telecom of Vermont, LLC"
+    assert manifest["event_count"] == package.event_count == len(events)
+    assert (manifest["first_sequence"], manifest["last_sequence"]) == (events[0]["sequence"], events[-1]["sequence"])
+    assert manifest["last_hash"] == events[-1]["hash"]
+    assert manifest["chain_head_hash"] == package.chain_head_hash
+
+
+def test_the_verifier_passes_the_package_and_catches_tampering(built):
+    folder = built.folder
+    code, output = verify(folder)
+    assert code == 0 and output.startswith("OK"), output
+
+    jsonl = folder / "audit-events.jsonl"
+    original = jsonl.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    middle = len(lines) // 2
+    tampered = json.loads(lines[middle])
+    tampered["actor"] = "somebody-else"
+    jsonl.write_text("".join(lines[:middle] + [json.dumps(tampered) + "\n"] + lines[middle + 1:]), encoding="utf-8")
+    code, output = verify(folder)
+    assert code == 1 and "audit-events.jsonl was changed" in output, output
+
+    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    code, output = verify(folder)
+    assert code == 1 and f"event #{tampered['sequence']} was altered" in output, output
+
+    jsonl.write_text("".join(lines[:middle] + lines[middle + 1:]), encoding="utf-8")
+    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    code, output = verify(folder)
+    assert code == 1 and f"event #{tampered['sequence']} is missing" in output, output
+
+    jsonl.write_text(original, encoding="utf-8")
+    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    assert verify(folder)[0] == 0
+    with open(folder / "complaints.csv", "a", encoding="utf-8") as complaints:
+        complaints.write("99,2026-12-01,employee_access,,invented,,,rita\r\n")
+    code, output = verify(folder)
+    assert code == 1 and "complaints.csv was changed" in output, output
+
+
+def test_building_the_same_package_twice_gives_a_valid_package_each_time(built, var_dir, tmp_path):
+    package = built.package
+    first_count = package.event_count
+
+    again = build_package(package)
+
+    assert again.state == CertificationPackage.State.READY
+    assert again.event_count == first_count + 1  # the first build's own audit event is of 2026 too
+    assert sorted(p.name for p in (var_dir / "packages").iterdir()) == [package.file_name]
+    assert hashlib.sha256(certification.package_path(package).read_bytes()).hexdigest() == again.sha256
+    assert verify(built.folder)[0] == 0
+    assert verify(unpack(package, tmp_path / "again"))[0] == 0
+    assert AuditEvent.objects.filter(action="certification.package_built", object_id=str(package.pk)).count() == 2
+
+
+def test_events_are_exported_in_chunks_without_losing_or_repeating_one(year_data, records_manager, monkeypatch, tmp_path):
+    monkeypatch.setattr(certification, "CHUNK_SIZE", 3)
+    package = build(records_manager)
+    events = jsonl_events(unpack(package, tmp_path / "package") / "audit-events.jsonl")
+    sequences = [event["sequence"] for event in events]
+    assert len(sequences) == package.event_count > 3 * 3
+    assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
+    assert len(csv_rows(tmp_path / "package" / "destruction-register.csv")) == 2
+    assert verify(tmp_path / "package")[0] == 0
+
+
+def test_a_failed_build_marks_the_package_failed_and_leaves_no_file(records_manager, var_dir):
+    with pytest.raises(CompanyProfile.DoesNotExist):
+        build(records_manager)
+    package = CertificationPackage.objects.get()
+    assert package.state == CertificationPackage.State.FAILED
+    assert "company profile" in package.error
+    assert list((var_dir / "packages").iterdir()) == []
+
+
+# --------------------------------------------------------------------------- the PDF
+
+def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
+    data = (built.folder / "certification.pdf").read_bytes()
+    pages = pages_of(data)
+    text = " ".join(pages)
+
+    assert len(pages) >= 3
+    assert "Annual 47 C.F.R. § 64.2009(e) CPNI Certification for 2026" in pages[0]
+    assert "Date filed: Not yet filed" in text
+    assert "Example Telecom, Inc." in text and "Example Telecom of Vermont, LLC" in text
+    assert "Form 499 Filer ID: 831234" in text
+    assert "Name of signatory: Olivia Ortega" in text and "Title of signatory: President and CEO" in text
+    assert ("I, Olivia Ortega, certify that I am an officer of the company named above, and acting as an agent of "
+            "the company, that I have personal knowledge") in text
+    assert "The company has received 3 customer complaints in the past year" in text
+    assert f"{EMPLOYEE_ACCESS} 2" in text and f"{DISCLOSURE} 1" in text and f"{ONLINE_ACCESS} 0" in text
+    assert "Petition against DataFinders LLC in the Superior Court" in text
+    assert "Caller posing as the account holder asked for call records" in text
+    assert "Call-back to the telephone number of record" in text
+    assert "TOLL-BILLING — Toll billing records: kept 18 months from the record's creation date; legal minimum 18 months (47 CFR 42.6)." in text
+    assert "Appendix: CPNI Track figures for 2026" in text and "Records destroyed 2" in text
+    assert all(top == "CONFIDENTIAL" and "CONFIDENTIAL" in bottom for top, bottom in margins_of(data))
+    assert certification_pdf(YEAR) == data  # reproducible from the stored data
+
+
+def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(records_manager, officer, time_machine):
+    CompanyProfile.objects.create(
+        company_names="Example Telecom, Inc.", no_filer_id_reason="Company does not provide interstate telecommunications service",
+        signatory_name="Olivia Ortega", signatory_title="President and CEO",
+    )
+    time_machine.move_to(datetime(2027, 2, 20, 15, tzinfo=NEW_YORK))
+    package = CertificationPackage.objects.create(
+        year=YEAR, requested_by=records_manager, requested_at=timezone.now(), state=CertificationPackage.State.READY
+    )
+    CertificationFiling.objects.create(
+        year=YEAR, package=package, signed_by=officer, signed_on=date(2027, 2, 20), filed_on=date(2027, 2, 20),
+        recorded_at=timezone.now(),
+    )
+
+    data = certification_pdf(YEAR)
+    text = " ".join(pages_of(data))
+
+    assert "Date filed: February 20, 2027" in text
+    assert "Form 499 Filer ID: N/A (Company does not provide interstate telecommunications service)" in text
+    assert certification.NO_BROKER_ACTIONS in text
+    assert certification.NO_COMPLAINTS in text
+    assert certification.NO_PRETEXTING in text
+    assert "No retention schedule is active." in text
+    time_machine.move_to(datetime(2027, 6, 1, tzinfo=NEW_YORK))
+    assert certification_pdf(YEAR) == data
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        assert pdf.get_metadata_dict()["CreationDate"].startswith("D:20270220")
+    finally:
+        pdf.close()
+
+
+def test_the_statement_follows_the_live_configuration(schedule):
+    statement = "\n".join(procedures_statement())
+    assert "TOLL-BILLING — Toll billing records" in statement
+    assert "Legal holds are placed by a person in the “Records manager” role on the records" in statement
+    assert "a person in the “Director, Network Operations” role acknowledges its receipt" in statement
+    assert "more than 14 days after becoming due" in statement
+
+    ScheduleFactory(
+        code="MARKETING-APPROVALS", title="Customer approvals", period_value=2, period_unit="years",
+        legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)",
+    )
+    schedule.is_active = False
+    schedule.save()
+    Group.objects.get(name="auditor").permissions.add(
+        Permission.objects.get(content_type__app_label="records", codename="add_legalhold")
+    )
+
+    statement = "\n".join(procedures_statement())
+    assert "TOLL-BILLING" not in statement
+    assert "MARKETING-APPROVALS — Customer approvals: kept 2 years from the record's creation date; legal minimum 1 year (47 CFR 64.2009(c))." in statement
+    assert "Legal holds are placed by a person in the “Records manager” or “Auditor” roles" in statement
+
+
+# --------------------------------------------------------------------------- the command
+
+def test_the_export_command_builds_the_package_and_copies_it(year_data, records_manager, tmp_path):
+    output = tmp_path / "out.zip"
+    stdout = io.StringIO()
+
+    call_command("export_certification", "--year", "2026", "--as", "rita", "--output", str(output), "--no-progress", stdout=stdout)
+
+    package = CertificationPackage.objects.get()
+    assert package.requested_by == records_manager and package.state == CertificationPackage.State.READY
+    assert hashlib.sha256(output.read_bytes()).hexdigest() == package.sha256
+    assert package.sha256 in stdout.getvalue()
+    with zipfile.ZipFile(output) as archive:
+        archive.extractall(tmp_path / "unzipped")
+    assert verify(tmp_path / "unzipped")[0] == 0
+
+
+def test_the_export_command_copies_into_a_folder_with_a_progress_bar(year_data, officer, tmp_path, capsys):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    call_command("export_certification", "--year", "2026", "--as", "oscar", "--output", str(folder))
+    package = CertificationPackage.objects.get()
+    assert (folder / package.file_name).is_file()
+    assert "100%" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("username", ["ann", "emma", "nobody"])
+def test_the_export_command_refuses_anyone_but_records_managers_and_officers(profile, auditor, employee, username):
+    with pytest.raises(CommandError, match="may not prepare the certification|no user"):
+        call_command("export_certification", "--year", "2026", "--as", username, "--no-progress")
+    assert not CertificationPackage.objects.exists()
+
+
+def test_the_export_command_refuses_a_filed_year(frozen_today, profile, records_manager, officer):
+    package = CertificationPackage.objects.create(
+        year=2025, requested_by=records_manager, requested_at=timezone.now(), state=CertificationPackage.State.READY
+    )
+    CertificationFiling.objects.create(
+        year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20), filed_on=date(2026, 2, 21),
+        recorded_at=timezone.now(),
+    )
+    with pytest.raises(CommandError, match="2025 certification was filed on 2026-02-21"):
+        call_command("export_certification", "--year", "2025", "--as", "rita", "--no-progress")
+    assert CertificationPackage.objects.count() == 1
