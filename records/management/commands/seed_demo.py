@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, lifecycle, services
-from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, Status, User
+from records.registers import register_save
+from records.models import CompanyProfile, CustomerComplaint, Department, PretextingObservation, LabelVerification, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
 
 DEPARTMENTS = [
@@ -92,6 +93,7 @@ class Command(BaseCommand):
                          for s in SCHEDULES}
         if not Record.objects.exists():
             self._records(schedules)
+            self._registers()
         self.stdout.write(self.style.SUCCESS(f"\nCPNI Track is at {url}"))
         self.stdout.write("Demo logins (one per role):")
         for username, _, _, _, _, role in DEMO_USERS:
@@ -147,6 +149,25 @@ class Command(BaseCommand):
                 ))
         self._advance_demo_lifecycle(records, users, today)
         self.stdout.write(f"Logged {len(records)} demo records.")
+
+    def _registers(self):
+        """The company profile and a few register entries, so a certification package can be built."""
+        rita = User.objects.get(username="rita")
+        register_save(actor=rita, instance=CompanyProfile(), fields=dict(
+            company_names=settings.COMPANY_NAME, filer_id="",
+            no_filer_id_reason="Company does not provide interstate telecommunications service",
+            signatory_name="Oscar Tanaka", signatory_title="President and CEO",
+        ))
+        today = timezone.localdate()
+        register_save(actor=rita, instance=CustomerComplaint(), fields=dict(
+            received_on=today - timedelta(days=40), category=CustomerComplaint.Category.ONLINE_ACCESS,
+            summary="Customer reports that someone viewed their call records online after a password reset.",
+            resolution="Account secured; reset flow now requires the account PIN.", resolved_on=today - timedelta(days=33),
+        ))
+        register_save(actor=rita, instance=PretextingObservation(), fields=dict(
+            observed_on=today - timedelta(days=60), method="Caller posing as the account holder asked for recent call details.",
+            steps_taken="Call-back to the number of record before any CPNI is discussed; staff briefed.",
+        ))
 
     def _advance_demo_lifecycle(self, records, users, today):
         """Show records in several states: expired ones become due (as the retention sweep does),
