@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint migrate demo clean
+.PHONY: install run prod-local test lint migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,23 @@ run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 # Tests keep their own var/ (SQLite files, filesystem queue) apart from the app's.
+# The production processes (gunicorn, Celery worker, Celery beat; DEBUG off) on this machine's
+# PostgreSQL and Redis, with demo data: a rehearsal of docker-compose.yml without Docker.
+PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cpnitrack
+PROD_BROKER_URL ?= redis://127.0.0.1:6379/0
+prod-local: install
+	@export VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/prod-local} DEBUG=false ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
+	  DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(PROD_BROKER_URL)} \
+	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}; \
+	$(BIN)/python manage.py create_database && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/ && \
+	trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A cpnitrack worker --loglevel=info & \
+	$(BIN)/celery -A cpnitrack beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
+	$(BIN)/gunicorn cpnitrack.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
 test: install
 	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 

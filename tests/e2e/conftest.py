@@ -1,0 +1,157 @@
+"""End-to-end harness: the real app started the way people start it (`make run`, or
+`make prod-local` with E2E_SERVER=prod-local), on loopback, with its own database and var/
+folder, driven by Debian's Chromium through Playwright. Screenshots of every step go to
+artifacts/e2e/<server>/; a failing test also leaves each open page's HTML and screenshot there."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER = os.environ.get("E2E_SERVER", "dev")  # "dev" (make run) or "prod-local" (make prod-local)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+REQUIRED = os.environ.get("CI", "").lower() == "true" or os.environ.get("CPNITRACK_REQUIRE_E2E") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The browser tests need Debian's chromium. CI installs it and never skips them."""
+    if CHROMIUM or REQUIRED:
+        return
+    skip = pytest.mark.skip(reason="needs the chromium command (apt-get install chromium)")
+    for item in items:
+        if "e2e" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup():
+    """The browser tests use the app's own processes and database, not pytest-django's."""
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _own_database(url):
+    """A database of the e2e run's own beside the configured one (PostgreSQL), recreated empty."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_e2e"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _own_broker(url):
+    """A Redis database of the e2e run's own, so no unit-test message reaches its worker."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/14")) if parts.scheme == "redis" else url
+
+
+class Stack:
+    def __init__(self, tmp):
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.var_dir = tmp / "var"
+        self.env = {**os.environ, "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
+        for name in ("PYTEST_ADDOPTS", "DJANGO_SETTINGS_MODULE"):
+            self.env.pop(name, None)
+        if os.environ.get("DATABASE_URL"):
+            self.env["DATABASE_URL"] = _own_database(os.environ["DATABASE_URL"])
+        if os.environ.get("CELERY_BROKER_URL"):
+            self.env["CELERY_BROKER_URL"] = _own_broker(os.environ["CELERY_BROKER_URL"])
+        if SERVER == "prod-local":
+            self.env.update(DEBUG="false", SECRET_KEY="e2e-" + os.urandom(24).hex(), ALLOWED_HOSTS="127.0.0.1,localhost")
+        self.log = (tmp / "server.log").open("w")
+        self.process = None
+
+    def start(self):
+        target = "prod-local" if SERVER == "prod-local" else "run"
+        self.process = subprocess.Popen(
+            ["make", target, f"PORT={self.port}", "HOST=127.0.0.1"], cwd=ROOT, env=self.env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"make {target} exited with {self.process.returncode}: see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"the app did not come up in time: see {self.log.name}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+
+    def password(self, username):
+        return json.loads((self.var_dir / "demo-credentials.json").read_text())[username]
+
+    def manage(self, *args):
+        """Run a management command against the running app's database, as an operator would."""
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    stack = Stack(tmp_path_factory.mktemp("e2e"))
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM:
+        pytest.fail("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    folder = ROOT / "artifacts" / "e2e" / SERVER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed

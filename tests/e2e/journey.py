@@ -1,0 +1,58 @@
+"""What the browser tests do as people: sign in, take numbered screenshots, scan for
+accessibility problems, and keep the evidence when something fails."""
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+
+SERIOUS = ("serious", "critical")
+
+
+class Journey:
+    def __init__(self, browser, stack, artifacts):
+        self.browser, self.stack, self.artifacts = browser, stack, artifacts
+        self.step = 0
+        self.pages = {}
+        self.accessibility_problems = []
+        self.axe = Axe()
+
+    def as_user(self, username):
+        """A signed-in page for `username` (one browser context per person)."""
+        if username not in self.pages:
+            context = self.browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(15000)
+            page.goto(f"{self.stack.base_url}/accounts/login/")
+            page.get_by_label("Username:", exact=True).fill(username)
+            page.get_by_label("Password:", exact=True).fill(self.stack.password(username))
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r"/$"))
+            self.pages[username] = page
+        return self.pages[username]
+
+    def go(self, page, path):
+        page.goto(f"{self.stack.base_url}{path}")
+        return page
+
+    def shot(self, page, name):
+        """Screenshot the page as step N and scan it with axe-core."""
+        self.step += 1
+        page.screenshot(path=self.artifacts / f"{self.step:02d}-{name}.png", full_page=True)
+        results = self.axe.run(page)
+        for violation in results.response["violations"]:
+            if violation["impact"] in SERIOUS:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                self.accessibility_problems.append(f"{name} ({page.url}): {violation['id']} — {violation['help']} {targets}")
+
+    def keep_evidence(self):
+        """After a failure: every open page's HTML and a screenshot."""
+        for username, page in self.pages.items():
+            try:
+                (self.artifacts / f"failure-{username}.html").write_text(page.content())
+                page.screenshot(path=self.artifacts / f"failure-{username}.png", full_page=True)
+            except Exception as error:  # the page may be gone; keep what can be kept
+                (self.artifacts / f"failure-{username}.txt").write_text(f"{page.url}: {error}")
+
+    def close(self):
+        for page in self.pages.values():
+            page.context.close()
