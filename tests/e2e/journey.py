@@ -9,8 +9,8 @@ SERIOUS = ("serious", "critical")
 
 
 class Journey:
-    def __init__(self, browser, stack, artifacts):
-        self.browser, self.stack, self.artifacts = browser, stack, artifacts
+    def __init__(self, browser, stack, artifacts, prefix):
+        self.browser, self.stack, self.artifacts, self.prefix = browser, stack, artifacts, prefix
         self.step = 0
         self.pages = {}
         self.accessibility_problems = []
@@ -37,7 +37,8 @@ class Journey:
     def shot(self, page, name):
         """Screenshot the page as step N and scan it with axe-core."""
         self.step += 1
-        page.screenshot(path=self.artifacts / f"{self.step:02d}-{name}.png", full_page=True)
+        file_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{self.prefix}-{self.step:02d}-{name}")
+        page.screenshot(path=self.artifacts / f"{file_name}.png", full_page=True)
         results = self.axe.run(page)
         for violation in results.response["violations"]:
             if violation["impact"] in SERIOUS:
@@ -48,10 +49,10 @@ class Journey:
         """After a failure: every open page's HTML and a screenshot."""
         for username, page in self.pages.items():
             try:
-                (self.artifacts / f"failure-{username}.html").write_text(page.content())
-                page.screenshot(path=self.artifacts / f"failure-{username}.png", full_page=True)
+                (self.artifacts / f"{self.prefix}-failure-{username}.html").write_text(page.content())
+                page.screenshot(path=self.artifacts / f"{self.prefix}-failure-{username}.png", full_page=True)
             except Exception as error:  # the page may be gone; keep what can be kept
-                (self.artifacts / f"failure-{username}.txt").write_text(f"{page.url}: {error}")
+                (self.artifacts / f"{self.prefix}-failure-{username}.txt").write_text(f"{page.url}: {error}")
 
     def close(self):
         for page in self.pages.values():

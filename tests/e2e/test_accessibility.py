@@ -19,7 +19,7 @@ PAGES = {
 
 @pytest.fixture
 def journey(request, browser, stack, artifacts):
-    journey = Journey(browser, stack, artifacts)
+    journey = Journey(browser, stack, artifacts, "a11y")
     yield journey
     if getattr(request.node, "failed_call", True):
         journey.keep_evidence()
@@ -32,11 +32,11 @@ def test_every_page_passes_an_accessibility_scan(journey):
         for path in paths:
             response = journey.go(page, path)
             assert response.url.startswith(journey.stack.base_url + path.split("?")[0]), path
-            journey.shot(page, f"a11y-{username}-{path.strip('/').replace('/', '-') or 'dashboard'}")
+            journey.shot(page, f"{username}-{path.strip('/').replace('/', '-') or 'dashboard'}")
         # A record's page, whatever its state in the demo data.
         journey.go(page, "/records/")
         page.locator("table.records tbody a").first.click()
-        journey.shot(page, f"a11y-{username}-record")
+        journey.shot(page, f"{username}-record")
     assert not journey.accessibility_problems, "\n".join(journey.accessibility_problems)
 
 

@@ -17,7 +17,7 @@ from tests.e2e.journey import Journey
 
 @pytest.fixture
 def journey(request, browser, stack, artifacts):
-    journey = Journey(browser, stack, artifacts)
+    journey = Journey(browser, stack, artifacts, "lifecycle")
     yield journey
     if getattr(request.node, "failed_call", True):
         journey.keep_evidence()
