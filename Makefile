@@ -6,15 +6,39 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run prod-local test lint migrate demo clean
+.PHONY: install run prod-local test lint bandit migrate demo clean lock audit
 
+# Installs only what the hashed lock file names, each file checked against its hash. No unpinned
+# `pip install --upgrade pip` first: the lock pins pip itself (pip-tools needs it), so this
+# install moves pip to the locked, hash-checked version too.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# Lock files: requirements.txt (runtime, the Docker image) from requirements.in, and
+# requirements-dev.txt (tests, CI) from requirements-dev.in, which is constrained by
+# requirements.txt. Pins already in a lock file are kept; to move one package on, edit its pin
+# in the .in file, or run e.g. make lock PIP_COMPILE_ARGS='--upgrade-package celery'.
+PIP_COMPILE_ARGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --resolver=backtracking \
+	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
+lock: install
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
+
+# Known vulnerabilities in the locked versions. Needs network access to the vulnerability
+# database (PyPI's by default; add PIP_AUDIT_ARGS='-s osv' for OSV); CI does not run it.
+PIP_AUDIT_ARGS ?=
+audit: install
+	$(BIN)/pip-audit --strict --require-hashes --disable-pip --progress-spinner off $(PIP_AUDIT_ARGS) \
+	  -r requirements.txt -r requirements-dev.txt
+
+# Static security checks of the application code (migrations are generated); any finding fails.
+bandit: install
+	$(BIN)/bandit -q -r cpnitrack records -x records/migrations
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -34,7 +58,7 @@ run: demo
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cpnitrack
 PROD_BROKER_URL ?= redis://127.0.0.1:6379/0
 prod-local: install
-	@export VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/prod-local} DEBUG=false ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
+	@export VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/prod-local} DEBUG=false SECURE_TRANSPORT=$${SECURE_TRANSPORT:-false} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
 	  DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(PROD_BROKER_URL)} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}; \
 	$(BIN)/python manage.py create_database && \

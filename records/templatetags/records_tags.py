@@ -43,3 +43,10 @@ def role_label(group_name):
         return Role(group_name).label
     except ValueError:
         return group_name
+
+
+@register.filter
+def may_use_second_factor(user):
+    from records.middleware import needs_second_factor
+
+    return needs_second_factor(user)

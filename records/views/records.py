@@ -112,6 +112,7 @@ def record_extend(request, reference):
             record = services.record_extend_retention(actor=request.user, record=record, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+            messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{record.reference} is now kept until {record.expiry_date or 'its trigger event plus the extended period'}.")
             return redirect(record)

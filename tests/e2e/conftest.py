@@ -77,7 +77,9 @@ class Stack:
         if os.environ.get("CELERY_BROKER_URL"):
             self.env["CELERY_BROKER_URL"] = _own_broker(os.environ["CELERY_BROKER_URL"])
         if SERVER == "prod-local":
-            self.env.update(DEBUG="false", SECRET_KEY="e2e-" + os.urandom(24).hex(), ALLOWED_HOSTS="127.0.0.1,localhost")
+            # Production settings, but plain HTTP on loopback: no TLS redirect or secure-only cookies.
+            self.env.update(DEBUG="false", SECRET_KEY="e2e-" + os.urandom(32).hex(), ALLOWED_HOSTS="127.0.0.1,localhost",
+                            SECURE_TRANSPORT="false")
         self.log = (tmp / "server.log").open("w")
         self.process = None
 

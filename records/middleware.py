@@ -1,0 +1,67 @@
+"""Request-wide rules: a clear page when the database is unreachable, and the second factor."""
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .roles import Role, roles_of
+
+log = logging.getLogger(__name__)
+PRIVILEGED = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER}
+
+
+class DatabaseUnavailableMiddleware:
+    """The database went away mid-request: say so plainly (503). The request's transaction never
+    committed, so nothing from it was saved, and nothing confirmed earlier is lost."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            log.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
+            return render(request, "database_unavailable.html", status=503)
+        return None
+
+
+def needs_second_factor(user):
+    return bool(roles_of(user) & PRIVILEGED)
+
+
+class SecondFactorMiddleware:
+    """A signed-in person with a confirmed TOTP device must enter a code before anything else;
+    with REQUIRE_SECOND_FACTOR on, a privileged person without one must set one up first."""
+
+    EXEMPT = ("second-factor-verify", "second-factor-setup", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not user.is_verified() and not self._exempt(request):
+            from django_otp import user_has_device
+
+            if user_has_device(user, confirmed=True):
+                return redirect(f"{reverse('second-factor-verify')}?next={request.get_full_path()}")
+            if settings.REQUIRE_SECOND_FACTOR and needs_second_factor(user):
+                return redirect("second-factor-setup")
+        return self.get_response(request)
+
+    def _exempt(self, request):
+        match = request.resolver_match
+        if match is None:
+            from django.urls import resolve
+            from django.urls.exceptions import Resolver404
+
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return True
+        return match.url_name in self.EXEMPT or match.url_name == "healthz"

@@ -1,0 +1,202 @@
+"""Every URL the project serves, for every role and for anonymous visitors.
+
+The patterns come from the URL resolver, so a new page cannot escape this test: one without an
+entry in EXPECTED fails it. Then object-level cases for the state-changing views."""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from records import holds
+from records.models import CertificationPackage, CustomerComplaint, Medium, Record, Status
+from records.roles import Role
+from tests.factories import ScheduleFactory, make_record
+
+ALL = frozenset(Role)
+LOGGERS = frozenset({Role.EMPLOYEE, Role.RECORDS_MANAGER})
+MANAGER = frozenset({Role.RECORDS_MANAGER})
+NETOPS = frozenset({Role.NETOPS_DIRECTOR})
+READ_ALL = ALL - {Role.EMPLOYEE}
+PRIVILEGED = frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER})
+NOBODY = frozenset()
+
+# name: (method, roles allowed, status when allowed). Denied roles get 403; anonymous visitors are
+# sent to sign in. A POST with an empty body checks the permission, not the input.
+EXPECTED = {
+    "dashboard": ("GET", ALL, 200),
+    "record-list": ("GET", ALL, 200),
+    "record-create": ("GET", LOGGERS, 200),
+    "record-detail": ("GET", ALL, 200),
+    "record-edit": ("GET", LOGGERS, 200),
+    "record-extend": ("POST", MANAGER, 400),
+    "record-mark-shredding": ("POST", LOGGERS, 302),
+    "record-confirm-shredding": ("GET", frozenset({Role.EMPLOYEE}), 200),  # its custodian only
+    "record-validate": ("POST", frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR}), 404),  # not destroyed
+    "record-certificate": ("GET", ALL, 404),  # not destroyed: no certificate
+    "record-audit": ("GET", READ_ALL, 200),
+    "hand-over": ("GET", LOGGERS, 200),
+    "netops-queue": ("GET", NETOPS, 200),
+    "netops-receive": ("POST", NETOPS, 302),
+    "netops-destroy": ("GET", NETOPS, 200),
+    "label-check": ("GET", LOGGERS, 200),
+    "label-stamp": ("POST", LOGGERS, 400),
+    "schedule-list": ("GET", ALL, 200),
+    "schedule-create": ("GET", MANAGER, 200),
+    "schedule-edit": ("GET", MANAGER, 200),
+    "hold-list": ("GET", READ_ALL, 200),
+    "hold-create": ("GET", MANAGER, 200),
+    "hold-detail": ("GET", READ_ALL, 200),
+    "hold-release": ("POST", MANAGER, 400),
+    "hold-report": ("GET", READ_ALL, 200),
+    "audit-log": ("GET", READ_ALL, 200),
+    "audit-verify": ("POST", frozenset({Role.RECORDS_MANAGER, Role.AUDITOR}), 302),
+    "register-list": ("GET", READ_ALL, 200),
+    "register-create": ("GET", MANAGER, 200),
+    "register-edit": ("GET", MANAGER, 200),
+    "company-profile": ("GET", READ_ALL, 200),
+    "certification": ("GET", READ_ALL, 200),
+    "package-request": ("POST", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 400),
+    "package-detail": ("GET", READ_ALL, 200),
+    "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
+    "package-file": ("POST", frozenset({Role.OFFICER}), 400),
+    "second-factor-setup": ("GET", PRIVILEGED, 200),
+    "second-factor-verify": ("GET", ALL, 200),
+}
+# Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
+PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200)}
+
+
+def url_patterns(resolver=None, namespace=""):
+    """(name, pattern) for every pattern, with the admin's under the 'admin:' namespace."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from url_patterns(pattern, f"{pattern.namespace}:" if pattern.namespace else namespace)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}", pattern
+
+
+@pytest.fixture
+def world(settings, tmp_path, employee, users_by_role, records_manager, officer):
+    """One object of each kind the URLs point at, in the employee's department."""
+    settings.VAR_DIR = tmp_path
+    schedule = ScheduleFactory(code="TOLL")
+    record = make_record(custodian=employee, schedule=schedule, status=Status.PENDING_SHRED)
+    hold = holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t", records=Record.objects.filter(pk=record.pk))
+    complaint = CustomerComplaint.objects.create(received_on=date(2026, 1, 5), category="employee_access", summary="S", recorded_by=records_manager)
+    (tmp_path / "packages").mkdir()
+    (tmp_path / "packages" / "p.zip").write_bytes(b"PK")
+    package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
+                                                  state="ready", file_name="p.zip", sha256="0" * 64)
+    return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
+            "kind": "complaints", "pk_register": complaint.pk}
+
+
+def url_for(name, pattern, world):
+    regex = pattern.pattern.regex
+    if regex.groups and not regex.groupindex:  # unnamed groups (the history admin's object and version)
+        return reverse(name, args=["1"] * regex.groups)
+    kwargs = {}
+    for arg in pattern.pattern.regex.groupindex:
+        if arg == "pk":
+            kwargs[arg] = world["pk_hold" if name.startswith("hold") else "pk_package" if name.startswith("package") else "pk_register"]
+        elif arg in world:
+            kwargs[arg] = world[arg]
+        else:  # the admin's own arguments
+            kwargs[arg] = {"app_label": "records", "object_id": "1", "content_type_id": "1"}.get(arg, "1")
+    return reverse(name, kwargs=kwargs)
+
+
+def call(client, method, url):
+    return client.post(url) if method == "POST" else client.get(url)
+
+
+@pytest.mark.django_db
+def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
+    patterns = list(url_patterns())
+    unnamed = [str(p.pattern) for name, p in patterns if name.endswith("None")]
+    assert all(name.startswith("admin:") for name, p in patterns if name.endswith("None")), unnamed
+    patterns = [(name, p) for name, p in patterns if not name.endswith("None")]  # the admin's catch-all
+    app_names = {name for name, _ in patterns if not name.startswith("admin:")}
+    assert app_names == set(EXPECTED) | set(PUBLIC), "every page needs its expected outcome here"
+    failures = []
+    for name, pattern in patterns:
+        url = url_for(name, pattern, world)
+        if name.startswith("admin:"):
+            expectations = _admin_expectations(name)
+        elif name in PUBLIC:
+            method, anonymous, signed_in = PUBLIC[name]
+            expectations = [(method, None, anonymous)] + [(method, role, signed_in) for role in Role]
+        else:
+            method, allowed, status = EXPECTED[name]
+            expectations = [(method, None, 302)] + [(method, role, status if role in allowed else 403) for role in Role]
+        for method, role, expected in expectations:
+            client.logout()
+            if role is not None:
+                client.force_login(users_by_role[role])
+            response = call(client, method, url)
+            if response.status_code != expected:
+                failures.append(f"{method} {url} as {role or 'anonymous'}: {response.status_code}, expected {expected}")
+            elif role is None and expected == 302 and name not in PUBLIC:
+                logins = (reverse("login"), reverse("admin:login")) if name.startswith("admin:") else (reverse("login"),)
+                if not response["Location"].startswith(logins):
+                    failures.append(f"{url} sends anonymous visitors to {response['Location']}")
+    assert not failures, "\n".join(failures)
+
+
+def _admin_expectations(name):
+    """No role is staff by itself: the whole admin sends people to its sign-in page."""
+    if name == "admin:login":
+        return [("GET", None, 200)] + [("GET", role, 200) for role in Role]
+    if name == "admin:logout":
+        return [("POST", None, 302)]
+    return [("GET", None, 302)] + [("GET", role, 302) for role in Role]
+
+
+@pytest.mark.django_db
+class TestObjectLevel:
+    """The state-changing views refuse another department's record, a destroyed one and a held one."""
+
+    def test_another_departments_record(self, client, employee, outsider, records_manager):
+        record = make_record(custodian=employee, status=Status.DUE)
+        pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        client.force_login(outsider)
+        for method, name, ref in [("GET", "record-detail", record), ("GET", "record-edit", record), ("POST", "record-edit", record),
+                                  ("POST", "record-mark-shredding", record), ("GET", "record-confirm-shredding", pending),
+                                  ("POST", "record-confirm-shredding", pending), ("GET", "record-certificate", record)]:
+            assert call(client, method, reverse(name, args=[ref.reference])).status_code == 403, (method, name)
+        assert Record.objects.get(pk=record.pk).status == Status.DUE
+        assert Record.objects.get(pk=pending.pk).status == Status.PENDING_SHRED
+
+    def test_a_destroyed_record(self, client, employee, records_manager):
+        record = make_record(custodian=employee, status=Status.DESTROYED)
+        client.force_login(employee)
+        assert client.get(reverse("record-edit", args=[record.reference])).status_code == 403
+        assert client.post(reverse("record-edit", args=[record.reference]), {"title": "x"}).status_code == 403
+        client.post(reverse("record-mark-shredding", args=[record.reference]))
+        client.force_login(records_manager)
+        refused = client.post(reverse("record-extend", args=[record.reference]), {"period_value": 1, "period_unit": "years", "reason": "r"})
+        assert refused.status_code == 400 and "being destroyed" in refused.content.decode()
+        after = Record.objects.get(pk=record.pk)
+        assert after.status == Status.DESTROYED and after.title == record.title and not after.extensions.exists()
+
+    def test_a_record_on_hold(self, client, employee, records_manager, netops):
+        due = make_record(custodian=employee, status=Status.DUE)
+        pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        media = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+        holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t",
+                         records=Record.objects.filter(pk__in=[due.pk, pending.pk, media.pk]))
+        client.force_login(employee)
+        response = client.post(reverse("record-mark-shredding", args=[due.reference]), follow=True)
+        assert "legal hold" in response.content.decode()
+        response = client.post(reverse("record-confirm-shredding", args=[pending.reference]),
+                               {"destroyed_on": "2026-11-20", "method": "pulping"}, follow=True)
+        assert "legal hold" in response.content.decode()
+        client.force_login(netops)
+        from tests.factories import SANITIZED
+
+        response = client.post(reverse("netops-destroy"), {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-20", "records": [media.pk]})
+        assert response.status_code == 200 and "legal hold" in response.content.decode()
+        statuses = dict(Record.objects.filter(pk__in=[due.pk, pending.pk, media.pk]).values_list("pk", "status"))
+        assert statuses == {due.pk: Status.DUE, pending.pk: Status.PENDING_SHRED, media.pk: Status.IN_NETOPS_CUSTODY}
