@@ -468,6 +468,8 @@ def build_package(package, progress=None):
     package.state, package.error, package.finished_at = CertificationPackage.State.BUILDING, "", None
     package.save(update_fields=["state", "error", "finished_at"])
     report(0, "Starting")
+    for leftover in path.parent.glob(f".{path.name}.*.part"):  # from a build that was killed
+        leftover.unlink(missing_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as raw:

@@ -1,11 +1,16 @@
 """Asking for a year's certification package, and the officer's record that it was filed."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .audit import audit_event_record
+from .locks import JobLocked, job_lease
 from .models import CertificationFiling, CertificationPackage, CompanyProfile
+
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def certification_package_request(*, actor, year):
@@ -67,22 +72,29 @@ def certification_file(*, actor, package, signed_on, filed_on):
 
 
 def certification_package_build(package):
-    """Build the package, keeping its state and progress visible on the row as it goes. A failure
-    is recorded on the package and re-raised (so the task retries)."""
+    """Build the package, its progress visible on the row as it goes, under a lease so two workers
+    never build the same package at once (a second delivery of the task just returns). A failure is
+    recorded on the package by the build and raised again, so the task retries."""
     from . import certification
 
-    CertificationPackage.objects.filter(pk=package.pk).update(
-        state=CertificationPackage.State.BUILDING, progress=0, step="Starting", error=""
-    )
-
-    def progress(percent, step):
-        CertificationPackage.objects.filter(pk=package.pk).update(progress=min(int(percent), 99), step=step[:120])
-
     try:
-        certification.build_package(package, progress=progress)
-    except Exception as error:
-        CertificationPackage.objects.filter(pk=package.pk).update(
-            state=CertificationPackage.State.FAILED, error=str(error)[:2000]
-        )
-        raise
+        with job_lease(f"certification-package-{package.pk}", ttl=timedelta(minutes=15)) as lease:
+
+            def progress(percent, step):
+                lease.renew()
+                CertificationPackage.objects.filter(pk=package.pk).update(progress=min(int(percent), 99), step=step[:120])
+
+            certification.build_package(package, progress=progress)
+    except JobLocked:
+        return None
     return package.pk
+
+
+def stalled_packages(now=None, after=STALLED_AFTER):
+    """Packages still queued or building long after they were asked for: their task was lost
+    (a broker restarted without its queue) or its worker died."""
+    now = now or timezone.now()
+    return CertificationPackage.objects.filter(
+        state__in=[CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING],
+        requested_at__lte=now - after,
+    )

@@ -59,3 +59,14 @@ def build_certification_package(package_id):
     if package is None or package.state == CertificationPackage.State.READY:
         return None
     return filing.certification_package_build(package)
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def reconcile_pending_work():
+    """Every few minutes: make up for task messages lost with a broker restart. The work itself
+    lives in the database, so it is found again: stalled certification packages are queued once
+    more, due records not yet announced are announced, and unsent emails are sent."""
+    for package_id in filing.stalled_packages().values_list("pk", flat=True):
+        build_certification_package.delay(package_id)
+    notifications.due_reminders_prepare()
+    return notifications.notifications_deliver()

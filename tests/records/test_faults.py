@@ -1,0 +1,198 @@
+"""Faults: the database going away mid-task, workers killed mid-run, a broker restarting empty.
+Every case ends, after a re-run, exactly where one clean run would have."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from records import certification, filing, lifecycle, notifications, sweep, tasks
+from records.models import AuditEvent, CertificationPackage, CompanyProfile, Notification, Record, Status
+from tests.factories import ScheduleFactory, make_record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def expired(custodian, count):
+    schedule = ScheduleFactory(code="TOLL", period_value=18)
+    return [make_record(custodian=custodian, schedule=schedule, trigger_date=date(2025, 1, 1)) for _ in range(count)]
+
+
+def record_states():
+    return sorted(
+        (r.status, r.history.count(), AuditEvent.objects.filter(object_type="records.record", object_id=str(r.pk)).count())
+        for r in Record.objects.all()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_going_away_mid_sweep_then_a_retry_finishes_it(employee, frozen_today, monkeypatch):
+    expired(employee, 5)
+    real = lifecycle.audit_events_record
+    calls = {"n": 0}
+
+    def connection_lost_in_second_chunk(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(lifecycle, "audit_events_record", connection_lost_in_second_chunk)
+    with pytest.raises(OperationalError):  # the task retries on it (autoretry_for OperationalError)
+        sweep.retention_sweep(chunk_size=2)
+    monkeypatch.setattr(lifecycle, "audit_events_record", real)
+    assert Record.objects.filter(status=Status.DUE).count() == 2, "the first chunk was committed, the second not at all"
+    assert tasks.retention_sweep()["moved"] == 3
+    assert record_states() == [(Status.DUE, 2, 2)] * 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_during_the_reminders_then_a_rerun_sends_each_email_once(employee, colleague, frozen_today, monkeypatch, mailoutbox):
+    for person in (employee, colleague):
+        person.email = f"{person.username}@carrier.example"
+        person.save()
+    expired(employee, 2)
+    make_record(custodian=colleague, status=Status.DUE)
+    sweep.retention_sweep()
+    real_send = notifications.send_mail
+    sent = {"n": 0}
+
+    def killed_on_second_email(*args, **kwargs):
+        sent["n"] += 1
+        if sent["n"] == 2:
+            raise SystemExit("worker killed")
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", killed_on_second_email)
+    with pytest.raises(SystemExit):
+        tasks.send_due_reminders()
+    monkeypatch.setattr(notifications, "send_mail", real_send)
+    assert len(mailoutbox) == 1 and Notification.objects.filter(sent_at__isnull=True).count() == 1
+    tasks.send_due_reminders()
+    tasks.send_due_reminders()
+    assert sorted(m.to[0] for m in mailoutbox) == ["colin@carrier.example", "emma@carrier.example"]
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_during_an_export_then_a_rerun_builds_the_package_cleanly(records_manager, employee, settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123", signatory_name="O", signatory_title="CEO")
+    make_record(custodian=employee)
+    package = CertificationPackage.objects.create(year=timezone.localdate().year, requested_by=records_manager, requested_at=timezone.now())
+    real = certification._write_destructions
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(certification, "_write_destructions", killed)
+    with pytest.raises(SystemExit):
+        tasks.build_certification_package(package.pk)
+    monkeypatch.setattr(certification, "_write_destructions", real)
+    package.refresh_from_db()
+    assert package.state != CertificationPackage.State.READY
+    assert filing.stalled_packages(now=timezone.now() + timedelta(minutes=11)).filter(pk=package.pk).exists()
+
+    tasks.build_certification_package(package.pk)  # the redelivered task (acks_late)
+    package.refresh_from_db()
+    assert package.state == CertificationPackage.State.READY
+    folder = tmp_path / "packages"
+    assert [p.name for p in folder.iterdir()] == [package.file_name], "no partial file is left behind"
+    names = zipfile.ZipFile(folder / package.file_name).namelist()
+    assert "manifest.json" in names and "verify_package.py" in names
+    tasks.build_certification_package(package.pk)  # a third delivery changes nothing
+    assert CertificationPackage.objects.get(pk=package.pk).sha256 == package.sha256
+
+
+@pytest.mark.django_db
+def test_the_schedule_of_periodic_work_lives_in_the_database():
+    from django_celery_beat.models import PeriodicTask
+
+    tasks_by_name = dict(PeriodicTask.objects.values_list("task", "enabled"))
+    for task in ("records.tasks.retention_sweep", "records.tasks.send_escalations", "records.tasks.send_weekly_digest",
+                 "records.tasks.send_custody_alerts", "records.tasks.reconcile_pending_work"):
+        assert tasks_by_name.get(task) is True, task
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A Redis server of the test's own, configured like the production one here (no persistence),
+    so it can be restarted without touching the shared server."""
+
+    def __init__(self, folder):
+        self.port, self.folder = _free_port(), folder
+
+    def start(self):
+        subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--daemonize", "yes", "--dir", str(self.folder), "--pidfile", str(self.folder / "redis.pid")], check=True)
+        for _ in range(50):
+            if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis did not start")
+
+    def stop(self):
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "nosave"], capture_output=True)
+        time.sleep(0.3)
+
+    def queue_length(self):
+        return int(subprocess.run(["redis-cli", "-p", str(self.port), "llen", "celery"], capture_output=True, text=True).stdout.strip() or 0)
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_redis_restarting_empty_loses_no_work(records_manager, employee, settings, tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is needed for this test")
+    from tests.records.test_celery_worker import database_url, wait_for
+
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    broker = f"redis://127.0.0.1:{redis.port}/0"
+    settings.VAR_DIR = tmp_path
+    CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123", signatory_name="O", signatory_title="CEO")
+    make_record(custodian=employee)
+    from cpnitrack.celery import app
+
+    def use_broker(url):  # the app's producer pools are bound to a broker URL: drop them
+        app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url)
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    use_broker(broker)
+    try:
+        package = filing.certification_package_request(actor=records_manager, year=timezone.localdate().year)
+        assert redis.queue_length() == 1, "the build was queued in Redis"
+        redis.stop()
+        redis.start()
+        assert redis.queue_length() == 0, "the restart lost the queued build"
+        CertificationPackage.objects.filter(pk=package.pk).update(requested_at=timezone.now() - timedelta(minutes=11))
+        tasks.reconcile_pending_work()  # what beat runs every ten minutes, from its schedule in the database
+        assert redis.queue_length() == 1
+        env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker, "VAR_DIR": str(tmp_path)}
+        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "cpnitrack", "worker", "--pool=solo",
+                                   "--without-gossip", "--without-mingle"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            built = wait_for(lambda: CertificationPackage.objects.get(pk=package.pk).state == "ready")
+        finally:
+            worker.terminate()
+            output, _ = worker.communicate(timeout=30)
+        assert built, output[-3000:]
+    finally:
+        use_broker(settings.CELERY_BROKER_URL)
+        redis.stop()
