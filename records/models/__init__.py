@@ -11,6 +11,7 @@ from .certification import (
 )
 from .choices import CpniCategory, Medium, PeriodUnit
 from .destruction import CertificateCounter, Destruction
+from .imports import ImportJob
 from .holds import HeldRecord, LegalHold, active_hold_exists
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
@@ -39,6 +40,7 @@ __all__ = [
     "Department",
     "Destruction",
     "HeldRecord",
+    "ImportJob",
     "JobLock",
     "LegalHold",
     "Notification",

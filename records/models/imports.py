@@ -1,0 +1,33 @@
+"""Imports of an existing inventory from a spreadsheet: validated whole before anything is written."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        VALIDATING = "validating", "Validating"
+        INVALID = "invalid", "Has errors: nothing was imported"
+        VALID = "valid", "Valid: ready to import"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing was imported"
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(help_text="The uploaded sheet, kept until the import is done.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], at most a few thousand.")
+    error_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"Import #{self.pk} {self.file_name}"
