@@ -215,8 +215,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
-# CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored).
+# CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
+# inventory imports accept sheets up to IMPORT_MAX_MB.
 LABEL_CHECK_MAX_BYTES = env.int("LABEL_CHECK_MAX_MB", default=20) * 1024 * 1024
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
 # Uploads are held in memory only, never written to disk, and not kept beyond the size limit.
 FILE_UPLOAD_HANDLERS = ["records.uploads.LimitedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the non-file fields of a request

@@ -35,13 +35,14 @@ class ScheduleChoiceField(forms.ModelChoiceField):
         return f"{schedule.code} — {schedule.title} ({schedule.period_display})"
 
 
-def read_upload(upload):
-    """The uploaded file's (name, bytes), refusing files over the label-check limit before reading."""
-    limit = settings.LABEL_CHECK_MAX_BYTES
+def read_upload(upload, limit=None):
+    """The uploaded file's (name, bytes), refusing a file over the limit (by default the label
+    check's) by its size, before reading it."""
+    limit = limit or settings.LABEL_CHECK_MAX_BYTES
     if upload.size > limit:
         raise forms.ValidationError(
-            f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; documents up to "
-            f"{limit // (1024 * 1024)} MB can be checked."
+            f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; files up to "
+            f"{limit // (1024 * 1024)} MB can be read."
         )
     return upload.name, upload.read()
 
@@ -390,3 +391,10 @@ class PackageRequestForm(forms.Form):
 class FilingForm(forms.Form):
     signed_on = forms.DateField(widget=DateInput, label="Signed on")
     filed_on = forms.DateField(widget=DateInput, label="Filed with the FCC on")
+
+
+class ImportForm(forms.Form):
+    sheet = forms.FileField(label="Spreadsheet", help_text="CSV or Excel (.xlsx) with the template's columns.")
+
+    def clean_sheet(self):
+        return read_upload(self.cleaned_data["sheet"], limit=settings.IMPORT_MAX_BYTES)

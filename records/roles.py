@@ -74,6 +74,8 @@ ROLE_PERMISSIONS = {
         "records.add_companyprofile",
         "records.change_companyprofile",
         "records.add_certificationpackage",
+        "records.add_importjob",
+        "records.view_importjob",
     ],
     Role.NETOPS_DIRECTOR: _READ_EVERYTHING
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],

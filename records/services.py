@@ -176,15 +176,16 @@ def _link_label_check(check, record, actor):
         check.save(update_fields=["record"])
 
 
-def _next_reference():
-    """The next reference of the current year, e.g. CPNI-2026-000123. The counter row is locked
-    until the caller's transaction ends, so concurrent creations never share a number."""
+def reserve_references(count):
+    """The next `count` references of the current year, e.g. CPNI-2026-000123. The counter row is
+    locked until the caller's transaction ends, so concurrent creations never share a number."""
     year = timezone.localdate().year
     ReferenceCounter.objects.bulk_create([ReferenceCounter(year=year)], ignore_conflicts=True)
     counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return f"CPNI-{year}-{counter.last_number:06d}"
+    return [f"CPNI-{year}-{number:06d}" for number in range(first, counter.last_number + 1)]
 
 
 def _audit_values(record, field_names):
@@ -246,7 +247,7 @@ def record_create(
         record = Record(**values, created_by=actor, expiry_date=expiry_date_for(schedule, trigger_date))
         if attestation:
             _apply_attestation(record, attestation, actor)
-        record.reference = _next_reference()
+        record.reference = reserve_references(1)[0]
         record.full_clean()
         record._history_user = actor
         record._change_reason = "created"

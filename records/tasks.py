@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import filing, notifications, sweep
+from . import filing, imports, notifications, sweep
 from .locks import JobLocked
 
 RETRY = dict(
@@ -70,3 +70,17 @@ def reconcile_pending_work():
         build_certification_package.delay(package_id)
     notifications.due_reminders_prepare()
     return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=3600, time_limit=3660)
+def validate_import(job_id):
+    """Validate an uploaded inventory sheet, row by row."""
+    job = imports.import_job_validate(job_id)
+    return job.state if job else None
+
+
+@shared_task(**RETRY, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
+def run_import(job_id):
+    """Write a confirmed import in one transaction (all rows or none)."""
+    job = imports.import_job_run(job_id)
+    return job.state if job else None

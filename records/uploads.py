@@ -9,8 +9,9 @@ from django.core.files.uploadhandler import FileUploadHandler
 
 
 class LimitedMemoryUploadHandler(FileUploadHandler):
-    """Keeps at most LABEL_CHECK_MAX_BYTES + 1 bytes of each file in memory and reports the file's
-    true size, so the form refuses an oversized file by its size before reading any of it."""
+    """Keeps at most one byte more than the largest accepted upload (a document to check, or an
+    inventory sheet) in memory and reports the file's true size, so a form refuses an oversized
+    file by its size before reading any of it."""
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
@@ -18,7 +19,7 @@ class LimitedMemoryUploadHandler(FileUploadHandler):
         self.received = 0
 
     def receive_data_chunk(self, raw_data, start):
-        room = settings.LABEL_CHECK_MAX_BYTES + 1 - self.file.tell()
+        room = max(settings.LABEL_CHECK_MAX_BYTES, settings.IMPORT_MAX_BYTES) + 1 - self.file.tell()
         if room > 0:
             self.file.write(raw_data[:room])
         self.received += len(raw_data)

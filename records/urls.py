@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, certification, destruction, holds, labels, records, registers, schedules
+from .views import audit, certification, destruction, holds, imports, labels, records, registers, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -29,6 +29,10 @@ urlpatterns = [
     path("certification/packages/<int:pk>/", certification.package_detail, name="package-detail"),
     path("certification/packages/<int:pk>/download/", certification.package_download, name="package-download"),
     path("certification/packages/<int:pk>/file/", certification.package_file, name="package-file"),
+    path("imports/", imports.import_list, name="import-list"),
+    path("imports/template.csv", imports.import_template, name="import-template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/import/", imports.import_confirm, name="import-confirm"),
     path("label-check/", labels.label_check, name="label-check"),
     path("label-check/stamped-copy/", labels.label_stamp, name="label-stamp"),
     path("schedules/", schedules.schedule_list, name="schedule-list"),

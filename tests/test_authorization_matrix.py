@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from records import holds
-from records.models import CertificationPackage, CustomerComplaint, Medium, Record, Status
+from records.models import CertificationPackage, CustomerComplaint, ImportJob, Medium, Record, Status
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
 
@@ -61,6 +61,10 @@ EXPECTED = {
     "package-detail": ("GET", READ_ALL, 200),
     "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
     "package-file": ("POST", frozenset({Role.OFFICER}), 400),
+    "import-list": ("GET", MANAGER, 200),
+    "import-template": ("GET", MANAGER, 200),
+    "import-detail": ("GET", MANAGER, 200),
+    "import-confirm": ("POST", MANAGER, 302),
     "second-factor-setup": ("GET", PRIVILEGED, 200),
     "second-factor-verify": ("GET", ALL, 200),
 }
@@ -89,8 +93,10 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     (tmp_path / "packages" / "p.zip").write_bytes(b"PK")
     package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
                                                   state="ready", file_name="p.zip", sha256="0" * 64)
+    job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
+                                   requested_at=timezone.now(), state="invalid")
     return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
-            "kind": "complaints", "pk_register": complaint.pk}
+            "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk}
 
 
 def url_for(name, pattern, world):
@@ -100,7 +106,7 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world["pk_hold" if name.startswith("hold") else "pk_package" if name.startswith("package") else "pk_register"]
+            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

@@ -204,7 +204,7 @@ class TestCreateAndEdit:
         upload = dict(form_data(employee, schedule, medium=Medium.FILE_SHARE), label_verification="file_check",
                       label_document=SimpleUploadedFile("big.txt", b"CONFIDENTIAL " * 200))
         response = client.post(reverse("record-create"), upload)
-        assert "documents up to 0 MB" in response.content.decode() or "can be checked" in response.content.decode()
+        assert "big.txt is 0.0 MB; files up to 0 MB can be read" in response.content.decode()
         assert not Record.objects.exists() and not LabelCheck.objects.exists()
 
     def test_edit_saves_and_history_shows_who_changed_what(self, client, employee, records_manager, record, schedule):

@@ -1,0 +1,339 @@
+"""Bringing an existing inventory in from a spreadsheet (CSV or XLSX). The whole file is validated
+first, every error named by row and column; nothing is written unless every row is valid, and
+then every row is written in one transaction, with history and an audit event per record."""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import openpyxl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from .audit import Entry, audit_event_record, audit_events_record
+from .models import CpniCategory, Department, ImportJob, LabelVerification, Medium, Record, RetentionSchedule, User
+from .retention import expiry_date_for
+from .services import reserve_references, validate_record_values
+
+COLUMNS = (
+    "title", "medium", "media_serial_number", "contains_cpni", "cpni_categories", "department", "custodian",
+    "location", "customer_reference", "schedule", "trigger_date", "label_verification", "label_attested_by",
+    "label_attested_on", "notes",
+)
+REQUIRED = ("title", "medium", "department", "custodian", "location", "schedule")
+EXAMPLE_ROW = (
+    "Toll detail printouts 2025", "paper", "", "yes", "billing; destination", "billing", "emma", "HQ, cabinet B2",
+    "ACCT-20931", "TOLL-BILLING", "2025-03-31", "visual", "emma", "2025-04-02", "Moved from the old archive",
+)
+MAX_ROWS = 200_000
+MAX_STORED_ERRORS = 1000
+# The model's own field names, for the error messages of the shared record validation.
+FIELD_TO_COLUMN = {"cpni_categories": "cpni_categories", "label_verification": "label_verification"}
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a sheet of records."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as numbered in the spreadsheet: the header is row 1
+    column: str
+    message: str
+
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+def template_csv():
+    """The sheet to fill in: the header and one example row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerow(EXAMPLE_ROW)
+    return out.getvalue()
+
+
+def read_sheet(file_name, data):
+    """The rows of a CSV or XLSX file as dicts keyed by column name, with their row numbers.
+    Raises SheetError for an unreadable file, unknown or missing columns, or too many rows."""
+    if data[:2] == b"PK":
+        rows = _xlsx_rows(data)
+    else:
+        rows = _csv_rows(data)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise SheetError("The file is empty.") from None
+    names = [str(cell or "").strip().lower().replace(" ", "_") for cell in header]
+    unknown = [name for name in names if name and name not in COLUMNS]
+    if unknown:
+        raise SheetError(f"Unknown columns: {', '.join(unknown)}. Use the template's columns.")
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise SheetError(f"Missing columns: {', '.join(missing)}.")
+    sheet = []
+    for number, cells in enumerate(rows, start=2):
+        values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name}
+        if all(value in (None, "") for value in values.values()):
+            continue
+        sheet.append((number, values))
+        if len(sheet) > MAX_ROWS:
+            raise SheetError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+    if not sheet:
+        raise SheetError("The file has a header but no records.")
+    return sheet
+
+
+def _csv_rows(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise SheetError("This is not a CSV or XLSX file.")
+    lines = (line for line in io.StringIO(text, newline="") if not line.startswith("#"))
+    try:
+        yield from csv.reader(lines)
+    except csv.Error as error:
+        raise SheetError(f"The CSV cannot be read: {error}.") from None
+
+
+def _xlsx_rows(data):
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for damaged files
+        raise SheetError(f"The XLSX file cannot be read ({type(error).__name__}).") from None
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+class _Lookups:
+    """Everything rows refer to, loaded once (not once per row)."""
+
+    def __init__(self):
+        self.departments = {}
+        for department in Department.objects.all():
+            self.departments[department.code.lower()] = self.departments[department.name.lower()] = department
+        self.schedules = {s.code.lower(): s for s in RetentionSchedule.objects.all()}
+        self.users = {u.username.lower(): u for u in User.objects.all()}
+        self.media = {**{m.value: m.value for m in Medium}, **{m.label.lower(): m.value for m in Medium}}
+        self.categories = {**{c.value: c.value for c in CpniCategory}, **{c.label.lower(): c.value for c in CpniCategory}}
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _date(value, column, errors, number):
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_text(value))
+    except ValueError:
+        errors.append(RowError(number, column, f"'{_text(value)[:40]}' is not a date (use YYYY-MM-DD)."))
+        return None
+
+
+def _row_values(number, raw, lookups, errors):
+    """The record's values from one row, or None; problems are appended to `errors`."""
+    found = len(errors)
+    for column in REQUIRED:
+        if not _text(raw.get(column)):
+            errors.append(RowError(number, column, "Required."))
+    def lookup(column, table, what):
+        key = _text(raw.get(column)).lower()
+        if key and key not in table:
+            errors.append(RowError(number, column, f"No {what} '{_text(raw.get(column))[:60]}'."))
+        return table.get(key)
+    medium = lookup("medium", lookups.media, "medium")
+    department = lookup("department", lookups.departments, "department")
+    custodian = lookup("custodian", lookups.users, "user")
+    schedule = lookup("schedule", lookups.schedules, "schedule")
+    contains = _text(raw.get("contains_cpni")).lower() or "yes"
+    if contains not in ("yes", "no", "true", "false", "1", "0"):
+        errors.append(RowError(number, "contains_cpni", "Use yes or no."))
+    contains_cpni = contains in ("yes", "true", "1")
+    categories = []
+    for item in filter(None, (part.strip().lower() for part in _text(raw.get("cpni_categories")).split(";"))):
+        if item not in lookups.categories:
+            errors.append(RowError(number, "cpni_categories", f"No CPNI category '{item[:40]}'."))
+        else:
+            categories.append(lookups.categories[item])
+    trigger_date = _date(raw.get("trigger_date"), "trigger_date", errors, number)
+    attested_on = _date(raw.get("label_attested_on"), "label_attested_on", errors, number)
+    verification = _text(raw.get("label_verification")).lower()
+    attested_by = lookup("label_attested_by", lookups.users, "user")
+    if contains_cpni:
+        if verification not in LabelVerification.values:
+            errors.append(RowError(number, "label_verification", "A record with CPNI needs its label attestation: visual or file_check."))
+        if attested_by is None and not _text(raw.get("label_attested_by")):
+            errors.append(RowError(number, "label_attested_by", "Who attested the CONFIDENTIAL label?"))
+        if attested_on is None and not _text(raw.get("label_attested_on")):
+            errors.append(RowError(number, "label_attested_on", "When was the label attested?"))
+        elif attested_on and attested_on > timezone.localdate():
+            errors.append(RowError(number, "label_attested_on", "Cannot be in the future."))
+    for column, limit in (("title", 200), ("location", 200), ("media_serial_number", 100), ("customer_reference", 60), ("notes", 5000)):
+        if len(_text(raw.get(column))) > limit:
+            errors.append(RowError(number, column, f"Longer than {limit} characters."))
+    if len(errors) > found or None in (medium, department, custodian, schedule):
+        return None
+    values = {
+        "title": _text(raw.get("title")), "contains_cpni": contains_cpni, "cpni_categories": categories,
+        "medium": medium, "media_serial_number": _text(raw.get("media_serial_number")), "department": department,
+        "custodian": custodian, "location": _text(raw.get("location")),
+        "customer_reference": _text(raw.get("customer_reference")), "schedule": schedule,
+        "trigger_date": trigger_date, "notes": _text(raw.get("notes")),
+    }
+    try:
+        validate_record_values(values)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.extend(RowError(number, FIELD_TO_COLUMN.get(field, field), m) for m in messages)
+        return None
+    if contains_cpni:
+        values.update(
+            label_verification=verification, label_attested_by=attested_by,
+            label_attested_at=timezone.make_aware(datetime.combine(attested_on, time(12))),
+        )
+    return values
+
+
+def validate_sheet(sheet, progress=None):
+    """(records' values, errors) for the rows of a sheet. Every row is checked; valid rows' values
+    are returned only when there is no error at all."""
+    lookups = _Lookups()
+    errors, prepared = [], []
+    for index, (number, raw) in enumerate(sheet, start=1):
+        values = _row_values(number, raw, lookups, errors)
+        if values is not None:
+            prepared.append(values)
+        if progress and index % 1000 == 0:
+            progress(index * 100 // len(sheet))
+    return ([] if errors else prepared), errors
+
+
+def write_records(*, actor, prepared, job=None):
+    """Write every prepared record in one transaction: references, derived expiry dates, history
+    (bulk, with the importer as the user) and an audit event per record. All or nothing."""
+    with transaction.atomic():
+        references = reserve_references(len(prepared))
+        records = [
+            Record(**values, reference=reference, created_by=actor,
+                   expiry_date=expiry_date_for(values["schedule"], values["trigger_date"]))
+            for values, reference in zip(prepared, references, strict=True)
+        ]
+        created = bulk_create_with_history(
+            records, Record, batch_size=1000, default_user=actor, default_change_reason="imported"
+        )
+        source = {"import": job.pk, "file": job.file_name} if job else {}
+        for start in range(0, len(created), 1000):
+            audit_events_record(
+                actor=actor,
+                entries=[Entry("record.created", r, {"reference": r.reference, **source}) for r in created[start : start + 1000]],
+            )
+    return created
+
+
+def _require(actor):
+    if not actor.has_perm("records.add_importjob"):
+        raise PermissionDenied("Only records managers import records.")
+
+
+def import_job_create(*, actor, file_name, data):
+    """Keep the uploaded sheet and validate it in a Celery task after commit."""
+    _require(actor)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), content=data,
+            requested_by=actor, requested_at=timezone.now(),
+        )
+        audit_event_record(actor=actor, action="import.uploaded", obj=job, payload={"sha256": job.sha256, "size": len(data)})
+        transaction.on_commit(lambda: _enqueue("validate_import", job.pk))
+    return job
+
+
+def _enqueue(task_name, job_id):
+    from . import tasks
+
+    getattr(tasks, task_name).delay(job_id)
+
+
+def _progress(job, state):
+    def report(percent):
+        ImportJob.objects.filter(pk=job.pk, state=state).update(progress=min(percent, 99))
+    return report
+
+
+def _check(job):
+    """Read and validate the job's sheet; store the outcome. Returns the prepared rows or None."""
+    try:
+        sheet = read_sheet(job.file_name, bytes(job.content))
+    except SheetError as error:
+        errors, prepared, rows = [RowError(1, "file", str(error))], [], 0
+    else:
+        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state))
+        rows = len(sheet)
+    job.row_count, job.error_count = rows, len(errors)
+    job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
+    return None if errors else prepared
+
+
+def import_job_validate(job_id):
+    """Validate a freshly uploaded sheet (idempotent: only a job still validating is touched)."""
+    job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.VALIDATING).first()
+    if job is None:
+        return None
+    prepared = _check(job)
+    job.state = ImportJob.State.VALID if prepared else ImportJob.State.INVALID
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.save(update_fields=["row_count", "error_count", "errors", "state", "progress", "finished_at"])
+    return job
+
+
+def import_job_confirm(*, actor, job):
+    """The records manager confirms a valid import; it runs in a Celery task after commit."""
+    _require(actor)
+    updated = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALID).update(
+        state=ImportJob.State.IMPORTING, progress=0
+    )
+    if not updated:
+        raise ValidationError("Only a validated import without errors can be imported.")
+    audit_event_record(actor=actor, action="import.confirmed", obj=job, payload={"rows": job.row_count})
+    transaction.on_commit(lambda: _enqueue("run_import", job.pk))
+
+
+def import_job_run(job_id):
+    """Write a confirmed import. The sheet is validated again (people or schedules may have changed
+    since), then every row is written in one transaction, or none. A second delivery of the task
+    finds the job done and does nothing."""
+    job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.IMPORTING).select_related("requested_by").first()
+    if job is None:
+        return None
+    prepared = _check(job)
+    if prepared is None:
+        job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
+        job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at"])
+        return job
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state != ImportJob.State.IMPORTING:
+            return locked
+        created = write_records(actor=job.requested_by, prepared=prepared, job=job)
+        locked.state, locked.imported_count, locked.progress = ImportJob.State.DONE, len(created), 100
+        locked.content, locked.finished_at = b"", timezone.now()  # the sheet is not kept once imported
+        locked.save(update_fields=["state", "imported_count", "progress", "content", "finished_at"])
+        audit_event_record(actor=job.requested_by, action="import.done", obj=locked, payload={"records": len(created)})
+    return locked

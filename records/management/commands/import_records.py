@@ -1,0 +1,41 @@
+"""Import an inventory sheet from the shell: the same validation and all-or-nothing write."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from records import imports
+from records.models import User
+
+
+class Command(BaseCommand):
+    help = "Validate a CSV/XLSX sheet of records and, if every row is valid, import it in one transaction."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--as", dest="username", required=True, help="The records manager importing.")
+        parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+
+    def handle(self, *args, file, username, dry_run, **options):
+        actor = User.objects.filter(username=username, is_active=True).first()
+        if actor is None or not actor.has_perm("records.add_importjob"):
+            raise CommandError(f"{username} is not an active user allowed to import records (records managers are).")
+        if not file.is_file():
+            raise CommandError(f"No such file: {file}")
+        if file.stat().st_size > settings.IMPORT_MAX_BYTES:
+            raise CommandError(f"{file} is larger than the {settings.IMPORT_MAX_BYTES // 2**20} MB limit.")
+        try:
+            sheet = imports.read_sheet(file.name, file.read_bytes())
+        except imports.SheetError as error:
+            raise CommandError(str(error)) from error
+        prepared, errors = imports.validate_sheet(sheet)
+        for error in errors:
+            self.stdout.write(f"row {error.row}, {error.column}: {error.message}")
+        if errors:
+            raise CommandError(f"{len(errors)} errors in {len(sheet)} rows: nothing was imported.", returncode=1)
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
+            return
+        created = imports.write_records(actor=actor, prepared=prepared)
+        self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} records ({created[0].reference} to {created[-1].reference})."))

@@ -1,0 +1,50 @@
+"""Importing an existing inventory from a spreadsheet."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from records import imports
+from records.forms import ImportForm
+from records.models import ImportJob
+
+
+@permission_required("records.add_importjob", raise_exception=True)
+def import_list(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        file_name, data = form.cleaned_data["sheet"]
+        job = imports.import_job_create(actor=request.user, file_name=file_name, data=data)
+        return redirect("import-detail", pk=job.pk)
+    jobs = ImportJob.objects.select_related("requested_by").defer("content")[:20]
+    return render(request, "records/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
+
+
+@permission_required("records.view_importjob", raise_exception=True)
+def import_detail(request, pk):
+    job = get_object_or_404(ImportJob.objects.select_related("requested_by").defer("content"), pk=pk)
+    working = job.state in (ImportJob.State.VALIDATING, ImportJob.State.IMPORTING)
+    return render(request, "records/import_detail.html", {"job": job, "working": working})
+
+
+@require_POST
+@permission_required("records.add_importjob", raise_exception=True)
+def import_confirm(request, pk):
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    try:
+        imports.import_job_confirm(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Importing {job.row_count} records.")
+    return redirect("import-detail", pk=job.pk)
+
+
+@permission_required("records.add_importjob", raise_exception=True)
+def import_template(request):
+    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cpnitrack-import-template.csv"'
+    return response

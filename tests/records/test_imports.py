@@ -1,0 +1,178 @@
+"""Importing an existing inventory: every error named by row and column and nothing written, or
+every row written with history and audit events."""
+
+import csv
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from records import imports, tasks
+from records.models import AuditEvent, ImportJob, Record
+from records.roles import Role
+from tests.factories import ScheduleFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
+
+
+@pytest.fixture
+def reference_data(employee, department):
+    ScheduleFactory(code="TOLL-BILLING", period_value=18)
+    ScheduleFactory(code="BREACH", period_value=2, period_unit="years", applicable_media=["paper", "email"])
+    UserFactory(username="leaver", department=department, is_active=False)
+
+
+def row(**overrides):
+    values = dict(zip(imports.COLUMNS, imports.EXAMPLE_ROW))
+    values.update(overrides)
+    return values
+
+
+def csv_bytes(rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=imports.COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def xlsx_bytes(rows):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(imports.COLUMNS))
+    for values in rows:
+        sheet.append([date.fromisoformat(v) if k.endswith(("_date", "_on")) and v else v for k, v in values.items()])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+REALISTIC_WITH_ERRORS = [
+    row(),
+    row(title="Call detail tape", medium="tape", media_serial_number=""),  # 3: serial missing
+    row(schedule="NO-SUCH"),  # 4
+    row(department="marketing"),  # 5
+    row(custodian="leaver"),  # 6: inactive
+    row(trigger_date="31/03/2025"),  # 7: not ISO
+    row(trigger_date="2027-01-01"),  # 8: future
+    row(medium="hard disk", media_serial_number="HD-1", schedule="BREACH"),  # 9: schedule not for medium
+    row(label_verification="", label_attested_by=""),  # 10: label attestation missing
+    row(cpni_categories="billing; gossip"),  # 11
+    row(title=""),  # 12
+]
+
+
+def test_every_error_is_shown_with_its_row_and_column_and_nothing_is_written(reference_data):
+    sheet = imports.read_sheet("inventory.csv", csv_bytes(REALISTIC_WITH_ERRORS))
+    prepared, errors = imports.validate_sheet(sheet)
+    found = {(e.row, e.column) for e in errors}
+    assert found == {
+        (3, "media_serial_number"), (4, "schedule"), (5, "department"), (6, "custodian"), (7, "trigger_date"),
+        (8, "trigger_date"), (9, "schedule"), (10, "label_verification"), (10, "label_attested_by"),
+        (11, "cpni_categories"), (12, "title"),
+    }
+    assert prepared == [] and not Record.objects.exists()
+
+
+def test_a_valid_sheet_writes_every_row_with_history_and_audit(reference_data, records_manager):
+    rows = [row(title=f"Archive box {n}") for n in range(25)] + [row(title="USB export", medium="USB drive", media_serial_number="USB-77")]
+    prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
+    assert not errors
+    created = imports.write_records(actor=records_manager, prepared=prepared)
+    assert len(created) == 26 == Record.objects.count()
+    assert [r.reference for r in created] == [f"CPNI-2026-{n:06d}" for n in range(1, 27)]
+    record = Record.objects.get(title="Archive box 3")
+    assert record.expiry_date == date(2026, 9, 30) and record.cpni_categories == ["billing", "destination"]
+    assert record.label_attested_by.username == "emma" and record.label_verification == "visual"
+    assert record.created_by == records_manager and record.customer_reference == "ACCT-20931"
+    history = record.history.get()
+    assert history.history_user == records_manager and history.history_change_reason == "imported"
+    assert AuditEvent.objects.filter(action="record.created", actor=records_manager).count() == 26
+    from records.audit import verify_chain
+
+    assert verify_chain().ok
+
+
+def test_xlsx_sheets_import_too(reference_data, records_manager):
+    prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.xlsx", xlsx_bytes([row(), row(title="Second")])))
+    assert not errors and len(imports.write_records(actor=records_manager, prepared=prepared)) == 2
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(b"", "empty"), (b"title,colour\nx,red\n", "Unknown columns: colour"), (b"title,medium\nx,paper\n", "Missing columns"),
+     (b"PK\x03\x04broken zip", "XLSX file cannot be read"), (b"\x00\x01\x02binary", "not a CSV"),
+     (",".join(imports.COLUMNS).encode() + b"\n", "no records")],
+)
+def test_unreadable_sheets_are_explained(data, message):
+    with pytest.raises(imports.SheetError, match=message):
+        imports.read_sheet("inventory.csv", data)
+
+
+def test_validation_does_not_query_per_row(reference_data, django_assert_max_num_queries):
+    sheet = imports.read_sheet("inventory.csv", csv_bytes([row(title=f"Box {n}") for n in range(2000)]))
+    with django_assert_max_num_queries(5):
+        prepared, errors = imports.validate_sheet(sheet)
+    assert len(prepared) == 2000 and not errors
+
+
+def test_the_pages_upload_check_show_errors_then_import(client, reference_data, records_manager, django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.validate_import, "delay", lambda pk: queued.append(("validate", pk)))
+    monkeypatch.setattr(tasks.run_import, "delay", lambda pk: queued.append(("run", pk)))
+    client.force_login(records_manager)
+    template = client.get(reverse("import-template"))
+    assert template.status_code == 200 and template.content.decode().startswith(",".join(imports.COLUMNS))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("import-list"), {"sheet": SimpleUploadedFile("bad.csv", csv_bytes(REALISTIC_WITH_ERRORS))})
+    bad = ImportJob.objects.get()
+    assert response.status_code == 302 and queued == [("validate", bad.pk)]
+    tasks.validate_import(bad.pk)
+    page = client.get(reverse("import-detail", args=[bad.pk])).content.decode()
+    assert "Nothing was imported" in page and "<td>9</td><td>schedule</td>" in page
+    assert client.post(reverse("import-confirm", args=[bad.pk]), follow=True).status_code == 200
+    assert ImportJob.objects.get(pk=bad.pk).state == "invalid" and not Record.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import-list"), {"sheet": SimpleUploadedFile("good.csv", csv_bytes([row(), row(title="Two")]))})
+    good = ImportJob.objects.latest("pk")
+    tasks.validate_import(good.pk)
+    assert "Import 2 records" in client.get(reverse("import-detail", args=[good.pk])).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import-confirm", args=[good.pk]))
+    assert queued[-1] == ("run", good.pk)
+    tasks.run_import(good.pk)
+    tasks.run_import(good.pk)  # delivered twice: imports once
+    good.refresh_from_db()
+    assert good.state == "done" and good.imported_count == 2 and Record.objects.count() == 2
+    assert bytes(good.content) == b"", "the sheet is not kept once imported"
+
+
+def test_only_records_managers_import(client, users_by_role, reference_data):
+    for role, user in users_by_role.items():
+        if role == Role.RECORDS_MANAGER:
+            continue
+        client.force_login(user)
+        assert client.get(reverse("import-list")).status_code == 403
+        assert client.post(reverse("import-list"), {"sheet": SimpleUploadedFile("x.csv", csv_bytes([row()]))}).status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_the_command(tmp_path, reference_data, records_manager, employee, capsys):
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_bytes(csv_bytes(REALISTIC_WITH_ERRORS))
+    good.write_bytes(csv_bytes([row(), row(title="Two")]))
+    with pytest.raises(CommandError, match="11 errors in 11 rows") as excinfo:
+        call_command("import_records", str(bad), "--as", "rita")
+    assert excinfo.value.returncode == 1 and "row 9, schedule:" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="not an active user allowed"):
+        call_command("import_records", str(good), "--as", employee.username)
+    call_command("import_records", str(good), "--as", "rita", "--dry-run")
+    assert not Record.objects.exists()
+    call_command("import_records", str(good), "--as", "rita")
+    assert Record.objects.count() == 2
