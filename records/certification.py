@@ -350,6 +350,7 @@ def _pdf_context(year, summary):
     categories = CustomerComplaint.Category
     return {
         "year": year,
+        "page_footer": f'"CPNI Certification {year}"',
         "title": f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
         "date_filed": _long_date(filing.filed_on) if filing else "Not yet filed",
         "created_w3c": filing.recorded_at.astimezone(zone).isoformat(timespec="seconds") if filing else "",

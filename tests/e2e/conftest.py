@@ -157,3 +157,15 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.failed_call = report.failed
+
+
+@pytest.fixture
+def journey(request, browser, stack, artifacts):
+    """A test's people in the browser; screenshots named after the test module."""
+    from tests.e2e.journey import Journey
+
+    journey = Journey(browser, stack, artifacts, request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_"))
+    yield journey
+    if getattr(request.node, "failed_call", True):
+        journey.keep_evidence()
+    journey.close()

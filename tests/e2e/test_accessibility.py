@@ -2,10 +2,8 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.journey import Journey
 
 PAGES = {
     "emma": ["/", "/records/", "/records/new/", "/label-check/", "/hand-over/", "/schedules/"],
@@ -16,14 +14,6 @@ PAGES = {
     "oscar": ["/certification/"],
 }
 
-
-@pytest.fixture
-def journey(request, browser, stack, artifacts):
-    journey = Journey(browser, stack, artifacts, "a11y")
-    yield journey
-    if getattr(request.node, "failed_call", True):
-        journey.keep_evidence()
-    journey.close()
 
 
 def test_every_page_passes_an_accessibility_scan(journey):

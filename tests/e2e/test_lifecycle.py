@@ -8,20 +8,10 @@ import zipfile
 from datetime import date
 
 import pypdfium2
-import pytest
 from playwright.sync_api import expect
 
 from tests.documents import pdf_bytes
-from tests.e2e.journey import Journey
 
-
-@pytest.fixture
-def journey(request, browser, stack, artifacts):
-    journey = Journey(browser, stack, artifacts, "lifecycle")
-    yield journey
-    if getattr(request.node, "failed_call", True):
-        journey.keep_evidence()
-    journey.close()
 
 
 def reference_of(page):
