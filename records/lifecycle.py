@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from .audit import Entry, audit_events_record
 from .models import Medium, Record, Status, active_hold_exists
@@ -144,10 +143,10 @@ def check_transition(record, name, *, actor, on_hold=None):
     return spec
 
 
-def _moved(record, spec, name, reason, payload):
+def _moved(record, spec, name, reason, payload, now=None):
     old_status = record.status
     record.status = spec.target
-    record.status_changed_at = timezone.now()
+    record.status_changed_at = now or timezone.now()
     record.updated_at = record.status_changed_at
     return Entry(
         f"record.{name}", record, {"from": old_status, "to": spec.target, "reason": reason, **(payload or {})}
@@ -181,20 +180,21 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
             .annotate(on_hold=active_hold_exists())
             .order_by("pk")
         )
-        moved, entries = [], []
+        moved, entries, now = [], [], timezone.now()
         for record in candidates:
             try:
                 check_transition(record, name, actor=actor, on_hold=record.on_hold)
             except TransitionNotAllowed:
                 continue
-            entries.append(_moved(record, spec, name, reason, payload))
+            entries.append(_moved(record, spec, name, reason, payload, now))
             moved.append(record)
-        bulk_update_with_history(
-            moved,
-            Record,
-            ["status", "status_changed_at", "updated_at"],
-            default_user=actor,
-            default_change_reason=reason or name.replace("_", " "),
+        # Every record moves to the same status at the same moment: one set-based UPDATE, then the
+        # history rows in bulk (what bulk_update_with_history would write, without its CASE per row).
+        Record.objects.filter(pk__in=[record.pk for record in moved]).update(
+            status=spec.target, status_changed_at=now, updated_at=now
+        )
+        Record.history.bulk_history_create(
+            moved, update=True, default_user=actor, default_change_reason=reason or name.replace("_", " "), default_date=now
         )
         audit_events_record(actor=actor, entries=entries)
     return moved
