@@ -195,7 +195,7 @@ class ScheduleForm(forms.ModelForm):
 
 
 class ExtendRetentionForm(forms.Form):
-    period_value = forms.IntegerField(min_value=1, max_value=1200, label="Keep longer by")
+    period_value = forms.IntegerField(min_value=1, max_value=36500, label="Keep longer by")
     period_unit = forms.ChoiceField(choices=PeriodUnit.choices, initial=PeriodUnit.MONTHS, label="Unit")
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -287,6 +287,13 @@ class HandoverForm(forms.Form):
 
 class RecordChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value):
+        # Ids the database cannot hold are refused here, not sent in an IN (...) query.
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
 
     def label_from_instance(self, record):
         serial = f", serial {record.media_serial_number}" if record.media_serial_number else ""

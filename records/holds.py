@@ -8,6 +8,7 @@ from .audit import Entry, audit_events_record
 from .models import HeldRecord, LegalHold, Record, Status
 
 CHUNK = 1000
+MAX_LISTED_REFERENCES = 5000
 
 
 def _require(actor, permission):
@@ -21,6 +22,11 @@ def records_by_references(text):
     references = sorted({token.strip().upper() for token in text.replace(",", " ").split() if token.strip()})
     if not references:
         raise ValidationError({"references": "Enter at least one record reference."})
+    if len(references) > MAX_LISTED_REFERENCES:
+        raise ValidationError({"references": (
+            f"List at most {MAX_LISTED_REFERENCES:,} references at once; for more, hold a schedule's, a department's, "
+            "a customer's or a search's records."
+        )})
     found = set(Record.objects.filter(reference__in=references).values_list("reference", flat=True))
     missing = [r for r in references if r not in found]
     if missing:
@@ -94,6 +100,12 @@ def hold_release(*, actor, hold, reason):
     return locked
 
 
+def _cell(value):
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def hold_report_rows(hold):
     """Rows of the hold report: one per record covered (streamed, not loaded at once)."""
     yield ["CONFIDENTIAL — CPNI Track legal hold report"]
@@ -107,9 +119,9 @@ def hold_report_rows(hold):
     for item in held.iterator(chunk_size=CHUNK):
         record = item.record
         yield [
-            hold.pk, hold.matter, hold.placed_at.isoformat(), hold.placed_by.get_username(),
+            hold.pk, _cell(hold.matter), hold.placed_at.isoformat(), hold.placed_by.get_username(),
             hold.released_at.isoformat() if hold.released_at else "",
             hold.released_by.get_username() if hold.released_by else "",
-            record.reference, record.title, record.medium, str(record.department), record.custodian.get_username(),
+            record.reference, _cell(record.title), record.medium, _cell(record.department), record.custodian.get_username(),
             record.status, record.expiry_date.isoformat() if record.expiry_date else "", item.added_at.isoformat(),
         ]

@@ -118,6 +118,7 @@ class StampedDocument:
 REASON_NOT_FOUND = "No CONFIDENTIAL marking was found in the document's text."
 REASON_EMPTY = "The file is empty."
 REASON_UNSUPPORTED = "Unsupported file type: upload a PDF, a Word .docx or a plain-text file."
+REASON_CANNOT_STAMP = "This document cannot be stamped automatically: mark it CONFIDENTIAL in the program that made it."
 REASON_PDF_ENCRYPTED = "The PDF is encrypted: remove the password and upload it again."
 REASON_PDF_DAMAGED = "The file is damaged and cannot be read as a PDF."
 REASON_PDF_NO_PAGES = "The PDF has no pages."
@@ -431,17 +432,31 @@ def _docx_stories(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     if content_type != _DOCX_MAIN_TYPE:
         raise _Unreadable(REASON_DOCX_NOT_PLAIN)
     folder = main_part.rpartition("/")[0] + "/" if "/" in main_part else ""
+    referenced = _referenced_parts(archive, main_part, folder)
     stories = [(main_part, "in the document body")]
     for pattern, description in _DOCX_STORIES:
         matches = []
         for name in archive.namelist():
-            if name.startswith(folder) and (match := pattern.fullmatch(name[len(folder) :])):
+            if name in referenced and name.startswith(folder) and (match := pattern.fullmatch(name[len(folder) :])):
                 matches.append((int(match.group(1) or 0), name))
         stories += [(name, description) for _, name in sorted(matches)]
     total = sum(archive.getinfo(name).file_size for name, _ in stories)
     if total > DOCX_MAX_UNCOMPRESSED_BYTES:
         raise _Unreadable(REASON_DOCX_TOO_LARGE)
     return stories
+
+
+def _referenced_parts(archive: zipfile.ZipFile, main_part: str, folder: str) -> set[str]:
+    """The parts the main part refers to (its relationships): a header no section uses is never
+    shown by Word, so its text is no marking."""
+    rels = f"{folder}_rels/{main_part[len(folder):]}.rels"
+    if rels not in archive.namelist():
+        return set()
+    return {
+        folder + relationship.get("Target", "").lstrip("/").removeprefix(folder)
+        for relationship in _read_xml(archive, rels)
+        if relationship.get("TargetMode") != "External"
+    }
 
 
 def _paragraph_texts(root: etree._Element) -> list[str]:
@@ -544,11 +559,16 @@ def stamp_document(file_name: str, data: bytes) -> StampedDocument:
         content = stampers[kind](file_name, data)
     except _Unreadable as unreadable:
         raise StampError(unreadable.args[0]) from unreadable
-    return StampedDocument(
+    except Exception as error:  # the PDF and Word libraries raise many types for odd files
+        raise StampError(REASON_CANNOT_STAMP) from error
+    stamped = StampedDocument(
         file_name=_stamped_file_name(file_name, kind),
         content=content,
         content_type=CONTENT_TYPES[kind],
     )
+    if not check_document(stamped.file_name, stamped.content).labelled:
+        raise StampError(REASON_CANNOT_STAMP)
+    return stamped
 
 
 def _stamped_file_name(file_name: str, kind: str) -> str:
@@ -710,4 +730,6 @@ def _stamp_text(file_name: str, data: bytes) -> bytes:
     if text is None:
         raise _Unreadable(REASON_UNSUPPORTED)
     newline = "\r\n" if "\r\n" in text else "\n"
-    return (MARKING + newline * 2 + text).encode("utf-8")
+    stamped = (MARKING + newline * 2 + text).encode("utf-8")
+    # A text with NUL characters is only read as text behind a byte-order mark.
+    return b"\xef\xbb\xbf" + stamped if "\x00" in text else stamped

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from .models import AuditEvent, Department, Destruction, Record, RetentionSchedule, Status, User, active_hold_exists
@@ -105,28 +104,36 @@ class DashboardSummary:
 
 
 def dashboard_summary(user, today=None):
-    """The dashboard's numbers over the records the user may see, in a fixed number of queries."""
+    """The dashboard's numbers over the records the user may see, in a fixed number of queries.
+    Each count is its own query over an index that holds exactly what it counts (status; status
+    and expiry; the partial index of unlabelled records; the custodian), so none of them reads the
+    records table itself, and only the counts by status read an entry per record."""
     today = today or timezone.localdate()
     records = records_visible_to(user)
     by_status = dict(records.values_list("status").annotate(n=Count("id")).order_by())
-    pending = Q(status=Status.ACTIVE)
-    counts = records.aggregate(
-        expiring_30=Count("id", filter=pending & Q(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=30))),
-        expiring_90=Count("id", filter=pending & Q(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=90))),
-        missing_label=Count(
-            "id", filter=Q(contains_cpni=True, label_attested_at__isnull=True) & ~Q(status=Status.DESTROYED)
-        ),
-        due_in_my_custody=Count("id", filter=Q(status=Status.DUE, custodian_id=user.pk)),
-    )
+    expiring = records.filter(status=Status.ACTIVE, expiry_date__gte=today)
+    counts = {
+        "expiring_30": expiring.filter(expiry_date__lte=today + timedelta(days=30)).count(),
+        "expiring_90": expiring.filter(expiry_date__lte=today + timedelta(days=90)).count(),
+        "missing_label": records.filter(contains_cpni=True, label_attested_at__isnull=True)
+        .exclude(status=Status.DESTROYED)
+        .count(),
+        "due_in_my_custody": records.filter(status=Status.DUE, custodian_id=user.pk).count(),
+    }
     first_month = today.replace(day=1)
     end = first_month + relativedelta(months=12)
-    per_month = dict(
+    # Counted per day (at most 366 rows), read in order from the (status, expiry_date) index
+    # alone, and added up per month here: grouping by month in SQL reads every record instead.
+    per_month = {}
+    per_day = (
         records.filter(status=Status.ACTIVE, expiry_date__gte=first_month, expiry_date__lt=end)
-        .annotate(month=TruncMonth("expiry_date"))
-        .values_list("month")
-        .annotate(n=Count("id"))
+        .values_list("expiry_date")
+        .annotate(n=Count("*"))
         .order_by()
     )
+    for day, count in per_day:
+        month = day.replace(day=1)
+        per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
     tallest = max(per_month.values(), default=0) or 1
     return DashboardSummary(

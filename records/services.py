@@ -353,7 +353,10 @@ def record_extend_retention(*, actor, record, period_value, period_unit, reason)
         extension._history_user = actor
         extension.save()
         old_expiry = locked.expiry_date
-        locked.expiry_date = record_expiry(locked)
+        try:
+            locked.expiry_date = record_expiry(locked)
+        except (OverflowError, ValueError):
+            raise ValidationError({"period_value": "That would keep the record past the year 9999."}) from None
         locked._history_user = actor
         locked._change_reason = f"retention extended: {reason}"[:100]
         locked.save(update_fields=["expiry_date", "updated_at"])

@@ -42,6 +42,11 @@ class PeriodUnit(models.TextChoices):
     YEARS = "years", "years"
 
     @classmethod
+    def longest(cls, unit):
+        """The longest period CPNI Track accepts in `unit`: a hundred years."""
+        return {cls.DAYS: 36500, cls.MONTHS: 1200, cls.YEARS: 100}[unit]
+
+    @classmethod
     def describe(cls, value, unit):
         """'1 year', '18 months'."""
         label = cls(unit).label

@@ -1,6 +1,7 @@
 """CPNI records, their media and categories, and the CONFIDENTIAL label checks."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -118,6 +119,21 @@ class Record(models.Model):
             models.Index(fields=["schedule", "id"]),
             models.Index(fields=["title", "id"]),
             models.Index(fields=["status", "id"]),
+            # The record list's default order (newest first), for everyone and per department
+            # (employees see their own department's records only): a page is read from the index
+            # instead of sorting every record.
+            models.Index(fields=["created_at", "id"], name="record_created_idx"),
+            models.Index(fields=["department", "created_at", "id"], name="record_dept_created_idx"),
+            # The dashboard of one department (an employee's): counts by status, expiring soon and
+            # per month of expiry, from the index alone.
+            models.Index(fields=["department", "status", "expiry_date"], name="record_dept_status_expiry_idx"),
+            # Records with CPNI and no label attestation (the dashboard's warning): few or none,
+            # so a partial index keeps counting them independent of the number of records.
+            models.Index(
+                fields=["department"],
+                condition=models.Q(contains_cpni=True, label_attested_at__isnull=True),
+                name="record_missing_label_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -162,3 +178,9 @@ class RetentionExtension(models.Model):
 
     def __str__(self):
         return f"{self.record.reference} +{self.period_value} {self.get_period_unit_display()}"
+
+    def clean(self):
+        if self.period_unit in PeriodUnit.values and self.period_value and self.period_value > PeriodUnit.longest(self.period_unit):
+            raise ValidationError(
+                {"period_value": f"At most {PeriodUnit.longest(self.period_unit)} {PeriodUnit(self.period_unit).label}."}
+            )

@@ -60,6 +60,10 @@ class RetentionSchedule(models.Model):
             errors["legal_minimum_unit"] = "Give the unit of the legal minimum."
         if self.legal_minimum_unit and not self.legal_minimum_value:
             errors["legal_minimum_value"] = "Give the legal minimum, or clear its unit."
+        for value_field, unit_field in (("period_value", "period_unit"), ("legal_minimum_value", "legal_minimum_unit")):
+            value, unit = getattr(self, value_field), getattr(self, unit_field)
+            if value and unit in PeriodUnit.values and value > PeriodUnit.longest(unit):
+                errors[value_field] = f"At most {PeriodUnit.longest(unit)} {PeriodUnit(unit).label} (a hundred years)."
         unknown = set(self.applicable_media or []) - set(Medium.values)
         if unknown:
             errors["applicable_media"] = f"Unknown media: {', '.join(sorted(unknown))}."

@@ -1,6 +1,6 @@
 """The audit log: searching it, verifying its hash chain, and one record's full trail."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -35,7 +35,7 @@ def audit_log(request):
         events = events.filter(Q(object_repr__icontains=term) | Q(object_id=term))
     if data.get("since"):
         events = events.filter(occurred_at__gte=_local_midnight(data["since"]))
-    if data.get("until"):
+    if data.get("until") and data["until"] < date.max:
         events = events.filter(occurred_at__lt=_local_midnight(data["until"] + timedelta(days=1)))
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "records/audit_log.html", {"form": form, "page": page})
