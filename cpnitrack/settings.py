@@ -49,6 +49,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "records",
+    # The REST API (records.api): token authentication for service accounts, its OpenAPI schema
+    # and the locally served Swagger UI.
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "records.api",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +231,56 @@ FILE_UPLOAD_HANDLERS = ["records.uploads.LimitedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the non-file fields of a request
 
 RECORDS_PER_PAGE = env.int("RECORDS_PER_PAGE", default=50)
+
+# The REST API under /api/v1/ (records.api). Tokens for service accounts (`manage.py
+# create_api_token`) or the signed-in browser session (CSRF-checked); never HTTP Basic. JSON in
+# and out only; every error is a JSON problem body (records.api.exceptions).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",  # first: anonymous callers get 401
+        "records.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["records.api.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "records.api.pagination.Pagination",
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS answers 405: the schema describes the API
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "records.api.exceptions.problem_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# The OpenAPI schema at /api/schema/ (any signed-in person or token holder) and its Swagger UI at
+# /api/docs/ (signed-in browsers), with Swagger UI's files served from here (sidecar), no CDN.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CPNI Track API",
+    "DESCRIPTION": (
+        "The records, retention schedules, legal holds and destruction steps of CPNI Track, with the "
+        "same permissions and lifecycle rules as the web pages. Every successful response body carries "
+        '`"marking": "CONFIDENTIAL"`. Errors are JSON problem bodies (`type`, `title`, `status`, `detail`, '
+        "`code`, and `errors` per field for 400)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": [
+        "rest_framework.authentication.TokenAuthentication",
+        "records.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PaperMethodEnum": "records.models.Destruction.PaperMethod",
+        "MediaMethodEnum": "records.models.Destruction.MediaMethod",
+        "LabelVerificationEnum": "records.models.LabelVerification",
+        "VisualLabelVerificationEnum": "records.api.serializers.VISUAL_ONLY",
+        "PeriodUnitEnum": "records.models.PeriodUnit",
+        "MediumEnum": "records.models.Medium",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
+}
 
 LOGGING = {
     "version": 1,

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/second-factor/verify/", second_factor_verify, name="second-factor-verify"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("records.api.urls")),  # /api/v1/, /api/schema/, /api/docs/
     path("", include("records.urls")),
 ]

@@ -67,9 +67,32 @@ EXPECTED = {
     "import-confirm": ("POST", MANAGER, 302),
     "second-factor-setup": ("GET", PRIVILEGED, 200),
     "second-factor-verify": ("GET", ALL, 200),
+    "api-docs": ("GET", ALL, 200),  # the API's interactive page: a page like the others
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
-PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200)}
+PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
+          "api-not-found": ("GET", 404, 404)}
+# The REST API: name -> [(method, roles allowed, status when allowed)], one per method. Denied roles
+# get 403 and anonymous callers 401, as JSON (never a redirect to sign in). Requests carry an empty
+# JSON body; the world's record is pending shredding and on hold, so once a role's permission lets
+# a lifecycle step through, the state answers 409.
+API_EXPECTED = {
+    "api-record-list": [("GET", ALL, 200), ("POST", LOGGERS, 400)],
+    "api-record-detail": [("GET", ALL, 200), ("PATCH", LOGGERS, 200)],
+    "api-record-extend": [("POST", MANAGER, 409)],
+    "api-record-mark-for-shredding": [("POST", LOGGERS, 409)],
+    "api-record-confirm-shredding": [("POST", LOGGERS, 409)],
+    "api-record-hand-over": [("POST", LOGGERS, 409)],
+    "api-record-receive": [("POST", NETOPS, 409)],
+    "api-record-confirm-sanitization": [("POST", NETOPS, 409)],
+    "api-record-validate": [("POST", frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR}), 409)],
+    "api-schedule-list": [("GET", ALL, 200), ("POST", MANAGER, 400)],
+    "api-schedule-detail": [("GET", ALL, 200), ("PATCH", MANAGER, 200)],
+    "api-hold-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-hold-detail": [("GET", READ_ALL, 200)],
+    "api-hold-release": [("POST", MANAGER, 400)],
+    "api-schema": [("GET", ALL, 200)],
+}
 
 
 def url_patterns(resolver=None, namespace=""):
@@ -96,7 +119,7 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
                                    requested_at=timezone.now(), state="invalid")
     return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
-            "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk}
+            "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk}
 
 
 def url_for(name, pattern, world):
@@ -114,7 +137,9 @@ def url_for(name, pattern, world):
     return reverse(name, kwargs=kwargs)
 
 
-def call(client, method, url):
+def call(client, method, url, api=False):
+    if api and method != "GET":  # the API reads JSON only
+        return getattr(client, method.lower())(url, "{}", content_type="application/json")
     return client.post(url) if method == "POST" else client.get(url)
 
 
@@ -125,7 +150,7 @@ def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
     assert all(name.startswith("admin:") for name, p in patterns if name.endswith("None")), unnamed
     patterns = [(name, p) for name, p in patterns if not name.endswith("None")]  # the admin's catch-all
     app_names = {name for name, _ in patterns if not name.startswith("admin:")}
-    assert app_names == set(EXPECTED) | set(PUBLIC), "every page needs its expected outcome here"
+    assert app_names == set(EXPECTED) | set(PUBLIC) | set(API_EXPECTED), "every page needs its expected outcome here"
     failures = []
     for name, pattern in patterns:
         url = url_for(name, pattern, world)
@@ -134,6 +159,9 @@ def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
         elif name in PUBLIC:
             method, anonymous, signed_in = PUBLIC[name]
             expectations = [(method, None, anonymous)] + [(method, role, signed_in) for role in Role]
+        elif name in API_EXPECTED:
+            expectations = [(method, role, status if role in allowed else 403) if role else (method, None, 401)
+                            for method, allowed, status in API_EXPECTED[name] for role in (None, *Role)]
         else:
             method, allowed, status = EXPECTED[name]
             expectations = [(method, None, 302)] + [(method, role, status if role in allowed else 403) for role in Role]
@@ -141,9 +169,11 @@ def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
             client.logout()
             if role is not None:
                 client.force_login(users_by_role[role])
-            response = call(client, method, url)
+            response = call(client, method, url, api=name in API_EXPECTED)
             if response.status_code != expected:
                 failures.append(f"{method} {url} as {role or 'anonymous'}: {response.status_code}, expected {expected}")
+            elif name in API_EXPECTED and expected in (401, 403) and response["Content-Type"] != "application/json":
+                failures.append(f"{method} {url} as {role or 'anonymous'}: refused as {response['Content-Type']}")
             elif role is None and expected == 302 and name not in PUBLIC:
                 logins = (reverse("login"), reverse("admin:login")) if name.startswith("admin:") else (reverse("login"),)
                 if not response["Location"].startswith(logins):

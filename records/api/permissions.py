@@ -1,0 +1,47 @@
+"""Which Django permission each API operation needs: the same ones the web pages check
+(records.roles gives them to the roles). This table is the one place the API's permissions live;
+every API view names its row with `permission_key`.
+
+A method a view implements but this table does not list is refused (fail closed); a method the
+view does not implement passes here so that DRF answers 405. Visibility (an employee sees their
+own department's records only) and the lifecycle's own rules (custodian, four eyes, holds) are
+checked after this, by the selectors and the lifecycle."""
+
+from rest_framework.permissions import BasePermission
+
+API_PERMISSIONS = {
+    "record-list": {"GET": "records.view_record", "POST": "records.add_record"},
+    "record-detail": {"GET": "records.view_record", "PATCH": "records.change_record"},
+    "record-extend": {"POST": "records.extend_retention"},
+    "record-mark-for-shredding": {"POST": "records.mark_for_destruction"},
+    "record-confirm-shredding": {"POST": "records.confirm_shredding"},
+    "record-hand-over": {"POST": "records.hand_over_media"},
+    "record-receive": {"POST": "records.receive_media"},
+    "record-confirm-sanitization": {"POST": "records.confirm_media_destruction"},
+    "record-validate": {"POST": "records.validate_destruction"},
+    "schedule-list": {"GET": "records.view_retentionschedule", "POST": "records.add_retentionschedule"},
+    "schedule-detail": {"GET": "records.view_retentionschedule", "PATCH": "records.change_retentionschedule"},
+    "hold-list": {"GET": "records.view_legalhold", "POST": "records.add_legalhold"},
+    "hold-detail": {"GET": "records.view_legalhold"},
+    "hold-release": {"POST": "records.change_legalhold"},
+}
+
+
+def required_permission(view, method):
+    """The permission `method` on `view` needs, or None when the table does not list it."""
+    method = "GET" if method == "HEAD" else method
+    return API_PERMISSIONS[view.permission_key].get(method)
+
+
+class RolePermission(BasePermission):
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        permission = required_permission(view, request.method)
+        if permission is None:
+            method = request.method.lower()
+            return method == "options" or not hasattr(view, method)
+        return user.has_perm(permission)

@@ -1,0 +1,437 @@
+"""What goes in and out of the API. Input serializers only check the shape of a request (types,
+lengths, choices, that a named department, person or schedule exists and is one the caller may
+choose); the rules themselves stay in the services, which the views call with the validated data.
+Related objects are named by their code (departments, schedules) or username (people)."""
+
+import re
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from records import selectors
+from records.models import (
+    CpniCategory,
+    Department,
+    Destruction,
+    LabelVerification,
+    LegalHold,
+    Medium,
+    PeriodUnit,
+    Record,
+    RetentionSchedule,
+    Status,
+    User,
+)
+
+from .pagination import MARKING
+
+MAX_PERIOD = 1200  # as the web form's retention extension; keeps every derived date in the calendar
+MAX_TEXT = 5000
+MAX_REFERENCES = 1000
+REFERENCE_PATTERN = r"CPNI-[0-9]{4}-[0-9]{6,10}"
+CODE_PATTERN = r"[-a-zA-Z0-9_]{1,40}"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# The label attestation the API takes: the file check reads an uploaded document, on the web page.
+VISUAL_ONLY = [(LabelVerification.VISUAL.value, LabelVerification.VISUAL.label)]
+
+
+@extend_schema_field(
+    {"type": "string", "enum": [MARKING], "description": "Every response with record data is marked CONFIDENTIAL."}
+)
+class MarkingField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, value):
+        return MARKING
+
+
+# JSON types as the schema says them: DRF would otherwise take 0 for false and 5 for "5", and a
+# client sending `"contains_cpni": 0` would log a record as holding no CPNI, unlabelled.
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LookupField(serializers.SlugRelatedField):
+    """A related object by its code or username. Text that cannot be one (too long, NUL or lone
+    surrogate characters) is refused before it reaches the database."""
+
+    def __init__(self, slug_field, *, max_length, **kwargs):
+        self.max_length = max_length
+        super().__init__(slug_field=slug_field, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not 0 < len(data) <= self.max_length:
+            self.fail("invalid")
+        if "\x00" in data or _SURROGATE.search(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _code_field(queryset=None, **kwargs):
+    """A schedule (or, given its queryset, a department) by its code; the serializer narrows the
+    queryset to what the caller may choose."""
+    queryset = RetentionSchedule.objects.none() if queryset is None else queryset
+    return LookupField("code", max_length=40, queryset=queryset, **kwargs)
+
+
+def _person_field(queryset=None, **kwargs):
+    """A person by username; the serializer narrows the queryset to whom the caller may choose."""
+    queryset = User.objects.none() if queryset is None else queryset
+    return LookupField("username", max_length=150, queryset=queryset, **kwargs)
+
+
+def _text(max_length, **kwargs):
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_blank", True)
+    if not kwargs["required"]:
+        kwargs.setdefault("default", "")
+    return StrictCharField(max_length=max_length, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+class DestructionSerializer(serializers.ModelSerializer):
+    performed_by = serializers.SlugRelatedField("username", read_only=True)
+    witness = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
+    validated_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
+    method = serializers.CharField(read_only=True)
+    method_type = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Destruction
+        fields = [
+            "certificate_number", "kind", "method", "method_type", "destroyed_on", "performed_by", "performed_at",
+            "witness", "vendor_certificate_number", "verification_method", "verification_result",
+            "validated_by", "validated_at",
+        ]
+        read_only_fields = fields
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    marking = MarkingField()
+    cpni_categories = serializers.ListField(child=serializers.ChoiceField(CpniCategory.choices), read_only=True)
+    department = serializers.SlugRelatedField("code", read_only=True)
+    custodian = serializers.SlugRelatedField("username", read_only=True)
+    schedule = serializers.SlugRelatedField("code", read_only=True)
+    label_attested_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField("username", read_only=True)
+    on_hold = serializers.BooleanField(read_only=True, help_text="Under an active legal hold: frozen.")
+    label_verification = serializers.ChoiceField(
+        LabelVerification.choices, allow_blank=True, read_only=True, help_text="Empty when not attested."
+    )
+
+    class Meta:
+        model = Record
+        fields = [
+            "marking", "reference", "title", "contains_cpni", "cpni_categories", "medium", "media_serial_number",
+            "department", "custodian", "location", "customer_reference", "schedule", "trigger_date",
+            "expiry_date", "status", "status_changed_at", "on_hold", "notes", "label_verification",
+            "label_attested_by", "label_attested_at", "created_by", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# The API's action for each lifecycle transition a person takes (the system's "expire" has none).
+TRANSITION_ACTIONS = {
+    "extend_retention": "extend",
+    "mark_for_shredding": "mark-for-shredding",
+    "confirm_shredding": "confirm-shredding",
+    "request_handover": "hand-over",
+    "receive_media": "receive",
+    "confirm_media_destruction": "confirm-sanitization",
+}
+ACTIONS = sorted(set(TRANSITION_ACTIONS.values()) | {"validate"})
+
+
+class RecordDetailSerializer(RecordSerializer):
+    destruction = DestructionSerializer(read_only=True, allow_null=True)
+    actions = serializers.ListField(
+        child=serializers.ChoiceField([(a, a) for a in ACTIONS]), read_only=True,
+        help_text="The action sub-resources the caller may POST to now.",
+    )
+
+    class Meta(RecordSerializer.Meta):
+        fields = RecordSerializer.Meta.fields + ["destruction", "actions"]
+        read_only_fields = fields
+
+
+class RecordWriteSerializer(serializers.Serializer):
+    """A record's input fields, as in the web form. The CONFIDENTIAL label is attested through the
+    API by visual confirmation only (`label_verification: "visual"` and `label_confirmed: true`);
+    the file check reads an uploaded document and is done on the web page."""
+
+    title = StrictCharField(max_length=200)
+    contains_cpni = StrictBooleanField(default=True)
+    cpni_categories = serializers.ListField(
+        child=serializers.ChoiceField(CpniCategory.choices), max_length=len(CpniCategory), default=list
+    )
+    medium = serializers.ChoiceField(Medium.choices)
+    media_serial_number = _text(100)
+    department = _code_field(Department.objects.none())
+    custodian = _person_field()
+    location = StrictCharField(max_length=200)
+    customer_reference = _text(60)
+    schedule = _code_field()
+    trigger_date = serializers.DateField(required=False, allow_null=True, default=None)
+    notes = _text(MAX_TEXT)
+    label_verification = serializers.ChoiceField(
+        VISUAL_ONLY, required=False, allow_blank=True,
+        default="",
+        help_text="`visual` to attest the CONFIDENTIAL marking now (the file check is on the web page only).",
+    )
+    label_confirmed = StrictBooleanField(
+        default=False, help_text="I have seen the word CONFIDENTIAL marked on this document or medium."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")  # none while the schema is generated
+        if request is not None:
+            self.fields["department"].queryset = selectors.departments_for(request.user)
+            self.fields["custodian"].queryset = selectors.custodians_for(request.user)
+            self.fields["schedule"].queryset = selectors.schedules_in_use()
+
+
+class RecordFilterSerializer(serializers.Serializer):
+    """The record list's filters (the web list's), checked: a bad value is a 400, not ignored."""
+
+    search = _text(100, help_text="Part of the reference, title or custodian's name or username.")
+    status = serializers.ChoiceField(Status.choices, required=False)
+    medium = serializers.ChoiceField(Medium.choices, required=False)
+    department = _code_field(Department.objects.none(), required=False, help_text="A department's code.")
+    schedule = _code_field(required=False, help_text="A retention schedule's code.")
+    expiry_from = serializers.DateField(required=False)
+    expiry_to = serializers.DateField(required=False)
+    hold = serializers.IntegerField(required=False, min_value=1, max_value=2**53, help_text="A legal hold's id.")
+    sort = serializers.ChoiceField(
+        [(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")], required=False,
+        default="-created",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["department"].queryset = selectors.departments_for(request.user)
+            self.fields["schedule"].queryset = RetentionSchedule.objects.all()
+
+    def validate(self, data):
+        if data.get("expiry_from") and data.get("expiry_to") and data["expiry_from"] > data["expiry_to"]:
+            raise serializers.ValidationError({"expiry_to": "The end of the expiry range is before its start."})
+        return data
+
+
+class ExtendSerializer(serializers.Serializer):
+    period_value = StrictIntegerField(min_value=1, max_value=MAX_PERIOD)
+    period_unit = serializers.ChoiceField(PeriodUnit.choices)
+    reason = StrictCharField(max_length=500)
+
+
+class ShreddingSerializer(serializers.Serializer):
+    destroyed_on = serializers.DateField()
+    method = serializers.ChoiceField(Destruction.PaperMethod.choices)
+    vendor_certificate_number = _text(100, help_text="Required for a shredding vendor.")
+    witness = _person_field(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        help_text="Optional: the username of someone else who saw it done.",
+    )
+    notes = _text(2000)
+
+
+class HandOverSerializer(serializers.Serializer):
+    serial_number = _text(
+        100, help_text="The serial number read from the medium; must match the record's (if it has one)."
+    )
+
+
+class SanitizationSerializer(serializers.Serializer):
+    """The NIST SP 800-88 certificate of sanitization fields, as on the web page."""
+
+    destroyed_on = serializers.DateField()
+    method_type = serializers.ChoiceField(Destruction.MethodType.choices)
+    method = serializers.ChoiceField(Destruction.MediaMethod.choices)
+    method_details = _text(2000, help_text="Required for the method `other`.")
+    tool_name = _text(120)
+    tool_version = _text(60)
+    verification_method = StrictCharField(max_length=200)
+    verification_result = StrictCharField(max_length=200)
+    post_sanitization_classification = _text(120)
+    destination = serializers.ChoiceField(Destruction.Destination.choices)
+    destination_details = _text(200)
+    media_make = _text(120)
+    media_model = _text(120)
+    media_property_number = _text(120)
+    media_source = _text(200)
+    data_backed_up = StrictBooleanField(required=False, allow_null=True, default=None)
+    backup_location = _text(200, help_text="Required when the data was backed up.")
+    performer_location = _text(200)
+    performer_phone = _text(40)
+    notes = _text(2000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Retention schedules
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    marking = MarkingField()
+    applicable_media = serializers.ListField(
+        child=serializers.ChoiceField(Medium.choices), read_only=True,
+        help_text="Media the schedule applies to; empty means every medium.",
+    )
+    legal_minimum_unit = serializers.ChoiceField(PeriodUnit.choices, allow_blank=True, read_only=True)
+    record_count = serializers.IntegerField(read_only=True, help_text="Records on it, not destroyed.")
+    due_count = serializers.IntegerField(read_only=True, help_text="Records on it due for destruction.")
+
+    class Meta:
+        model = RetentionSchedule
+        fields = [
+            "marking", "code", "title", "description", "period_value", "period_unit", "trigger", "trigger_event",
+            "legal_minimum_value", "legal_minimum_unit", "legal_citation", "default_disposition",
+            "applicable_media", "is_active", "record_count", "due_count",
+        ]
+        read_only_fields = fields
+
+
+class ScheduleWriteSerializer(serializers.Serializer):
+    code = serializers.SlugField(max_length=40, help_text="Short code, e.g. TOLL-BILLING.")
+    title = StrictCharField(max_length=200)
+    description = _text(MAX_TEXT)
+    period_value = StrictIntegerField(min_value=1, max_value=MAX_PERIOD)
+    period_unit = serializers.ChoiceField(PeriodUnit.choices, default=PeriodUnit.MONTHS)
+    trigger = serializers.ChoiceField(RetentionSchedule.Trigger.choices, default=RetentionSchedule.Trigger.CREATION)
+    trigger_event = _text(120, help_text="For event triggers: the event, e.g. account closure.")
+    legal_minimum_value = StrictIntegerField(
+        min_value=1, max_value=MAX_PERIOD, required=False, allow_null=True, default=None
+    )
+    legal_minimum_unit = serializers.ChoiceField(PeriodUnit.choices, required=False, allow_blank=True, default="")
+    legal_citation = _text(200, help_text="e.g. 47 CFR 42.6")
+    default_disposition = serializers.ChoiceField(
+        RetentionSchedule.Disposition.choices, default=RetentionSchedule.Disposition.DESTROY
+    )
+    applicable_media = serializers.ListField(
+        child=serializers.ChoiceField(Medium.choices), max_length=len(Medium), default=list,
+        help_text="Leave empty for a schedule that applies to every medium.",
+    )
+    is_active = StrictBooleanField(default=True)
+
+    def validate_applicable_media(self, value):
+        return list(dict.fromkeys(value))
+
+
+class ScheduleChangeSerializer(ScheduleWriteSerializer):
+    confirm = StrictBooleanField(
+        default=False,
+        help_text="A change of the period or legal minimum moves expiry dates: it is only applied with "
+        "`confirm: true`; without it the answer is 409 with the preview (`impact`).",
+    )
+
+
+class ScheduleImpactSerializer(serializers.Serializer):
+    records_moved = serializers.IntegerField(help_text="Records whose expiry date changes.")
+    become_due = serializers.IntegerField(help_text="Active records past their new expiry: due at the next sweep.")
+    return_to_active = serializers.IntegerField(help_text="Due records whose new expiry lies ahead: kept longer.")
+    in_destruction = serializers.IntegerField(help_text="Records already on their way to destruction: unchanged.")
+
+
+class ScheduleChangedSerializer(ScheduleSerializer):
+    impact = ScheduleImpactSerializer(read_only=True, help_text="What the change did to the schedule's records.")
+
+    class Meta(ScheduleSerializer.Meta):
+        fields = ScheduleSerializer.Meta.fields + ["impact"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal holds
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    marking = MarkingField()
+    placed_by = serializers.SlugRelatedField("username", read_only=True)
+    released_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
+    is_active = serializers.BooleanField(read_only=True)
+    record_count = serializers.IntegerField(
+        read_only=True, help_text="Records it covers; list them with GET /api/v1/records/?hold={id}."
+    )
+
+    class Meta:
+        model = LegalHold
+        fields = [
+            "marking", "id", "matter", "reason", "scope", "is_active", "record_count", "placed_by", "placed_at",
+            "released_by", "released_at", "release_reason",
+        ]
+        read_only_fields = fields
+
+
+class HoldCreateSerializer(serializers.Serializer):
+    """A hold on exactly one of: the records listed by reference, every record of a schedule, of a
+    department, or of a customer reference. Destroyed records are never held."""
+
+    SCOPES = ("references", "schedule", "department", "customer_reference")
+
+    matter = StrictCharField(max_length=200, help_text="The case, investigation or request.")
+    reason = StrictCharField(max_length=MAX_TEXT)
+    references = serializers.ListField(
+        child=StrictCharField(max_length=20), required=False, min_length=1, max_length=MAX_REFERENCES,
+        help_text="Record references, e.g. CPNI-2026-000123.",
+    )
+    schedule = _code_field(queryset=RetentionSchedule.objects.all(), required=False)
+    department = _code_field(queryset=Department.objects.all(), required=False)
+    customer_reference = StrictCharField(max_length=60, required=False)
+
+    def validate(self, data):
+        given = [name for name in self.SCOPES if name in data]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                "Give exactly one of references, schedule, department or customer_reference."
+            )
+        return data
+
+
+class HoldReleaseSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=MAX_TEXT, help_text="Why the hold is released.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Problems (errors)
+
+
+class ProblemSerializer(serializers.Serializer):
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(
+        help_text="Stable, for programs: validation_error, not_authenticated, authentication_failed, "
+        "permission_denied, not_found, state_conflict, confirmation_required, conflict, method_not_allowed, "
+        "not_acceptable, unsupported_media_type, parse_error."
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False,
+        help_text="400 only: the messages per field (`non_field_errors` for the request as a whole).",
+    )
+
+
+class ConfirmationProblemSerializer(ProblemSerializer):
+    impact = ScheduleImpactSerializer(help_text="What the change would do; nothing was changed.")

@@ -1,0 +1,55 @@
+"""The API's URLs: /api/v1/ (records, schedules, holds), the OpenAPI schema at /api/schema/ and
+its interactive page at /api/docs/. Anything else under /api/ is a JSON 404."""
+
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
+
+from . import views
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON with Accept: application/vnd.oai.openapi+json) for any
+    signed-in person or token holder; its errors are JSON problems like the rest of the API."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class SwaggerPage(SpectacularSwaggerSplitView):
+    """Swagger UI from this site's own static files, its settings in a separate script (no inline
+    script or style: the Content-Security-Policy allows neither). For signed-in browsers: anonymous
+    visitors are sent to sign in like on every page."""
+
+    template_name = "records_api/swagger_ui.html"
+    title = "CPNI Track API — CONFIDENTIAL"
+    url_name = "api-schema"
+
+
+urlpatterns = [
+    path("api/v1/records/", views.RecordList.as_view(), name="api-record-list"),
+    path("api/v1/records/<str:reference>/", views.RecordDetail.as_view(), name="api-record-detail"),
+    path("api/v1/records/<str:reference>/extend/", views.RecordExtend.as_view(), name="api-record-extend"),
+    path("api/v1/records/<str:reference>/mark-for-shredding/", views.RecordMarkForShredding.as_view(),
+         name="api-record-mark-for-shredding"),
+    path("api/v1/records/<str:reference>/confirm-shredding/", views.RecordConfirmShredding.as_view(),
+         name="api-record-confirm-shredding"),
+    path("api/v1/records/<str:reference>/hand-over/", views.RecordHandOver.as_view(), name="api-record-hand-over"),
+    path("api/v1/records/<str:reference>/receive/", views.RecordReceive.as_view(), name="api-record-receive"),
+    path("api/v1/records/<str:reference>/confirm-sanitization/", views.RecordConfirmSanitization.as_view(),
+         name="api-record-confirm-sanitization"),
+    path("api/v1/records/<str:reference>/validate/", views.RecordValidate.as_view(), name="api-record-validate"),
+    path("api/v1/schedules/", views.ScheduleList.as_view(), name="api-schedule-list"),
+    path("api/v1/schedules/<str:code>/", views.ScheduleDetail.as_view(), name="api-schedule-detail"),
+    path("api/v1/holds/", views.HoldList.as_view(), name="api-hold-list"),
+    path("api/v1/holds/<str:hold_id>/", views.HoldDetail.as_view(), name="api-hold-detail"),
+    path("api/v1/holds/<str:hold_id>/release/", views.HoldRelease.as_view(), name="api-hold-release"),
+    path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
+    path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
+    re_path(r"^api/", views.api_not_found, name="api-not-found"),
+]

@@ -1,0 +1,595 @@
+"""The API's views: each one checks its permission (records.api.permissions), finds the object
+the caller may see, validates the request's shape and calls the same service as the web page.
+Views never change `status` or write models themselves.
+
+Order of checks, so a refusal never depends on the input: the role's permission (403), the
+object's visibility (404), the lifecycle's own rules for this record and caller (403 custodian /
+four eyes, 409 state or hold), then the request body (400), then the service (which checks it all
+again under a row lock)."""
+
+import re
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from records import destruction, holds, lifecycle, schedules, selectors, services
+from records.models import LegalHold, Record, RetentionSchedule, Status, active_hold_exists
+
+from . import serializers as s
+from .exceptions import Conflict, problem
+
+RECORDS_TAG, SCHEDULES_TAG, HOLDS_TAG = "records", "schedules", "holds"
+_REFERENCE = re.compile(s.REFERENCE_PATTERN)
+_CODE = re.compile(s.CODE_PATTERN)
+_ID = re.compile(r"[1-9][0-9]{0,15}")
+
+_PROBLEMS = {
+    400: "The request is not valid: `errors` names each field.",
+    401: "No valid token or session.",
+    403: "The caller's role, or the lifecycle's rules for this record and caller, do not allow this.",
+    404: "No such object, or none the caller may see.",
+    409: "The object's state does not allow this (e.g. not due yet, under a legal hold, already done).",
+    415: "The body must be JSON (application/json).",
+    503: "The database cannot be reached; nothing from this request was saved. Try again later.",
+}
+
+
+def problems(*codes):
+    """The problem responses of an operation: 401, 403 and 503 always, and `codes`."""
+    return {
+        code: OpenApiResponse(s.ProblemSerializer, description=_PROBLEMS[code])
+        for code in sorted({401, 403, 503, *codes})
+    }
+
+
+def _path(name, pattern, description):
+    return OpenApiParameter(
+        name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description, pattern=f"^{pattern}$"
+    )
+
+
+REFERENCE_PARAMETER = _path("reference", s.REFERENCE_PATTERN, "The record's reference, e.g. CPNI-2026-000123.")
+CODE_PARAMETER = _path("code", s.CODE_PATTERN, "The schedule's code.")
+HOLD_PARAMETER = OpenApiParameter(
+    "hold_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The legal hold's id."
+)
+
+
+def example(name, value):
+    return [OpenApiExample(name, value=value, request_only=True)]
+
+
+EXAMPLES = {
+    "record": example("A paper record with CPNI", {
+        "title": "Toll detail printouts, March", "medium": "paper", "department": "billing", "custodian": "emma",
+        "location": "HQ cabinet 3", "schedule": "TOLL-BILLING", "trigger_date": "2026-03-31",
+        "cpni_categories": ["billing", "destination"], "label_verification": "visual", "label_confirmed": True,
+    }),
+    "record-change": example("A new location", {"location": "HQ cabinet 4"}),
+    "extend": example("Two more years", {"period_value": 2, "period_unit": "years",
+                                         "reason": "Billing dispute pending"}),
+    "shredding": example("Shredded on site", {"destroyed_on": "2026-11-20", "method": "cross_cut_shredder",
+                                              "witness": None, "notes": "Shredder in room 2.14"}),
+    "hand-over": example("The serial number on the medium", {"serial_number": "SN-0001"}),
+    "sanitization": example("Cryptographic erase", {
+        "destroyed_on": "2026-11-20", "method_type": "purge", "method": "cryptographic_erase",
+        "method_details": "ATA Sanitize Crypto Scramble", "tool_name": "hdparm", "tool_version": "9.65",
+        "verification_method": "Full read-back sample of 10% of sectors", "verification_result": "No recoverable data",
+        "destination": "recycling_facility", "media_make": "Seagate", "media_model": "ST2000DM008",
+        "data_backed_up": False,
+    }),
+    "schedule": example("Toll billing records", {
+        "code": "TOLL-BILLING-2", "title": "Toll billing records", "period_value": 18, "period_unit": "months",
+        "legal_minimum_value": 18, "legal_minimum_unit": "months", "legal_citation": "47 CFR 42.6",
+    }),
+    "schedule-change": example("A longer period, confirmed", {"period_value": 24, "confirm": True}),
+    "hold": example("Every record of a customer account", {
+        "matter": "Smith v. Example Telecom", "reason": "Litigation hold", "customer_reference": "ACC-20931",
+    }),
+    "release": example("Settled", {"reason": "Matter settled; counsel released the hold"}),
+}
+
+
+class ConfirmationRequired(Conflict):
+    default_code = "confirmation_required"
+
+    def __init__(self, impact):
+        super().__init__(
+            f"This change moves the expiry date of {impact.records_moved} record(s); nothing was changed. "
+            "Send it again with confirm: true to apply it."
+        )
+        self.extra = {"impact": s.ScheduleImpactSerializer(impact).data}
+
+
+class ApiView(GenericAPIView):
+    # Base of every API view: DRF authenticates (token or session) and answers 401/403 as JSON, so
+    # the site's LoginRequiredMiddleware must not redirect API calls to the sign-in page (DRF 3.16+
+    # marks its views so too; saying it here keeps it true whatever DRF does). Comments, not a
+    # docstring: the schema would show a docstring as each operation's description.
+
+    permission_key = None
+    http_method_names = ["get", "post", "patch", "head"]  # OPTIONS too is 405: the schema describes the API
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return login_not_required(super().as_view(**initkwargs))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def body(self, serializer_class, **kwargs):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+@csrf_exempt  # it changes nothing; a POST without a CSRF token gets the same JSON 404
+@login_not_required
+def api_not_found(request, *args, **kwargs):
+    """Anything under /api/ that is not an API URL: a JSON 404, never the site's HTML page."""
+    response = JsonResponse(problem(404, "There is no such API URL.", "not_found"), status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+def _record(request, reference):
+    """The record if the caller may see it; 404 otherwise, whether or not it exists."""
+    if not _REFERENCE.fullmatch(reference):
+        raise NotFound()
+    try:
+        record = selectors.record_for_user(request.user, reference)
+    except Record.DoesNotExist:
+        raise NotFound() from None
+    record.on_hold = lifecycle.is_on_hold(record)
+    return record
+
+
+def _actions(record, user):
+    """The action sub-resources `user` may POST to on `record` now."""
+    actions = {s.TRANSITION_ACTIONS[name] for name in lifecycle.available_transitions(record, user)
+               if name in s.TRANSITION_ACTIONS}
+    if user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE):
+        actions.add("extend")
+    done = getattr(record, "destruction", None)
+    if (done is not None and not done.validated_by_id and user.has_perm("records.validate_destruction")
+            and user.pk not in (done.performed_by_id, record.custodian_id)):
+        actions.add("validate")
+    return sorted(actions)
+
+
+def record_response(request, reference, status_code=status.HTTP_200_OK, headers=None):
+    record = _record(request, reference)
+    record.actions = _actions(record, request.user)
+    if not hasattr(record, "destruction"):
+        record.destruction = None
+    return Response(s.RecordDetailSerializer(record).data, status=status_code, headers=headers)
+
+
+class RecordList(ApiView):
+    permission_key = "record-list"
+    serializer_class = s.RecordSerializer
+
+    @extend_schema(
+        tags=[RECORDS_TAG], operation_id="records_list",
+        summary="List the records the caller may see",
+        description="Employees see their own department's records; the other roles see all. Filters as on the "
+        "record list page; `sort` orders (with a stable tie-break), pages of `page_size` (at most 200).",
+        parameters=[s.RecordFilterSerializer],
+        responses={200: s.RecordSerializer(many=True), **problems(400, 404)},
+    )
+    def get(self, request):
+        # A plain dict, not the QueryDict: DRF reads an empty form value as "not given", the API
+        # as what it is (an empty status is not a status).
+        filters = s.RecordFilterSerializer(data=request.query_params.dict(), context={"request": request})
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        records = selectors.record_list(
+            request.user,
+            search=data.get("search", "").strip(),
+            status=data.get("status", ""),
+            medium=data.get("medium", ""),
+            department=data.get("department"),
+            schedule=data.get("schedule"),
+            expiry_from=data.get("expiry_from"),
+            expiry_to=data.get("expiry_to"),
+            sort=data["sort"],
+        ).annotate(on_hold=active_hold_exists())
+        if data.get("hold"):
+            records = records.filter(held_by__hold_id=data["hold"])
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(s.RecordSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[RECORDS_TAG], operation_id="records_create",
+        summary="Log a record",
+        description="As the record form: the reference is numbered, the expiry derived from the schedule. A record "
+        "with CPNI needs the CONFIDENTIAL label attested: through the API by visual confirmation "
+        "(`label_verification: \"visual\"`, `label_confirmed: true`); the file check (reading an uploaded "
+        "document for the marking) is on the web page only.",
+        request=s.RecordWriteSerializer, examples=EXAMPLES["record"],
+        responses={201: s.RecordDetailSerializer, **problems(400, 415)},
+    )
+    def post(self, request):
+        data = self.body(s.RecordWriteSerializer)
+        record = services.record_create(actor=request.user, **data)
+        return record_response(request, record.reference, status.HTTP_201_CREATED,
+                               headers={"Location": f"{request.path}{record.reference}/"})
+
+
+class RecordDetail(ApiView):
+    permission_key = "record-detail"
+    serializer_class = s.RecordDetailSerializer
+
+    @extend_schema(
+        tags=[RECORDS_TAG], operation_id="records_retrieve", summary="One record, with the actions open to the caller",
+        parameters=[REFERENCE_PARAMETER], responses={200: s.RecordDetailSerializer, **problems(404)},
+    )
+    def get(self, request, reference):
+        return record_response(request, reference)
+
+    @extend_schema(
+        tags=[RECORDS_TAG], operation_id="records_partial_update",
+        summary="Change a record's input fields",
+        description="As the record form: a destroyed record is never changed (409); the schedule and trigger date "
+        "only while the record is active; the expiry follows. A new label attestation is visual only.",
+        parameters=[REFERENCE_PARAMETER], request=s.RecordWriteSerializer, examples=EXAMPLES["record-change"],
+        responses={200: s.RecordDetailSerializer, **problems(400, 404, 409, 415)},
+    )
+    def patch(self, request, reference):
+        record = _record(request, reference)
+        if record.status not in lifecycle.EDITABLE_STATUSES:
+            raise Conflict("A destroyed record cannot be changed.")
+        data = dict(self.body(s.RecordWriteSerializer, partial=True))
+        attestation = {name: data.pop(name) for name in ("label_verification", "label_confirmed") if name in data}
+        services.record_update(actor=request.user, record=record, **attestation, **data)
+        return record_response(request, reference)
+
+
+class RecordAction(ApiView):
+    # POST /api/v1/records/{reference}/<action>/: one lifecycle step, answered with the record.
+
+    transition = None  # the lifecycle transition checked before the body is read
+    request_serializer = None
+
+    def post(self, request, reference):
+        record = _record(request, reference)
+        self.check(record)
+        data = self.body(self.request_serializer) if self.request_serializer else {}
+        self.perform(record, data)
+        return record_response(request, reference)
+
+    def check(self, record):
+        """Refuse (403/409) before reading the body: may this caller take this step on this record now?"""
+        lifecycle.check_transition(record, self.transition, actor=self.request.user)
+
+    def perform(self, record, data):
+        raise NotImplementedError
+
+
+def _action_schema(summary, description, request=None, extra=(), examples=None):
+    return extend_schema(
+        tags=[RECORDS_TAG], summary=summary, description=description, parameters=[REFERENCE_PARAMETER],
+        request=request, examples=EXAMPLES[examples] if examples else None,
+        responses={200: s.RecordDetailSerializer, **problems(404, 409, *extra)},
+    )
+
+
+class RecordExtend(RecordAction):
+    permission_key = "record-extend"
+    request_serializer = s.ExtendSerializer
+
+    @_action_schema(
+        "Keep a record longer", "Records managers. An active or due record is kept longer by a period, for a reason; "
+        "a due record whose new expiry lies ahead becomes active again.", s.ExtendSerializer, (400, 415), "extend",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def check(self, record):
+        if record.status not in (Status.ACTIVE, Status.DUE):
+            raise Conflict(f"{record.reference} is {record.get_status_display().lower()}: only active or due "
+                           "records can be kept longer.")
+
+    def perform(self, record, data):
+        services.record_extend_retention(actor=self.request.user, record=record, **data)
+
+
+class RecordMarkForShredding(RecordAction):
+    permission_key = "record-mark-for-shredding"
+    transition = "mark_for_shredding"
+
+    @_action_schema(
+        "Mark due paper for shredding", "Its custodian or a records manager; the record must be due, paper and not "
+        "under a legal hold. No body.",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def perform(self, record, data):
+        destruction.record_mark_for_shredding(actor=self.request.user, record=record)
+
+
+class RecordConfirmShredding(RecordAction):
+    permission_key = "record-confirm-shredding"
+    transition = "confirm_shredding"
+    request_serializer = s.ShreddingSerializer
+
+    @_action_schema(
+        "Confirm the shredding", "The custodian, of paper pending shredding: the record is destroyed and gets a "
+        "certificate number (see `destruction`). A witness is optional and someone else.",
+        s.ShreddingSerializer, (400, 415), "shredding",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def perform(self, record, data):
+        destruction.shredding_confirm(actor=self.request.user, record=record, **data)
+
+
+class RecordHandOver(RecordAction):
+    permission_key = "record-hand-over"
+    transition = "request_handover"
+    request_serializer = s.HandOverSerializer
+
+    @_action_schema(
+        "Hand a due medium over to Network Operations", "Its custodian or a records manager; the serial number read "
+        "from the medium must match the record's.", s.HandOverSerializer, (400, 415), "hand-over",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def perform(self, record, data):
+        try:
+            destruction.media_hand_over(actor=self.request.user, handovers=[(record, data["serial_number"])])
+        except ValidationError as error:  # the serial number does not match: say which field
+            if hasattr(error, "error_dict"):
+                raise
+            raise ValidationError({"serial_number": error.messages}) from None
+
+
+class RecordReceive(RecordAction):
+    permission_key = "record-receive"
+    transition = "receive_media"
+
+    @_action_schema(
+        "Acknowledge receipt of a medium", "The Director, Network Operations (never the medium's custodian), of a "
+        "medium awaiting hand-over. No body.",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def perform(self, record, data):
+        destruction.media_receive(actor=self.request.user, records=[record])
+
+
+class RecordConfirmSanitization(RecordAction):
+    permission_key = "record-confirm-sanitization"
+    transition = "confirm_media_destruction"
+    request_serializer = s.SanitizationSerializer
+
+    @_action_schema(
+        "Confirm a medium's sanitization (NIST SP 800-88)", "The Director, Network Operations (never the medium's "
+        "custodian), of a medium in custody: the record is destroyed and gets a certificate of sanitization.",
+        s.SanitizationSerializer, (400, 415), "sanitization",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def perform(self, record, data):
+        data = dict(data)
+        destroyed_on = data.pop("destroyed_on")
+        destruction.media_destruction_confirm(actor=self.request.user, records=[record], destroyed_on=destroyed_on,
+                                              **data)
+
+
+class RecordValidate(RecordAction):
+    permission_key = "record-validate"
+
+    @_action_schema(
+        "Countersign a destruction", "Records managers or Network Operations, someone other than who destroyed the "
+        "record and its custodian. 409 when the record has no destruction or it is validated already. No body.",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def check(self, record):
+        done = getattr(record, "destruction", None)
+        if done is None:
+            raise Conflict(f"{record.reference} has not been destroyed: there is nothing to validate.")
+        if done.validated_by_id:
+            raise Conflict(f"The destruction of {record.reference} is validated already.")
+
+    def perform(self, record, data):
+        destruction.destruction_validate(actor=self.request.user, destruction=record.destruction)
+
+
+# ---------------------------------------------------------------------------------------------
+# Retention schedules
+
+
+def _schedules():
+    return RetentionSchedule.objects.annotate(
+        record_count=Count("records", filter=~Q(records__status=Status.DESTROYED)),
+        due_count=Count("records", filter=Q(records__status=Status.DUE)),
+    ).order_by("code")
+
+
+def _schedule(code):
+    if not _CODE.fullmatch(code):
+        raise NotFound()
+    try:
+        return _schedules().get(code=code)
+    except RetentionSchedule.DoesNotExist:
+        raise NotFound() from None
+
+
+class ScheduleList(ApiView):
+    permission_key = "schedule-list"
+    serializer_class = s.ScheduleSerializer
+
+    @extend_schema(
+        tags=[SCHEDULES_TAG], operation_id="schedules_list", summary="List the retention schedules (by code)",
+        responses={200: s.ScheduleSerializer(many=True), **problems(400, 404)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(_schedules())
+        return self.get_paginated_response(s.ScheduleSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[SCHEDULES_TAG], operation_id="schedules_create", summary="Create a retention schedule",
+        description="Records managers.", request=s.ScheduleWriteSerializer, examples=EXAMPLES["schedule"],
+        responses={201: s.ScheduleSerializer, **problems(400, 415)},
+    )
+    def post(self, request):
+        data = self.body(s.ScheduleWriteSerializer)
+        schedule = schedules.schedule_create(actor=request.user, **data)
+        return Response(s.ScheduleSerializer(_schedule(schedule.code)).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"{request.path}{schedule.code}/"})
+
+
+class ScheduleDetail(ApiView):
+    permission_key = "schedule-detail"
+    serializer_class = s.ScheduleSerializer
+
+    @extend_schema(
+        tags=[SCHEDULES_TAG], operation_id="schedules_retrieve", summary="One retention schedule",
+        parameters=[CODE_PARAMETER], responses={200: s.ScheduleSerializer, **problems(404)},
+    )
+    def get(self, request, code):
+        return Response(s.ScheduleSerializer(_schedule(code)).data)
+
+    @extend_schema(
+        tags=[SCHEDULES_TAG], operation_id="schedules_partial_update", summary="Change a retention schedule",
+        description="Records managers. As on the web page, a change of the period or legal minimum moves the "
+        "expiry date of every record on the schedule: without `confirm: true` nothing is changed and the answer is "
+        "409 `confirmation_required` with the preview in `impact` (records moved, becoming due, returning to "
+        "active, already in destruction). With it, the change is saved, every expiry recomputed with history, "
+        "and the answer carries what it did in `impact`.",
+        parameters=[CODE_PARAMETER], request=s.ScheduleChangeSerializer, examples=EXAMPLES["schedule-change"],
+        responses={
+            200: s.ScheduleChangedSerializer,
+            **problems(400, 404, 415),
+            409: OpenApiResponse(s.ConfirmationProblemSerializer, description="The change needs `confirm: true`."),
+        },
+    )
+    def patch(self, request, code):
+        schedule = _schedule(code)
+        changes = dict(self.body(s.ScheduleChangeSerializer, partial=True))
+        confirm = changes.pop("confirm", False)
+        proposed = RetentionSchedule.objects.get(pk=schedule.pk)
+        for name, value in changes.items():
+            setattr(proposed, name, value)
+        proposed.full_clean()  # as the web form: a schedule that could not be saved is never previewed
+        moves_expiry = any(
+            name in changes and changes[name] != getattr(schedule, name) for name in schedules.EXPIRY_FIELDS
+        )
+        if moves_expiry and not confirm:
+            raise ConfirmationRequired(schedules.schedule_change_impact(schedule, changes))
+        saved, impact = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
+        result = _schedule(saved.code)
+        result.impact = impact
+        return Response(s.ScheduleChangedSerializer(result).data)
+
+
+# ---------------------------------------------------------------------------------------------
+# Legal holds
+
+
+def _holds():
+    return LegalHold.objects.select_related("placed_by", "released_by").annotate(
+        record_count=Count("held_records")
+    ).order_by("-placed_at", "-id")
+
+
+def _hold(hold_id):
+    if not _ID.fullmatch(str(hold_id)):
+        raise NotFound()
+    try:
+        return _holds().get(pk=int(hold_id))
+    except LegalHold.DoesNotExist:
+        raise NotFound() from None
+
+
+class HoldList(ApiView):
+    permission_key = "hold-list"
+    serializer_class = s.HoldSerializer
+
+    @extend_schema(
+        tags=[HOLDS_TAG], operation_id="holds_list", summary="List the legal holds (newest first)",
+        responses={200: s.HoldSerializer(many=True), **problems(400, 404)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(_holds())
+        return self.get_paginated_response(s.HoldSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[HOLDS_TAG], operation_id="holds_create", summary="Place a legal hold",
+        description="Records managers. On exactly one of: `references` (the records listed), `schedule` (every "
+        "record of a schedule, by code), `department` (by code) or `customer_reference`. Destroyed records are "
+        "never held; a held record never becomes due and is never destroyed until released.",
+        request=s.HoldCreateSerializer, examples=EXAMPLES["hold"],
+        responses={201: s.HoldSerializer, **problems(400, 415)},
+    )
+    def post(self, request):
+        data = self.body(s.HoldCreateSerializer)
+        if "references" in data:
+            records, scope = holds.records_by_references(" ".join(data["references"])), "listed records"
+        elif "schedule" in data:
+            records, scope = Record.objects.filter(schedule=data["schedule"]), f"schedule {data['schedule'].code}"
+        elif "department" in data:
+            records, scope = Record.objects.filter(department=data["department"]), f"department {data['department']}"
+        else:
+            reference = data["customer_reference"].strip()
+            records, scope = Record.objects.filter(customer_reference=reference), f"customer reference {reference}"
+        hold = holds.hold_place(actor=request.user, matter=data["matter"], reason=data["reason"], records=records,
+                                scope=scope)
+        return Response(s.HoldSerializer(_hold(hold.pk)).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"{request.path}{hold.pk}/"})
+
+
+class HoldDetail(ApiView):
+    permission_key = "hold-detail"
+    serializer_class = s.HoldSerializer
+
+    @extend_schema(
+        tags=[HOLDS_TAG], operation_id="holds_retrieve", summary="One legal hold",
+        parameters=[HOLD_PARAMETER], responses={200: s.HoldSerializer, **problems(404)},
+    )
+    def get(self, request, hold_id):
+        return Response(s.HoldSerializer(_hold(hold_id)).data)
+
+
+class HoldRelease(ApiView):
+    permission_key = "hold-release"
+    serializer_class = s.HoldSerializer
+
+    @extend_schema(
+        tags=[HOLDS_TAG], operation_id="holds_release", summary="Release a legal hold",
+        description="Records managers, with a reason. Its records stay held by any other active hold. 409 when it "
+        "was released already.",
+        parameters=[HOLD_PARAMETER], request=s.HoldReleaseSerializer, examples=EXAMPLES["release"],
+        responses={200: s.HoldSerializer, **problems(400, 404, 409, 415)},
+    )
+    def post(self, request, hold_id):
+        hold = _hold(hold_id)
+        if not hold.is_active:
+            raise Conflict(f"Legal hold #{hold.pk} was released already.")
+        data = self.body(s.HoldReleaseSerializer)
+        holds.hold_release(actor=request.user, hold=hold, reason=data["reason"])
+        return Response(s.HoldSerializer(_hold(hold.pk)).data)
+

@@ -1,0 +1,125 @@
+"""Every API operation for every role, with a valid request on a fresh object: the roles allowed
+get their answer, the others 403 (from the role's permissions or the lifecycle's custodian and
+four-eyes rules), and a refusal changes nothing at all."""
+
+import pytest
+from django.utils import timezone
+
+from records import holds
+from records.api.permissions import API_PERMISSIONS
+from records.models import AuditEvent, Destruction, LegalHold, Medium, Record, RetentionSchedule, Status
+from records.roles import Role
+from tests.factories import SANITIZED, ScheduleFactory, make_record
+
+pytestmark = pytest.mark.django_db
+
+ALL = frozenset(Role)
+LOGGERS = frozenset({Role.EMPLOYEE, Role.RECORDS_MANAGER})
+MANAGER = frozenset({Role.RECORDS_MANAGER})
+NETOPS = frozenset({Role.NETOPS_DIRECTOR})
+READ_ALL = ALL - {Role.EMPLOYEE}
+VALIDATORS = frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR})
+
+
+def _today():
+    return timezone.localdate().isoformat()
+
+
+def _record(world, **kwargs):
+    return make_record(custodian=world["employee"], netops=world["netops"], schedule=world["schedule"], **kwargs)
+
+
+def _hold(world):
+    return holds.hold_place(actor=world["manager"], matter="M", reason="R", scope="t",
+                            records=Record.objects.filter(pk=_record(world).pk))
+
+
+def _records(path=""):
+    return lambda world, r: f"/api/v1/records/{r.reference}/{path}"
+
+
+# (permission key, method, make the object, its URL, valid body, roles that succeed, status on success)
+CASES = [
+    ("record-list", "GET", lambda w: None, lambda w, o: "/api/v1/records/", None, ALL, 200),
+    ("record-list", "POST", lambda w: None, lambda w, o: "/api/v1/records/", lambda w: {
+        "title": "New", "medium": "paper", "department": "billing", "custodian": "emma", "location": "HQ",
+        "schedule": "TOLL", "trigger_date": _today(), "cpni_categories": ["billing"], "label_verification": "visual",
+        "label_confirmed": True}, LOGGERS, 201),
+    ("record-detail", "GET", _record, _records(), None, ALL, 200),
+    ("record-detail", "PATCH", _record, _records(), lambda w: {"title": "Renamed"}, LOGGERS, 200),
+    ("record-extend", "POST", lambda w: _record(w, status=Status.DUE), _records("extend/"),
+     lambda w: {"period_value": 1, "period_unit": "years", "reason": "Audit"}, MANAGER, 200),
+    ("record-mark-for-shredding", "POST", lambda w: _record(w, status=Status.DUE), _records("mark-for-shredding/"),
+     None, LOGGERS, 200),
+    ("record-confirm-shredding", "POST", lambda w: _record(w, status=Status.PENDING_SHRED),
+     _records("confirm-shredding/"), lambda w: {"destroyed_on": _today(), "method": "pulping"},
+     frozenset({Role.EMPLOYEE}), 200),  # the custodian only
+    ("record-hand-over", "POST", lambda w: _record(w, status=Status.DUE, medium=Medium.SSD), _records("hand-over/"),
+     lambda w: {"serial_number": "SN-0001"}, LOGGERS, 200),
+    ("record-receive", "POST", lambda w: _record(w, status=Status.AWAITING_HANDOVER, medium=Medium.SSD),
+     _records("receive/"), None, NETOPS, 200),
+    ("record-confirm-sanitization", "POST", lambda w: _record(w, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD),
+     _records("confirm-sanitization/"), lambda w: {**SANITIZED, "destroyed_on": _today()}, NETOPS, 200),
+    ("record-validate", "POST", lambda w: _record(w, status=Status.DESTROYED), _records("validate/"), None,
+     VALIDATORS, 200),
+    ("schedule-list", "GET", lambda w: None, lambda w, o: "/api/v1/schedules/", None, ALL, 200),
+    ("schedule-list", "POST", lambda w: None, lambda w, o: "/api/v1/schedules/",
+     lambda w: {"code": "NEW", "title": "New", "period_value": 1}, MANAGER, 201),
+    ("schedule-detail", "GET", lambda w: None, lambda w, o: "/api/v1/schedules/TOLL/", None, ALL, 200),
+    ("schedule-detail", "PATCH", lambda w: None, lambda w, o: "/api/v1/schedules/TOLL/",
+     lambda w: {"title": "Renamed"}, MANAGER, 200),
+    ("hold-list", "GET", lambda w: None, lambda w, o: "/api/v1/holds/", None, READ_ALL, 200),
+    ("hold-list", "POST", _record, lambda w, o: "/api/v1/holds/",
+     lambda w: {"matter": "M", "reason": "R", "schedule": "TOLL"}, MANAGER, 201),
+    ("hold-detail", "GET", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/", None, READ_ALL, 200),
+    ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
+     lambda w: {"reason": "Settled"}, MANAGER, 200),
+]
+
+
+def test_every_api_operation_is_covered_here():
+    covered = {(key, method) for key, method, *_ in CASES}
+    assert covered == {(key, method) for key, methods in API_PERMISSIONS.items() for method in methods}
+
+
+def snapshot():
+    """Everything an API call could change."""
+    return (
+        AuditEvent.objects.count(),
+        list(Record.objects.order_by("pk").values_list("pk", "status", "title", "expiry_date", "updated_at")),
+        list(RetentionSchedule.objects.order_by("pk").values_list("pk", "code", "title", "period_value")),
+        list(LegalHold.objects.order_by("pk").values_list("pk", "released_at")),
+        list(Destruction.objects.order_by("pk").values_list("pk", "validated_by")),
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[1]} {c[0]}" for c in CASES])
+def test_each_role_is_allowed_or_refused_and_a_refusal_changes_nothing(case, api, users_by_role, employee,
+                                                                       records_manager, netops):
+    key, method, make, url_of, body_of, allowed, success = case
+    world = {"employee": employee, "manager": records_manager, "netops": netops,
+             "schedule": ScheduleFactory(code="TOLL")}
+    failures = []
+    for role, user in users_by_role.items():
+        obj = make(world)
+        url = url_of(world, obj)
+        body = body_of(world) if body_of else None
+        if method == "POST" and key == "schedule-list":
+            body = {**body, "code": f"NEW-{role.value}"}
+        before = snapshot()
+        client = api(user)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = getattr(client, method.lower())(url, body or {}, format="json")
+        if role in allowed:
+            if response.status_code != success:
+                failures.append(f"{role}: {response.status_code} {response.json()}, expected {success}")
+            elif response.json().get("marking") != "CONFIDENTIAL":
+                failures.append(f"{role}: the answer is not marked CONFIDENTIAL")
+        else:
+            if response.status_code != 403 or response.json().get("code") != "permission_denied":
+                failures.append(f"{role}: {response.status_code} {response.json()}, expected 403")
+            if snapshot() != before:
+                failures.append(f"{role}: a refused {method} changed something")
+    assert not failures, "\n".join(failures)
