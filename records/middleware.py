@@ -4,6 +4,7 @@ import logging
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -11,6 +12,19 @@ from .roles import Role, roles_of
 
 log = logging.getLogger(__name__)
 PRIVILEGED = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER}
+
+
+class RejectNulInPathMiddleware:
+    """A NUL character can be in no reference, code or id, and PostgreSQL refuses it in any text:
+    a path that carries one (%00) is answered 400 before it reaches a view or a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            return HttpResponseBadRequest("Bad request: the address contains a NUL character.")
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:
