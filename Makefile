@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run prod-local test lint bandit migrate demo clean lock audit
+.PHONY: install run prod-local test lint bandit migrate demo clean lock audit bench
 
 # Installs only what the hashed lock file names, each file checked against its hash. No unpinned
 # `pip install --upgrade pip` first: the lock pins pip itself (pip-tools needs it), so this
@@ -72,6 +72,15 @@ prod-local: install
 
 test: install
 	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks at a carrier's scale on this machine's PostgreSQL (not part of make test or CI): makes
+# its own databases (BENCH_DATABASE_URL, and _tenth/_hundredth/_sql beside it), loads SCALE records,
+# measures each figure against its baseline, prints the table and writes bench/results.json.
+SCALE ?= 1000000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cpnitrack_bench
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench.run --scale $(SCALE) --database $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,418 @@
+"""`make bench`: load N records into PostgreSQL and measure CPNI Track against the database's own
+limit. Every figure is measured in the same run as its baseline, on the same data.
+
+    python -m bench.run [--scale 1000000] [--database postgres://postgres@127.0.0.1:5432/cpnitrack_bench]
+
+Databases (each dropped and made anew; all from one migrated template):
+  NAME            N records          figures 1, 2, 3 (at N), 4 (at N), 5
+  NAME_sql        a copy of NAME     figure 1's SQL baseline (CREATE DATABASE ... TEMPLATE NAME: the
+                                     same bytes as NAME had before the app's sweep ran on NAME)
+  NAME_tenth      N/10 records       figure 3 (at N/10)
+  NAME_hundredth  N/100 records      figure 4 (at N/100)
+Smaller scales are their own databases made by the same generator (same shares, same seed rule)
+rather than filters of the big one, because the pages, the sweep and the export work on
+everything a user may see: a filter would change the query, a smaller database changes only N.
+
+Figures (targets from the issue):
+  1. retention sweep moving 10% of N, vs bench/sweep_baseline.sql on the copy        <= 2x
+  2. certification package of the year's events, vs COPY of the same columns/rows     <= 3x
+  3. peak RSS of the sweep and of the export, at N vs at N/10                         <= 1.25x
+  4. dashboard, record list (each sort, filters), detail, NetOps queue: queries equal
+     at N and N/100, median time at N vs N/100                                        <= 1.5x
+     (measured after the sweep and the vacuum that autovacuum runs after it)
+  5. gunicorn on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
+The table is printed and written to bench/results.json."""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "results.json"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/cpnitrack_bench"
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Databases:
+    def __init__(self, url):
+        self.url = url
+        parts = urlsplit(url)
+        self.name = parts.path.lstrip("/")
+        self.parts = parts
+        self.admin = urlunsplit(parts._replace(path="/postgres"))
+
+    def url_of(self, name):
+        return urlunsplit(self.parts._replace(path=f"/{name}"))
+
+    def recreate(self, name, template=None):
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            if template:
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+            else:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop(self, name):
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def size(self, name):
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            return conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [name]).fetchone()[0]
+
+
+class Bench:
+    def __init__(self, scale, database_url, load_seconds, repeat):
+        self.scale = scale
+        self.dbs = Databases(database_url)
+        self.load_seconds = load_seconds
+        self.repeat = repeat
+        self.var = ROOT / "var" / "bench"
+        self.base_env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "SECURE_TRANSPORT": "false",
+            "REQUIRE_SECOND_FACTOR": "false",
+            "VAR_DIR": str(self.var),
+            "LOG_LEVEL": "WARNING",
+            "CELERY_BROKER_URL": "filesystem://",
+            "EMAIL_URL": "consolemail://",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.details = {}
+        self.rows = []
+        # Other work on the machine moves every timing; the load average is kept with the results.
+        self.load_at_start = [round(x, 2) for x in psutil.getloadavg()]
+
+    # ------------------------------------------------------------------ helpers
+
+    def env(self, name):
+        return {**self.base_env, "DATABASE_URL": self.dbs.url_of(name)}
+
+    def run(self, name, *args, capture=True):
+        """Run a child (python -m ...) against database `name`; return its last JSON line."""
+        command = [sys.executable, *args]
+        result = subprocess.run(command, cwd=ROOT, env=self.env(name), check=False,
+                                stdout=subprocess.PIPE if capture else None, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"bench: {' '.join(args)} on {name} failed (exit {result.returncode})")
+        if not capture:
+            return None
+        lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1])
+
+    def task(self, name, *args):
+        return self.run(name, "-m", "bench.tasks", *args)
+
+    def add(self, figure, value, baseline, ratio, target, passed, unit=""):
+        self.rows.append({"figure": figure, "value": value, "baseline": baseline, "ratio": ratio,
+                          "target": target, "pass": passed, "unit": unit})
+
+    # ------------------------------------------------------------------ the data
+
+    def prepare(self):
+        name = self.dbs.name
+        template = f"{name}_template"
+        self.var.mkdir(parents=True, exist_ok=True)
+        log(f"databases: migrating a template ({template})")
+        self.dbs.recreate(template)
+        self.run(template, "manage.py", "migrate", "--noinput", "-v0", capture=False)
+        self.run(template, "manage.py", "collectstatic", "--noinput", "-v0", capture=False)
+        self.sizes = {name: self.scale, f"{name}_tenth": self.scale // 10, f"{name}_hundredth": self.scale // 100}
+        generated = {}
+        for database, records in self.sizes.items():
+            log(f"generating {records:,} records into {database}")
+            self.dbs.recreate(database, template=template)
+            generated[database] = self.run(database, "-m", "bench.generate", "--scale", str(records))
+            log(f"  {generated[database]} ({self.dbs.size(database)})")
+        self.dbs.drop(template)
+        self.details["generated"] = generated
+        check = self.task(f"{name}_hundredth", "verify")
+        log(f"audit chain of the N/100 database verified by records.audit.verify_chain: {check}")
+        if not check["ok"]:
+            raise SystemExit("bench: the generated audit chain does not verify")
+        self.details["chain_verified_n100"] = check
+        self.today = self._today()
+
+    def _today(self):
+        out = subprocess.run(
+            [sys.executable, "-c", "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','cpnitrack.settings');"
+             "django.setup();from django.utils import timezone;print(timezone.localdate())"],
+            cwd=ROOT, env=self.env(self.dbs.name), check=True, capture_output=True, text=True,
+        )
+        return out.stdout.strip().splitlines()[-1]
+
+    # ------------------------------------------------------------------ figures 1 and 3: the sweep
+
+    def sweep(self):
+        name = self.dbs.name
+        copy = f"{name}_sql"
+        log(f"figure 1: copying {name} to {copy} for the SQL baseline")
+        self.dbs.recreate(copy, template=name)
+        log("figure 1: the app's retention sweep (records.sweep.retention_sweep) on N")
+        app = self.task(name, "sweep", "--today", self.today)
+        log(f"  {app}")
+        log("figure 1: the hand-written SQL baseline (bench/sweep_baseline.sql) on the copy")
+        base = self.task(copy, "sweep-sql", "--today", self.today)
+        log(f"  {base}")
+        same = app["moved"] == base["moved"] == app["new_events"] == base["new_events"]
+        tails = [self.task(db, "verify-tail", "--after", str(app["head_before"])) for db in (name, copy)]
+        log(f"  the same rows moved: {same}; the new audit events chain correctly: {[t['ok'] for t in tails]}")
+        self.dbs.drop(copy)
+        ratio = app["seconds"] / base["seconds"]
+        self.add(f"1. retention sweep: {app['moved']:,} records to due (history + audit)", app["seconds"],
+                 base["seconds"], ratio, "<= 2x", ratio <= 2 and same and all(t["ok"] for t in tails), "s")
+        tenth = f"{name}_tenth"
+        log("figure 3: the sweep at N/10")
+        small = self.task(tenth, "sweep", "--today", self.today)
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("3. sweep peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
+                 ratio <= 1.25, "MiB")
+        hundredth = f"{name}_hundredth"
+        log("the sweep at N/100 too, so that figure 4 compares databases in the same state")
+        self.details["sweep"] = {"app": app, "sql": base, "tails_verified": tails, "tenth": small,
+                                 "hundredth": self.task(hundredth, "sweep", "--today", self.today)}
+        # What autovacuum does within a minute of a sweep (migration 0012 has it vacuum the records
+        # after 1% of them changed), done here at once so that no figure shares the machine with it.
+        for database in self.sizes:
+            started = time.perf_counter()
+            with psycopg.connect(self.dbs.url_of(database), autocommit=True) as conn:
+                conn.execute("VACUUM (ANALYZE) records_record")
+            log(f"VACUUM (ANALYZE) records_record on {database}: {time.perf_counter() - started:.1f} s")
+
+    # ------------------------------------------------------------------ figures 2 and 3: the export
+
+    def export(self):
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        year = int(self.today[:4])
+        log(f"figure 2: the certification package of {year} (records.certification.build_package) on N")
+        app = self.task(name, "export", "--year", str(year))
+        log(f"  {app}")
+        log("figure 2: COPY (SELECT the same columns of the same events) TO STDOUT")
+        base = self.task(name, "copy-export", "--year", str(year))
+        log(f"  {base}")
+        ratio = app["seconds"] / base["seconds"]
+        self.add(f"2. certification package: {app['events']:,} audit events", app["seconds"], base["seconds"],
+                 ratio, "<= 3x", ratio <= 3 and base["lines"] == app["events"], "s")
+        log("figure 3: the export at N/10")
+        small = self.task(tenth, "export", "--year", str(year))
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("3. export peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
+                 ratio <= 1.25, "MiB")
+        self.details["export"] = {"app": app, "copy": base, "tenth": small}
+
+    # ------------------------------------------------------------------ figure 4: the pages
+
+    def pages(self):
+        name, hundredth = self.dbs.name, f"{self.dbs.name}_hundredth"
+        log("figure 4: pages at N (Django test client, signed in, DEBUG off)")
+        big = self.task(name, "pages", "--repeat", str(self.repeat))["pages"]
+        log("figure 4: pages at N/100")
+        small = {page["name"]: page for page in self.task(hundredth, "pages", "--repeat", str(self.repeat))["pages"]}
+        for page in big:
+            other = small[page["name"]]
+            ratio = page["median_ms"] / other["median_ms"]
+            same = page["queries"] == other["queries"]
+            self.add(f"4. {page['name']} ({page['queries']} queries at N, {other['queries']} at N/100)",
+                     page["median_ms"], other["median_ms"], ratio, "<= 1.5x, same queries", ratio <= 1.5 and same,
+                     "ms")
+        self.details["pages"] = {"n": big, "n100": list(small.values())}
+
+    # ------------------------------------------------------------------ figure 5: under load
+
+    def load(self):
+        name = self.dbs.name
+        port = _free_port()
+        log(f"figure 5: gunicorn (2 workers, DEBUG off) on 127.0.0.1:{port} against {name}")
+        keys = self.task(name, "sessions", "--user", "rita", "--count", "20")
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "cpnitrack.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+             "--log-level", "warning"],
+            cwd=ROOT, env=self.env(name),
+        )
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+            results = {}
+            for user_class, label in (("RecordListUser", "record list"), ("LoginPageUser", "login page")):
+                log(f"  locust: 20 users on the {label} for {self.load_seconds} s")
+                results[label] = self._locust(port, user_class, label, keys)
+                log(f"  {results[label]}")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        listing, login = results["record list"], results["login page"]
+        ratio = listing["p95_ms"] / login["p95_ms"]
+        self.add("5. record list p95, 20 users (vs the login page's p95)", listing["p95_ms"], login["p95_ms"], ratio,
+                 "<= 3x", ratio <= 3 and listing["failures"] == 0, "ms")
+        self.add("5. record list requests/s, 20 users (vs the login page's)", listing["rps"], login["rps"],
+                 listing["rps"] / login["rps"], "(reported)", None, "req/s")
+        self.details["load"] = results
+
+    def _locust(self, port, user_class, label, keys):
+        with tempfile.TemporaryDirectory() as folder:
+            prefix = Path(folder) / "stats"
+            env = {**self.env(self.dbs.name), "BENCH_SESSION_KEYS": ",".join(keys["keys"]),
+                   "BENCH_SESSION_COOKIE": keys["cookie"]}
+            subprocess.run(
+                [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--users", "20",
+                 "--spawn-rate", "20", "--run-time", f"{self.load_seconds}s", "--stop-timeout", "5",
+                 "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
+                 "--loglevel", "WARNING", "--exit-code-on-error", "0", user_class],
+                cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+                stderr=open(self.var / f"locust-{user_class}.log", "w"),  # noqa: SIM115 (closed with the process)
+            )
+            with open(f"{prefix}_stats.csv", newline="") as stats:
+                row = next(r for r in csv.DictReader(stats) if r["Name"] == label)
+        return {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1), "median_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+
+    # ------------------------------------------------------------------ the table
+
+    def report(self, started):
+        table = format_table(self.rows)
+        print()
+        print(table)
+        verdict = all(row["pass"] for row in self.rows if row["pass"] is not None)
+        print(f"\n{'every target holds' if verdict else 'some targets are missed'} at SCALE={self.scale:,} "
+              f"({(time.time() - started) / 60:.1f} min)")
+        RESULTS.write_text(json.dumps({
+            "scale": self.scale,
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "minutes": round((time.time() - started) / 60, 1),
+            "commit": _git("rev-parse", "HEAD"),
+            "uncommitted_changes": _git("status", "--porcelain", "--untracked-files=no").splitlines(),
+            "load_average_at_start_and_end": [self.load_at_start, [round(x, 2) for x in psutil.getloadavg()]],
+            "machine": {"cpus": psutil.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+                        "python": platform.python_version(), "postgresql": _server_version(self.dbs.admin)},
+            "all_pass": verdict,
+            "rows": self.rows,
+            "markdown": markdown_table(self.rows),
+            "details": self.details,
+        }, indent=2, default=str) + "\n")
+        log(f"written to {RESULTS.relative_to(ROOT)}")
+        return verdict
+
+
+def _value(value, unit):
+    if isinstance(value, float):
+        text = f"{value:,.1f}" if value >= 100 else f"{value:,.2f}" if value >= 1 else f"{value:.3f}"
+    else:
+        text = f"{value:,}"
+    return f"{text} {unit}".strip()
+
+
+def _cells(row):
+    verdict = "—" if row["pass"] is None else "pass" if row["pass"] else "FAIL"
+    return [row["figure"], _value(row["value"], row["unit"]), _value(row["baseline"], row["unit"]),
+            f"{row['ratio']:.2f}x", row["target"], verdict]
+
+
+HEADER = ["figure", "value", "baseline", "ratio", "target", "pass/fail"]
+
+
+def format_table(rows):
+    cells = [HEADER] + [_cells(row) for row in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER))]
+    lines = []
+    for n, line in enumerate(cells):
+        lines.append("  ".join(text.ljust(width) if i == 0 else text.rjust(width) for i, (text, width) in enumerate(zip(line, widths))))
+        if n == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(rows):
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url, process, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("bench: gunicorn stopped before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback, our own server)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"bench: {url} did not answer within {timeout} s")
+
+
+def _git(*args):
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _server_version(admin_url):
+    with psycopg.connect(admin_url) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="CPNI Track benchmark (see bench/run.py).")
+    parser.add_argument("--scale", type=int, default=int(os.environ.get("SCALE", 1_000_000)))
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    parser.add_argument("--load-seconds", type=int, default=int(os.environ.get("BENCH_LOAD_SECONDS", 30)))
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 15)),
+                        help="timed requests per page in figure 4 (the median is kept)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
+    args = parser.parse_args(argv)
+    if args.scale < 1000:
+        parser.error("--scale must be at least 1000 (N/100 needs records)")
+    if not shutil.which(str(BIN / "locust")) or not shutil.which(str(BIN / "gunicorn")):
+        parser.error(f"locust and gunicorn must be installed beside {sys.executable} (make install)")
+    started = time.time()
+    bench = Bench(args.scale, args.database, args.load_seconds, args.repeat)
+    log(f"SCALE={args.scale:,}, databases {bench.dbs.name}, {bench.dbs.name}_tenth, {bench.dbs.name}_hundredth")
+    bench.prepare()
+    bench.sweep()
+    bench.export()
+    bench.pages()
+    bench.load()
+    verdict = bench.report(started)
+    if not args.keep:
+        for name in bench.sizes:
+            bench.dbs.drop(name)
+    return 0 if verdict or os.environ.get("BENCH_STRICT") != "1" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
