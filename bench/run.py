@@ -109,6 +109,13 @@ class Bench:
 
     # ------------------------------------------------------------------ helpers
 
+    def checkpoint(self):
+        """Each sweep starts right after a checkpoint, so that both pay the same full-page writes
+        (the first change of each page after a checkpoint logs the whole page) whatever the
+        copying before them left in the write-ahead log."""
+        with psycopg.connect(self.dbs.admin, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+
     def env(self, name):
         return {**self.base_env, "DATABASE_URL": self.dbs.url_of(name)}
 
@@ -173,9 +180,11 @@ class Bench:
         log(f"figure 1: copying {name} to {copy} for the SQL baseline")
         self.dbs.recreate(copy, template=name)
         log("figure 1: the app's retention sweep (records.sweep.retention_sweep) on N")
+        self.checkpoint()
         app = self.task(name, "sweep", "--today", self.today)
         log(f"  {app}")
         log("figure 1: the hand-written SQL baseline (bench/sweep_baseline.sql) on the copy")
+        self.checkpoint()
         base = self.task(copy, "sweep-sql", "--today", self.today)
         log(f"  {base}")
         same = app["moved"] == base["moved"] == app["new_events"] == base["new_events"]
