@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run prod-local test lint bandit migrate demo clean lock audit bench
+.PHONY: install system-packages test-system-packages run prod-local test lint bandit migrate demo clean lock audit bench
 
 # Installs only what the hashed lock file names, each file checked against its hash. No unpinned
 # `pip install --upgrade pip` first: the lock pins pip itself (pip-tools needs it), so this
@@ -16,7 +16,25 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-packages
+
+# Debian's libraries beside Python: WeasyPrint's (Pango; HarfBuzz's subsetter, without which its
+# PDFs are not the same bytes twice; the DejaVu font) and, for the tests, the browser they drive.
+# Installed with apt-get when missing and make runs as root; otherwise named, and make stops.
+SYSTEM_PACKAGES = libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_SYSTEM_PACKAGES = chromium
+define debian_packages
+	@command -v dpkg >/dev/null || exit 0; \
+	missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages, install them with: sudo apt-get install" $$missing; exit 1; fi; \
+	echo "installing Debian packages:" $$missing; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+endef
+system-packages:
+	$(call debian_packages,$(SYSTEM_PACKAGES))
+test-system-packages:
+	$(call debian_packages,$(TEST_SYSTEM_PACKAGES))
 
 # Lock files: requirements.txt (runtime, the Docker image) from requirements.in, and
 # requirements-dev.txt (tests, CI) from requirements-dev.in, which is constrained by
@@ -70,7 +88,7 @@ prod-local: install
 	$(BIN)/celery -A cpnitrack beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
 	$(BIN)/gunicorn cpnitrack.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-test: install
+test: install test-system-packages
 	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks at a carrier's scale on this machine's PostgreSQL (not part of make test or CI): makes
