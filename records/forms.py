@@ -138,8 +138,10 @@ class RecordFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"placeholder": "Reference, title or custodian"}))
     status = forms.ChoiceField(choices=[("", "Any status")] + Status.choices, required=False)
     medium = forms.ChoiceField(choices=[("", "Any medium")] + Medium.choices, required=False)
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any department")
-    schedule = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any schedule")
+    # Ids from a list read once, not ModelChoiceFields: those read their options through a
+    # server-side cursor, three round trips each on every page of the list.
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     expiry_from = forms.DateField(required=False, widget=DateInput, label="Expires from")
     expiry_to = forms.DateField(required=False, widget=DateInput, label="Expires to")
     sort = forms.ChoiceField(
@@ -149,8 +151,12 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = selectors.departments_for(user)
-        self.fields["schedule"].queryset = RetentionSchedule.objects.all()
+        self.fields["department"].choices = [("", "Any department")] + [
+            (department.pk, str(department)) for department in selectors.departments_for(user)
+        ]
+        self.fields["schedule"].choices = [("", "Any schedule")] + [
+            (schedule.pk, str(schedule)) for schedule in RetentionSchedule.objects.all()
+        ]
 
     def clean(self):
         cleaned = super().clean()

@@ -4,30 +4,45 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .models import AuditEvent, Department, Destruction, Record, RetentionSchedule, Status, User, active_hold_exists
+from .models import (
+    AuditEvent,
+    Department,
+    Destruction,
+    ExpiryTally,
+    Record,
+    RetentionSchedule,
+    Status,
+    StatusTally,
+    User,
+    active_hold_exists,
+)
 from .roles import Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
     "reference": ("reference",),
     "title": ("title", "id"),
     "status": ("status", "id"),
-    "medium": ("medium", "id"),
+    "medium": ("medium", "title", "id"),
     "expiry": ("expiry_date", "id"),
     "created": ("created_at", "id"),
 }
 
 
+def _in_departments_seen_by(user, rows):
+    """`rows` (records, or tallies of them) of every department, or of the user's own."""
+    if not user.has_perm("records.view_record"):
+        return rows.none()
+    if not sees_all_departments(user):
+        rows = rows.filter(department_id=user.department_id) if user.department_id else rows.none()
+    return rows
+
+
 def records_visible_to(user):
     """Every record the user may see: all of them, or their own department's."""
-    records = Record.objects.all()
-    if not user.has_perm("records.view_record"):
-        return records.none()
-    if not sees_all_departments(user):
-        records = records.filter(department_id=user.department_id) if user.department_id else records.none()
-    return records
+    return _in_departments_seen_by(user, Record.objects.all())
 
 
 def record_for_user(user, reference):
@@ -104,34 +119,20 @@ class DashboardSummary:
 
 
 def dashboard_summary(user, today=None):
-    """The dashboard's numbers over the records the user may see, in a fixed number of queries.
-    Each count is its own query over an index that holds exactly what it counts (status; status
-    and expiry; the partial index of unlabelled records; the custodian), so none of them reads the
-    records table itself, and only the counts by status read an entry per record."""
+    """The dashboard's numbers over the records the user may see, in a fixed number of queries
+    that read the running tallies (records.tallies: a few rows per department, status and expiry
+    day, whatever the number of records) rather than the records themselves."""
     today = today or timezone.localdate()
     records = records_visible_to(user)
-    by_status = dict(records.values_list("status").annotate(n=Count("id")).order_by())
-    expiring = records.filter(status=Status.ACTIVE, expiry_date__gte=today)
-    counts = {
-        "expiring_30": expiring.filter(expiry_date__lte=today + timedelta(days=30)).count(),
-        "expiring_90": expiring.filter(expiry_date__lte=today + timedelta(days=90)).count(),
-        "missing_label": records.filter(contains_cpni=True, label_attested_at__isnull=True)
-        .exclude(status=Status.DESTROYED)
-        .count(),
-        "due_in_my_custody": records.filter(status=Status.DUE, custodian_id=user.pk).count(),
-    }
+    statuses = _in_departments_seen_by(user, StatusTally.objects.all())
+    by_status = dict(statuses.values_list("status").annotate(n=Sum("count")).order_by())
+    expiries = _in_departments_seen_by(user, ExpiryTally.objects.all())
+    expiring = expiries.filter(expiry_date__gte=today)
     first_month = today.replace(day=1)
     end = first_month + relativedelta(months=12)
-    # Counted per day (at most 366 rows), read in order from the (status, expiry_date) index
-    # alone, and added up per month here: grouping by month in SQL reads every record instead.
     per_month = {}
-    per_day = (
-        records.filter(status=Status.ACTIVE, expiry_date__gte=first_month, expiry_date__lt=end)
-        .values_list("expiry_date")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    for day, count in per_day:
+    per_day = expiries.filter(expiry_date__gte=first_month, expiry_date__lt=end)
+    for day, count in per_day.values_list("expiry_date").annotate(n=Sum("count")).order_by():
         month = day.replace(day=1)
         per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
@@ -139,8 +140,14 @@ def dashboard_summary(user, today=None):
     return DashboardSummary(
         status_counts=[(status, by_status.get(status.value, 0)) for status in Status],
         total=sum(by_status.values()),
+        expiring_30=expiring.filter(expiry_date__lte=today + timedelta(days=30)).aggregate(n=Sum("count"))["n"] or 0,
+        expiring_90=expiring.filter(expiry_date__lte=today + timedelta(days=90)).aggregate(n=Sum("count"))["n"] or 0,
+        # Read from a partial index holding exactly those records (a database constraint keeps it empty).
+        missing_label=records.filter(contains_cpni=True, label_attested_at__isnull=True)
+        .exclude(status=Status.DESTROYED)
+        .count(),
+        due_in_my_custody=records.filter(status=Status.DUE, custodian_id=user.pk).count(),
         expiries_by_month=[MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months],
-        **counts,
     )
 
 
@@ -242,17 +249,40 @@ class CustodyItem:
     days_in_custody: int
 
 
-def netops_queue(today=None):
-    """Network Operations' work: media awaiting hand-over, media in custody (longest-held first,
-    with days in custody) and the latest sanitizations."""
+#: Rows of each list on the Network Operations queue; the headings give the full counts.
+NETOPS_LIST_LENGTH = 100
+
+
+def media_awaiting_receipt():
+    """Media handed over to Network Operations and not yet received, longest-waiting first."""
+    return (
+        Record.objects.filter(status=Status.AWAITING_HANDOVER)
+        .select_related("department", "custodian")
+        .order_by("status_changed_at", "pk")
+    )
+
+
+def netops_queue(today=None, length=None):
+    """Network Operations' work: media awaiting hand-over and media in custody (longest-held first,
+    with days in custody), the first `length` of each with the full counts, and the latest
+    sanitizations."""
     today = today or timezone.localdate()
-    media = Record.objects.select_related("department", "custodian")
-    in_custody = media.filter(status=Status.IN_NETOPS_CUSTODY).order_by("status_changed_at", "pk")
+    length = length or NETOPS_LIST_LENGTH
+    awaiting = media_awaiting_receipt()
+    in_custody = (
+        Record.objects.filter(status=Status.IN_NETOPS_CUSTODY)
+        .select_related("department", "custodian")
+        .order_by("status_changed_at", "pk")
+    )
     return {
-        "awaiting": media.filter(status=Status.AWAITING_HANDOVER).order_by("status_changed_at", "pk"),
+        "awaiting": list(awaiting[:length]),
+        "awaiting_count": awaiting.count(),
         "in_custody": [
-            CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days) for record in in_custody
+            CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days)
+            for record in in_custody[:length]
         ],
+        "in_custody_count": in_custody.count(),
+        "length": length,
         "recently_destroyed": Destruction.objects.filter(kind=Destruction.Kind.SANITIZATION)
         .select_related("record", "performed_by", "validated_by")
         .order_by("-performed_at")[:20],

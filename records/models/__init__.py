@@ -25,6 +25,7 @@ from .records import (
     Status,
 )
 from .schedules import RetentionSchedule
+from .tallies import ExpiryTally, StatusTally
 
 __all__ = [
     "AuditChainHead",
@@ -55,5 +56,7 @@ __all__ = [
     "ReferenceCounter",
     "RetentionSchedule",
     "Status",
+    "StatusTally",
+    "ExpiryTally",
     "User",
 ]

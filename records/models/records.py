@@ -72,7 +72,10 @@ class Record(models.Model):
     medium = models.CharField(max_length=20, choices=Medium.choices)
     media_serial_number = models.CharField(max_length=100, blank=True)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
-    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="custody_records")
+    # Indexed by record_custodian_status_idx, which leads with it.
+    custodian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="custody_records", db_index=False
+    )
     location = models.CharField(max_length=200)
     customer_reference = models.CharField(
         max_length=60, blank=True, db_index=True, help_text="The customer account the record concerns, if one."
@@ -114,11 +117,17 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["status", "expiry_date"]),
             models.Index(fields=["expiry_date", "id"]),
-            models.Index(fields=["medium", "id"]),
+            # Filtering by medium; the titles of one medium in order (titles run by medium: the
+            # title index alone would read past every other medium's titles first).
+            models.Index(fields=["medium", "title", "id"]),
             models.Index(fields=["department", "id"]),
             models.Index(fields=["schedule", "id"]),
             models.Index(fields=["title", "id"]),
             models.Index(fields=["status", "id"]),
+            # A custodian's records by status, soonest expiry first (the dashboard's "due in my custody").
+            models.Index(fields=["custodian", "status", "expiry_date", "id"], name="record_custodian_status_idx"),
+            # The Network Operations queue: the longest-waiting media of a status, first.
+            models.Index(fields=["status", "status_changed_at", "id"], name="record_status_changed_idx"),
             # The record list's default order (newest first), for everyone and per department
             # (employees see their own department's records only): a page is read from the index
             # instead of sorting every record.

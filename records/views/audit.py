@@ -4,7 +4,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from records import audit, selectors
 from records.forms import AuditFilterForm
+from records.pagination import CappedPaginator
 from records.models import AuditEvent
 from records.views.records import visible_record_or_403
 
@@ -37,7 +37,7 @@ def audit_log(request):
         events = events.filter(occurred_at__gte=_local_midnight(data["since"]))
     if data.get("until") and data["until"] < date.max:
         events = events.filter(occurred_at__lt=_local_midnight(data["until"] + timedelta(days=1)))
-    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, 100).get_page(request.GET.get("page"))
     return render(request, "records/audit_log.html", {"form": form, "page": page})
 
 

@@ -74,17 +74,13 @@ def hand_over(request):
 
 @permission_required("records.receive_media", raise_exception=True)
 def netops_queue(request):
-    queue = selectors.netops_queue()
-    return render(
-        request, "records/netops_queue.html",
-        {"queue": queue, "receive_form": ReceiveForm(queryset=queue["awaiting"])},
-    )
+    return render(request, "records/netops_queue.html", {"queue": selectors.netops_queue()})
 
 
 @require_POST
 @permission_required("records.receive_media", raise_exception=True)
 def netops_receive(request):
-    form = ReceiveForm(request.POST, queryset=selectors.netops_queue()["awaiting"])
+    form = ReceiveForm(request.POST, queryset=selectors.media_awaiting_receipt())
     if form.is_valid():
         try:
             received = destruction.media_receive(actor=request.user, records=list(form.cleaned_data["records"]))

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from records import certificates, lifecycle, selectors, services
+from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
 from records.models import Record, Status
 
@@ -29,7 +29,7 @@ def record_list(request):
     form.is_valid()  # invalid filters are shown on the form and left out of the query
     filters = form.filters()
     records = selectors.record_list(request.user, **filters)
-    page = Paginator(records, settings.RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(records, settings.RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "records/record_list.html", {"form": form, "page": page, "sort": filters["sort"]})
 
 

@@ -215,6 +215,23 @@ class TestPages:
         assert client.post(reverse("record-validate", args=[disks[0].reference])).status_code == 302
         assert Destruction.objects.get(record=disks[0]).validated_by == records_manager
 
+    def test_the_queue_lists_the_longest_waiting_media_and_counts_them_all(self, client, employee, netops, monkeypatch):
+        monkeypatch.setattr("records.selectors.NETOPS_LIST_LENGTH", 2)
+        awaiting = [make_record(custodian=employee, medium=Medium.USB_DRIVE, status=Status.AWAITING_HANDOVER) for _ in range(3)]
+        held = [make_record(custodian=employee, medium=Medium.TAPE, status=Status.IN_NETOPS_CUSTODY, netops=netops)
+                for _ in range(3)]
+        client.force_login(netops)
+        response = client.get(reverse("netops-queue"))
+        page = response.content.decode()
+        assert "Awaiting hand-over (3)" in page and "In our custody (3)" in page
+        assert "The 2 that have waited longest are listed" in page and "The 2 held longest are listed" in page
+        assert list(response.context["queue"]["awaiting"]) == awaiting[:2]
+        assert [item.record for item in response.context["queue"]["in_custody"]] == held[:2]
+        assert awaiting[2].reference not in page and held[2].reference not in page
+        # Receipt is acknowledged for any medium awaiting it, listed or not.
+        client.post(reverse("netops-receive"), {"records": [awaiting[2].pk]})
+        assert Record.objects.get(pk=awaiting[2].pk).status == Status.IN_NETOPS_CUSTODY
+
     @pytest.mark.parametrize(
         "name, allowed",
         [("hand-over", {Role.EMPLOYEE, Role.RECORDS_MANAGER}), ("netops-queue", {Role.NETOPS_DIRECTOR}),

@@ -1,0 +1,33 @@
+"""Running counts of the records, kept by the database itself (triggers of migration 0014 on every
+INSERT, UPDATE and DELETE of records_record), so that the dashboard reads a few dozen rows instead
+of counting a million records. records.tallies.rebuild_tallies recounts them from the records."""
+
+from django.db import models
+
+from .organisation import Department
+
+
+class StatusTally(models.Model):
+    """How many of a department's records are in a status."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "status"], name="status_tally_key"),
+        ]
+
+
+class ExpiryTally(models.Model):
+    """How many of a department's active records expire on a day."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    expiry_date = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "expiry_date"], name="expiry_tally_key"),
+        ]
