@@ -1,6 +1,7 @@
 """Request-wide rules: a clear page when the database is unreachable, and the second factor."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -42,6 +43,27 @@ class DatabaseUnavailableMiddleware:
             log.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
             return render(request, "database_unavailable.html", status=503)
         return None
+
+
+class SessionRenewalMiddleware:
+    """An idle session ends SESSION_COOKIE_AGE after its last renewal. Renewing writes the session
+    row, so a session is renewed at most once a minute rather than on every page: the idle
+    timeout then holds to within that minute, and reading a page writes nothing."""
+
+    RENEW_AFTER_SECONDS = 60
+    KEY = "renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.RENEW_AFTER_SECONDS:
+                session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it
+        return response
 
 
 def needs_second_factor(user):

@@ -35,14 +35,12 @@ def sort_state(context, column):
 
 
 @register.filter
-def role_label(group_name):
-    """The role's name for people, e.g. 'Records manager' for the group records_manager."""
-    from records.roles import Role
+def role_labels(user):
+    """The names of the user's roles for people, e.g. ['Records manager'] (read once per request)."""
+    from records.roles import Role, roles_of
 
-    try:
-        return Role(group_name).label
-    except ValueError:
-        return group_name
+    names = roles_of(user)
+    return [role.label for role in Role if role.value in names]
 
 
 @register.filter

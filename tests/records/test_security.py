@@ -51,6 +51,22 @@ class TestSignIn:
         response = client.get(reverse("dashboard"))
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
+    def test_reading_pages_renews_the_session_at_most_once_a_minute(self, client, employee, time_machine):
+        from django.contrib.sessions.models import Session
+
+        def expiry():
+            return Session.objects.get(session_key=client.session.session_key).expire_date
+
+        assert sign_in(client, "emma").status_code == 302
+        client.get(reverse("dashboard"))
+        renewed = expiry()
+        time_machine.move_to(timezone.now() + timedelta(seconds=30))
+        client.get(reverse("record-list"))
+        assert expiry() == renewed, "no write within the minute"
+        time_machine.move_to(timezone.now() + timedelta(seconds=31))
+        client.get(reverse("record-list"))
+        assert expiry() > renewed
+
     def test_weak_passwords_are_refused(self, employee):
         from django.contrib.auth.password_validation import validate_password
         from django.core.exceptions import ValidationError
