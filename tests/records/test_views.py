@@ -7,7 +7,7 @@ from records import labels
 from records.models import AuditEvent, LabelCheck, Medium, Record, Status
 from records.roles import Role
 from tests.documents import docx_bytes, image_only_pdf_bytes, pdf_bytes
-from tests.factories import ScheduleFactory, make_record
+from tests.factories import ScheduleFactory, UserFactory, make_record
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 ALL_ROLES = list(Role)
@@ -289,6 +289,26 @@ class TestListAndDashboard:
         inside = client.get(reverse("record-list"), {"expiry_from": record.expiry_date.isoformat(), "expiry_to": record.expiry_date.isoformat()})
         outside = client.get(reverse("record-list"), {"expiry_to": "2000-01-01"})
         assert inside.context["page"].paginator.count == 1 and outside.context["page"].paginator.count == 0
+
+    def test_a_long_list_counts_to_the_cap_and_pages_through_its_first_rows(self, client, records_manager, employee,
+                                                                          schedule, settings, monkeypatch):
+        from records.pagination import CappedPaginator
+
+        monkeypatch.setattr(CappedPaginator, "cap", 3)
+        settings.RECORDS_PER_PAGE = 2
+        for title in ("Ledger A", "Ledger B", "Ledger C", "Ledger D", "Ledger E"):
+            make_record(custodian=employee, title=title, schedule=schedule)
+        client.force_login(records_manager)
+        first = client.get(reverse("record-list"), {"sort": "title"})
+        assert "More than 3 records: the first 3 are listed; narrow the filters to reach the rest" in first.content.decode()
+        assert first.context["page"].paginator.num_pages == 2
+        last = client.get(reverse("record-list"), {"sort": "title", "page": "9"})
+        assert [r.title for r in last.context["page"].object_list] == ["Ledger C"], "past the cap is the last page"
+        narrowed = client.get(reverse("record-list"), {"q": "Ledger E"})
+        assert "1 record" in narrowed.content.decode() and not narrowed.context["page"].paginator.capped
+        client.force_login(UserFactory(username="ann2", role=Role.AUDITOR))
+        events = client.get(reverse("audit-log")).content.decode()
+        assert "More than 3 events: the first 3 are listed" in events
 
     def test_dashboard_counts_what_the_user_may_see(self, client, employee, outsider, schedule):
         make_record(custodian=employee, schedule=schedule)
