@@ -20,4 +20,4 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost python man
 USER cpnitrack
 
 EXPOSE 8000
-CMD ["gunicorn", "cpnitrack.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000"]

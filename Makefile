@@ -86,7 +86,7 @@ prod-local: install
 	trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/celery -A cpnitrack worker --loglevel=info & \
 	$(BIN)/celery -A cpnitrack beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
-	$(BIN)/gunicorn cpnitrack.wsgi:application --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	$(BIN)/gunicorn --bind $(HOST):$(PORT)
 
 test: install test-system-packages
 	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -20,7 +20,7 @@ Figures (targets from the issue):
   4. dashboard, record list (each sort, filters), detail, NetOps queue: queries equal
      at N and N/100, median time at N vs N/100                                        <= 1.5x
      (measured after the sweep and the vacuum that autovacuum runs after it)
-  5. gunicorn on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
+  5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
 The table is printed and written to bench/results.json."""
 
 import argparse
@@ -257,11 +257,11 @@ class Bench:
     def load(self):
         name = self.dbs.name
         port = _free_port()
-        log(f"figure 5: gunicorn (2 workers, DEBUG off) on 127.0.0.1:{port} against {name}")
+        log(f"figure 5: gunicorn (gunicorn.conf.py: {os.cpu_count() * 2 + 1} workers, DEBUG off) on 127.0.0.1:{port} "
+            f"against {name}")
         keys = self.task(name, "sessions", "--user", "rita", "--count", "20")
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "cpnitrack.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--log-level", "warning"],
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
             cwd=ROOT, env=self.env(name),
         )
         try:

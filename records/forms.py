@@ -1,6 +1,8 @@
 from django import forms
+from django.forms.utils import flatatt
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from . import selectors
 from .models import (
@@ -19,6 +21,18 @@ from .models import (
     Status,
     User,
 )
+
+
+class ListSelect(forms.Select):
+    """A <select> whose options are written here rather than through a template each: on the
+    record list, rendered on every page, Django's option templates cost more than the table."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = format_html_join("", '<option value="{}"{}>{}</option>', (
+            (key, " selected" if str(key) == chosen else "", label) for key, label in self.choices
+        ))
+        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)), options)
 
 
 class DateInput(forms.DateInput):
@@ -136,12 +150,12 @@ class LabelDocumentForm(forms.Form):
 class RecordFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search",
                         widget=forms.TextInput(attrs={"placeholder": "Reference, title or custodian"}))
-    status = forms.ChoiceField(choices=[("", "Any status")] + Status.choices, required=False)
-    medium = forms.ChoiceField(choices=[("", "Any medium")] + Medium.choices, required=False)
+    status = forms.ChoiceField(choices=[("", "Any status")] + Status.choices, required=False, widget=ListSelect)
+    medium = forms.ChoiceField(choices=[("", "Any medium")] + Medium.choices, required=False, widget=ListSelect)
     # Ids from a list read once, not ModelChoiceFields: those read their options through a
     # server-side cursor, three round trips each on every page of the list.
-    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
+    schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
     expiry_from = forms.DateField(required=False, widget=DateInput, label="Expires from")
     expiry_to = forms.DateField(required=False, widget=DateInput, label="Expires to")
     sort = forms.ChoiceField(

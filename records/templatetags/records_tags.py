@@ -1,6 +1,34 @@
 from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from records.models import Medium, Status
 
 register = template.Library()
+
+RECORD_ROW = (
+    '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+    '<td><span class="status status-{}">{}</span></td><td>{}</td><td>{}</td></tr>'
+)
+
+
+@register.simple_tag
+def record_rows(rows):
+    """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS).
+    Written here, escaped by format_html_join, because the template language spends about
+    150 µs on each row of ten cells, more than the rest of the page."""
+    return format_html_join("\n", RECORD_ROW, (
+        (
+            reverse("record-detail", args=[row.reference]), row.reference, row.title, Medium(row.medium).label,
+            row.department__name,
+            f"{row.custodian__first_name} {row.custodian__last_name}".strip() or row.custodian__username,
+            row.schedule__code, row.status, Status(row.status).label,
+            row.expiry_date.isoformat() if row.expiry_date else "—",
+            timezone.localtime(row.created_at).date().isoformat(),
+        )
+        for row in rows
+    ))
 
 
 @register.simple_tag(takes_context=True)

@@ -23,6 +23,13 @@ def dashboard(request):
     )
 
 
+# What the list's rows show (records_tags.record_rows) and no more, read as plain rows.
+LIST_COLUMNS = (
+    "reference", "title", "medium", "status", "expiry_date", "created_at", "department__name",
+    "custodian__username", "custodian__first_name", "custodian__last_name", "schedule__code",
+)
+
+
 @permission_required("records.view_record", raise_exception=True)
 def record_list(request):
     form = RecordFilterForm(request.GET, user=request.user)
@@ -30,7 +37,8 @@ def record_list(request):
     filters = form.filters()
     records = selectors.record_list(request.user, **filters)
     page = CappedPaginator(records, settings.RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "records/record_list.html", {"form": form, "page": page, "sort": filters["sort"]})
+    rows = page.object_list.values_list(*LIST_COLUMNS, named=True)
+    return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 
 
 def visible_record_or_403(user, reference):
