@@ -8,9 +8,9 @@ from django.db.models import Count
 from .models import ExpiryTally, Record, Status, StatusTally
 
 def status_counts_from_records():
-    """{(department id, status): records}, counted from the records."""
-    rows = Record.objects.values_list("department_id", "status").annotate(n=Count("*")).order_by()
-    return {(department, status): n for department, status, n in rows}
+    """{(department id, schedule id, status): records}, counted from the records."""
+    rows = Record.objects.values_list("department_id", "schedule_id", "status").annotate(n=Count("*")).order_by()
+    return {(department, schedule, status): n for department, schedule, status, n in rows}
 
 
 def expiry_counts_from_records():
@@ -25,8 +25,8 @@ def expiry_counts_from_records():
 
 
 def tallied_status_counts():
-    rows = StatusTally.objects.exclude(count=0).values_list("department_id", "status", "count")
-    return {(department, status): n for department, status, n in rows}
+    rows = StatusTally.objects.exclude(count=0).values_list("department_id", "schedule_id", "status", "count")
+    return {(department, schedule, status): n for department, schedule, status, n in rows}
 
 
 def tallied_expiry_counts():
@@ -40,7 +40,8 @@ def rebuild_tallies():
         StatusTally.objects.all().delete()
         ExpiryTally.objects.all().delete()
         StatusTally.objects.bulk_create(
-            StatusTally(department_id=d, status=s, count=n) for (d, s), n in status_counts_from_records().items()
+            StatusTally(department_id=department, schedule_id=schedule, status=status, count=n)
+            for (department, schedule, status), n in status_counts_from_records().items()
         )
         ExpiryTally.objects.bulk_create(
             ExpiryTally(department_id=d, expiry_date=day, count=n) for (d, day), n in expiry_counts_from_records().items()

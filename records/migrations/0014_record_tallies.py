@@ -12,7 +12,7 @@ from django.db import migrations, models
 # (tests/records/test_tallies.py fails if it does not).
 # A decrement only ever updates an existing row: on SQLite the test database is emptied table by
 # table, and deleting records after their tallies must not leave negative rows behind.
-STATUS_KEY = "department_id, status"
+STATUS_KEY = "department_id, schedule_id, status"
 EXPIRY_KEY = "department_id, expiry_date"
 ACTIVE_WITH_EXPIRY = "status = 'active' AND expiry_date IS NOT NULL"
 
@@ -20,11 +20,11 @@ ACTIVE_WITH_EXPIRY = "status = 'active' AND expiry_date IS NOT NULL"
 def _pg_upsert(changes):
     """Add the per-key sums of `changes` (rows of key columns and n = +1/-1) to both tallies."""
     return f"""
-        INSERT INTO records_statustally (department_id, status, count)
-        SELECT department_id, status, sum(n) FROM (
+        INSERT INTO records_statustally (department_id, schedule_id, status, count)
+        SELECT department_id, schedule_id, status, sum(n) FROM (
             {changes.format(key=STATUS_KEY, where="TRUE")}
-        ) AS change GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2
-        ON CONFLICT (department_id, status) DO UPDATE SET count = records_statustally.count + EXCLUDED.count;
+        ) AS change GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (department_id, schedule_id, status) DO UPDATE SET count = records_statustally.count + EXCLUDED.count;
         INSERT INTO records_expirytally (department_id, expiry_date, count)
         SELECT department_id, expiry_date, sum(n) FROM (
             {changes.format(key=EXPIRY_KEY, where=ACTIVE_WITH_EXPIRY)}
@@ -60,17 +60,18 @@ DROP FUNCTION IF EXISTS records_record_tally();
 """
 
 SQLITE_ADD = f"""
-    INSERT INTO records_statustally (department_id, status, count) VALUES (NEW.department_id, NEW.status, 1)
-    ON CONFLICT (department_id, status) DO UPDATE SET count = count + 1;
+    INSERT INTO records_statustally (department_id, schedule_id, status, count)
+    VALUES (NEW.department_id, NEW.schedule_id, NEW.status, 1)
+    ON CONFLICT (department_id, schedule_id, status) DO UPDATE SET count = count + 1;
     INSERT INTO records_expirytally (department_id, expiry_date, count)
     SELECT NEW.department_id, NEW.expiry_date, 1 WHERE NEW.status = 'active' AND NEW.expiry_date IS NOT NULL
     ON CONFLICT (department_id, expiry_date) DO UPDATE SET count = count + 1;"""
 SQLITE_REMOVE = """
     UPDATE records_statustally SET count = count - 1
-     WHERE department_id = OLD.department_id AND status = OLD.status;
+     WHERE department_id = OLD.department_id AND schedule_id = OLD.schedule_id AND status = OLD.status;
     UPDATE records_expirytally SET count = count - 1
      WHERE OLD.status = 'active' AND department_id = OLD.department_id AND expiry_date = OLD.expiry_date;"""
-TALLIED_COLUMNS = "department_id, status, expiry_date"
+TALLIED_COLUMNS = "department_id, schedule_id, status, expiry_date"
 SQLITE_CREATE = [
     f"CREATE TRIGGER records_record_tally_insert AFTER INSERT ON records_record BEGIN {SQLITE_ADD} END",
     f"CREATE TRIGGER records_record_tally_update AFTER UPDATE OF {TALLIED_COLUMNS} ON records_record "
@@ -83,8 +84,8 @@ SQLITE_DROP = [f"DROP TRIGGER IF EXISTS records_record_tally_{event}" for event 
 RECOUNT = [
     "DELETE FROM records_statustally",
     "DELETE FROM records_expirytally",
-    f"INSERT INTO records_statustally (department_id, status, count) "
-    f"SELECT {STATUS_KEY}, COUNT(*) FROM records_record GROUP BY 1, 2",
+    f"INSERT INTO records_statustally (department_id, schedule_id, status, count) "
+    f"SELECT {STATUS_KEY}, COUNT(*) FROM records_record GROUP BY 1, 2, 3",
     f"INSERT INTO records_expirytally (department_id, expiry_date, count) "
     f"SELECT {EXPIRY_KEY}, COUNT(*) FROM records_record WHERE {ACTIVE_WITH_EXPIRY} GROUP BY 1, 2",
 ]
@@ -137,9 +138,10 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(max_length=20)),
                 ('count', models.BigIntegerField(default=0)),
                 ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='records.department')),
+                ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='records.retentionschedule')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('department', 'status'), name='status_tally_key')],
+                'constraints': [models.UniqueConstraint(fields=('department', 'schedule', 'status'), name='status_tally_key')],
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -5,18 +5,20 @@ of counting a million records. records.tallies.rebuild_tallies recounts them fro
 from django.db import models
 
 from .organisation import Department
+from .schedules import RetentionSchedule
 
 
 class StatusTally(models.Model):
-    """How many of a department's records are in a status."""
+    """How many of a department's records on a retention schedule are in a status."""
 
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    schedule = models.ForeignKey(RetentionSchedule, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=20)
     count = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["department", "status"], name="status_tally_key"),
+            models.UniqueConstraint(fields=["department", "schedule", "status"], name="status_tally_key"),
         ]
 
 

@@ -41,7 +41,7 @@ def test_lifecycle_moves_and_the_sweep_keep_the_tallies(inventory):
     assert sweep.retention_sweep(chunk_size=2).moved == 3
     assert_tallies_match_the_records()
     counts = tallies.tallied_status_counts()
-    assert sum(n for (_, status), n in counts.items() if status == Status.DUE) == 4
+    assert sum(n for (_, _, status), n in counts.items() if status == Status.DUE) == 4
 
 
 def test_edits_schedule_changes_and_extensions_keep_the_tallies(inventory, records_manager, employee, outsider):
@@ -98,3 +98,13 @@ def test_the_dashboard_shows_the_tallies_of_the_departments_the_user_sees(client
     soon = client.get(reverse("dashboard")).context["summary"]
     assert (soon.expiring_30, soon.expiring_90) == (0, 1)
     assert [bar.count for bar in soon.expiries_by_month][:3] == [0, 0, 1]
+
+
+def test_the_schedule_list_counts_each_schedules_records_from_the_tallies(client, inventory, records_manager):
+    schedule, _ = inventory
+    client.force_login(records_manager)
+    rows = {row.code: row for row in client.get(reverse("schedule-list")).context["schedules"]}
+    on_toll = Record.objects.filter(schedule=schedule)
+    assert rows["TOLL"].record_count == on_toll.exclude(status=Status.DESTROYED).count() == 6
+    assert rows["TOLL"].due_count == on_toll.filter(status=Status.DUE).count() == 1
+    assert (rows["CLOSURE"].record_count, rows["CLOSURE"].due_count) == (1, 0)
