@@ -357,9 +357,12 @@ class SanitizationForm(forms.Form):
     performer_phone = forms.CharField(max_length=40, required=False, label="Your phone")
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, queryset, **kwargs):
+    def __init__(self, *args, queryset, shown, **kwargs):
+        """Any of `queryset` may be confirmed; the boxes offered are those of `shown`."""
         super().__init__(*args, **kwargs)
-        self.fields["records"].queryset = queryset
+        field = self.fields["records"]
+        field.queryset = queryset
+        field.widget.choices = [(record.pk, field.label_from_instance(record)) for record in shown]
 
     def service_arguments(self):
         data = dict(self.cleaned_data)

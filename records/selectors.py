@@ -289,6 +289,15 @@ def netops_queue(today=None, length=None):
     }
 
 
+def first_and_chosen(records, chosen_references=(), chosen_ids=()):
+    """For a page of ticked rows over a list that may run to thousands: the first
+    NETOPS_LIST_LENGTH of `records` and any of `records` the person chose (by reference from a
+    record's page, or by id in the form sent back), in the list's order."""
+    ids = [int(pk) for pk in chosen_ids if str(pk).isdigit() and int(pk) < 2**63]
+    first = records.values("pk")[:NETOPS_LIST_LENGTH]
+    return list(records.filter(Q(pk__in=first) | Q(reference__in=list(chosen_references)) | Q(pk__in=ids)))
+
+
 def due_media_for_handover(user):
     """Due electronic records the user may hand over: their own, or any a records manager sees."""
     records = records_visible_to(user).filter(status=Status.DUE).exclude(medium="paper").exclude(active_hold_exists())

@@ -55,8 +55,10 @@ def confirm_shredding(request, reference):
 
 @permission_required("records.hand_over_media", raise_exception=True)
 def hand_over(request):
-    records = selectors.due_media_for_handover(request.user)
     chosen = set(request.GET.getlist("record"))
+    ticked = [name.removeprefix("select_") for name in request.POST if name.startswith("select_")]
+    due = selectors.due_media_for_handover(request.user)
+    records = selectors.first_and_chosen(due, chosen_references=chosen, chosen_ids=ticked)
     form = HandoverForm(
         request.POST or None, records=records,
         initial={f"select_{r.pk}": True for r in records if r.reference in chosen},
@@ -69,7 +71,8 @@ def hand_over(request):
         else:
             messages.success(request, f"{len(moved)} medi{'um' if len(moved) == 1 else 'a'} handed over to Network Operations.")
             return redirect("dashboard")
-    return render(request, "records/handover_form.html", {"form": form})
+    return render(request, "records/handover_form.html", {"form": form, "due_count": due.count(),
+                                                          "length": selectors.NETOPS_LIST_LENGTH})
 
 
 @permission_required("records.receive_media", raise_exception=True)
@@ -95,10 +98,15 @@ def netops_receive(request):
 
 @permission_required("records.confirm_media_destruction", raise_exception=True)
 def netops_destroy(request):
-    in_custody = Record.objects.filter(status=Status.IN_NETOPS_CUSTODY).exclude(custodian=request.user)
+    in_custody = (
+        Record.objects.filter(status=Status.IN_NETOPS_CUSTODY).exclude(custodian=request.user)
+        .order_by("status_changed_at", "pk")
+    )
+    chosen = request.GET.getlist("record")
     form = SanitizationForm(
-        request.POST or None, queryset=in_custody.order_by("status_changed_at", "pk"),
-        initial={"records": in_custody.filter(reference__in=request.GET.getlist("record"))},
+        request.POST or None, queryset=in_custody,
+        shown=selectors.first_and_chosen(in_custody, chosen_references=chosen, chosen_ids=request.POST.getlist("records")),
+        initial={"records": in_custody.filter(reference__in=chosen)},
     )
     if request.method == "POST" and form.is_valid():
         records, fields = form.service_arguments()

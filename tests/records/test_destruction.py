@@ -215,6 +215,22 @@ class TestPages:
         assert client.post(reverse("record-validate", args=[disks[0].reference])).status_code == 302
         assert Destruction.objects.get(record=disks[0]).validated_by == records_manager
 
+    def test_hand_over_lists_the_media_due_longest_and_those_chosen(self, client, employee, outsider, monkeypatch):
+        monkeypatch.setattr("records.selectors.NETOPS_LIST_LENGTH", 2)
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"HD-{i}",
+                             trigger_date=timezone.localdate() - timedelta(days=800 - i)) for i in range(4)]
+        theirs = make_record(custodian=outsider, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number="HD-X")
+        client.force_login(employee)
+        page = client.get(reverse("hand-over"), {"record": [disks[3].reference, theirs.reference]})
+        listed = [record for record, _, _ in page.context["form"].rows()]
+        assert listed == [disks[0], disks[1], disks[3]], "the two due longest, the one chosen, never another's"
+        assert "4 media are due; the 2 due longest are listed" in page.content.decode()
+        data = {f"select_{disks[2].pk}": "on", f"serial_{disks[2].pk}": "HD-2",
+                f"select_{theirs.pk}": "on", f"serial_{theirs.pk}": "HD-X", "select_99999999999999999999": "on"}
+        assert client.post(reverse("hand-over"), data).status_code == 302
+        statuses = dict(Record.objects.values_list("pk", "status"))
+        assert statuses[disks[2].pk] == Status.AWAITING_HANDOVER and statuses[theirs.pk] == Status.DUE
+
     def test_the_queue_lists_the_longest_waiting_media_and_counts_them_all(self, client, employee, netops, monkeypatch):
         monkeypatch.setattr("records.selectors.NETOPS_LIST_LENGTH", 2)
         awaiting = [make_record(custodian=employee, medium=Medium.USB_DRIVE, status=Status.AWAITING_HANDOVER) for _ in range(3)]
@@ -231,6 +247,13 @@ class TestPages:
         # Receipt is acknowledged for any medium awaiting it, listed or not.
         client.post(reverse("netops-receive"), {"records": [awaiting[2].pk]})
         assert Record.objects.get(pk=awaiting[2].pk).status == Status.IN_NETOPS_CUSTODY
+        # The sanitization form offers the two held longest and those ticked on the queue, and
+        # confirms any medium in custody.
+        form = client.get(reverse("netops-destroy"), {"record": held[2].reference}).context["form"]
+        assert [pk for pk, _ in form.fields["records"].widget.choices] == [held[0].pk, held[1].pk, held[2].pk]
+        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-22", "records": [awaiting[2].pk]}
+        assert client.post(reverse("netops-destroy"), fields).status_code == 302
+        assert Record.objects.get(pk=awaiting[2].pk).status == Status.DESTROYED
 
     @pytest.mark.parametrize(
         "name, allowed",
