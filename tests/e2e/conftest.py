@@ -3,6 +3,7 @@
 folder, driven by Debian's Chromium through Playwright. Screenshots of every step go to
 artifacts/e2e/<server>/; a failing test also leaves each open page's HTML and screenshot there."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -64,6 +65,14 @@ def _own_broker(url):
     return urlunsplit(parts._replace(path="/14")) if parts.scheme == "redis" else url
 
 
+def _group_alive(group):
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 class Stack:
     def __init__(self, tmp):
         self.port = _free_port()
@@ -102,12 +111,19 @@ class Stack:
         raise RuntimeError(f"the app did not come up in time: see {self.log.name}")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """Stop make and everything it started (web, worker, beat: its own process group), even
+        what outlives make itself, such as a worker still shutting down."""
+        if self.process:
+            group = self.process.pid
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and _group_alive(group):
+                self.process.poll()  # reaps make once it exits
+                time.sleep(0.2)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
 
     def password(self, username):
