@@ -147,8 +147,10 @@ def year_summary(year):
     status today."""
     start, end = year_bounds(year)
     destroyed = Destruction.objects.filter(_on_days_of("destroyed_on", year))
-    due_at_end = _records_as_of(end).filter(status=Status.DUE)
     escalation_days = settings.RETENTION_ESCALATION_DAYS
+    due_at_end = _records_as_of(end).filter(status=Status.DUE).aggregate(
+        due=Count("pk"), overdue=Count("pk", filter=Q(status_changed_at__lte=end - timedelta(days=escalation_days)))
+    )
     label_checks = _count_by(LabelCheck.objects.filter(_in_year("checked_at", year)), "outcome")
     complaints = _count_by(CustomerComplaint.objects.filter(_on_days_of("received_on", year)), "category")
     return YearSummary(
@@ -161,10 +163,8 @@ def year_summary(year):
         destroyed_by_method=_in_choice_order(
             _count_by(destroyed, "method"), Destruction.PaperMethod.values + Destruction.MediaMethod.values
         ),
-        records_due_at_year_end=due_at_end.count(),
-        records_overdue_at_year_end=due_at_end.filter(
-            status_changed_at__lte=end - timedelta(days=escalation_days)
-        ).count(),
+        records_due_at_year_end=due_at_end["due"],
+        records_overdue_at_year_end=due_at_end["overdue"],
         overdue_after_days=escalation_days,
         holds_placed=LegalHold.objects.filter(_in_year("placed_at", year)).count(),
         holds_released=LegalHold.objects.filter(_in_year("released_at", year)).count(),
