@@ -481,10 +481,11 @@ def build_package(package, progress=None):
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as raw:
-            snapshot = _write_package(raw, package, report)
+            out = _Digesting(raw)
+            snapshot = _write_package(out, package, report)
             raw.flush()
             os.fsync(raw.fileno())
-        digest, size = _file_digest(temporary)
+        digest, size = out.digest.hexdigest(), out.size
         os.replace(temporary, path)
     except Exception as error:
         if os.path.exists(temporary):
@@ -511,15 +512,15 @@ def build_package(package, progress=None):
     return package
 
 
-def _write_package(raw, package, report):
-    """Write every file of the package into the ZIP on `raw`, the manifest last; return the audit
+def _write_package(out, package, report):
+    """Write every file of the package into the ZIP on `out`, the manifest last; return the audit
     snapshot the events were taken from."""
     year = package.year
     snapshot = _audit_snapshot(year)
     files = {}  # name -> {"sha256", "size"}, filled as each file is closed
     # Entries carry the request's time, not the build's, so that the same data makes the same ZIP.
     stamp = package.requested_at.astimezone(ZoneInfo(settings.TIME_ZONE)).timetuple()[:6]
-    with ZipWriter(raw) as archive:
+    with ZipWriter(out) as archive:
         def entry(name, spool=None):
             return _ZipEntry(archive.open(name, stamp, spool=spool), name, files)
 
@@ -705,18 +706,20 @@ def _jsonb_ordered(value):
     return value
 
 
-# Each event once, as one CSV row of PostgreSQL's: its JSON Lines line first (a quoted field, so
-# it ends with the only `}",` of the row: inside a quoted field every quote is doubled), then the
-# CSV's columns. The payload and the time are rendered once (the LATERAL subquery), occurred_at
-# as datetime.isoformat() writes it in UTC: microseconds only when there are some.
+# Each event once, as one CSV row of PostgreSQL's: its JSON Lines line first, its quotes turned
+# into \x01 on the way (JSON never holds that character raw) so that the CSV writer, which quotes
+# the line for its commas, has no quotes to double inside it, then the CSV's columns. Python cuts
+# the row at the line's closing quote and turns \x01 back into quotes a block at a time. The
+# payload and the time are rendered once (the LATERAL subquery), occurred_at as
+# datetime.isoformat() writes it in UTC: microseconds only when there are some.
 _EVENTS_COPY = """
 COPY (
-  SELECT concat(
+  SELECT replace(concat(
       '{"sequence": ', sequence, ', "occurred_at": "', occurred, '", "actor": ', to_json(actor_name),
       ', "action": ', to_json(action), ', "object_type": ', to_json(object_type),
       ', "object_id": ', to_json(object_id), ', "object_repr": ', to_json(object_repr), ', "payload": ', payload_text,
       ', "previous_hash": ', to_json(previous_hash), ', "hash": ', to_json(hash), '}'
-    ),
+    ), '"', E'\\x01'),
     sequence, occurred, actor_name, action, object_type, object_id, object_repr, payload_text, previous_hash, hash
   FROM records_auditevent,
     LATERAL (
@@ -729,6 +732,9 @@ COPY (
   ORDER BY sequence
 ) TO STDOUT WITH (FORMAT csv)
 """
+
+
+_QUOTES_BACK = bytes.maketrans(b"\x01", b'"')
 
 
 def _through_copy():
@@ -761,17 +767,29 @@ def _copy_events(csv_out, jsonl_out, year, snapshot, share_done):
         return
     start, end = year_bounds(year)
     first, last = snapshot.first_sequence, snapshot.last_sequence
+    csv_block, jsonl_block = bytearray(), bytearray()
+
+    def hand_over():
+        csv_out.write_bytes(csv_block)
+        jsonl_out.write_bytes(jsonl_block.translate(_QUOTES_BACK))
+        csv_block.clear()
+        jsonl_block.clear()
+
     for low in range(first, last + 1, COPY_SEQUENCES):
         high = min(low + COPY_SEQUENCES, last + 1)
         with connection.cursor() as cursor, cursor.copy(
             _EVENTS_COPY, {"start": start, "end": end, "low": low, "high": high}
         ) as copy:
             for row in copy:
-                row = bytes(row)
-                cut = row.index(b'}",') + 1
-                jsonl_out.write_bytes(row[1:cut].replace(b'""', b'"') + b"\n")
-                csv_out.write_bytes(row[cut + 2:])
+                row = bytes(row)  # a memoryview of psycopg's buffer
+                cut = row.index(b'"', 1)  # the line's closing quote
+                jsonl_block += row[1:cut]
+                jsonl_block += b"\n"
+                csv_block += row[cut + 2:]
+                if len(csv_block) >= _ZipEntry.BLOCK_BYTES:
+                    hand_over()
         share_done((high - first) / (last + 1 - first))
+    hand_over()
 
 
 # The destruction register on PostgreSQL, in one statement: a hash join over the records rather
@@ -887,13 +905,17 @@ def _manifest(package, snapshot, files):
     }
 
 
-def _file_digest(path):
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
+class _Digesting:
+    """A binary file whose writes are hashed (SHA-256) and counted on their way in: the ZIP is
+    written strictly in order, so this is the digest of the whole file."""
+
+    def __init__(self, file):
+        self.file, self.digest, self.size = file, hashlib.sha256(), 0
+
+    def write(self, data):
+        self.digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
 
 
 # The auditor's verifier, shipped in every package: a standard-library script kept as a real module
