@@ -9,9 +9,11 @@ the calendar year in settings.TIME_ZONE (year_bounds).
 
 import hashlib
 import json
+import contextlib
 import os
 import re
 import tempfile
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -514,47 +516,79 @@ def build_package(package, progress=None):
 
 def _write_package(out, package, report):
     """Write every file of the package into the ZIP on `out`, the manifest last; return the audit
-    snapshot the events were taken from."""
+    snapshot the events were taken from.
+
+    The files before the verifier are written aside, each into a spool (an unnamed temporary file
+    in the packages folder), and attached in order once all are done. So on PostgreSQL, outside a
+    transaction, the summary, the certification and the registers are made on a connection of
+    their own while this one streams the audit events: they are ready by the time the events are."""
     year = package.year
-    snapshot = _audit_snapshot(year)
+    company_profile()  # before anything else: the certification needs it
     files = {}  # name -> {"sha256", "size"}, filled as each file is closed
     # Entries carry the request's time, not the build's, so that the same data makes the same ZIP.
     stamp = package.requested_at.astimezone(ZoneInfo(settings.TIME_ZONE)).timetuple()[:6]
-    with ZipWriter(out) as archive:
-        def entry(name, spool=None):
+    folder = package_path(package).parent
+    alongside = _through_copy() and not connection.in_atomic_block
+    spools, spools_lock = contextlib.ExitStack(), threading.Lock()
+    with ZipWriter(out) as archive, spools:
+        def spooled(name):
+            with spools_lock:
+                spool = spools.enter_context(tempfile.TemporaryFile(dir=folder))
             return _ZipEntry(archive.open(name, stamp, spool=spool), name, files)
 
-        report(2, "Summarising the year")
-        summary = year_summary(year)
-        with entry("summary.json") as out:
-            out.write(_json_document({"year": year, **summary.as_dict()}, f"CPNI certification summary {year}"))
-        report(5, "Rendering the certification")
-        with entry("certification.pdf") as out:
-            out.write_bytes(_certification_pdf(year, summary))
-        report(15, "Exporting the audit events")
-        # One pass over the events writes both files: the JSON Lines aside, into a spool in the
-        # packages folder (never a file of its own: it has no name), then copied in after the CSV.
-        with tempfile.TemporaryFile(dir=package_path(package).parent) as spool:
-            with entry("audit-events.jsonl", spool=spool) as jsonl, entry("audit-events.csv") as csv_out:
+        def the_years_documents(report):
+            report(2, "Summarising the year")
+            summary = year_summary(year)
+            with spooled("summary.json") as summary_out:
+                summary_out.write(
+                    _json_document({"year": year, **summary.as_dict()}, f"CPNI certification summary {year}")
+                )
+            report(5, "Rendering the certification")
+            with spooled("certification.pdf") as pdf:
+                pdf.write_bytes(_certification_pdf(year, summary))
+            report(10, "Exporting the registers")
+            registers = []
+            for name, writer in (
+                ("destruction-register.csv", _write_destructions),
+                ("complaints.csv", _write_complaints),
+                ("data-broker-actions.csv", _write_broker_actions),
+                ("pretexting.csv", _write_pretexting),
+            ):
+                with spooled(name) as register:
+                    writer(register, year)
+                registers.append(register)
+            return [summary_out, pdf], registers
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-documents") as beside:
+            if alongside:  # its progress is not reported: the events' is
+                documents = beside.submit(_on_its_own_connection, the_years_documents, lambda *_: None)
+            snapshot = _audit_snapshot(year)  # the chain's head as the build starts
+            if not alongside:
+                made = the_years_documents(report)
+            report(15, "Exporting the audit events")
+            # One pass over the events writes both files.
+            with spooled("audit-events.csv") as csv_out, spooled("audit-events.jsonl") as jsonl:
                 _write_events(csv_out, jsonl, year, snapshot,
                               lambda share: report(15 + 80 * share, "Exporting the audit events"))
-            archive.attach(jsonl.stream)
-        report(95, "Exporting the registers")
-        for name, writer in (
-            ("destruction-register.csv", _write_destructions),
-            ("complaints.csv", _write_complaints),
-            ("data-broker-actions.csv", _write_broker_actions),
-            ("pretexting.csv", _write_pretexting),
-        ):
-            with entry(name) as out:
-                writer(out, year)
-        with entry("verify_package.py") as out:
-            out.write(VERIFY_SCRIPT)
+            report(95, "Assembling the package")
+            front, registers = documents.result() if alongside else made
+        for spooled_entry in [*front, csv_out, jsonl, *registers]:
+            archive.attach(spooled_entry.stream)
+        with _ZipEntry(archive.open("verify_package.py", stamp), "verify_package.py", files) as verifier:
+            verifier.write(VERIFY_SCRIPT)
         report(99, "Writing the manifest")
-        manifest = _manifest(package, snapshot, files)
-        with entry("manifest.json") as out:
-            out.write(_json_document(manifest, f"CPNI certification package manifest {year}"))
+        manifest = _manifest(package, snapshot, {entry.name: files[entry.name] for entry in archive.entries})
+        with _ZipEntry(archive.open("manifest.json", stamp), "manifest.json", files) as manifest_out:
+            manifest_out.write(_json_document(manifest, f"CPNI certification package manifest {year}"))
     return snapshot
+
+
+def _on_its_own_connection(work, *args):
+    """work(*args) in this thread on a database connection of its own, closed afterwards."""
+    try:
+        return work(*args)
+    finally:
+        connection.close()
 
 
 class _ZipEntry:

@@ -9,6 +9,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import zipfile
 from collections import Counter
 from datetime import date, datetime
@@ -581,6 +582,31 @@ def test_postgresqls_copy_exports_the_same_destruction_register_as_the_generic_p
     certification._write_destructions(generic, YEAR)
     assert copied.data() == generic.data()
     assert copied.data().count(b"\n") == 4 and b",2026-11-23T17:00:01.250000+00:00\n" in copied.data()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events_on_postgresql(
+    year_data, records_manager, monkeypatch, tmp_path
+):
+    made_in = []
+    real = certification.year_summary
+
+    def summary_noting_its_thread(year):
+        made_in.append(threading.current_thread().name)
+        return real(year)
+
+    monkeypatch.setattr(certification, "year_summary", summary_noting_its_thread)
+    package = build(records_manager)
+    assert made_in and made_in[0].startswith("package-documents")  # on a connection of its own
+    folder = unpack(package, tmp_path / "package")
+    with zipfile.ZipFile(certification.package_path(package)) as archive:
+        assert archive.namelist() == PACKAGE_FILES
+    code, output = verify(folder)
+    assert code == 0 and output.startswith("OK: 9 files match the manifest"), output
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["records_destroyed"] == 2
+    assert len(csv_rows(folder / "destruction-register.csv")) == 2
+    assert len(jsonl_events(folder / "audit-events.jsonl")) == package.event_count > 10
 
 
 def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(year_data, records_manager, monkeypatch, var_dir):
