@@ -771,6 +771,15 @@ COPY (
 _QUOTES_BACK = bytes.maketrans(b"\x01", b'"')
 
 
+@contextlib.contextmanager
+def _copy(statement, params):
+    """psycopg's COPY of `statement` on this thread's connection, in its transaction if any. Through
+    the psycopg cursor itself: Django's cursor, when it logs queries (DEBUG), takes no parameters
+    for copy()."""
+    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+        yield copy
+
+
 def _through_copy():
     """Whether the events stream out through PostgreSQL's COPY."""
     return connection.vendor == "postgresql"
@@ -811,9 +820,7 @@ def _copy_events(csv_out, jsonl_out, year, snapshot, share_done):
 
     for low in range(first, last + 1, COPY_SEQUENCES):
         high = min(low + COPY_SEQUENCES, last + 1)
-        with connection.cursor() as cursor, cursor.copy(
-            _EVENTS_COPY, {"start": start, "end": end, "low": low, "high": high}
-        ) as copy:
+        with _copy(_EVENTS_COPY, {"start": start, "end": end, "low": low, "high": high}) as copy:
             for row in copy:
                 row = bytes(row)  # a memoryview of psycopg's buffer
                 cut = row.index(b'"', 1)  # the line's closing quote
@@ -850,9 +857,7 @@ COPY (
 def _write_destructions(out, year):
     _csv_header(out, f"CPNI Track destruction register {year}", DESTRUCTION_FIELDS)
     if _through_copy():
-        with connection.cursor() as cursor, cursor.copy(
-            _DESTRUCTIONS_COPY, {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}
-        ) as copy:
+        with _copy(_DESTRUCTIONS_COPY, {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}) as copy:
             for row in copy:
                 out.write_bytes(row)
         return

@@ -21,6 +21,8 @@ import pypdfium2
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from records import certification, holds, services
@@ -563,7 +565,8 @@ def test_postgresqls_copy_exports_the_same_bytes_as_the_generic_path(
     monkeypatch.setattr(certification, "COPY_SEQUENCES", chunk)
     snapshot = certification._audit_snapshot(YEAR)
     copied, generic = (_Collected(), _Collected()), (_Collected(), _Collected())
-    certification._write_events(*copied, YEAR, snapshot, lambda share: None)
+    with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
+        certification._write_events(*copied, YEAR, snapshot, lambda share: None)
     monkeypatch.setattr(certification, "_through_copy", lambda: False)
     certification._write_events(*generic, YEAR, snapshot, lambda share: None)
     for through_copy, through_python in zip(copied, generic):
@@ -577,7 +580,8 @@ def test_postgresqls_copy_exports_the_same_destruction_register_as_the_generic_p
         validated_at=datetime(2026, 11, 23, 17, 0, 1, 250000, tzinfo=dt_timezone.utc)
     )
     copied, generic = _Collected(), _Collected()
-    certification._write_destructions(copied, YEAR)
+    with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
+        certification._write_destructions(copied, YEAR)
     monkeypatch.setattr(certification, "_through_copy", lambda: False)
     certification._write_destructions(generic, YEAR)
     assert copied.data() == generic.data()
