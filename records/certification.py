@@ -467,10 +467,11 @@ def build_package(package, progress=None):
 
     Guarantees: the file appears whole or not at all (written to a temporary file in the same
     folder, synced, then renamed over the old one), so building again replaces a previous build
-    cleanly; memory stays constant however many events the year has (every table is streamed
-    straight into the ZIP: on PostgreSQL through COPY, a range of COPY_SEQUENCES events at a time,
-    elsewhere in keyset chunks of CHUNK_SIZE rows); the events exported are exactly the year's
-    events up to the chain head read when the build starts. On failure the package is
+    cleanly; memory stays constant however many events the year has (every table is streamed,
+    deflated, into the ZIP or into an unnamed spool file beside it that is copied in: on
+    PostgreSQL through COPY, a range of COPY_SEQUENCES events at a time, elsewhere in keyset
+    chunks of CHUNK_SIZE rows; the folder briefly holds about twice the package's size); the
+    events exported are exactly the year's events up to the chain head read when the build starts. On failure the package is
     marked FAILED with the error, no temporary file is left behind, and the error is raised again."""
     report = _Progress(package, progress)
     path = package_path(package)
