@@ -567,10 +567,15 @@ def _write_package(out, package, report):
             if not alongside:
                 made = the_years_documents(report)
             report(15, "Exporting the audit events")
+
+            def events_progress(share):
+                if alongside and documents.done() and documents.exception():
+                    raise documents.exception()  # no use exporting the rest of the events
+                report(15 + 80 * share, "Exporting the audit events")
+
             # One pass over the events writes both files.
             with spooled("audit-events.csv") as csv_out, spooled("audit-events.jsonl") as jsonl:
-                _write_events(csv_out, jsonl, year, snapshot,
-                              lambda share: report(15 + 80 * share, "Exporting the audit events"))
+                _write_events(csv_out, jsonl, year, snapshot, events_progress)
             report(95, "Assembling the package")
             front, registers = documents.result() if alongside else made
         for spooled_entry in [*front, csv_out, jsonl, *registers]:

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from collections import Counter
 from datetime import date, datetime
@@ -611,6 +612,40 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
     assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["records_destroyed"] == 2
     assert len(csv_rows(folder / "destruction-register.csv")) == 2
     assert len(jsonl_events(folder / "audit-events.jsonl")) == package.event_count > 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_all(
+    year_data, records_manager, monkeypatch, var_dir
+):
+    monkeypatch.setattr(certification, "COPY_SEQUENCES", 1)
+    reached, failed = [], threading.Event()
+
+    def broken_pdf(year, summary):
+        failed.set()
+        raise RuntimeError("the template is broken")
+
+    real = certification._write_events
+
+    def events_noting_progress(csv_out, jsonl_out, year, snapshot, share_done):
+        def noting(share):
+            if not reached:  # let the other thread fail first, and its failure reach its future
+                failed.wait(10)
+                time.sleep(0.5)
+            reached.append(share)
+            share_done(share)
+        real(csv_out, jsonl_out, year, snapshot, noting)
+
+    monkeypatch.setattr(certification, "_certification_pdf", broken_pdf)
+    monkeypatch.setattr(certification, "_write_events", events_noting_progress)
+    with pytest.raises(RuntimeError, match="the template is broken"):
+        build(records_manager)
+    package = CertificationPackage.objects.get()
+    assert package.state == CertificationPackage.State.FAILED
+    assert package.error == "RuntimeError: the template is broken"
+    assert list((var_dir / "packages").iterdir()) == []
+    assert reached and reached[-1] < 1  # stopped between two ranges of events
 
 
 def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(year_data, records_manager, monkeypatch, var_dir):
