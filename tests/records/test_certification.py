@@ -9,9 +9,12 @@ import io
 import json
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from collections import Counter
 from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -19,6 +22,8 @@ import pypdfium2
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from records import certification, holds, services
@@ -456,13 +461,208 @@ def test_building_the_same_package_twice_gives_a_valid_package_each_time(built, 
 
 def test_events_are_exported_in_chunks_without_losing_or_repeating_one(year_data, records_manager, monkeypatch, tmp_path):
     monkeypatch.setattr(certification, "CHUNK_SIZE", 3)
-    package = build(records_manager)
+    monkeypatch.setattr(certification, "COPY_SEQUENCES", 3)  # PostgreSQL's COPY, three sequence numbers at a time
+    reports = []
+    package = build(records_manager, progress=lambda percent, step: reports.append((percent, step)))
     events = jsonl_events(unpack(package, tmp_path / "package") / "audit-events.jsonl")
     sequences = [event["sequence"] for event in events]
     assert len(sequences) == package.event_count > 3 * 3
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
+    assert [int(row["sequence"]) for row in csv_rows(tmp_path / "package" / "audit-events.csv")] == sequences
     assert len(csv_rows(tmp_path / "package" / "destruction-register.csv")) == 2
     assert verify(tmp_path / "package")[0] == 0
+    # progress is reported between the chunks, and never goes back
+    assert len({percent for percent, step in reports if step == "Exporting the audit events"}) > 3
+    assert [percent for percent, _ in reports] == sorted(percent for percent, _ in reports)
+
+
+# Events whose text trips up CSV and JSON writers, at moments with and without microseconds.
+AWKWARD_PAYLOAD = {
+    "zz": 1,
+    "a": 'say "hi", then\\ C:\\path\nnext line\r\n\ttab \x01 end',
+    "é": "naïve — “quotes” ✓ \u2028 😀",
+    "bb": [1, -2.5, True, None, {"k": None, "c": ","}],
+    "nested": {"b": {"aa": [], "a": {}}},
+    "": "an empty key",
+}
+# The same payload as it is exported: jsonb's key order (shortest first, then by UTF-8 bytes).
+AWKWARD_PAYLOAD_EXPORTED = json.dumps({
+    "": "an empty key",
+    "a": AWKWARD_PAYLOAD["a"],
+    "bb": [1, -2.5, True, None, {"c": ",", "k": None}],
+    "zz": 1,
+    "é": AWKWARD_PAYLOAD["é"],
+    "nested": {"b": {"a": {}, "aa": []}},
+}, ensure_ascii=False)
+AWKWARD_MOMENTS = {
+    datetime(2026, 3, 1, 10, 11, 12, tzinfo=dt_timezone.utc): "2026-03-01T10:11:12+00:00",
+    datetime(2026, 3, 1, 10, 11, 12, 1, tzinfo=dt_timezone.utc): "2026-03-01T10:11:12.000001+00:00",
+    datetime(2026, 3, 1, 10, 11, 12, 120000, tzinfo=dt_timezone.utc): "2026-03-01T10:11:12.120000+00:00",
+}
+
+
+@pytest.fixture
+def awkward_events(profile, records_manager, time_machine):
+    for number, moment in enumerate(AWKWARD_MOMENTS, start=1):
+        time_machine.move_to(moment, tick=False)
+        audit_event_record(
+            actor=records_manager, action="test.awkward", object_type="records.test", object_id=f"{number},{number}",
+            object_repr=f'Quote " comma , CR LF \r\n backslash \\ {number}', payload=AWKWARD_PAYLOAD,
+        )
+    audit_event_record(actor=None, action="test.blank", payload={})  # empty type, id and description
+    time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=NEW_YORK))
+
+
+def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events, records_manager, tmp_path):
+    package = build(records_manager)
+    folder = unpack(package, tmp_path / "package")
+    code, output = verify(folder)
+    assert code == 0 and output.startswith("OK: 9 files match the manifest; 4 audit events"), output
+
+    # split on LF alone: str.splitlines would also split at the U+2028 left raw in the payload
+    lines = (folder / "audit-events.jsonl").read_text(encoding="utf-8").split("\n")[1:]
+    assert lines.pop() == ""
+    events = [json.loads(line) for line in lines]
+    assert lines == [json.dumps(event, ensure_ascii=False) for event in events]  # the one written form
+    awkward, [blank] = events[:3], events[3:]
+    assert [event["occurred_at"] for event in awkward] == list(AWKWARD_MOMENTS.values())
+    assert all(event["payload"] == AWKWARD_PAYLOAD for event in awkward)
+    assert all(f', "payload": {AWKWARD_PAYLOAD_EXPORTED}, ' in line for line in lines[:3])
+    assert [event["object_id"] for event in awkward] == ["1,1", "2,2", "3,3"]
+    assert awkward[0]["object_repr"] == 'Quote " comma , CR LF \r\n backslash \\ 1'
+    assert (blank["actor"], blank["object_type"], blank["object_id"], blank["object_repr"], blank["payload"]) == (
+        "system", "", "", "", {},
+    )
+
+    rows = csv_rows(folder / "audit-events.csv")
+    assert [list(row) for row in rows] == [list(certification.EVENT_FIELDS)] * 4
+    assert [{**row, "sequence": int(row["sequence"]), "payload": json.loads(row["payload"])} for row in rows] == events
+    assert [row["payload"] for row in rows] == [AWKWARD_PAYLOAD_EXPORTED] * 3 + ["{}"]
+    data = (folder / "audit-events.csv").read_bytes()
+    assert b'"Quote "" comma , CR LF \r\n backslash \\ 1"' in data and b',"",' in data  # quoted as PostgreSQL does
+
+
+class _Collected:
+    """What an export writes into a ZIP entry, as bytes."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text.encode())
+
+    def write_bytes(self, data):
+        self.parts.append(bytes(data))
+
+    def data(self):
+        return b"".join(self.parts)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("chunk", [certification.COPY_SEQUENCES, 2])
+def test_postgresqls_copy_exports_the_same_bytes_as_the_generic_path(
+    year_data, awkward_events, monkeypatch, chunk
+):
+    monkeypatch.setattr(certification, "COPY_SEQUENCES", chunk)
+    snapshot = certification._audit_snapshot(YEAR)
+    copied, generic = (_Collected(), _Collected()), (_Collected(), _Collected())
+    with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
+        certification._write_events(*copied, YEAR, snapshot, lambda share: None)
+    monkeypatch.setattr(certification, "_through_copy", lambda: False)
+    certification._write_events(*generic, YEAR, snapshot, lambda share: None)
+    for through_copy, through_python in zip(copied, generic):
+        assert through_copy.data() == through_python.data()
+        assert through_copy.data().count(b"test.awkward") == 3
+
+
+@pytest.mark.postgres
+def test_postgresqls_copy_exports_the_same_destruction_register_as_the_generic_path(year_data, monkeypatch):
+    Destruction.objects.filter(record=year_data.sanitized).update(
+        validated_at=datetime(2026, 11, 23, 17, 0, 1, 250000, tzinfo=dt_timezone.utc)
+    )
+    copied, generic = _Collected(), _Collected()
+    with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
+        certification._write_destructions(copied, YEAR)
+    monkeypatch.setattr(certification, "_through_copy", lambda: False)
+    certification._write_destructions(generic, YEAR)
+    assert copied.data() == generic.data()
+    assert copied.data().count(b"\n") == 4 and b",2026-11-23T17:00:01.250000+00:00\n" in copied.data()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events_on_postgresql(
+    year_data, records_manager, monkeypatch, tmp_path
+):
+    made_in = []
+    real = certification.year_summary
+
+    def summary_noting_its_thread(year):
+        made_in.append(threading.current_thread().name)
+        return real(year)
+
+    monkeypatch.setattr(certification, "year_summary", summary_noting_its_thread)
+    package = build(records_manager)
+    assert made_in and made_in[0].startswith("package-documents")  # on a connection of its own
+    folder = unpack(package, tmp_path / "package")
+    with zipfile.ZipFile(certification.package_path(package)) as archive:
+        assert archive.namelist() == PACKAGE_FILES
+    code, output = verify(folder)
+    assert code == 0 and output.startswith("OK: 9 files match the manifest"), output
+    assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["records_destroyed"] == 2
+    assert len(csv_rows(folder / "destruction-register.csv")) == 2
+    assert len(jsonl_events(folder / "audit-events.jsonl")) == package.event_count > 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_all(
+    year_data, records_manager, monkeypatch, var_dir
+):
+    monkeypatch.setattr(certification, "COPY_SEQUENCES", 1)
+    reached, failed = [], threading.Event()
+
+    def broken_pdf(year, summary):
+        failed.set()
+        raise RuntimeError("the template is broken")
+
+    real = certification._write_events
+
+    def events_noting_progress(csv_out, jsonl_out, year, snapshot, share_done):
+        def noting(share):
+            if not reached:  # let the other thread fail first, and its failure reach its future
+                failed.wait(10)
+                time.sleep(0.5)
+            reached.append(share)
+            share_done(share)
+        real(csv_out, jsonl_out, year, snapshot, noting)
+
+    monkeypatch.setattr(certification, "_certification_pdf", broken_pdf)
+    monkeypatch.setattr(certification, "_write_events", events_noting_progress)
+    with pytest.raises(RuntimeError, match="the template is broken"):
+        build(records_manager)
+    package = CertificationPackage.objects.get()
+    assert package.state == CertificationPackage.State.FAILED
+    assert package.error == "RuntimeError: the template is broken"
+    assert list((var_dir / "packages").iterdir()) == []
+    assert reached and reached[-1] < 1  # stopped between two ranges of events
+
+
+def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(year_data, records_manager, monkeypatch, var_dir):
+    real = certification._ZipEntry._consume
+
+    def disk_full(entry, block):
+        if entry.name == "audit-events.jsonl":
+            raise OSError(28, "No space left on device")
+        real(entry, block)
+
+    monkeypatch.setattr(certification._ZipEntry, "_consume", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        build(records_manager)
+    package = CertificationPackage.objects.get()
+    assert package.state == CertificationPackage.State.FAILED
+    assert package.error == "OSError: [Errno 28] No space left on device"
+    assert list((var_dir / "packages").iterdir()) == []
 
 
 def test_a_failed_build_marks_the_package_failed_and_leaves_no_file(records_manager, var_dir):
