@@ -1,10 +1,16 @@
 """The audit log: a hash chain nobody can quietly rewrite."""
 
+import hashlib
+import json
 from datetime import date
+from datetime import timezone as dt_timezone
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from records.audit import GENESIS_HASH, Entry, audit_event_record, audit_events_record, event_hash, verify_chain
 from records.models import AuditChainHead, AuditEvent
@@ -166,3 +172,32 @@ def test_a_failed_append_is_a_database_error_and_leaves_nothing_behind(employee)
         audit_events_record(actor=employee, entries=[Entry("test.second", object_type="thing", object_id="x")])
     assert not AuditEvent.objects.filter(action="test.second").exists()
     assert AuditChainHead.objects.get().last_sequence == 1
+
+
+def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, object_type, object_id, payload):
+    """The chain's definition, spelled out with json.dumps: records.audit.event_hash must agree."""
+    content = json.dumps(
+        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "action": action,
+         "object_type": object_type, "object_id": str(object_id), "payload": payload},
+        sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder,
+    )
+    return hashlib.sha256((previous_hash + content).encode()).hexdigest()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    sequence=st.integers(min_value=1, max_value=2**62), actor_name=st.text(max_size=20), action=st.text(max_size=20),
+    object_id=st.text(max_size=20) | st.integers(), payload=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
+    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)),
+)
+def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at):
+    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_name=actor_name,
+                  action=action, object_type="records.record", object_id=object_id, payload=payload)
+    assert event_hash(**values) == reference_event_hash(**values)
