@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
@@ -168,6 +170,19 @@ def transition(record, name, *, actor, reason="", payload=None):
     return locked
 
 
+class PkIn(In):
+    """pk IN (ids) that PostgreSQL receives as one array parameter, `= ANY(%s)`: a batch's
+    thousands of ids as thousands of placeholders cost more to prepare and send than the writes."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, list(self.rhs))
+
+
+def pk_in(ids):
+    return PkIn(F("pk"), list(ids))
+
+
 # What check_transition and the audit event read of a record (str(record) is reference and title):
 # transition_many loads no more of the candidates than this.
 CHECKED_FIELDS = ("pk", "reference", "title", "status", "medium", "department", "custodian")
@@ -183,7 +198,7 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
     with transaction.atomic():
         candidates = (
             Record.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=list(record_ids), status=spec.source)
+            .filter(pk_in(record_ids), status=spec.source)
             .only(*CHECKED_FIELDS)
             .annotate(on_hold=active_hold_exists())
             .order_by("pk")
@@ -201,7 +216,7 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
         # Every record moves to the same status at the same moment: one set-based UPDATE, then the
         # history rows copied from the updated rows in one INSERT ... SELECT, then the events.
         ids = [record.pk for record in moved]
-        Record.objects.filter(pk__in=ids).update(status=spec.target, status_changed_at=now, updated_at=now)
+        Record.objects.filter(pk_in(ids)).update(status=spec.target, status_changed_at=now, updated_at=now)
         history_user = actor or Record.history.model.get_default_history_user(moved[0])
         write_history_rows(Record, ids, history_type="~", user=history_user, change_reason=change_reason, date=now)
         audit_events_record(actor=actor, entries=entries)
@@ -238,15 +253,19 @@ def write_history_rows(model, pks, *, history_type, user, change_reason, date):
               own[2].get_db_prep_save(history_type, connection),
               own[3].get_db_prep_save(user.pk if user is not None else None, connection)]
     pk_column = ops.quote_name(model._meta.pk.column)
+    if connection.vendor == "postgresql":  # as PkIn does it
+        where, where_params = f"{pk_column} = ANY(%s::{model._meta.pk.cast_db_type(connection)}[])", [list(pks)]
+    else:
+        where, where_params = f"{pk_column} IN ({', '.join(['%s'] * len(pks))})", list(pks)
     into = ", ".join(ops.quote_name(target) for target, _ in columns) + ", " + ", ".join(ops.quote_name(f.column) for f in own)
     select = ", ".join(ops.quote_name(source) for _, source in columns) + ", %s, %s, %s, %s"
     sql = (
         f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({into}) "  # noqa: S608 - names from the models
         f"SELECT {select} FROM {ops.quote_name(model._meta.db_table)} "
-        f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))}) ORDER BY {pk_column}"
+        f"WHERE {where} ORDER BY {pk_column}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *pks])
+        cursor.execute(sql, [*values, *where_params])
 
 
 def is_editable(record):
