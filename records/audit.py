@@ -125,8 +125,8 @@ def audit_events_record(*, actor, entries):
 
 def _append(events, payload_texts):
     """Insert the events: with COPY on PostgreSQL (the events then carry no pk; `payload_texts`
-    are their payloads as JSON), bulk_create elsewhere. COPY is an insert like any other: the append-only trigger lets it through, and it
-    runs in the caller's transaction."""
+    are their payloads as JSON), bulk_create elsewhere. COPY is an insert like any other: the
+    append-only trigger lets it through, and it runs in the caller's transaction."""
     connection = connections[router.db_for_write(AuditEvent)]
     if connection.vendor != "postgresql":
         AuditEvent.objects.bulk_create(events)

@@ -19,8 +19,8 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.db.models.lookups import In
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
@@ -290,7 +290,7 @@ def write_history_rows(model, pks, *, history_type, user, change_reason, date):
     into = ", ".join(ops.quote_name(target) for target, _ in columns) + ", " + ", ".join(ops.quote_name(f.column) for f in own)
     select = ", ".join(ops.quote_name(source) for _, source in columns) + ", %s, %s, %s, %s"
     sql = (
-        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({into}) "  # noqa: S608 - names from the models
+        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({into}) "  # nosec B608: quoted names from the models, values as parameters
         f"SELECT {select} FROM {ops.quote_name(model._meta.db_table)} "
         f"WHERE {where} ORDER BY {pk_column}"
     )
