@@ -4,8 +4,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent
@@ -13,23 +14,55 @@ from .models import AuditChainHead, AuditEvent
 GENESIS_HASH = "0" * 64
 
 
+# json.dumps(content, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder), with the
+# encoder made once rather than per event (the same output: json.dumps passes JSONEncoder's defaults).
+_CANONICAL_JSON = DjangoJSONEncoder(sort_keys=True, separators=(",", ":")).encode
+_PLAIN_JSON = DjangoJSONEncoder().encode
+
+
 def event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, object_type, object_id, payload):
     """SHA-256 over the previous hash and a canonical JSON of the event's content."""
-    content = json.dumps(
+    return _chain(previous_hash, sequence, occurred_at.isoformat(), actor_name, action, object_type, object_id, payload)
+
+
+def _chain(previous_hash, sequence, occurred_at_iso, actor_name, action, object_type, object_id, payload):
+    content = _CANONICAL_JSON(
         {
             "sequence": sequence,
-            "occurred_at": occurred_at.isoformat(),
+            "occurred_at": occurred_at_iso,
             "actor": actor_name,
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id),
             "payload": payload,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        cls=DjangoJSONEncoder,
+        }
     )
     return hashlib.sha256((previous_hash + content).encode()).hexdigest()
+
+
+_json_str = json.encoder.encode_basestring_ascii  # how json.dumps (ensure_ascii) writes a str
+
+
+def _batch_chain(previous_hash, sequence, occurred_at_iso, actor_name, action, object_type, object_id, payload_json):
+    """_chain for audit_events_record's batches, with the payload's canonical JSON already made
+    (once per distinct payload of a batch): the same content, written out key by key in sorted
+    order. Only for text fields and an int sequence, where it is exactly _CANONICAL_JSON's
+    output (tests check it against event_hash, which verify_chain uses)."""
+    content = (
+        f'{{"action":{_json_str(action)},"actor":{_json_str(actor_name)},"object_id":{_json_str(object_id)},'
+        f'"object_type":{_json_str(object_type)},"occurred_at":{_json_str(occurred_at_iso)},'
+        f'"payload":{payload_json},"sequence":{int.__repr__(sequence)}}}'
+    )
+    return hashlib.sha256((previous_hash + content).encode()).hexdigest()
+
+
+# The columns COPY fills (the id is the table's own), in the order of the model's fields, in
+# which audit_events_record builds the events.
+COPY_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                "object_repr", "payload", "previous_hash", "hash")
+EVENT_FIELDS = ("id", *COPY_COLUMNS)
+if tuple(f.attname for f in AuditEvent._meta.concrete_fields) != EVENT_FIELDS:
+    raise ImproperlyConfigured("AuditEvent's fields changed: update records.audit.EVENT_FIELDS and COPY_COLUMNS.")
 
 
 @dataclass
@@ -54,46 +87,56 @@ def audit_events_record(*, actor, entries):
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
         occurred_at = timezone.now()
-        events = []
+        stamp = occurred_at.isoformat()
+        actor_id = actor.pk if actor is not None else None
+        # A batch's events often carry equal payloads (the sweep's all do): each distinct payload is
+        # normalised to plain JSON and made canonical once. Events with equal payloads share the dict.
+        payloads = {}
+        events, texts = [], []
         sequence, previous_hash = head.last_sequence, head.last_hash
         for entry in entries:
             sequence += 1
-            payload = json.loads(json.dumps(entry.payload or {}, cls=DjangoJSONEncoder))
+            text = _PLAIN_JSON(entry.payload or {})
+            try:
+                payload, canonical = payloads[text]
+            except KeyError:
+                payload = json.loads(text)
+                payload, canonical = payloads.setdefault(text, (payload, _CANONICAL_JSON(payload)))
             object_type, object_id, object_repr = entry.object_type, str(entry.object_id), entry.object_repr
             if entry.obj is not None:
                 object_type = entry.obj._meta.label_lower
                 object_id = str(entry.obj.pk)
                 object_repr = str(entry.obj)
-            digest = event_hash(
-                previous_hash=previous_hash,
-                sequence=sequence,
-                occurred_at=occurred_at,
-                actor_name=actor_name,
-                action=entry.action,
-                object_type=object_type,
-                object_id=object_id,
-                payload=payload,
-            )
-            events.append(
-                AuditEvent(
-                    sequence=sequence,
-                    occurred_at=occurred_at,
-                    actor=actor,
-                    actor_name=actor_name,
-                    action=entry.action,
-                    object_type=object_type,
-                    object_id=object_id,
-                    object_repr=object_repr[:200],
-                    payload=payload,
-                    previous_hash=previous_hash,
-                    hash=digest,
-                )
-            )
+            if type(entry.action) is str and type(object_type) is str and type(actor_name) is str:
+                digest = _batch_chain(previous_hash, sequence, stamp, actor_name, entry.action, object_type, object_id,
+                                      canonical)
+            else:
+                digest = _chain(previous_hash, sequence, stamp, actor_name, entry.action, object_type, object_id, payload)
+            # Positional, in EVENT_FIELDS order: several times cheaper than keywords, for batches of thousands.
+            events.append(AuditEvent(None, sequence, occurred_at, actor_id, actor_name, entry.action, object_type,
+                                     object_id, object_repr[:200], payload, previous_hash, digest))
+            texts.append(text)
             previous_hash = digest
-        AuditEvent.objects.bulk_create(events)
+        _append(events, texts)
         head.last_sequence, head.last_hash = sequence, previous_hash
         head.save(update_fields=["last_sequence", "last_hash"])
     return events
+
+
+def _append(events, payload_texts):
+    """Insert the events: with COPY on PostgreSQL (the events then carry no pk; `payload_texts`
+    are their payloads as JSON), bulk_create elsewhere. COPY is an insert like any other: the
+    append-only trigger lets it through, and it runs in the caller's transaction."""
+    connection = connections[router.db_for_write(AuditEvent)]
+    if connection.vendor != "postgresql":
+        AuditEvent.objects.bulk_create(events)
+        return
+    columns = ", ".join(connection.ops.quote_name(column) for column in COPY_COLUMNS)
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for e, payload in zip(events, payload_texts, strict=True):
+                copy.write_row((e.sequence, e.occurred_at, e.actor_id, e.actor_name, e.action, e.object_type,
+                                e.object_id, e.object_repr, payload, e.previous_hash, e.hash))
 
 
 def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):

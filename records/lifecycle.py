@@ -15,8 +15,12 @@ for the sweep) check all of that, save the new status with history and append au
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.base import ModelState
+from django.db.models.lookups import In
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
@@ -168,18 +172,67 @@ def transition(record, name, *, actor, reason="", payload=None):
     return locked
 
 
+class PkIn(In):
+    """pk IN (ids) that PostgreSQL receives as one array parameter, `= ANY(%s)`: a batch's
+    thousands of ids as thousands of placeholders cost more to prepare and send than the writes."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, list(self.rhs))
+
+
+def pk_in(ids):
+    return PkIn(F("pk"), list(ids))
+
+
+# What check_transition and the audit event read of a record (str(record) is reference and title):
+# transition_many loads no more of the candidates than this.
+CHECKED_FIELDS = ("id", "reference", "title", "status", "medium", "department_id", "custodian_id")
+
+
+def _loaded(model, attnames, rows, using):
+    """What Model.from_db makes of each row (values of `attnames`: fields, every other field
+    deferred, then annotations), for a batch of thousands: the attributes are set directly, as
+    Model.__init__ ends up setting them, without its per-instance overhead (several times the
+    cost). Only while nothing listens to the model's pre_init or post_init, which that would
+    skip; otherwise through from_db."""
+    if not (pre_init.has_listeners(model) or post_init.has_listeners(model)):
+        instances = []
+        for row in rows:
+            instance = model.__new__(model)
+            instance.__dict__.update(zip(attnames, row))
+            instance._state = state = ModelState()
+            state.adding, state.db = False, using
+            instances.append(instance)
+        return instances
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in attnames]
+    annotations = [name for name in attnames if name not in fields]
+    instances = []
+    for row in rows:
+        values = dict(zip(attnames, row))
+        instance = model.from_db(using, fields, [values[name] for name in fields])
+        for name in annotations:
+            setattr(instance, name, values[name])
+        instances.append(instance)
+    return instances
+
+
 def transition_many(record_ids, name, *, actor, reason="", payload=None):
     """Move every record of `record_ids` that may take transition `name` now, in one transaction:
     rows are locked (rows another transaction holds are skipped, to be taken by a later run),
-    records that moved on or are on hold are left as they are. Returns the records moved."""
+    records that moved on or are on hold are left as they are. Returns the records moved (loaded
+    with CHECKED_FIELDS only)."""
     spec = TRANSITIONS[name]
+    change_reason = reason or name.replace("_", " ")
     with transaction.atomic():
-        candidates = (
+        rows = (
             Record.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=list(record_ids), status=spec.source)
+            .filter(pk_in(record_ids), status=spec.source)
             .annotate(on_hold=active_hold_exists())
             .order_by("pk")
+            .values_list(*CHECKED_FIELDS, "on_hold")
         )
+        candidates = _loaded(Record, (*CHECKED_FIELDS, "on_hold"), rows, rows.db)
         moved, entries, now = [], [], timezone.now()
         for record in candidates:
             try:
@@ -188,16 +241,61 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
                 continue
             entries.append(_moved(record, spec, name, reason, payload, now))
             moved.append(record)
+        if not moved:
+            return moved
         # Every record moves to the same status at the same moment: one set-based UPDATE, then the
-        # history rows in bulk (what bulk_update_with_history would write, without its CASE per row).
-        Record.objects.filter(pk__in=[record.pk for record in moved]).update(
-            status=spec.target, status_changed_at=now, updated_at=now
-        )
-        Record.history.bulk_history_create(
-            moved, update=True, default_user=actor, default_change_reason=reason or name.replace("_", " "), default_date=now
-        )
+        # history rows copied from the updated rows in one INSERT ... SELECT, then the events.
+        ids = [record.pk for record in moved]
+        Record.objects.filter(pk_in(ids)).update(status=spec.target, status_changed_at=now, updated_at=now)
+        history_user = actor or Record.history.model.get_default_history_user(moved[0])
+        write_history_rows(Record, ids, history_type="~", user=history_user, change_reason=change_reason, date=now)
         audit_events_record(actor=actor, entries=entries)
     return moved
+
+
+# The columns django-simple-history adds to a historical model besides the tracked fields.
+HISTORY_OWN_FIELDS = frozenset({"history_id", "history_date", "history_change_reason", "history_type", "history_user"})
+
+
+def history_columns(model):
+    """[(historical column, source column)] of every field `model`'s history tracks. Refuses a
+    historical model with a field it would not know how to fill, so that a field added to the
+    history cannot be left empty by write_history_rows without anyone noticing."""
+    history = model.history.model
+    tracked = history.tracked_fields
+    unknown = {f.name for f in history._meta.concrete_fields} - {f.name for f in tracked} - HISTORY_OWN_FIELDS
+    if unknown:
+        raise ImproperlyConfigured(f"{history.__name__} has fields write_history_rows does not fill: {sorted(unknown)}")
+    return [(history._meta.get_field(f.name).column, f.column) for f in tracked]
+
+
+def write_history_rows(model, pks, *, history_type, user, change_reason, date):
+    """One history row for each of the rows `pks` of `model` as they are now in the database, in
+    one INSERT ... SELECT (in order of pk): the rows Record.history.bulk_history_create writes
+    for the same instances, without building them in Python."""
+    if not pks:
+        return
+    history = model.history.model
+    ops = connection.ops
+    columns = history_columns(model)
+    own = [history._meta.get_field(name) for name in ("history_date", "history_change_reason", "history_type", "history_user")]
+    values = [own[0].get_db_prep_save(date, connection), own[1].get_db_prep_save(change_reason, connection),
+              own[2].get_db_prep_save(history_type, connection),
+              own[3].get_db_prep_save(user.pk if user is not None else None, connection)]
+    pk_column = ops.quote_name(model._meta.pk.column)
+    if connection.vendor == "postgresql":  # as PkIn does it
+        where, where_params = f"{pk_column} = ANY(%s::{model._meta.pk.cast_db_type(connection)}[])", [list(pks)]
+    else:
+        where, where_params = f"{pk_column} IN ({', '.join(['%s'] * len(pks))})", list(pks)
+    into = ", ".join(ops.quote_name(target) for target, _ in columns) + ", " + ", ".join(ops.quote_name(f.column) for f in own)
+    select = ", ".join(ops.quote_name(source) for _, source in columns) + ", %s, %s, %s, %s"
+    sql = (
+        f"INSERT INTO {ops.quote_name(history._meta.db_table)} ({into}) "  # nosec B608: quoted names from the models, values as parameters
+        f"SELECT {select} FROM {ops.quote_name(model._meta.db_table)} "
+        f"WHERE {where} ORDER BY {pk_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *where_params])
 
 
 def is_editable(record):

@@ -11,7 +11,7 @@ from .locks import job_lease
 from .models import Record, Status, active_hold_exists
 
 SWEEP_LOCK = "retention-sweep"
-DEFAULT_CHUNK_SIZE = 2000
+DEFAULT_CHUNK_SIZE = 10000
 
 
 def records_past_expiry(today):

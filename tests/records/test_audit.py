@@ -1,11 +1,20 @@
 """The audit log: a hash chain nobody can quietly rewrite."""
 
-import pytest
-from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+import hashlib
+import json
+from datetime import date
+from datetime import timezone as dt_timezone
 
-from records.audit import GENESIS_HASH, audit_event_record, event_hash, verify_chain
-from records.models import AuditEvent
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from records import audit
+from records.audit import GENESIS_HASH, Entry, audit_event_record, audit_events_record, event_hash, verify_chain
+from records.models import AuditChainHead, AuditEvent
 
 
 @pytest.fixture
@@ -113,3 +122,89 @@ def test_postgresql_rejects_update_and_delete_of_audit_events(chain):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(sequence=chain[0].sequence).delete()
     assert verify_chain().ok
+
+
+AWKWARD_TEXT = "tab\there, newline\nthere, back\\slash, quote ' \" , non-ASCII Zürich ☎ \\N"
+
+
+@pytest.mark.django_db
+def test_a_batch_of_events_round_trips_exactly_and_verifies(employee):
+    """On PostgreSQL the batch goes in with COPY: text that COPY's format escapes (tabs, newlines,
+    backslashes, its NULL marker) and JSON payloads come back exactly as they were hashed."""
+    chain_before = audit_events_record(actor=None, entries=[Entry("test.before", object_type="thing", object_id="0")])
+    entries = [
+        Entry("test.batch", object_type="thing", object_id=str(n), object_repr=AWKWARD_TEXT + str(n),
+              payload={"n": n, "text": AWKWARD_TEXT, "list": [1, "two", None], "when": date(2026, 11, 23), "nested": {"ok": True}})
+        for n in range(5)
+    ]
+    events = audit_events_record(actor=employee, entries=entries)
+    assert [e.sequence for e in events] == list(range(chain_before[0].sequence + 1, chain_before[0].sequence + 6))
+    stored = list(AuditEvent.objects.filter(action="test.batch").order_by("sequence"))
+    assert len(stored) == 5
+    for event, row in zip(events, stored, strict=True):
+        for name in ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                     "object_repr", "payload", "previous_hash", "hash"):
+            assert getattr(row, name) == getattr(event, name), name
+    assert stored[0].payload["when"] == "2026-11-23" and stored[0].object_repr.endswith("\\N0")
+    assert AuditChainHead.objects.get().last_hash == stored[-1].hash
+    report = verify_chain(chunk_size=2)
+    assert report.ok and report.checked == AuditEvent.objects.count()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_batches_are_copied_not_inserted(employee, monkeypatch):
+    def no_insert(*args, **kwargs):
+        raise AssertionError("bulk_create used on PostgreSQL")
+
+    monkeypatch.setattr(AuditEvent.objects, "bulk_create", no_insert)
+    audit_events_record(actor=employee, entries=[Entry("test.copied", object_type="thing", object_id=str(n)) for n in range(3)])
+    assert AuditEvent.objects.filter(action="test.copied").count() == 3
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_append_is_a_database_error_and_leaves_nothing_behind(employee):
+    """An append that collides (here: a head set back by hand, so the next sequence is taken) raises
+    Django's IntegrityError, COPY or not, and its transaction leaves no event and no moved head."""
+    audit_events_record(actor=None, entries=[Entry("test.first", object_type="thing", object_id=str(n)) for n in range(3)])
+    AuditChainHead.objects.update(last_sequence=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        audit_events_record(actor=employee, entries=[Entry("test.second", object_type="thing", object_id="x")])
+    assert not AuditEvent.objects.filter(action="test.second").exists()
+    assert AuditChainHead.objects.get().last_sequence == 1
+
+
+def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, object_type, object_id, payload):
+    """The chain's definition, spelled out with json.dumps: records.audit.event_hash must agree."""
+    content = json.dumps(
+        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "action": action,
+         "object_type": object_type, "object_id": str(object_id), "payload": payload},
+        sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder,
+    )
+    return hashlib.sha256((previous_hash + content).encode()).hexdigest()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    sequence=st.integers(min_value=1, max_value=2**62), actor_name=st.text(max_size=20), action=st.text(max_size=20),
+    object_id=st.text(max_size=20) | st.integers(), payload=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
+    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)),
+)
+def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at):
+    """event_hash (what verify_chain checks with) and the batch writer's faster spelling of it."""
+    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_name=actor_name,
+                  action=action, object_type="records.record", object_id=object_id, payload=payload)
+    expected = reference_event_hash(**values)
+    assert event_hash(**values) == expected
+    normalised = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    canonical = json.dumps(normalised, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    assert audit._batch_chain("ab" * 32, sequence, occurred_at.isoformat(), actor_name, action, "records.record",
+                              str(object_id), canonical) == expected

@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from records import lifecycle, sweep
+from records.audit import verify_chain
 from records.locks import JobLocked, Lease
 from records.models import AuditEvent, JobLock, Record, Status
 from tests.factories import ScheduleFactory, make_record
@@ -123,6 +124,7 @@ def test_a_run_killed_half_way_is_finished_by_the_next_and_ends_as_one_clean_run
     assert sweep.retention_sweep(chunk_size=2).moved == 3
     # One clean run leaves each record due with one history row and one audit event per step.
     assert set(state().values()) == {(Status.DUE, 2, 2)}
+    assert verify_chain().ok, "the killed chunk's events never reached the chain"
 
 
 @pytest.mark.postgres
@@ -150,6 +152,7 @@ def test_two_sweeps_at_once_on_postgresql_never_double_process(employee):
     assert sum(moved) == 40
     assert AuditEvent.objects.filter(action="record.expire").count() == 40
     assert all(r.history.filter(status=Status.DUE).count() == 1 for r in Record.objects.all())
+    assert verify_chain().ok
 
 
 @pytest.mark.postgres
@@ -174,3 +177,5 @@ def test_concurrent_batches_on_the_same_records_move_each_once(employee):
         t.join()
     assert sum(moved) == 30
     assert AuditEvent.objects.filter(action="record.expire").count() == 30
+    assert all(r.history.filter(status=Status.DUE).count() == 1 for r in Record.objects.all())
+    assert verify_chain().ok, "the two writers' events form one chain"
