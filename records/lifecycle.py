@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.base import ModelState
 from django.db.models.lookups import In
-from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
@@ -190,33 +188,6 @@ def pk_in(ids):
 CHECKED_FIELDS = ("id", "reference", "title", "status", "medium", "department_id", "custodian_id")
 
 
-def _loaded(model, attnames, rows, using):
-    """What Model.from_db makes of each row (values of `attnames`: fields, every other field
-    deferred, then annotations), for a batch of thousands: the attributes are set directly, as
-    Model.__init__ ends up setting them, without its per-instance overhead (several times the
-    cost). Only while nothing listens to the model's pre_init or post_init, which that would
-    skip; otherwise through from_db."""
-    if not (pre_init.has_listeners(model) or post_init.has_listeners(model)):
-        instances = []
-        for row in rows:
-            instance = model.__new__(model)
-            instance.__dict__.update(zip(attnames, row))
-            instance._state = state = ModelState()
-            state.adding, state.db = False, using
-            instances.append(instance)
-        return instances
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in attnames]
-    annotations = [name for name in attnames if name not in fields]
-    instances = []
-    for row in rows:
-        values = dict(zip(attnames, row))
-        instance = model.from_db(using, fields, [values[name] for name in fields])
-        for name in annotations:
-            setattr(instance, name, values[name])
-        instances.append(instance)
-    return instances
-
-
 def transition_many(record_ids, name, *, actor, reason="", payload=None):
     """Move every record of `record_ids` that may take transition `name` now, in one transaction:
     rows are locked (rows another transaction holds are skipped, to be taken by a later run),
@@ -225,14 +196,13 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
     spec = TRANSITIONS[name]
     change_reason = reason or name.replace("_", " ")
     with transaction.atomic():
-        rows = (
+        candidates = (
             Record.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk_in(record_ids), status=spec.source)
+            .only(*CHECKED_FIELDS)
             .annotate(on_hold=active_hold_exists())
             .order_by("pk")
-            .values_list(*CHECKED_FIELDS, "on_hold")
         )
-        candidates = _loaded(Record, (*CHECKED_FIELDS, "on_hold"), rows, rows.db)
         moved, entries, now = [], [], timezone.now()
         for record in candidates:
             try:

@@ -8,13 +8,12 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from records import lifecycle
 from records.audit import verify_chain
-from records.models import AuditEvent, LabelCheck, Medium, Record, Status, active_hold_exists
+from records.models import AuditEvent, LabelCheck, Medium, Record, Status
 from tests.factories import ScheduleFactory, make_record
 
 HistoricalRecord = Record.history.model
@@ -147,35 +146,3 @@ def test_nothing_to_move_writes_nothing(employee):
     assert record.history.count() == history and AuditEvent.objects.count() == events
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("listening", [False, True], ids=["fast", "with-a-post_init-receiver"])
-def test_batch_candidates_are_the_records_as_the_orm_loads_them(employee, listening):
-    """transition_many makes its candidates without Model.__init__ unless something listens to
-    the model's init signals: either way they are the records the ORM loads with CHECKED_FIELDS."""
-    schedule = ScheduleFactory(code="TOLL", period_value=18)
-    ids = [make_record(custodian=employee, schedule=schedule, trigger_date=date(2025, 1, 1), title=f"R{i}").pk
-           for i in range(3)]
-    names = (*lifecycle.CHECKED_FIELDS, "on_hold")
-    rows = Record.objects.filter(pk__in=ids).annotate(on_hold=active_hold_exists()).order_by("pk").values_list(*names)
-    seen = []
-
-    def receiver(sender, instance, **kwargs):
-        seen.append(instance.pk)
-
-    if listening:
-        post_init.connect(receiver, sender=Record)
-    try:
-        made = lifecycle._loaded(Record, names, list(rows), "default")
-    finally:
-        post_init.disconnect(receiver, sender=Record)
-    assert seen == (ids if listening else [])
-    orm = list(Record.objects.filter(pk__in=ids).only(*lifecycle.CHECKED_FIELDS).order_by("pk"))
-    for record, expected in zip(made, orm, strict=True):
-        assert type(record) is Record and record == expected and str(record) == str(expected)
-        assert {name: getattr(record, name) for name in lifecycle.CHECKED_FIELDS} == {
-            name: getattr(expected, name) for name in lifecycle.CHECKED_FIELDS}
-        assert record.on_hold is False
-        assert not record._state.adding and record._state.db == "default"
-        assert record.get_deferred_fields() == expected.get_deferred_fields()
-        assert record.location == expected.location, "a deferred field still loads on access"
-        assert record.department == expected.department and record.get_status_display() == "Active"
