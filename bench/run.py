@@ -222,7 +222,7 @@ class Bench:
         app = self.task(name, "export", "--year", str(year))
         log(f"  {app}")
         log("figure 2: COPY (SELECT the same columns of the same events) TO STDOUT")
-        base = self.task(name, "copy-export", "--year", str(year))
+        base = self.task(name, "copy-export", "--year", str(year), "--through", str(app["head"]))
         log(f"  {base}")
         ratio = app["seconds"] / base["seconds"]
         self.add(f"2. certification package: {app['events']:,} audit events", app["seconds"], base["seconds"],

@@ -6,7 +6,7 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks sweep --today 2026-11-22
     python -m bench.tasks sweep-sql --today 2026-11-22
     python -m bench.tasks export --year 2026
-    python -m bench.tasks copy-export --year 2026
+    python -m bench.tasks copy-export --year 2026 [--through 123456]
     python -m bench.tasks pages [--repeat 15]
     python -m bench.tasks sessions --user rita --count 20
     python -m bench.tasks verify-tail --after 123456
@@ -132,6 +132,7 @@ def export(args):
 
     manager = User.objects.get(username=args.user)
     package = CertificationPackage.objects.create(year=args.year, requested_by=manager, requested_at=timezone.now())
+    head = _head()  # the chain head the package is built from (its own package_built event comes after)
     started = time.perf_counter()
     build_package(package)
     seconds = time.perf_counter() - started
@@ -140,14 +141,14 @@ def export(args):
     if not args.keep:
         path.unlink()
     _emit({"seconds": round(seconds, 3), "events": package.event_count, "zip_bytes": size,
-           "peak_rss_mib": _peak_rss_mib()})
+           "peak_rss_mib": _peak_rss_mib(), "head": head})
 
 
 def copy_export(args):
     """COPY (SELECT the same columns of the same rows, in the same order) TO STDOUT, into a file
     beside the packages, as CSV: the database's own speed for handing the rows out."""
     start, end = _year_filter(args.year)
-    head = _head()
+    head = args.through or _head()
     columns = ", ".join(EVENT_COLUMNS)
     query = (
         f"COPY (SELECT {columns} FROM records_auditevent WHERE occurred_at >= %s AND occurred_at < %s "  # noqa: S608
@@ -265,6 +266,7 @@ def main(argv=None):
     command.set_defaults(run=export)
     command = commands.add_parser("copy-export")
     command.add_argument("--year", type=int, required=True)
+    command.add_argument("--through", type=int, help="the last sequence to include (default: the chain head)")
     command.set_defaults(run=copy_export)
     command = commands.add_parser("pages")
     command.add_argument("--repeat", type=int, default=15)
