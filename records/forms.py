@@ -311,7 +311,7 @@ class RecordChoices(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         # Ids the database cannot hold are refused here, not sent in an IN (...) query.
         for pk in value:
-            if not str(pk).isdigit() or int(pk) > 2**63 - 1:
+            if not selectors.is_database_id(pk):
                 raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk})
         return super()._check_values(value)
 

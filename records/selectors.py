@@ -253,47 +253,47 @@ class CustodyItem:
 NETOPS_LIST_LENGTH = 100
 
 
-def media_awaiting_receipt():
-    """Media handed over to Network Operations and not yet received, longest-waiting first."""
+def media_in(status):
+    """The records in `status` (a Network Operations stage), longest in it first."""
     return (
-        Record.objects.filter(status=Status.AWAITING_HANDOVER)
+        Record.objects.filter(status=status)
         .select_related("department", "custodian")
         .order_by("status_changed_at", "pk")
     )
 
 
-def netops_queue(today=None, length=None):
+def netops_queue(today=None):
     """Network Operations' work: media awaiting hand-over and media in custody (longest-held first,
-    with days in custody), the first `length` of each with the full counts, and the latest
-    sanitizations."""
+    with days in custody), the first NETOPS_LIST_LENGTH of each with the full counts, and the
+    latest sanitizations."""
     today = today or timezone.localdate()
-    length = length or NETOPS_LIST_LENGTH
-    awaiting = media_awaiting_receipt()
-    in_custody = (
-        Record.objects.filter(status=Status.IN_NETOPS_CUSTODY)
-        .select_related("department", "custodian")
-        .order_by("status_changed_at", "pk")
-    )
+    awaiting = media_in(Status.AWAITING_HANDOVER)
+    in_custody = media_in(Status.IN_NETOPS_CUSTODY)
     return {
-        "awaiting": list(awaiting[:length]),
+        "awaiting": list(awaiting[:NETOPS_LIST_LENGTH]),
         "awaiting_count": awaiting.count(),
         "in_custody": [
             CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days)
-            for record in in_custody[:length]
+            for record in in_custody[:NETOPS_LIST_LENGTH]
         ],
         "in_custody_count": in_custody.count(),
-        "length": length,
+        "length": NETOPS_LIST_LENGTH,
         "recently_destroyed": Destruction.objects.filter(kind=Destruction.Kind.SANITIZATION)
         .select_related("record", "performed_by", "validated_by")
         .order_by("-performed_at")[:20],
     }
 
 
+def is_database_id(value):
+    """Whether `value` (as sent in a form) can be a record's id: digits that fit a bigint."""
+    return str(value).isdigit() and int(value) < 2**63
+
+
 def first_and_chosen(records, chosen_references=(), chosen_ids=()):
     """For a page of ticked rows over a list that may run to thousands: the first
     NETOPS_LIST_LENGTH of `records` and any of `records` the person chose (by reference from a
     record's page, or by id in the form sent back), in the list's order."""
-    ids = [int(pk) for pk in chosen_ids if str(pk).isdigit() and int(pk) < 2**63]
+    ids = [int(pk) for pk in chosen_ids if is_database_id(pk)]
     first = records.values("pk")[:NETOPS_LIST_LENGTH]
     return list(records.filter(Q(pk__in=first) | Q(reference__in=list(chosen_references)) | Q(pk__in=ids)))
 

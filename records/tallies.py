@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from .models import ExpiryTally, Record, Status, StatusTally
 
+
 def status_counts_from_records():
     """{(department id, schedule id, status): records}, counted from the records."""
     rows = Record.objects.values_list("department_id", "schedule_id", "status").annotate(n=Count("*")).order_by()

@@ -13,7 +13,7 @@ from records import certificates, destruction, selectors
 from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
-from records.models import Record, Status
+from records.models import Status
 from records.views.records import visible_record_or_403
 
 
@@ -83,7 +83,7 @@ def netops_queue(request):
 @require_POST
 @permission_required("records.receive_media", raise_exception=True)
 def netops_receive(request):
-    form = ReceiveForm(request.POST, queryset=selectors.media_awaiting_receipt())
+    form = ReceiveForm(request.POST, queryset=selectors.media_in(Status.AWAITING_HANDOVER))
     if form.is_valid():
         try:
             received = destruction.media_receive(actor=request.user, records=list(form.cleaned_data["records"]))
@@ -98,10 +98,7 @@ def netops_receive(request):
 
 @permission_required("records.confirm_media_destruction", raise_exception=True)
 def netops_destroy(request):
-    in_custody = (
-        Record.objects.filter(status=Status.IN_NETOPS_CUSTODY).exclude(custodian=request.user)
-        .order_by("status_changed_at", "pk")
-    )
+    in_custody = selectors.media_in(Status.IN_NETOPS_CUSTODY).exclude(custodian=request.user)
     chosen = request.GET.getlist("record")
     form = SanitizationForm(
         request.POST or None, queryset=in_custody,
