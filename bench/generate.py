@@ -28,8 +28,8 @@ Rows go in with COPY (three connections in parallel: records, history and audit 
 streamed while they are generated), foreign-key triggers off for the load only
 (session_replication_role = replica: the generator makes consistent data), then identity
 sequences are set past the loaded ids, the dashboard's tallies are counted (records.tallies), and
-the tables are VACUUM ANALYZEd, as autovacuum would
-leave them in a database that has lived with this data."""
+the tables are VACUUM ANALYZEd, as autovacuum would leave them in a database that has lived with
+this data."""
 
 import argparse
 import json

@@ -22,6 +22,7 @@ def record_rows(rows):
         (
             reverse("record-detail", args=[row.reference]), row.reference, row.title, Medium(row.medium).label,
             row.department__name,
+            # As User.__str__ names the custodian (get_full_name() or username), from the plain row.
             f"{row.custodian__first_name} {row.custodian__last_name}".strip() or row.custodian__username,
             row.schedule__code, row.status, Status(row.status).label,
             row.expiry_date.isoformat() if row.expiry_date else "—",
