@@ -40,29 +40,12 @@ def _chain(previous_hash, sequence, occurred_at_iso, actor_name, action, object_
     return hashlib.sha256((previous_hash + content).encode()).hexdigest()
 
 
-_json_str = json.encoder.encode_basestring_ascii  # how json.dumps (ensure_ascii) writes a str
-
-
-def _batch_chain(previous_hash, sequence, occurred_at_iso, actor_name, action, object_type, object_id, payload_json):
-    """_chain for audit_events_record's batches, with the payload's canonical JSON already made
-    (once per distinct payload of a batch): the same content, written out key by key in sorted
-    order. Only for text fields and an int sequence, where it is exactly _CANONICAL_JSON's
-    output (tests check it against event_hash, which verify_chain uses)."""
-    content = (
-        f'{{"action":{_json_str(action)},"actor":{_json_str(actor_name)},"object_id":{_json_str(object_id)},'
-        f'"object_type":{_json_str(object_type)},"occurred_at":{_json_str(occurred_at_iso)},'
-        f'"payload":{payload_json},"sequence":{int.__repr__(sequence)}}}'
-    )
-    return hashlib.sha256((previous_hash + content).encode()).hexdigest()
-
-
-# The columns COPY fills (the id is the table's own), in the order of the model's fields, in
-# which audit_events_record builds the events.
+# The columns COPY fills (the id is the table's own). Checked against the model when this module
+# loads, so that a field added to AuditEvent cannot be left out of the COPY unnoticed.
 COPY_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
                 "object_repr", "payload", "previous_hash", "hash")
-EVENT_FIELDS = ("id", *COPY_COLUMNS)
-if tuple(f.attname for f in AuditEvent._meta.concrete_fields) != EVENT_FIELDS:
-    raise ImproperlyConfigured("AuditEvent's fields changed: update records.audit.EVENT_FIELDS and COPY_COLUMNS.")
+if tuple(f.attname for f in AuditEvent._meta.concrete_fields) != ("id", *COPY_COLUMNS):
+    raise ImproperlyConfigured("AuditEvent's fields changed: update records.audit.COPY_COLUMNS.")
 
 
 @dataclass
@@ -88,33 +71,33 @@ def audit_events_record(*, actor, entries):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
         occurred_at = timezone.now()
         stamp = occurred_at.isoformat()
-        actor_id = actor.pk if actor is not None else None
-        # A batch's events often carry equal payloads (the sweep's all do): each distinct payload is
-        # normalised to plain JSON and made canonical once. Events with equal payloads share the dict.
-        payloads = {}
         events, texts = [], []
         sequence, previous_hash = head.last_sequence, head.last_hash
         for entry in entries:
             sequence += 1
             text = _PLAIN_JSON(entry.payload or {})
-            try:
-                payload, canonical = payloads[text]
-            except KeyError:
-                payload = json.loads(text)
-                payload, canonical = payloads.setdefault(text, (payload, _CANONICAL_JSON(payload)))
+            payload = json.loads(text)
             object_type, object_id, object_repr = entry.object_type, str(entry.object_id), entry.object_repr
             if entry.obj is not None:
                 object_type = entry.obj._meta.label_lower
                 object_id = str(entry.obj.pk)
                 object_repr = str(entry.obj)
-            if type(entry.action) is str and type(object_type) is str and type(actor_name) is str:
-                digest = _batch_chain(previous_hash, sequence, stamp, actor_name, entry.action, object_type, object_id,
-                                      canonical)
-            else:
-                digest = _chain(previous_hash, sequence, stamp, actor_name, entry.action, object_type, object_id, payload)
-            # Positional, in EVENT_FIELDS order: several times cheaper than keywords, for batches of thousands.
-            events.append(AuditEvent(None, sequence, occurred_at, actor_id, actor_name, entry.action, object_type,
-                                     object_id, object_repr[:200], payload, previous_hash, digest))
+            digest = _chain(previous_hash, sequence, stamp, actor_name, entry.action, object_type, object_id, payload)
+            events.append(
+                AuditEvent(
+                    sequence=sequence,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    actor_name=actor_name,
+                    action=entry.action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    object_repr=object_repr[:200],
+                    payload=payload,
+                    previous_hash=previous_hash,
+                    hash=digest,
+                )
+            )
             texts.append(text)
             previous_hash = digest
         _append(events, texts)
