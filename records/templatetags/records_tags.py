@@ -1,33 +1,36 @@
+from html import escape
+from urllib.parse import quote
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from records.models import Medium, Status
 
 register = template.Library()
-
-RECORD_ROW = (
-    '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-    '<td><span class="status status-{}">{}</span></td><td>{}</td><td>{}</td></tr>'
-)
-
+MEDIUM_LABELS, STATUS_LABELS = dict(Medium.choices), dict(Status.choices)
+URL_SAFE = "!$&'()*+,;=~:@"  # what django.urls.reverse leaves unquoted in a path segment
 
 @register.simple_tag
 def record_rows(rows):
     """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS).
-    Written here, escaped by format_html_join, because the template language spends about
-    150 µs on each row of ten cells, more than the rest of the page."""
-    return format_html_join("\n", RECORD_ROW, (
-        (
-            reverse("record-detail", args=[row.reference]), row.reference, row.title, Medium(row.medium).label,
-            row.department__name,
+    Written here with the standard library's HTML escape, because the template language, or
+    format_html for each cell, spends more on fifty rows than on the rest of the page."""
+    # One reverse() for the page: the links differ only in the (URL-quoted) reference.
+    link_start, link_end = reverse("record-detail", args=["~"]).rsplit("~", 1)
+    zone = timezone.get_current_timezone()
+    return mark_safe("\n".join(  # noqa: S308 (every value below is escaped)
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+        '<td><span class="status status-{}">{}</span></td><td>{}</td><td>{}</td></tr>'.format(*map(escape, (
+            f"{link_start}{quote(row.reference, safe=URL_SAFE)}{link_end}", row.reference, row.title,
+            MEDIUM_LABELS[row.medium], row.department__name,
             # As User.__str__ names the custodian (get_full_name() or username), from the plain row.
             f"{row.custodian__first_name} {row.custodian__last_name}".strip() or row.custodian__username,
-            row.schedule__code, row.status, Status(row.status).label,
+            row.schedule__code, row.status, STATUS_LABELS[row.status],
             row.expiry_date.isoformat() if row.expiry_date else "—",
-            timezone.localtime(row.created_at).date().isoformat(),
-        )
+            row.created_at.astimezone(zone).date().isoformat(),
+        )))
         for row in rows
     ))
 

@@ -77,12 +77,17 @@ def valid_record_form(custodian, schedule):
 
 
 def check_record_pages(client, record, *, with_audit_trail):
-    """The record's pages render its stored text escaped."""
+    """The record's pages, and its row in the record list, render its stored text escaped."""
     detail = client.get(record.get_absolute_url())
     assert detail.status_code == 200
     assert_no_injection(detail, record.reference)
     for text in (record.title, record.location, record.customer_reference, record.media_serial_number):
         assert_shown_escaped(detail, text)
+    listing = client.get("/records/", {"q": record.reference})
+    assert listing.status_code == 200
+    assert_no_injection(listing, record.reference)
+    assert_shown_escaped(listing, record.title)
+    assert f'<a href="{record.get_absolute_url()}">{record.reference}</a>'.encode() in listing.content
     if with_audit_trail:
         trail = client.get(f"/records/{record.reference}/audit/")
         assert trail.status_code == 200
