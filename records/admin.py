@@ -35,6 +35,11 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 
 @admin.register(User)
 class CpniUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("CPNI Track", {"fields": ("department", "title")}),)
+    # Roles (groups) grant permissions; one person's own grants are not offered (records.roles.RoleBackend).
+    fieldsets = tuple(
+        (name, {**options, "fields": tuple(f for f in options["fields"] if f != "user_permissions")})
+        for name, options in UserAdmin.fieldsets
+    ) + (("CPNI Track", {"fields": ("department", "title")}),)
+    filter_horizontal = ("groups",)
     list_display = ("username", "first_name", "last_name", "department", "is_active")
     list_filter = UserAdmin.list_filter + ("department",)

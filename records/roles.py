@@ -1,6 +1,7 @@
 """The five roles of CPNI Track. A role is a Django group; what each group may do is listed here
 once and applied to the groups after every migrate, so code and database never drift apart."""
 
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 
@@ -96,12 +97,37 @@ def sync_role_groups():
 
 
 def roles_of(user):
-    """The role names of a user (cached on the user object for the request)."""
+    """The role names of a user (read once per user object, with the roles' permissions)."""
+    return _role_grants(user)[0]
+
+
+def _role_grants(user):
+    """(role names, "app_label.codename" permissions of those roles), in one query, cached on the
+    user object for the request."""
     if not user.is_authenticated:
-        return frozenset()
-    if not hasattr(user, "_cpnitrack_roles"):
-        user._cpnitrack_roles = frozenset(user.groups.values_list("name", flat=True))
-    return user._cpnitrack_roles
+        return frozenset(), frozenset()
+    if not hasattr(user, "_cpnitrack_role_grants"):
+        rows = list(user.groups.values_list("name", "permissions__content_type__app_label", "permissions__codename"))
+        user._cpnitrack_role_grants = (
+            frozenset(name for name, _, _ in rows),
+            frozenset(f"{app_label}.{codename}" for _, app_label, codename in rows if codename),
+        )
+    return user._cpnitrack_role_grants
+
+
+class RoleBackend(ModelBackend):
+    """Django's ModelBackend, with permissions granted by roles only. A permission given to one
+    person directly would escape the roles that the certification's statement of procedures
+    describes, so none is honoured (the admin does not offer them). The roles' permissions are
+    read with the role names, in the one query every signed-in page makes for them anyway."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
+            return super().get_group_permissions(user_obj, obj)  # nothing, or every permission
+        return set(_role_grants(user_obj)[1])
 
 
 def sees_all_departments(user):
