@@ -82,9 +82,9 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         user = request.user
         if user.is_authenticated and not user.is_verified() and not self._exempt(request):
-            from django_otp import user_has_device
+            from .second_factor import has_confirmed_device
 
-            if user_has_device(user, confirmed=True):
+            if has_confirmed_device(user):
                 return redirect(f"{reverse('second-factor-verify')}?next={request.get_full_path()}")
             if settings.REQUIRE_SECOND_FACTOR and needs_second_factor(user):
                 return redirect("second-factor-setup")

@@ -29,6 +29,13 @@ def confirmed_device(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def has_confirmed_device(user):
+    """Whether the person must enter a code: asked on every signed-in request, so asked directly
+    of the one kind of device CPNI Track offers rather than through django_otp.user_has_device,
+    which walks every installed model and loads a device."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def provisioning(device):
     """The secret as text and as an SVG QR code (data URI, drawn here: no other host involved)."""
     secret = b32encode(device.bin_key).decode().rstrip("=")

@@ -2,11 +2,11 @@
 or the browser's signed-in session. HTTP Basic is never accepted."""
 
 from django.conf import settings
-from django_otp import user_has_device
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication
 
 from records.middleware import needs_second_factor
+from records.second_factor import has_confirmed_device
 
 SECOND_FACTOR_PENDING = "Enter the code from your authenticator app on the sign-in pages first."
 
@@ -23,6 +23,6 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         user = result[0]
         verified = getattr(user, "is_verified", lambda: False)()
         if not verified:
-            if user_has_device(user, confirmed=True) or (settings.REQUIRE_SECOND_FACTOR and needs_second_factor(user)):
+            if has_confirmed_device(user) or (settings.REQUIRE_SECOND_FACTOR and needs_second_factor(user)):
                 raise exceptions.AuthenticationFailed(SECOND_FACTOR_PENDING)
         return result
