@@ -1,8 +1,11 @@
+from html import escape
+
 from django import forms
 from django.forms.utils import flatatt
 from django.conf import settings
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from . import selectors
 from .models import (
@@ -29,10 +32,12 @@ class ListSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = "" if value is None else str(value)
-        options = format_html_join("", '<option value="{}"{}>{}</option>', (
-            (key, " selected" if str(key) == chosen else "", label) for key, label in self.choices
-        ))
-        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)), options)
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>{escape(str(label))}</option>'
+            for key, label in self.choices
+        )
+        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)),
+                           mark_safe(options))  # noqa: S308 (every key and label is escaped above)
 
 
 class DateInput(forms.DateInput):
@@ -165,11 +170,11 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "Any department")] + [
-            (department.pk, str(department)) for department in selectors.departments_for(user)
-        ]
+        # Plain values, labelled as Department.__str__ and RetentionSchedule.__str__ would.
+        self.fields["department"].choices = [("", "Any department"),
+                                             *selectors.departments_for(user).values_list("pk", "name")]
         self.fields["schedule"].choices = [("", "Any schedule")] + [
-            (schedule.pk, str(schedule)) for schedule in RetentionSchedule.objects.all()
+            (pk, f"{code} — {title}") for pk, code, title in RetentionSchedule.objects.values_list("pk", "code", "title")
         ]
 
     def clean(self):

@@ -310,6 +310,16 @@ class TestListAndDashboard:
         events = client.get(reverse("audit-log")).content.decode()
         assert "More than 3 events: the first 3 are listed" in events
 
+    def test_sort_and_page_links_keep_the_filters(self, client, records_manager, employee, schedule, settings):
+        settings.RECORDS_PER_PAGE = 1
+        for title in ("Ledger & co A", "Ledger & co B"):
+            make_record(custodian=employee, title=title, schedule=schedule)
+        client.force_login(records_manager)
+        html = client.get(reverse("record-list"), {"q": "Ledger & co", "sort": "title", "page": "1"}).content.decode()
+        assert 'href="?q=Ledger+%26+co&amp;sort=title&amp;page=2" rel="next"' in html
+        assert 'href="?q=Ledger+%26+co&amp;sort=-title">Title</a>' in html, "sorting again reverses, back to page 1"
+        assert 'href="?q=Ledger+%26+co&amp;sort=reference">Reference</a>' in html
+
     def test_dashboard_counts_what_the_user_may_see(self, client, employee, outsider, schedule):
         make_record(custodian=employee, schedule=schedule)
         make_record(custodian=employee, schedule=schedule, status=Status.DUE)
