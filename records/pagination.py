@@ -11,8 +11,16 @@ class CappedPaginator(Paginator):
 
     cap = 10_000
 
+    def __init__(self, object_list, per_page, *, total=None):
+        """`total`: how many rows the list holds, when that is known without counting them (the
+        record list's running tallies); the page then says so instead of "more than"."""
+        super().__init__(object_list, per_page)
+        self.total = total
+
     @cached_property
     def _count_to_cap(self):
+        if self.total is not None:
+            return min(self.total, self.cap + 1)
         # Unordered, so that the database stops at the first cap + 1 matches it finds.
         return self.object_list.order_by().values("pk")[: self.cap + 1].count()
 

@@ -82,6 +82,23 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
     return records.order_by(*[f"-{c}" if descending else c for c in columns])
 
 
+def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None,
+                         expiry_from=None, expiry_to=None, sort=None):
+    """How many records record_list(user, same filters) holds, read from the running tallies
+    (records.tallies), or None when a filter the tallies do not keep (search, medium, expiry
+    range) is set. The order (`sort`) changes no count."""
+    if search or medium or expiry_from or expiry_to:
+        return None
+    tallies = _in_departments_seen_by(user, StatusTally.objects.all())
+    if status:
+        tallies = tallies.filter(status=status)
+    if department is not None:
+        tallies = tallies.filter(department=department)
+    if schedule is not None:
+        tallies = tallies.filter(schedule=schedule)
+    return tallies.aggregate(n=Sum("count"))["n"] or 0
+
+
 def departments_for(user):
     departments = Department.objects.all()
     if not sees_all_departments(user):

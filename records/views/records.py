@@ -36,7 +36,8 @@ def record_list(request):
     form.is_valid()  # invalid filters are shown on the form and left out of the query
     filters = form.filters()
     records = selectors.record_list(request.user, **filters)
-    page = CappedPaginator(records, settings.RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    total = selectors.tallied_record_count(request.user, **filters)
+    page = CappedPaginator(records, settings.RECORDS_PER_PAGE, total=total).get_page(request.GET.get("page"))
     rows = page.object_list.values_list(*LIST_COLUMNS, named=True)
     return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 

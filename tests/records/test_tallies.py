@@ -108,3 +108,20 @@ def test_the_schedule_list_counts_each_schedules_records_from_the_tallies(client
     assert rows["TOLL"].record_count == on_toll.exclude(status=Status.DESTROYED).count() == 6
     assert rows["TOLL"].due_count == on_toll.filter(status=Status.DUE).count() == 1
     assert (rows["CLOSURE"].record_count, rows["CLOSURE"].due_count) == (1, 0)
+
+
+def test_the_record_lists_count_comes_from_the_tallies_where_its_filters_allow(inventory, employee, records_manager,
+                                                                              department):
+    from records import selectors
+
+    schedule, _ = inventory
+    for user in (employee, records_manager):
+        for filters in ({}, {"status": Status.ACTIVE}, {"status": Status.DUE}, {"department": department.pk},
+                        {"schedule": schedule.pk, "status": Status.DESTROYED}, {"schedule": schedule.pk, "sort": "title"}):
+            counted = selectors.record_list(user, **filters).count()
+            assert selectors.tallied_record_count(user, **filters) == counted, (user, filters)
+        assert selectors.tallied_record_count(user, search="x") is None
+        assert selectors.tallied_record_count(user, medium=Medium.PAPER) is None
+        assert selectors.tallied_record_count(user, expiry_to=date(2030, 1, 1)) is None
+    assert selectors.tallied_record_count(employee) == Record.objects.filter(department=employee.department).count() == 6
+    assert selectors.tallied_record_count(records_manager) == Record.objects.count() == 8
