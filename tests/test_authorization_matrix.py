@@ -3,6 +3,7 @@
 The patterns come from the URL resolver, so a new page cannot escape this test: one without an
 entry in EXPECTED fails it. Then object-level cases for the state-changing views."""
 
+import re
 from datetime import date
 
 import pytest
@@ -236,3 +237,33 @@ class TestObjectLevel:
         assert response.status_code == 200 and "legal hold" in response.content.decode()
         statuses = dict(Record.objects.filter(pk__in=[due.pk, pending.pk, media.pk]).values_list("pk", "status"))
         assert statuses == {due.pk: Status.DUE, pending.pk: Status.PENDING_SHRED, media.pk: Status.IN_NETOPS_CUSTODY}
+
+
+# --------------------------------------------------------------------------- the main navigation
+
+NAV_FOR = {
+    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Check a label"],
+    Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
+                           "Import", "Audit log", "Certification", "Check a label"],
+    Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
+                           "Certification"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_the_main_navigation_offers_each_role_its_pages_and_only_those(client, users_by_role, role):
+    user = users_by_role[role]
+    client.force_login(user)
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', client.get(reverse("dashboard")).content.decode(), re.S)
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', nav.group(1))
+    assert [label for _, label in links] == NAV_FOR[role]
+    for path, label in links:
+        assert client.get(path).status_code == 200, label
+
+    user.is_staff = True
+    user.save()
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', client.get(reverse("dashboard")).content.decode(), re.S)
+    assert f'<li><a href="{reverse("admin:index")}">Administration</a></li>' in nav.group(1)

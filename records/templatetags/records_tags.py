@@ -1,10 +1,11 @@
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote, urlencode
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from records.models import Medium, Status
@@ -55,6 +56,40 @@ def _field_group(field):
         parts.append(str(field.errors))
     parts.append(str(field))
     return "".join(parts)
+
+
+# The main navigation: the permission an item needs (None: everyone signed in), its URL name, its label.
+MAIN_NAV = (
+    (None, "dashboard", "Dashboard"),
+    ("records.view_record", "record-list", "Records"),
+    ("records.add_record", "record-create", "Log a record"),
+    ("records.hand_over_media", "hand-over", "Hand over media"),
+    ("records.receive_media", "netops-queue", "Network Operations"),
+    ("records.view_retentionschedule", "schedule-list", "Schedules"),
+    ("records.view_legalhold", "hold-list", "Legal holds"),
+    ("records.add_importjob", "import-list", "Import"),
+    ("records.view_auditevent", "audit-log", "Audit log"),
+    ("records.view_certificationpackage", "certification", "Certification"),
+    ("records.add_labelcheck", "label-check", "Check a label"),
+)
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context):
+    """The main navigation's items the person may use (and the admin for staff)."""
+    user = context["user"]
+    paths = _nav_paths(get_script_prefix())
+    items = [(paths[name], label) for perm, name, label in MAIN_NAV if perm is None or user.has_perm(perm)]
+    if user.is_staff:
+        items.append((paths["admin:index"], "Administration"))
+    return format_html_join("\n", '<li><a href="{}">{}</a></li>', items)
+
+
+@lru_cache(maxsize=4)
+def _nav_paths(script_prefix):
+    """The navigation's addresses, which change only with the script prefix: reversing them on
+    every page cost 6% of the record list."""
+    return {name: reverse(name) for name in [name for _, name, _ in MAIN_NAV] + ["admin:index"]}
 
 
 @register.simple_tag(takes_context=True)
