@@ -1,7 +1,6 @@
 from html import escape
 
 from django import forms
-from django.forms.utils import flatatt
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,6 +25,14 @@ from .models import (
 )
 
 
+def _attrs(attrs):
+    """A widget's attributes as Django's django/forms/widgets/attrs.html writes them, in order."""
+    return mark_safe("".join(  # noqa: S308 (names and values escaped here)
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(str(value))}"'
+        for name, value in attrs.items() if value is not False
+    ))
+
+
 class ListSelect(forms.Select):
     """A <select> whose options are written here rather than through a template each: on the
     record list, rendered on every page, Django's option templates cost more than the table."""
@@ -36,12 +43,30 @@ class ListSelect(forms.Select):
             f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>{escape(str(label))}</option>'
             for key, label in self.choices
         )
-        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)),
+        return format_html("<select name=\"{}\"{}>{}</select>", name, _attrs(self.build_attrs(self.attrs, attrs)),
                            mark_safe(options))  # noqa: S308 (every key and label is escaped above)
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class ListInputMixin:
+    """An <input> written here, with the markup of Django's widget template: the record list's
+    filters render three on every page, and the template cost more than the rest of the form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, _attrs(widget["attrs"]))
+
+
+class ListTextInput(ListInputMixin, forms.TextInput):
+    pass
+
+
+class ListDateInput(ListInputMixin, DateInput):
+    pass
 
 
 class CustodianChoiceField(forms.ModelChoiceField):
@@ -154,15 +179,15 @@ class LabelDocumentForm(forms.Form):
 
 class RecordFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search",
-                        widget=forms.TextInput(attrs={"placeholder": "Reference, title or custodian"}))
+                        widget=ListTextInput(attrs={"placeholder": "Reference, title or custodian"}))
     status = forms.ChoiceField(choices=[("", "Any status")] + Status.choices, required=False, widget=ListSelect)
     medium = forms.ChoiceField(choices=[("", "Any medium")] + Medium.choices, required=False, widget=ListSelect)
     # Ids from a list read once, not ModelChoiceFields: those read their options through a
     # server-side cursor, three round trips each on every page of the list.
     department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
     schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
-    expiry_from = forms.DateField(required=False, widget=DateInput, label="Expires from")
-    expiry_to = forms.DateField(required=False, widget=DateInput, label="Expires to")
+    expiry_from = forms.DateField(required=False, widget=ListDateInput, label="Expires from")
+    expiry_to = forms.DateField(required=False, widget=ListDateInput, label="Expires to")
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")],

@@ -2,10 +2,12 @@
 what Django's own field template (as_field_group) writes, with and without errors."""
 
 import re
+from datetime import date
 
 import pytest
+from django import forms
 
-from records.forms import AuditFilterForm, RecordFilterForm
+from records.forms import AuditFilterForm, DateInput, ListDateInput, ListSelect, ListTextInput, RecordFilterForm
 from records.templatetags.records_tags import filter_fields
 
 
@@ -38,3 +40,17 @@ def test_the_audit_filters_with_their_help_texts_are_written_as_djangos_template
     html = filter_fields(form)
     assert _tags(html) == _tags(_as_field_groups(form))
     assert 'id="id_actor_helptext"' in html
+
+
+@pytest.mark.parametrize("value", [None, "", 'a"<b>&', "2026-01-31", date(2026, 1, 31), "31/01/2026"])
+@pytest.mark.parametrize("attrs", [{}, {"id": "id_x", "placeholder": "Reference, title", "maxlength": "100"},
+                                   {"id": "id_x", "aria-invalid": "true", "aria-describedby": "id_x_error"}])
+def test_the_list_inputs_write_what_djangos_input_template_writes(value, attrs):
+    assert ListTextInput().render("q", value, attrs) == forms.TextInput().render("q", value, attrs)
+    assert ListDateInput().render("d", value, attrs) == DateInput().render("d", value, attrs)
+
+
+def test_the_list_select_writes_the_attributes_as_djangos_select_template_does():
+    attrs = {"id": "id_s", "aria-invalid": "true", "aria-describedby": "id_s_error", "required": True, "hidden": False}
+    ours, django = ListSelect(choices=[("", "Any")]).render("s", "", attrs), forms.Select(choices=[("", "Any")]).render("s", "", attrs)
+    assert ours.split(">")[0] == django.split(">")[0]
