@@ -235,7 +235,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["records.uploads.LimitedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the non-file fields of a request
 
-RECORDS_PER_PAGE = env.int("RECORDS_PER_PAGE", default=50)
+RECORDS_PER_PAGE = env.int("RECORDS_PER_PAGE", default=25)
 
 # The REST API under /api/v1/ (records.api). Tokens for service accounts (`manage.py
 # create_api_token`) or the signed-in browser session (CSRF-checked); never HTTP Basic. JSON in
