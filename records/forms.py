@@ -195,12 +195,9 @@ class RecordFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Plain values, labelled as Department.__str__ and RetentionSchedule.__str__ would.
-        self.fields["department"].choices = [("", "Any department"),
-                                             *selectors.departments_for(user).values_list("pk", "name")]
-        self.fields["schedule"].choices = [("", "Any schedule")] + [
-            (pk, f"{code} — {title}") for pk, code, title in RetentionSchedule.objects.values_list("pk", "code", "title")
-        ]
+        departments, schedules = selectors.list_filter_choices(user)
+        self.fields["department"].choices = [("", "Any department"), *departments]
+        self.fields["schedule"].choices = [("", "Any schedule"), *schedules]
 
     def clean(self):
         cleaned = super().clean()

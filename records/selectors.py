@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -97,6 +98,30 @@ def tallied_record_count(user, *, search="", status="", medium="", department=No
     if schedule is not None:
         tallies = tallies.filter(schedule=schedule)
     return tallies.aggregate(n=Sum("count"))["n"] or 0
+
+
+FILTER_CHOICES_CACHE_KEY = "records:list-filter-choices"
+FILTER_CHOICES_SECONDS = 10
+
+
+def list_filter_choices(user):
+    """The record list's department and schedule filters as (id, label) pairs: the departments
+    the user sees, and every schedule. Both lists are kept in the cache for FILTER_CHOICES_SECONDS
+    and dropped whenever a department or schedule is saved (records.signals): reading both tables
+    on every view of the busiest page cost 8% of it. Where the cache is each process's own, a
+    department or schedule added through another process shows in the filters within that time."""
+    departments, schedules = cache.get_or_set(FILTER_CHOICES_CACHE_KEY, _filter_choices, FILTER_CHOICES_SECONDS)
+    if not sees_all_departments(user):
+        departments = [(pk, name) for pk, name in departments if pk == user.department_id]
+    return departments, schedules
+
+
+def _filter_choices():
+    # Labelled as Department.__str__ and RetentionSchedule.__str__ would, from plain values.
+    return (
+        list(Department.objects.values_list("pk", "name")),
+        [(pk, f"{code} — {title}") for pk, code, title in RetentionSchedule.objects.values_list("pk", "code", "title")],
+    )
 
 
 def departments_for(user):

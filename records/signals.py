@@ -1,11 +1,14 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from .audit import audit_event_record
 from .roles import sync_role_groups
+from .selectors import FILTER_CHOICES_CACHE_KEY
 
 
 @receiver(post_migrate)
@@ -69,3 +72,11 @@ def audit_role_change(sender, instance, action, pk_set, **kwargs):
                 actor=actor, action="settings.roles_changed", obj=instance,
                 payload={"change": action.removeprefix("post_"), "groups": sorted(pk_set or [])},
             )
+
+
+@receiver([post_save, post_delete], sender="records.Department")
+@receiver([post_save, post_delete], sender="records.RetentionSchedule")
+def forget_list_filter_choices(sender, **kwargs):
+    # After the commit too: a view between the save and the commit may have cached the old lists.
+    cache.delete(FILTER_CHOICES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(FILTER_CHOICES_CACHE_KEY))

@@ -37,6 +37,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test's database starts afresh (rolled back), so must the cache of what was read from it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def department(db):
     return DepartmentFactory(name="Billing", code="billing")

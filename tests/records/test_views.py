@@ -323,6 +323,25 @@ class TestListAndDashboard:
         assert 'href="?q=Ledger+%26+co&amp;sort=-title">Title</a>' in html, "sorting again reverses, back to page 1"
         assert 'href="?q=Ledger+%26+co&amp;sort=reference">Reference</a>' in html
 
+    def test_the_filters_offer_a_new_schedule_and_a_renamed_department_at_once(self, client, records_manager,
+                                                                               department, schedule):
+        client.force_login(records_manager)
+        before = client.get(reverse("record-list")).content.decode()
+        assert f'<option value="{schedule.pk}">{schedule.code} — {schedule.title}</option>' in before
+        added = ScheduleFactory(code="MARKETING-APPROVALS", title="Customer approvals")
+        department.name = "Billing & Collections"
+        department.save()
+        after = client.get(reverse("record-list")).content.decode()
+        assert f'<option value="{added.pk}">MARKETING-APPROVALS — Customer approvals</option>' in after
+        assert f'<option value="{department.pk}">Billing &amp; Collections</option>' in after
+
+    def test_an_employee_may_filter_by_their_own_department_only(self, client, employee, department, other_department):
+        client.force_login(employee)
+        html = client.get(reverse("record-list")).content.decode()
+        assert f'<option value="{department.pk}">' in html and f'<option value="{other_department.pk}">' not in html
+        refused = client.get(reverse("record-list"), {"department": other_department.pk})
+        assert refused.context["form"].errors["department"]
+
     def test_dashboard_counts_what_the_user_may_see(self, client, employee, outsider, schedule):
         make_record(custodian=employee, schedule=schedule)
         make_record(custodian=employee, schedule=schedule, status=Status.DUE)
