@@ -14,11 +14,12 @@ register = template.Library()
 MEDIUM_LABELS, STATUS_LABELS = dict(Medium.choices), dict(Status.choices)
 URL_SAFE = "!$&'()*+,;=~:@"  # what django.urls.reverse leaves unquoted in a path segment
 
+
 @register.simple_tag
 def record_rows(rows):
     """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS).
     Written here with the standard library's HTML escape, because the template language, or
-    format_html for each cell, spends more on fifty rows than on the rest of the page."""
+    format_html for each cell, spent more on a page of rows than on the rest of the page."""
     # One reverse() for the page: the links differ only in the (URL-quoted) reference.
     link_start, link_end = reverse("record-detail", args=["~"]).rsplit("~", 1)
     zone = timezone.get_current_timezone()
