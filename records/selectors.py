@@ -108,7 +108,7 @@ def list_filter_choices(user):
     """The record list's department and schedule filters as (id, label) pairs: the departments
     the user sees, and every schedule. Both lists are kept in the cache for FILTER_CHOICES_SECONDS
     and dropped whenever a department or schedule is saved (records.signals): reading both tables
-    on every view of the busiest page cost 8% of it. Where the cache is each process's own, a
+    on every view of the busiest page cost 5% of it. Where the cache is each process's own, a
     department or schedule added through another process shows in the filters within that time."""
     departments, schedules = cache.get_or_set(FILTER_CHOICES_CACHE_KEY, _filter_choices, FILTER_CHOICES_SECONDS)
     if not sees_all_departments(user):
