@@ -66,14 +66,9 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
             | Q(custodian__first_name__icontains=search)
             | Q(custodian__last_name__icontains=search)
         )
-    if status:
-        records = records.filter(status=status)
+    records = _with_status_department_schedule(records, status, department, schedule)
     if medium:
         records = records.filter(medium=medium)
-    if department is not None:
-        records = records.filter(department=department)
-    if schedule is not None:
-        records = records.filter(schedule=schedule)
     if expiry_from:
         records = records.filter(expiry_date__gte=expiry_from)
     if expiry_to:
@@ -90,14 +85,22 @@ def tallied_record_count(user, *, search="", status="", medium="", department=No
     range) is set. The order (`sort`) changes no count."""
     if search or medium or expiry_from or expiry_to:
         return None
-    tallies = _in_departments_seen_by(user, StatusTally.objects.all())
-    if status:
-        tallies = tallies.filter(status=status)
-    if department is not None:
-        tallies = tallies.filter(department=department)
-    if schedule is not None:
-        tallies = tallies.filter(schedule=schedule)
+    tallies = _with_status_department_schedule(
+        _in_departments_seen_by(user, StatusTally.objects.all()), status, department, schedule
+    )
     return tallies.aggregate(n=Sum("count"))["n"] or 0
+
+
+def _with_status_department_schedule(rows, status, department, schedule):
+    """`rows` (records, or their status tallies) narrowed by the list's filters that both keep:
+    one rule, so that the tallied size is the size of the list shown."""
+    if status:
+        rows = rows.filter(status=status)
+    if department is not None:
+        rows = rows.filter(department=department)
+    if schedule is not None:
+        rows = rows.filter(schedule=schedule)
+    return rows
 
 
 FILTER_CHOICES_CACHE_KEY = "records:list-filter-choices"
