@@ -9,7 +9,7 @@ class AuditEvent(models.Model):
     it (records.audit), so an edited, removed or inserted event breaks the chain."""
 
     sequence = models.PositiveBigIntegerField(unique=True)
-    occurred_at = models.DateTimeField(db_index=True)
+    occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -25,7 +25,11 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["sequence"]
         permissions = [("verify_auditevent", "Can verify the audit log's hash chain")]
-        indexes = [models.Index(fields=["object_type", "object_id", "sequence"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "sequence"]),
+            # A year's events by time and, index-only, their count and sequence range (the package).
+            models.Index(fields=["occurred_at", "sequence"], name="auditevent_occurred_seq_idx"),
+        ]
 
     def __str__(self):
         return f"#{self.sequence} {self.action} {self.object_repr}"

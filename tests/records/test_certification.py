@@ -13,6 +13,7 @@ import threading
 import time
 import zipfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from datetime import timezone as dt_timezone
 from types import SimpleNamespace
@@ -559,15 +560,18 @@ class _Collected:
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # so that a second connection sees the events
+@pytest.mark.parametrize("alongside", [False, True], ids=["one connection", "two connections"])
 @pytest.mark.parametrize("chunk", [certification.COPY_SEQUENCES, 2])
 def test_postgresqls_copy_exports_the_same_bytes_as_the_generic_path(
-    year_data, awkward_events, monkeypatch, chunk
+    year_data, awkward_events, monkeypatch, chunk, alongside
 ):
     monkeypatch.setattr(certification, "COPY_SEQUENCES", chunk)
+    monkeypatch.setattr(certification, "JSONL_BLOCK", 3)  # JSON Lines three sequence numbers to a block
     snapshot = certification._audit_snapshot(YEAR)
     copied, generic = (_Collected(), _Collected()), (_Collected(), _Collected())
-    with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
-        certification._write_events(*copied, YEAR, snapshot, lambda share: None)
+    with ThreadPoolExecutor(max_workers=1) as beside, CaptureQueriesContext(connection):  # logged, as with DEBUG on
+        certification._write_events(*copied, YEAR, snapshot, lambda share: None, beside if alongside else None)
     monkeypatch.setattr(certification, "_through_copy", lambda: False)
     certification._write_events(*generic, YEAR, snapshot, lambda share: None)
     for through_copy, through_python in zip(copied, generic):
@@ -603,7 +607,7 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
 
     monkeypatch.setattr(certification, "year_summary", summary_noting_its_thread)
     package = build(records_manager)
-    assert made_in and made_in[0].startswith("package-documents")  # on a connection of its own
+    assert made_in and made_in[0].startswith("package-alongside")  # on a connection of its own
     folder = unpack(package, tmp_path / "package")
     with zipfile.ZipFile(certification.package_path(package)) as archive:
         assert archive.namelist() == PACKAGE_FILES
@@ -628,14 +632,14 @@ def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_a
 
     real = certification._write_events
 
-    def events_noting_progress(csv_out, jsonl_out, year, snapshot, share_done):
+    def events_noting_progress(csv_out, jsonl_out, year, snapshot, share_done, beside):
         def noting(share):
             if not reached:  # let the other thread fail first, and its failure reach its future
                 failed.wait(10)
                 time.sleep(0.5)
             reached.append(share)
             share_done(share)
-        real(csv_out, jsonl_out, year, snapshot, noting)
+        real(csv_out, jsonl_out, year, snapshot, noting, beside)
 
     monkeypatch.setattr(certification, "_certification_pdf", broken_pdf)
     monkeypatch.setattr(certification, "_write_events", events_noting_progress)
@@ -663,6 +667,35 @@ def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(year_
     assert package.state == CertificationPackage.State.FAILED
     assert package.error == "OSError: [Errno 28] No space left on device"
     assert list((var_dir / "packages").iterdir()) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_error_writing_the_events_alongside_fails_the_build_and_leaves_no_file(
+    year_data, records_manager, monkeypatch, var_dir
+):
+    real_consume, real_write_bytes = certification._ZipEntry._consume, certification._ZipEntry.write_bytes
+    streamed_by = set()
+
+    def noting_the_thread(entry, data):
+        streamed_by.add((entry.name, threading.current_thread().name.split("_")[0]))
+        real_write_bytes(entry, data)
+
+    def disk_full(entry, block):
+        if entry.name == "audit-events.jsonl":
+            raise OSError(28, "No space left on device")
+        real_consume(entry, block)
+
+    monkeypatch.setattr(certification._ZipEntry, "write_bytes", noting_the_thread)
+    monkeypatch.setattr(certification._ZipEntry, "_consume", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        build(records_manager)
+    package = CertificationPackage.objects.get()
+    assert package.state == CertificationPackage.State.FAILED
+    assert package.error == "OSError: [Errno 28] No space left on device"
+    assert list((var_dir / "packages").iterdir()) == []
+    assert ("audit-events.jsonl", "package-alongside") in streamed_by
+    assert ("audit-events.csv", "MainThread") in streamed_by
 
 
 def test_a_failed_build_marks_the_package_failed_and_leaves_no_file(records_manager, var_dir):
