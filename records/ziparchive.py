@@ -14,7 +14,7 @@ the way.
 
 An entry may also be written aside, into a file of its own (a spool), while another entry is
 written into the archive; once both are closed, attach() copies it in. That is how two files made
-in one pass over the data (the audit events as CSV and as JSON Lines) end up one after the other.
+at the same time (the audit events as CSV and as JSON Lines) end up one after the other.
 """
 
 import struct
