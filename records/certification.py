@@ -56,9 +56,9 @@ TEMPLATE = "records/certification_pdf.html"
 PACKAGE_FOLDER = "packages"
 #: Rows read from the database at a time while exporting: memory stays bounded by this.
 CHUNK_SIZE = 2000
-#: On PostgreSQL the audit events stream out through COPY, one range of this many sequence
-#: numbers per statement: the connection is busy while a COPY streams, and progress is saved
-#: between the ranges.
+#: On PostgreSQL the audit events stream out one range of this many sequence numbers per
+#: statement: the connection is busy while a statement streams, and progress is saved between the
+#: ranges.
 COPY_SEQUENCES = 100_000
 
 EVENT_FIELDS = (
