@@ -25,15 +25,19 @@ def pending_device(user):
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
 
+def _confirmed_devices(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
 def confirmed_device(user):
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return _confirmed_devices(user).first()
 
 
 def has_confirmed_device(user):
     """Whether the person must enter a code: asked on every signed-in request, so asked directly
     of the one kind of device CPNI Track offers rather than through django_otp.user_has_device,
     which walks every installed model and loads a device."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return _confirmed_devices(user).exists()
 
 
 def provisioning(device):
