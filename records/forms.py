@@ -437,8 +437,8 @@ class PretextingForm(forms.ModelForm):
 class CompanyProfileForm(forms.ModelForm):
     class Meta:
         model = CompanyProfile
-        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory_name", "signatory_title"]
-        widgets = {"company_names": forms.Textarea(attrs={"rows": 2})}
+        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory_name", "signatory_title", "records_began_on"]
+        widgets = {"company_names": forms.Textarea(attrs={"rows": 2}), "records_began_on": DateInput}
 
 
 class PackageRequestForm(forms.Form):

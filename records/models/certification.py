@@ -2,9 +2,12 @@
 complaints about unauthorized release of CPNI, actions against data brokers and pretexters,
 and the packages built and filed for each year."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -19,6 +22,10 @@ class CompanyProfile(models.Model):
     )
     signatory_name = models.CharField(max_length=120)
     signatory_title = models.CharField(max_length=120)
+    records_began_on = models.DateField(
+        default=datetime.date(1990, 1, 1),
+        help_text="The earliest date any record, register entry or destruction may carry.",
+    )
 
     history = HistoricalRecords()
 
@@ -33,8 +40,13 @@ class CompanyProfile(models.Model):
         return self.filer_id or f"N/A ({self.no_filer_id_reason})"
 
     def clean(self):
+        errors = {}
         if not self.filer_id.strip() and not self.no_filer_id_reason.strip():
-            raise ValidationError({"no_filer_id_reason": "Give the Form 499 Filer ID, or the reason there is none."})
+            errors["no_filer_id_reason"] = "Give the Form 499 Filer ID, or the reason there is none."
+        if self.records_began_on and self.records_began_on > timezone.localdate():
+            errors["records_began_on"] = "The company's records cannot begin in the future."
+        if errors:
+            raise ValidationError(errors)
 
 
 class CustomerComplaint(models.Model):
