@@ -440,6 +440,14 @@ class CompanyProfileForm(forms.ModelForm):
         fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory_name", "signatory_title", "records_began_on"]
         widgets = {"company_names": forms.Textarea(attrs={"rows": 2}), "records_began_on": DateInput}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["records_began_on"].required = False
+
+    def clean_records_began_on(self):
+        """Left empty, the date stays as it was (1990-01-01 for a new profile)."""
+        return self.cleaned_data["records_began_on"] or self.instance.records_began_on
+
 
 class PackageRequestForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2999, initial=lambda: timezone.localdate().year - 1)
