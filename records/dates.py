@@ -18,17 +18,18 @@ def records_began_on():
     return began or DEFAULT_RECORDS_BEGAN_ON
 
 
-def past_date_error(value, *, floor=None, what="The date"):
+def past_date_error(value, *, floor=None, floor_is="when the company's records began", what="The date"):
     """The message that refuses `value`, or "" when it lies between the floor (default: the day the
-    company's records began) and today, both included."""
+    company's records began; `floor_is` says what the floor is) and today, both included."""
     if value is None:
         return ""
     today = timezone.localdate()
     if value > today:
         return f"{what} cannot be in the future (today is {today:%Y-%m-%d})."
-    floor = records_began_on() if floor is None else floor
+    if floor is None:
+        floor, floor_is = records_began_on(), "when the company's records began"
     if value < floor:
-        return f"{what} cannot be before {floor:%Y-%m-%d}, when the company's records began."
+        return f"{what} cannot be before {floor:%Y-%m-%d}, {floor_is}."
     return ""
 
 

@@ -1,5 +1,6 @@
 """Asking for a year's certification package, and the officer's record that it was filed."""
 
+import datetime
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import audit_event_record
+from .dates import past_date_error
 from .locks import JobLocked, job_lease
 from .models import CertificationFiling, CertificationPackage, CompanyProfile
 
@@ -42,13 +44,15 @@ def certification_file(*, actor, package, signed_on, filed_on):
     the year's record and no other package may be built for that year."""
     if not actor.has_perm("records.add_certificationfiling"):
         raise PermissionDenied("Only an officer records the signed and filed certification.")
-    errors = {}
-    today = timezone.localdate()
-    if signed_on > today:
-        errors["signed_on"] = "The signing date cannot be in the future."
-    if filed_on > today:
-        errors["filed_on"] = "The filing date cannot be in the future."
-    elif filed_on < signed_on:
+    # The certification covers a whole calendar year: it is signed and filed after the year ended.
+    year_ended, errors = datetime.date(package.year + 1, 1, 1), {}
+    for field, value, what in (("signed_on", signed_on, "The signing date"), ("filed_on", filed_on, "The filing date")):
+        message = past_date_error(
+            value, floor=year_ended, floor_is=f"the first day after the year {package.year} it certifies", what=what
+        )
+        if message:
+            errors[field] = message
+    if "filed_on" not in errors and "signed_on" not in errors and filed_on < signed_on:
         errors["filed_on"] = "The certification is filed after it is signed."
     if package.state != CertificationPackage.State.READY:
         errors["package"] = "Only a finished package can be filed."

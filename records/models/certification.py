@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ..dates import check_past_dates
+
 
 class CompanyProfile(models.Model):
     """The certification's heading: one row, edited by records managers."""
@@ -73,6 +75,11 @@ class CustomerComplaint(models.Model):
     def __str__(self):
         return f"Complaint of {self.received_on:%Y-%m-%d}: {self.get_category_display()}"
 
+    def clean(self):
+        check_past_dates(received_on=self.received_on, resolved_on=self.resolved_on)
+        if self.resolved_on and self.received_on and self.resolved_on < self.received_on:
+            raise ValidationError({"resolved_on": "A complaint is resolved on or after the day it was received."})
+
 
 class DataBrokerAction(models.Model):
     class Forum(models.TextChoices):
@@ -94,6 +101,9 @@ class DataBrokerAction(models.Model):
     def __str__(self):
         return f"{self.get_forum_display()} action of {self.taken_on:%Y-%m-%d}"
 
+    def clean(self):
+        check_past_dates(taken_on=self.taken_on)
+
 
 class PretextingObservation(models.Model):
     """A method pretexters were seen using to obtain CPNI, and what the company did about it."""
@@ -110,6 +120,9 @@ class PretextingObservation(models.Model):
 
     def __str__(self):
         return f"Pretexting seen {self.observed_on:%Y-%m-%d}"
+
+    def clean(self):
+        check_past_dates(observed_on=self.observed_on)
 
 
 class CertificationPackage(models.Model):

@@ -1,0 +1,40 @@
+"""check_integrity reports existing facts that break a current rule, and exits non-zero then."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from records.models import CustomerComplaint, Record
+from tests.factories import make_record
+
+pytestmark = pytest.mark.django_db
+
+
+def run():
+    from io import StringIO
+
+    out = StringIO()
+    try:
+        call_command("check_integrity", stdout=out)
+    except CommandError as error:
+        return error.returncode, out.getvalue(), str(error)
+    return 0, out.getvalue(), ""
+
+
+def test_clean_data_has_no_findings(employee, frozen_today):
+    make_record(custodian=employee)
+    code, out, _ = run()
+    assert code == 0 and "No findings" in out
+
+
+def test_dates_written_around_the_application_are_reported(employee, records_manager, frozen_today):
+    record = make_record(custodian=employee)
+    Record.objects.filter(pk=record.pk).update(trigger_date=date(1800, 1, 1))
+    complaint = CustomerComplaint.objects.create(received_on=date(2026, 3, 2), resolved_on=date(2026, 3, 1),
+                                                 category="online_access", summary="s", recorded_by=records_manager)
+    code, out, error = run()
+    assert code == 1 and error.startswith("2 findings")
+    assert f"[trigger-date] {record.reference}: its trigger date 1800-01-01 is not between 1990-01-01 and today." in out
+    assert f"[register-date] complaint #{complaint.pk}: resolved on 2026-03-01, before it was received on 2026-03-02." in out
