@@ -56,7 +56,7 @@ audit: install
 
 # Static security checks of the application code (migrations are generated); any finding fails.
 bandit: install
-	$(BIN)/bandit -q -r cpnitrack records -x records/migrations
+	$(BIN)/bandit -q -r cpnitrack records compliance -x records/migrations,compliance/migrations
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -4,6 +4,7 @@ CPNI Track settings. Everything that differs between machines comes from the env
 runs on embedded defaults: DEBUG on, SQLite and Celery's filesystem broker under var/.
 """
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "records",
+    "compliance",
     # The REST API (records.api): token authentication for service accounts, its OpenAPI schema
     # and the locally served Swagger UI.
     "rest_framework",
@@ -208,6 +210,12 @@ RETENTION_ESCALATION_DAYS = env.int("RETENTION_ESCALATION_DAYS", default=14)
 # Media in Network Operations custody this many days (each threshold once) alert the Director and
 # the records managers.
 NETOPS_CUSTODY_ALERT_DAYS = [int(days) for days in env.list("NETOPS_CUSTODY_ALERT_DAYS", default=["30", "60", "90"])]
+# Days the carrier is closed besides weekends and US federal holidays (ISO dates, comma-separated):
+# they are not business days for any deadline.
+try:
+    CARRIER_CLOSURES = sorted({datetime.date.fromisoformat(day) for day in env.list("CARRIER_CLOSURES", default=[])})
+except ValueError as error:
+    raise ImproperlyConfigured(f"CARRIER_CLOSURES: give dates as YYYY-MM-DD, comma-separated ({error}).") from None
 
 # Celery: the filesystem broker keeps a laptop install free of servers; CELERY_BROKER_URL
 # (e.g. redis://127.0.0.1:6379/0) switches to a real broker.
