@@ -32,7 +32,7 @@ def _records_managers():
     return get_user_model().objects.filter(is_active=True, groups__name=Role.RECORDS_MANAGER).order_by("pk")
 
 
-def _record_notification(*, kind, recipient, records, subject, template, context, key, threshold_days=0):
+def record_notification(*, kind, recipient, records, subject, template, context, key, threshold_days=0):
     """Save one email and the records it announces; returns None if another run got there first."""
     body = render_to_string(template, {"recipient": recipient, "records": records, "site_url": settings.SITE_URL, **context})
     try:
@@ -65,7 +65,7 @@ def due_reminders_prepare():
     created = []
     for custodian, records in by_custodian.items():
         count = len(records)
-        notification = _record_notification(
+        notification = record_notification(
             kind=Kind.DUE_REMINDER,
             recipient=custodian,
             records=records,
@@ -99,7 +99,7 @@ def escalations_prepare(now=None):
         )
         if not overdue:
             continue
-        notification = _record_notification(
+        notification = record_notification(
             kind=Kind.ESCALATION,
             recipient=manager,
             records=overdue,
@@ -139,7 +139,7 @@ def custody_alerts_prepare(now=None):
             )
             if not overdue:
                 continue
-            notification = _record_notification(
+            notification = record_notification(
                 kind=Kind.CUSTODY_ALERT,
                 recipient=person,
                 records=overdue,
@@ -172,7 +172,7 @@ def weekly_digest_prepare(today=None):
     }
     created = []
     for manager in _records_managers():
-        notification = _record_notification(
+        notification = record_notification(
             kind=Kind.WEEKLY_DIGEST,
             recipient=manager,
             records=[],

@@ -12,6 +12,7 @@ class Notification(models.Model):
         ESCALATION = "escalation", "Records still due (to records managers)"
         WEEKLY_DIGEST = "weekly_digest", "Weekly digest (to records managers)"
         CUSTODY_ALERT = "custody_alert", "Media long in Network Operations custody"
+        CERTIFICATION_REMINDER = "certification_due", "Annual CPNI certification due (to records managers and officers)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")

@@ -119,7 +119,8 @@ def test_the_schedule_of_periodic_work_lives_in_the_database():
 
     tasks_by_name = dict(PeriodicTask.objects.values_list("task", "enabled"))
     for task in ("records.tasks.retention_sweep", "records.tasks.send_escalations", "records.tasks.send_weekly_digest",
-                 "records.tasks.send_custody_alerts", "records.tasks.reconcile_pending_work"):
+                 "records.tasks.send_custody_alerts", "records.tasks.reconcile_pending_work",
+                 "compliance.tasks.send_certification_reminders"):
         assert tasks_by_name.get(task) is True, task
 
 

@@ -1,0 +1,60 @@
+"""The annual certification is recalled to records managers and officers from 15 January, weekly,
+then daily in the last 7 days, each reminder once, until the year is filed."""
+
+from datetime import date
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from compliance import tasks
+from compliance.reminders import reminder_dates
+from records.models import CertificationFiling, CertificationPackage, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_2025_certification_is_recalled_weekly_from_15_january_then_daily():
+    # Due Monday 2 March 2026 (1 March was a Sunday): daily from 24 February.
+    assert reminder_dates(2025) == [
+        date(2026, 1, 15), date(2026, 1, 22), date(2026, 1, 29), date(2026, 2, 5), date(2026, 2, 12), date(2026, 2, 19),
+        date(2026, 2, 24), date(2026, 2, 25), date(2026, 2, 26), date(2026, 2, 27), date(2026, 2, 28), date(2026, 3, 1),
+        date(2026, 3, 2),
+    ]
+
+
+def run_on(time_machine, day):
+    time_machine.move_to(f"{day} 08:00 -0500")
+    mail.outbox.clear()
+    tasks.send_certification_reminders()
+    return sorted((message.to[0], message.subject) for message in mail.outbox)
+
+
+def test_each_reminder_goes_once_to_every_records_manager_and_officer(
+    time_machine, records_manager, officer, employee, auditor, netops
+):
+    for number, user in enumerate([records_manager, officer, employee, auditor, netops]):
+        user.email = f"person{number}@example.com"
+        user.save()
+    assert run_on(time_machine, "2026-01-14") == []
+    first = run_on(time_machine, "2026-01-15")
+    assert first == sorted([(records_manager.email, "The 2025 CPNI certification is due Monday 2 March 2026 (46 days left)"),
+                            (officer.email, "The 2025 CPNI certification is due Monday 2 March 2026 (46 days left)")])
+    body = mail.outbox[0].body
+    assert "covering calendar year 2025" in body and "46 days from today, 30 business days" in body
+    assert run_on(time_machine, "2026-01-15") == [], "a second run the same day sends nothing"
+    assert run_on(time_machine, "2026-01-16") == [], "no reminder between the weekly ones"
+    assert len(run_on(time_machine, "2026-01-23")) == 2, "a missed weekly run is caught up the next day, once"
+    assert run_on(time_machine, "2026-01-24") == []
+    assert [subject for _, subject in run_on(time_machine, "2026-03-02")] == [
+        "The 2025 CPNI certification is due Monday 2 March 2026 — today"] * 2
+    assert run_on(time_machine, "2026-03-03") == []
+    assert Notification.objects.filter(kind=Notification.Kind.CERTIFICATION_REMINDER, recipient=employee).count() == 0
+
+
+def test_no_reminder_once_the_year_is_filed(time_machine, records_manager, officer):
+    package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
+                                                  state=CertificationPackage.State.READY)
+    CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
+                                       filed_on=date(2026, 2, 20), recorded_at=timezone.now())
+    assert run_on(time_machine, "2026-02-26") == []
