@@ -170,3 +170,13 @@ class CertificationFiling(models.Model):
 
     def __str__(self):
         return f"{self.year} certification filed {self.filed_on:%Y-%m-%d}"
+
+    @property
+    def due_on(self):
+        from compliance.deadlines import certification_due_date
+
+        return certification_due_date(self.year)
+
+    @property
+    def is_late(self):
+        return self.filed_on > self.due_on

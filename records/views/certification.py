@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from compliance.deadlines import next_certification_due
 from records import filing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm
@@ -16,13 +17,15 @@ from records.models import CertificationFiling, CertificationPackage, CompanyPro
 
 @permission_required("records.view_certificationpackage", raise_exception=True)
 def certification_home(request, request_form=None):
+    filings = list(CertificationFiling.objects.select_related("signed_by", "package").order_by("-year"))
     return render(
         request,
         "records/certification.html",
         {
             "profile": CompanyProfile.objects.first(),
+            "next_due": next_certification_due({f.year for f in filings}),
             "packages": CertificationPackage.objects.select_related("requested_by")[:50],
-            "filings": CertificationFiling.objects.select_related("signed_by", "package").order_by("-year"),
+            "filings": filings,
             "request_form": request_form or PackageRequestForm(),
         },
     )

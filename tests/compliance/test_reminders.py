@@ -58,3 +58,27 @@ def test_no_reminder_once_the_year_is_filed(time_machine, records_manager, offic
     CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
                                        filed_on=date(2026, 2, 20), recorded_at=timezone.now())
     assert run_on(time_machine, "2026-02-26") == []
+
+
+@pytest.mark.parametrize("today, filed, text", [
+    ("2026-11-23", [2025], "The 2026 certification is due Monday 1 March 2027</strong>: 98 days from today (65 business days)."),
+    ("2026-02-27", [], "The 2025 certification is due Monday 2 March 2026</strong>: 3 days from today (1 business day)."),
+    ("2026-03-02", [], "The 2025 certification is due Monday 2 March 2026</strong>: today."),
+    ("2026-03-05", [], "The 2025 certification is overdue:</strong> it was due Monday 2 March 2026, 3 days ago."),
+])
+def test_the_certification_page_counts_down_to_the_next_due_date(
+    client, time_machine, records_manager, officer, today, filed, text
+):
+    from django.urls import reverse
+
+    for year in filed:
+        package = CertificationPackage.objects.create(year=year, requested_by=records_manager,
+                                                      requested_at=timezone.now(), state=CertificationPackage.State.READY)
+        CertificationFiling.objects.create(year=year, package=package, signed_by=officer, signed_on=date(2026, 3, 3),
+                                           filed_on=date(2026, 3, 3), recorded_at=timezone.now())
+    time_machine.move_to(f"{today} 12:00 -0500")
+    client.force_login(officer)
+    page = " ".join(client.get(reverse("certification")).content.decode().split())
+    assert text in page
+    if filed:
+        assert "2026-03-03 <strong>late</strong> (due 2026-03-02)" in page
