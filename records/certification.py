@@ -928,13 +928,13 @@ def _write_destructions(out, year):
 
 def _write_complaints(out, year):
     _csv_header(out, f"CPNI Track customer complaints {year}", COMPLAINT_FIELDS)
-    labels = dict(CustomerComplaint.Category.choices)
     rows = CustomerComplaint.objects.filter(_on_days_of("received_on", year)).values(
-        "pk", "received_on", "category", "summary", "resolution", "resolved_on", "recorded_by__username"
+        "pk", "received_on", "category", "other_category", "summary", "resolution", "resolved_on", "recorded_by__username"
     )
     for row in _chunked(rows, "pk"):
+        label = CustomerComplaint(category=row["category"], other_category=row["other_category"]).category_label
         out.write(_csv_line([
-            str(row["pk"]), row["received_on"].isoformat(), row["category"], labels.get(row["category"], ""),
+            str(row["pk"]), row["received_on"].isoformat(), row["category"], label,
             row["summary"], row["resolution"], _iso(row["resolved_on"]), row["recorded_by__username"],
         ]))
 

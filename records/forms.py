@@ -413,9 +413,10 @@ class AuditFilterForm(forms.Form):
 class ComplaintForm(forms.ModelForm):
     class Meta:
         model = CustomerComplaint
-        fields = ["received_on", "category", "summary", "resolution", "resolved_on"]
+        fields = ["received_on", "category", "other_category", "summary", "resolution", "resolved_on"]
         widgets = {"received_on": DateInput, "resolved_on": DateInput,
                    "summary": forms.Textarea(attrs={"rows": 3}), "resolution": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"summary": "What happened, in a sentence or two. No CPNI: no names, numbers, accounts or call details."}
 
 
 class DataBrokerActionForm(forms.ModelForm):

@@ -58,9 +58,14 @@ class CustomerComplaint(models.Model):
         EMPLOYEE_ACCESS = "employee_access", "Improper access by employees"
         IMPROPER_DISCLOSURE = "improper_disclosure", "Improper disclosure to individuals not authorized to receive it"
         ONLINE_ACCESS = "online_access", "Improper access to online information by individuals not authorized to view it"
+        OTHER = "other", "Other (describe)"
 
     received_on = models.DateField()
     category = models.CharField(max_length=24, choices=Category.choices)
+    other_category = models.CharField(
+        max_length=200, blank=True, verbose_name="Other category",
+        help_text="For “Other”: what kind of unauthorized release the complaint is about, without any CPNI.",
+    )
     summary = models.TextField()
     resolution = models.TextField(blank=True)
     resolved_on = models.DateField(null=True, blank=True)
@@ -75,7 +80,17 @@ class CustomerComplaint(models.Model):
     def __str__(self):
         return f"Complaint of {self.received_on:%Y-%m-%d}: {self.get_category_display()}"
 
+    @property
+    def category_label(self):
+        if self.category == self.Category.OTHER:
+            return f"Other: {self.other_category}"
+        return self.get_category_display()
+
     def clean(self):
+        if self.category == self.Category.OTHER and not self.other_category.strip():
+            raise ValidationError({"other_category": "Describe the category of a complaint filed under “Other”."})
+        if self.category != self.Category.OTHER and self.other_category.strip():
+            raise ValidationError({"other_category": "Only a complaint filed under “Other” describes its category."})
         check_past_dates(received_on=self.received_on, resolved_on=self.resolved_on)
         if self.resolved_on and self.received_on and self.resolved_on < self.received_on:
             raise ValidationError({"resolved_on": "A complaint is resolved on or after the day it was received."})

@@ -27,7 +27,7 @@ class Register:
 REGISTERS = {
     "complaints": Register(
         CustomerComplaint, ComplaintForm, "Customer complaints about unauthorized release of CPNI",
-        (("received_on", "Received"), ("category", "Category"), ("summary", "Summary"), ("resolved_on", "Resolved")),
+        (("received_on", "Received"), ("category_label", "Category"), ("summary", "Summary"), ("resolved_on", "Resolved")),
     ),
     "data-broker-actions": Register(
         DataBrokerAction, DataBrokerActionForm, "Actions against data brokers",

@@ -233,7 +233,7 @@ def test_the_summary_counts_the_years_records_holds_checks_and_complaints(year_d
     assert (summary.records_due_at_year_end, summary.records_overdue_at_year_end) == (1, 1)
     assert (summary.holds_placed, summary.holds_released, summary.holds_active_at_year_end) == (1, 0, 1)
     assert (summary.label_checks_passed, summary.label_checks_failed, summary.label_checks_unreadable) == (1, 1, 1)
-    assert summary.complaints_by_category == {"employee_access": 2, "improper_disclosure": 1, "online_access": 0}
+    assert summary.complaints_by_category == {"employee_access": 2, "improper_disclosure": 1, "online_access": 0, "other": 0}
     assert summary.complaints_total == 3
     assert (summary.data_broker_actions, summary.pretexting_observations) == (1, 1)
     assert year_summary(2025).complaints_by_category["online_access"] == 1

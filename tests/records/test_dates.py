@@ -92,3 +92,19 @@ def test_a_filing_dated_before_the_year_ended_or_in_the_future_is_refused(
     refused = client.post(reverse("package-file", args=[package.pk]), {"signed_on": signed_on, "filed_on": filed_on})
     assert refused.status_code == 400 and message in refused.content.decode()
     assert not CertificationFiling.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_a_complaint_of_another_kind_describes_its_category(client, records_manager, frozen_today):
+    client.force_login(records_manager)
+    form = client.get(reverse("register-create", args=["complaints"])).content.decode()
+    assert "Enter no CPNI here" in form
+    data = {"received_on": "2026-03-02", "category": "other", "summary": "Bill sent to a former address"}
+    refused = client.post(reverse("register-create", args=["complaints"]), data)
+    assert refused.status_code == 200 and "Describe the category" in refused.content.decode()
+    stray = client.post(reverse("register-create", args=["complaints"]),
+                        {**data, "category": "online_access", "other_category": "Mail"})
+    assert stray.status_code == 200 and "Only a complaint filed under “Other”" in stray.content.decode()
+    assert not CustomerComplaint.objects.exists()
+    saved = client.post(reverse("register-create", args=["complaints"]), {**data, "other_category": "Mail misdirected"})
+    assert saved.status_code == 302
+    assert "Other: Mail misdirected" in client.get(reverse("register-list", args=["complaints"])).content.decode()
