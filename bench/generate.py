@@ -216,8 +216,7 @@ class Generator:
                 [User.groups.through(user_id=saved[user.username].pk, group_id=groups[role].pk) for user, role in users]
             )
             CompanyProfile.objects.create(
-                company_names=settings.COMPANY_NAME, filer_id="", signatory_name="Oscar Tanaka",
-                signatory_title="President and CEO",
+                company_names=settings.COMPANY_NAME, filer_id="", signatory=saved["oscar"],
                 no_filer_id_reason="Company does not provide interstate telecommunications service",
             )
         self.users = saved

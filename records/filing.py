@@ -11,6 +11,8 @@ from .audit import audit_event_record
 from .dates import past_date_error
 from .locks import JobLocked, job_lease
 from .models import CertificationFiling, CertificationPackage, CompanyProfile
+from .models.certification import signatory_problem
+from .second_factor import WRONG_CODE, confirmed_device
 
 STALLED_AFTER = timedelta(minutes=10)
 
@@ -24,8 +26,12 @@ def certification_package_request(*, actor, year):
         raise ValidationError({"year": "Choose a calendar year that has begun."})
     if CertificationFiling.objects.filter(year=year).exists():
         raise ValidationError({"year": f"The {year} certification was filed; its package is locked."})
-    if not CompanyProfile.objects.exists():
+    profile = CompanyProfile.objects.select_related("signatory").first()
+    if profile is None:
         raise ValidationError("Fill in the company profile (company, Form 499 Filer ID, signatory) first.")
+    if profile.signatory is None or signatory_problem(profile.signatory):
+        problem = signatory_problem(profile.signatory) if profile.signatory else "No officer is named as the signatory."
+        raise ValidationError(f"{problem} Choose the signing officer in the company profile first.")
     with transaction.atomic():
         package = CertificationPackage.objects.create(year=year, requested_by=actor, requested_at=timezone.now())
         audit_event_record(actor=actor, action="certification.package_requested", obj=package, payload={"year": year})
@@ -39,11 +45,38 @@ def _enqueue_build(package_id):
     build_certification_package.delay(package_id)
 
 
-def certification_file(*, actor, package, signed_on, filed_on):
-    """The officer records that the year's certification was signed and filed: the package becomes
-    the year's record and no other package may be built for that year."""
+PERSONAL_KNOWLEDGE = (
+    "I have personal knowledge that the company has established operating procedures that are adequate to "
+    "ensure compliance with the Commission's CPNI rules, and the statements in this certification are true."
+)
+
+
+def _signer_checks(actor, password, otp_token, personal_knowledge):
+    """The signatory proves it is them now (password, and the second factor where they have one)
+    and attests personal knowledge; returns the errors by field."""
+    profile = CompanyProfile.objects.select_related("signatory").first()
+    if profile is None or profile.signatory_id != actor.pk:
+        named = f"{profile.signatory_name}, " if profile and profile.signatory_id else ""
+        raise PermissionDenied(f"Only {named}the officer named in the company profile, signs the certification.")
+    errors = {}
+    if not actor.check_password(password or ""):
+        errors["password"] = "That is not your password: enter it again to sign."  # nosec B105: a message, not a password
+    device = confirmed_device(actor)
+    if device is not None and not device.verify_token(otp_token or ""):
+        errors["otp_token"] = WRONG_CODE
+    if not personal_knowledge:
+        errors["personal_knowledge"] = "Tick the attestation: the officer certifies from personal knowledge."
+    return errors, device is not None
+
+
+def certification_file(*, actor, package, signed_on, filed_on, password, otp_token="", personal_knowledge=False):
+    """The officer named as the signatory records that the year's certification was signed and
+    filed, after entering their password again (and their second factor's code where they have one)
+    and attesting personal knowledge: the package becomes the year's record and no other package may
+    be built for that year."""
     if not actor.has_perm("records.add_certificationfiling"):
         raise PermissionDenied("Only an officer records the signed and filed certification.")
+    signer_errors, second_factor = _signer_checks(actor, password, otp_token, personal_knowledge)
     # The certification covers a whole calendar year: it is signed and filed after the year ended.
     year_ended, errors = datetime.date(package.year + 1, 1, 1), {}
     for field, value, what in (("signed_on", signed_on, "The signing date"), ("filed_on", filed_on, "The filing date")):
@@ -56,6 +89,7 @@ def certification_file(*, actor, package, signed_on, filed_on):
         errors["filed_on"] = "The certification is filed after it is signed."
     if package.state != CertificationPackage.State.READY:
         errors["package"] = "Only a finished package can be filed."
+    errors.update(signer_errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -70,7 +104,9 @@ def certification_file(*, actor, package, signed_on, filed_on):
         audit_event_record(
             actor=actor, action="certification.filed", obj=filing,
             payload={"year": package.year, "package": package.pk, "sha256": package.sha256,
-                     "signed_on": signed_on, "filed_on": filed_on},
+                     "signed_on": signed_on, "filed_on": filed_on, "signatory": actor.get_username(),
+                     "reauthenticated": "password and second factor" if second_factor else "password",
+                     "personal_knowledge_attested": PERSONAL_KNOWLEDGE},
         )
     return filing
 

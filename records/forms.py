@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import selectors
+from . import filing, selectors
 from .models import (
     CompanyProfile,
     CpniCategory,
@@ -438,12 +438,14 @@ class PretextingForm(forms.ModelForm):
 class CompanyProfileForm(forms.ModelForm):
     class Meta:
         model = CompanyProfile
-        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory_name", "signatory_title", "records_began_on"]
+        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory", "records_began_on"]
         widgets = {"company_names": forms.Textarea(attrs={"rows": 2}), "records_began_on": DateInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["records_began_on"].required = False
+        self.fields["signatory"].queryset = selectors.officers()
+        self.fields["signatory"].label_from_instance = lambda user: f"{user.get_full_name() or user}, {user.title or 'no title'}"
 
     def clean_records_began_on(self):
         """Left empty, the date stays as it was (1990-01-01 for a new profile)."""
@@ -457,6 +459,12 @@ class PackageRequestForm(forms.Form):
 class FilingForm(forms.Form):
     signed_on = forms.DateField(widget=DateInput, label="Signed on")
     filed_on = forms.DateField(widget=DateInput, label="Filed with the FCC on")
+    personal_knowledge = forms.BooleanField(required=False, label=filing.PERSONAL_KNOWLEDGE)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), required=False,
+                               label="Your password", help_text="Entered again: the signature is yours.")
+    otp_token = forms.CharField(required=False, max_length=12, label="Code from your authenticator app",
+                                help_text="Only if you use a second factor.",
+                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
 class ImportForm(forms.Form):

@@ -10,7 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .dates import records_began_on
-from .models import CertificationFiling, CustomerComplaint, DataBrokerAction, PretextingObservation, Record
+from .models.certification import signatory_problem
+from .models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation, Record
 
 CHECKS = []
 
@@ -90,3 +91,14 @@ def filings_dated_before_their_year_ended():
                 f"signed after the year ended ({year_ended:%Y-%m-%d}) and filed after it is signed.",
                 "the officer checks the dates against the filing's ECFS confirmation; a filed year is not changed in place.",
             )
+
+
+@check
+def signatory_is_not_a_signing_officer():
+    profile = CompanyProfile.objects.select_related("signatory").first()
+    if profile is None:
+        return
+    problem = signatory_problem(profile.signatory) if profile.signatory else "no officer is named as the signatory."
+    if problem:
+        yield Finding("signatory", "the company profile", problem,
+                      "a records manager chooses the signing officer in the company profile.")

@@ -3,9 +3,13 @@ observations and the company profile. Kept by records managers; every save is au
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.forms.models import model_to_dict
 
 from .audit import audit_event_record
+
+
+def _plain(value):
+    """A field's value as the audit event keeps it: a related object by its name."""
+    return str(value) if hasattr(value, "_meta") else value
 
 
 def register_save(*, actor, instance, fields):
@@ -17,13 +21,15 @@ def register_save(*, actor, instance, fields):
     permission = f"{meta.app_label}.{'add' if creating else 'change'}_{meta.model_name}"
     if not actor.has_perm(permission):
         raise PermissionDenied("Only records managers keep the certification registers.")
-    before = {} if creating else model_to_dict(instance, fields=list(fields))
+    before = {} if creating else {name: _plain(getattr(instance, name)) for name in fields}
     for name, value in fields.items():
         setattr(instance, name, value)
     if creating and hasattr(instance, "recorded_by_id"):
         instance.recorded_by = actor
     instance.full_clean()
-    changed = {name: [before.get(name), value] for name, value in fields.items() if before.get(name) != value}
+    changed = {
+        name: [before.get(name), _plain(value)] for name, value in fields.items() if before.get(name) != _plain(value)
+    }
     if not creating and not changed:
         return instance
     with transaction.atomic():

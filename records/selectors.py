@@ -141,6 +141,11 @@ def custodians_for(user):
     return custodians.order_by("last_name", "first_name", "username")
 
 
+def officers():
+    """Who may be named the certification's signatory: active users in the officer role."""
+    return User.objects.filter(is_active=True, groups__name=Role.OFFICER).order_by("last_name", "first_name", "username")
+
+
 def schedules_in_use():
     return RetentionSchedule.objects.filter(is_active=True)
 

@@ -93,7 +93,7 @@ def auditor(db):
 
 @pytest.fixture
 def officer(db):
-    return UserFactory(username="oscar", role=Role.OFFICER)
+    return UserFactory(username="oscar", first_name="Oscar", last_name="Tanaka", title="President and CEO", role=Role.OFFICER)
 
 
 @pytest.fixture

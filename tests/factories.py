@@ -102,3 +102,12 @@ SANITIZED = dict(
     verification_result="No recoverable data", destination="recycling_facility", notes="",
     media_make="Seagate", media_model="ST2000DM008", data_backed_up=False,
 )
+
+
+def make_company_profile(*, signatory, **overrides):
+    """The company profile, with `signatory` (an officer with a title) as the signing officer."""
+    from records.models import CompanyProfile
+
+    values = dict(company_names="Example Telecom, Inc.", filer_id="825123", signatory=signatory)
+    values.update(overrides)
+    return CompanyProfile.objects.create(**values)

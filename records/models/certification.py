@@ -13,6 +13,19 @@ from simple_history.models import HistoricalRecords
 from ..dates import check_past_dates
 
 
+def signatory_problem(user):
+    """Why `user` cannot sign the certification, or "": the signatory is an active officer with a title."""
+    from ..roles import Role, roles_of
+
+    if not user.is_active:
+        return f"{user} can no longer sign in and cannot sign the certification."
+    if Role.OFFICER not in roles_of(user):
+        return f"{user} is not in the officer role: only an officer signs the certification."
+    if not user.title.strip():
+        return f"{user} has no job title; the certification names the signatory's title."
+    return ""
+
+
 class CompanyProfile(models.Model):
     """The certification's heading: one row, edited by records managers."""
 
@@ -22,8 +35,10 @@ class CompanyProfile(models.Model):
     no_filer_id_reason = models.CharField(
         max_length=300, blank=True, help_text="Why there is no Form 499 Filer ID, if there is none."
     )
-    signatory_name = models.CharField(max_length=120)
-    signatory_title = models.CharField(max_length=120)
+    signatory = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The officer who signs the certification: an active user in the officer role, with a job title.",
+    )
     records_began_on = models.DateField(
         default=datetime.date(1990, 1, 1),
         help_text="The earliest date any record, register entry or destruction may carry.",
@@ -38,6 +53,14 @@ class CompanyProfile(models.Model):
         return self.company_names.splitlines()[0] if self.company_names else "Company profile"
 
     @property
+    def signatory_name(self):
+        return (self.signatory.get_full_name() or self.signatory.get_username()) if self.signatory else ""
+
+    @property
+    def signatory_title(self):
+        return self.signatory.title if self.signatory else ""
+
+    @property
     def filer_id_display(self):
         return self.filer_id or f"N/A ({self.no_filer_id_reason})"
 
@@ -47,6 +70,9 @@ class CompanyProfile(models.Model):
             errors["no_filer_id_reason"] = "Give the Form 499 Filer ID, or the reason there is none."
         if self.records_began_on and self.records_began_on > timezone.localdate():
             errors["records_began_on"] = "The company's records cannot begin in the future."
+        problem = signatory_problem(self.signatory) if self.signatory_id else "Choose the officer who signs the certification."
+        if problem:
+            errors["signatory"] = problem
         if errors:
             raise ValidationError(errors)
 

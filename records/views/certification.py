@@ -13,6 +13,7 @@ from records import filing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+from records.second_factor import has_confirmed_device
 
 
 @permission_required("records.view_certificationpackage", raise_exception=True)
@@ -52,6 +53,8 @@ def package_request(request):
 def package_detail(request, pk, filing_form=None):
     package = get_object_or_404(CertificationPackage.objects.select_related("requested_by"), pk=pk)
     filed = CertificationFiling.objects.filter(year=package.year).select_related("signed_by", "package").first()
+    profile = CompanyProfile.objects.select_related("signatory").first()
+    signatory = profile.signatory if profile else None
     return render(
         request,
         "records/package_detail.html",
@@ -60,6 +63,9 @@ def package_detail(request, pk, filing_form=None):
             "filed": filed,
             "building": package.state in (CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING),
             "filing_form": filing_form or FilingForm(),
+            "signatory": signatory,
+            "is_signatory": signatory is not None and signatory.pk == request.user.pk,
+            "has_second_factor": has_confirmed_device(request.user),
         },
     )
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 from records.audit import audit_event_record
 from records.models import AuditEvent, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
-from tests.factories import make_record
+from tests.factories import TEST_PASSWORD, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
+SIGNED = {"signed_on": "2026-02-20", "filed_on": "2026-02-21", "personal_knowledge": "on", "password": TEST_PASSWORD}
 READ_ALL = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER}
 
 
@@ -97,7 +98,7 @@ def test_records_manager_keeps_the_registers_with_history_and_audit(client, reco
 
 def test_company_profile_needs_a_filer_id_or_a_reason(client, records_manager, officer):
     client.force_login(records_manager)
-    data = {"company_names": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": "", "signatory_name": "Oscar Tanaka", "signatory_title": "President"}
+    data = {"company_names": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": "", "signatory": officer.pk}
     refused = client.post(reverse("company-profile"), data)
     assert refused.status_code == 200 and "reason there is none" in refused.content.decode()
     assert client.post(reverse("company-profile"), {**data, "filer_id": "825123"}).status_code == 302
@@ -133,9 +134,8 @@ def test_exports_are_audited(client, auditor, employee, netops, records_manager)
 
 
 @pytest.fixture
-def company(db):
-    return CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123",
-                                         signatory_name="Oscar Tanaka", signatory_title="President and CEO")
+def company(officer):
+    return make_company_profile(signatory=officer)
 
 
 def test_build_download_and_file_the_certification_through_the_pages(
@@ -176,9 +176,9 @@ def test_build_download_and_file_the_certification_through_the_pages(
     assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 403
 
     client.force_login(officer)
-    bad = client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-21", "filed_on": "2026-02-20"})
+    bad = client.post(reverse("package-file", args=[package.pk]), {**SIGNED, "signed_on": "2026-02-21", "filed_on": "2026-02-20"})
     assert bad.status_code == 400 and "after it is signed" in bad.content.decode()
-    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 302
+    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302
     filing = CertificationFiling.objects.get()
     assert filing.year == 2025 and filing.signed_by == officer and filing.package == package
     assert AuditEvent.objects.filter(action="certification.filed", actor=officer).exists()

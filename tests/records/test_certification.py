@@ -44,7 +44,8 @@ from records.models import (
     Record,
     Status,
 )
-from tests.factories import ScheduleFactory, make_record
+from records.roles import Role
+from tests.factories import ScheduleFactory, UserFactory, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -145,12 +146,14 @@ def var_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def profile(db):
-    return CompanyProfile.objects.create(
-        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC",
-        filer_id="831234",
-        signatory_name="Olivia Ortega",
-        signatory_title="President and CEO",
+def olivia(db):
+    return UserFactory(username="olivia", first_name="Olivia", last_name="Ortega", title="President and CEO", role=Role.OFFICER)
+
+
+@pytest.fixture
+def profile(olivia):
+    return make_company_profile(
+        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC", filer_id="831234", signatory=olivia
     )
 
 
@@ -719,10 +722,9 @@ def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
     assert certification_pdf(YEAR) == data  # reproducible from the stored data
 
 
-def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(records_manager, officer, time_machine):
-    CompanyProfile.objects.create(
-        company_names="Example Telecom, Inc.", no_filer_id_reason="Company does not provide interstate telecommunications service",
-        signatory_name="Olivia Ortega", signatory_title="President and CEO",
+def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(records_manager, officer, olivia, time_machine):
+    make_company_profile(
+        filer_id="", no_filer_id_reason="Company does not provide interstate telecommunications service", signatory=olivia
     )
     time_machine.move_to(datetime(2027, 2, 20, 15, tzinfo=NEW_YORK))
     package = CertificationPackage.objects.create(

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from records.dates import DEFAULT_RECORDS_BEGAN_ON, past_date_error, records_began_on
+from tests.factories import TEST_PASSWORD, make_company_profile
 from records.models import AuditEvent, CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +27,9 @@ def test_a_date_lies_between_the_day_records_began_and_today(frozen_today):
     assert past_date_error(date(1800, 1, 1)) == "The date cannot be before 1990-01-01, when the company's records began."
 
 
-def test_the_records_manager_sets_the_day_records_began(client, records_manager, frozen_today):
+def test_the_records_manager_sets_the_day_records_began(client, records_manager, officer, frozen_today):
     client.force_login(records_manager)
-    profile = {"company_names": "Example Telecom, Inc.", "filer_id": "825123", "signatory_name": "Oscar Tanaka",
-               "signatory_title": "President"}
+    profile = {"company_names": "Example Telecom, Inc.", "filer_id": "825123", "signatory": officer.pk}
     future = client.post(reverse("company-profile"), {**profile, "records_began_on": "2027-01-01"})
     assert future.status_code == 200 and "cannot begin in the future" in future.content.decode()
     assert not CompanyProfile.objects.exists() and records_began_on() == DEFAULT_RECORDS_BEGAN_ON
@@ -63,13 +63,12 @@ def test_a_complaint_is_resolved_after_it_was_received(client, records_manager, 
 
 
 @pytest.fixture
-def ready_package(db, records_manager):
+def ready_package(records_manager, officer):
     from django.utils import timezone
 
     from records.models import CertificationPackage
 
-    CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123",
-                                  signatory_name="Oscar Tanaka", signatory_title="President")
+    make_company_profile(signatory=officer)
 
     def make(year):
         return CertificationPackage.objects.create(year=year, requested_by=records_manager, requested_at=timezone.now(),
@@ -89,7 +88,8 @@ def test_a_filing_dated_before_the_year_ended_or_in_the_future_is_refused(
     package = ready_package(year)
     client.force_login(officer)
     events = AuditEvent.objects.count()
-    refused = client.post(reverse("package-file", args=[package.pk]), {"signed_on": signed_on, "filed_on": filed_on})
+    refused = client.post(reverse("package-file", args=[package.pk]),
+                          {"signed_on": signed_on, "filed_on": filed_on, "personal_knowledge": "on", "password": TEST_PASSWORD})
     assert refused.status_code == 400 and message in refused.content.decode()
     assert not CertificationFiling.objects.exists() and AuditEvent.objects.count() == events
 

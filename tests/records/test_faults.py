@@ -16,8 +16,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from records import certification, filing, lifecycle, notifications, sweep, tasks
-from records.models import AuditEvent, CertificationPackage, CompanyProfile, Notification, Record, Status
-from tests.factories import ScheduleFactory, make_record
+from records.models import AuditEvent, CertificationPackage, Notification, Record, Status
+from records.roles import Role
+from tests.factories import ScheduleFactory, UserFactory, make_company_profile, make_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,7 +87,7 @@ def test_a_worker_killed_during_the_reminders_then_a_rerun_sends_each_email_once
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_during_an_export_then_a_rerun_builds_the_package_cleanly(records_manager, employee, settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
-    CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123", signatory_name="O", signatory_title="CEO")
+    make_company_profile(signatory=UserFactory(username="oscar", title="CEO", role=Role.OFFICER))
     make_record(custodian=employee)
     package = CertificationPackage.objects.create(year=timezone.localdate().year, requested_by=records_manager, requested_at=timezone.now())
     real = certification._write_destructions
@@ -165,7 +166,7 @@ def test_redis_restarting_empty_loses_no_work(records_manager, employee, setting
     redis.start()
     broker = f"redis://127.0.0.1:{redis.port}/0"
     settings.VAR_DIR = tmp_path
-    CompanyProfile.objects.create(company_names="Example Telecom, Inc.", filer_id="825123", signatory_name="O", signatory_title="CEO")
+    make_company_profile(signatory=UserFactory(username="oscar", title="CEO", role=Role.OFFICER))
     make_record(custodian=employee)
     from cpnitrack.celery import app
 

@@ -27,7 +27,7 @@ from records.models import (
     User,
 )
 from records.models.choices import PeriodUnit
-from tests.factories import SANITIZED, make_record
+from tests.factories import SANITIZED, make_company_profile, make_record
 from tests.security.fuzzkit import (
     BOOL_TEXT,
     DATE_TEXT,
@@ -297,13 +297,12 @@ def test_register_entry(kind, manager):
 @pytest.mark.django_db
 @fuzz_settings(60)
 @given(data=st.data())
-def test_company_profile(data, manager):
+def test_company_profile(data, manager, officer):
     base = {"company_names": "Example Telecom, Inc.\nExample Wireless LLC", "filer_id": "812345",
-            "no_filer_id_reason": "", "signatory_name": "Olivia Officer", "signatory_title": "Chief Executive Officer"}
+            "no_filer_id_reason": "", "signatory": str(officer.pk)}
     fuzzers = Fuzzers({
         "company_names": text_field(400), "filer_id": st.one_of(st.just(""), text_field(40)),
-        "no_filer_id_reason": st.one_of(st.just(""), text_field(300)), "signatory_name": text_field(120),
-        "signatory_title": text_field(120),
+        "no_filer_id_reason": st.one_of(st.just(""), text_field(300)), "signatory": text_field(20),
     })
     form = fuzzed_form(data, base, fuzzers, max_fuzzed=3)
     before = table_counts()
@@ -323,7 +322,7 @@ def test_company_profile(data, manager):
     page = manager.get("/company/")
     assert page.status_code == 200
     assert_no_injection(page)
-    assert_shown_escaped(page, CompanyProfile.objects.get().signatory_name)
+    assert_shown_escaped(page, CompanyProfile.objects.get().company_names.splitlines()[0])
 
 
 # --------------------------------------------------------------------------- shredding
@@ -557,10 +556,9 @@ def officer_client(officer):
 @pytest.mark.django_db
 @fuzz_settings(50)
 @given(year=st.one_of(st.integers(1990, 2030).map(str), INT_TEXT), with_profile=st.booleans())
-def test_certification_package_request(year, with_profile, officer_client, records_manager):
+def test_certification_package_request(year, with_profile, officer_client, officer, records_manager):
     if with_profile and not CompanyProfile.objects.exists():
-        CompanyProfile.objects.create(company_names="Example Telecom", filer_id="812345",
-                                      signatory_name="Olivia", signatory_title="CEO")
+        make_company_profile(company_names="Example Telecom", filer_id="812345", signatory=officer)
     form = {} if year is OMIT else {"year": year}
     before = table_counts()
     response = post_form(officer_client, "/certification/packages/", form)

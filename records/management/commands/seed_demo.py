@@ -156,7 +156,7 @@ class Command(BaseCommand):
         register_save(actor=rita, instance=CompanyProfile(), fields=dict(
             company_names=settings.COMPANY_NAME, filer_id="",
             no_filer_id_reason="Company does not provide interstate telecommunications service",
-            signatory_name="Oscar Tanaka", signatory_title="President and CEO",
+            signatory=User.objects.get(username="oscar"),
         ))
         today = timezone.localdate()
         register_save(actor=rita, instance=CustomerComplaint(), fields=dict(
