@@ -53,6 +53,7 @@ from .roles import Role
 from .ziparchive import ZipWriter
 
 TEMPLATE = "records/certification_pdf.html"
+DRAFT_MARK = "DRAFT — year not ended"
 PACKAGE_FOLDER = "packages"
 #: Rows read from the database at a time while exporting: memory stays bounded by this.
 CHUNK_SIZE = 2000
@@ -336,7 +337,7 @@ def _company_name():
     return names[0].strip() if names else settings.COMPANY_NAME
 
 
-def certification_pdf(year):
+def certification_pdf(year, draft=False):
     """The annual certification for `year` as PDF bytes (Letter, CONFIDENTIAL on every page), with
     the accompanying statement and an appendix of the year's figures.
 
@@ -344,21 +345,22 @@ def certification_pdf(year):
     nothing depends on the clock or the request; the PDF's creation date is when the filing was
     recorded (none while the year is not filed); no URL is fetched. Raises
     CompanyProfile.DoesNotExist when the company profile has not been filled in."""
-    return _certification_pdf(year, year_summary(year))
+    return _certification_pdf(year, year_summary(year), draft)
 
 
-def _certification_pdf(year, summary):
-    return _render_pdf(render_to_string(TEMPLATE, _pdf_context(year, summary)))
+def _certification_pdf(year, summary, draft=False):
+    return _render_pdf(render_to_string(TEMPLATE, _pdf_context(year, summary, draft)))
 
 
-def _pdf_context(year, summary):
+def _pdf_context(year, summary, draft=False):
     profile = company_profile()
     filing = CertificationFiling.objects.filter(year=year).first()
     zone = ZoneInfo(settings.TIME_ZONE)
     categories = CustomerComplaint.Category
     return {
         "year": year,
-        "page_footer": f'"CPNI Certification {year}"',
+        "draft": DRAFT_MARK if draft else "",
+        "page_footer": f'"CPNI Certification {year}{" " + DRAFT_MARK if draft else ""}"',
         "title": f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
         "date_filed": _long_date(filing.filed_on) if filing else "Not yet filed",
         "created_w3c": filing.recorded_at.astimezone(zone).isoformat(timespec="seconds") if filing else "",
@@ -381,7 +383,7 @@ def _pdf_context(year, summary):
             for seen in PretextingObservation.objects.filter(_on_days_of("observed_on", year)).order_by("observed_on", "pk")
         ],
         "no_pretexting": NO_PRETEXTING,
-        "appendix": _appendix_rows(summary),
+        "appendix": _appendix_rows(summary, draft),
         "time_zone": settings.TIME_ZONE,
     }
 
@@ -391,20 +393,22 @@ def _long_date(value):
     return f"{value:%B} {value.day}, {value.year}"
 
 
-def _appendix_rows(summary):
-    """(label, value, is a breakdown of the row above) for the appendix table."""
+def _appendix_rows(summary, draft=False):
+    """(label, value, is a breakdown of the row above) for the appendix table; in a draft the year-end
+    figures are projections from today."""
     methods = {**dict(Destruction.PaperMethod.choices), **dict(Destruction.MediaMethod.choices)}
     media = dict(Medium.choices)
+    year_end = "at year end (projection: the year has not ended)" if draft else "at year end"
     return [
         ("Records logged", summary.records_logged, False),
         ("Records destroyed", summary.records_destroyed, False),
         *[(f"by medium: {media.get(code, code)}", count, True) for code, count in summary.destroyed_by_medium.items()],
         *[(f"by method: {methods.get(code, code)}", count, True) for code, count in summary.destroyed_by_method.items()],
-        ("Records due for destruction at year end", summary.records_due_at_year_end, False),
+        (f"Records due for destruction {year_end}", summary.records_due_at_year_end, False),
         (f"of which due for more than {summary.overdue_after_days} days", summary.records_overdue_at_year_end, True),
         ("Legal holds placed", summary.holds_placed, False),
         ("Legal holds released", summary.holds_released, False),
-        ("Legal holds active at year end", summary.holds_active_at_year_end, False),
+        (f"Legal holds active {year_end}", summary.holds_active_at_year_end, False),
         ("CONFIDENTIAL label checks: marking found", summary.label_checks_passed, False),
         ("CONFIDENTIAL label checks: marking missing", summary.label_checks_failed, False),
         ("CONFIDENTIAL label checks: document could not be read", summary.label_checks_unreadable, False),
@@ -419,7 +423,8 @@ def _appendix_rows(summary):
 
 def package_path(package):
     """Where the package's ZIP is kept: VAR_DIR/packages, under a name marked CONFIDENTIAL."""
-    return settings.VAR_DIR / PACKAGE_FOLDER / f"CONFIDENTIAL-cpni-certification-{package.year}-{package.pk}.zip"
+    draft = "-DRAFT" if package.draft else ""
+    return settings.VAR_DIR / PACKAGE_FOLDER / f"CONFIDENTIAL-cpni-certification-{package.year}{draft}-{package.pk}.zip"
 
 
 @dataclass(frozen=True)
@@ -544,11 +549,12 @@ def _write_package(out, package, report):
             summary = year_summary(year)
             with spooled("summary.json") as summary_out:
                 summary_out.write(
-                    _json_document({"year": year, **summary.as_dict()}, f"CPNI certification summary {year}")
+                    _json_document({"year": year, "draft": package.draft, **summary.as_dict()},
+                                   f"CPNI certification summary {year}")
                 )
             report(5, "Rendering the certification")
             with spooled("certification.pdf") as pdf:
-                pdf.write_bytes(_certification_pdf(year, summary))
+                pdf.write_bytes(_certification_pdf(year, summary, package.draft))
             report(10, "Exporting the registers")
             registers = []
             for name, writer in (

@@ -17,6 +17,11 @@ from .second_factor import WRONG_CODE, confirmed_device
 STALLED_AFTER = timedelta(minutes=10)
 
 
+def is_draft_year(year):
+    """A package of a year that has not ended is a draft: its year-end figures are projections."""
+    return year >= timezone.localdate().year
+
+
 def certification_package_request(*, actor, year):
     """Queue a build of `year`'s package (built by a Celery task after commit). Refused for a year
     already filed, a year not yet begun, or without a company profile."""
@@ -33,8 +38,11 @@ def certification_package_request(*, actor, year):
         problem = signatory_problem(profile.signatory) if profile.signatory else "No officer is named as the signatory."
         raise ValidationError(f"{problem} Choose the signing officer in the company profile first.")
     with transaction.atomic():
-        package = CertificationPackage.objects.create(year=year, requested_by=actor, requested_at=timezone.now())
-        audit_event_record(actor=actor, action="certification.package_requested", obj=package, payload={"year": year})
+        package = CertificationPackage.objects.create(
+            year=year, draft=is_draft_year(year), requested_by=actor, requested_at=timezone.now()
+        )
+        audit_event_record(actor=actor, action="certification.package_requested", obj=package,
+                           payload={"year": year, "draft": package.draft})
         transaction.on_commit(lambda: _enqueue_build(package.pk))
     return package
 
@@ -89,6 +97,10 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
         errors["filed_on"] = "The certification is filed after it is signed."
     if package.state != CertificationPackage.State.READY:
         errors["package"] = "Only a finished package can be filed."
+    elif package.draft:
+        errors["package"] = (
+            f"Package #{package.pk} is a draft, built before {package.year} ended: build the year's final package to file it."
+        )
     errors.update(signer_errors)
     if errors:
         raise ValidationError(errors)

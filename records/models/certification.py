@@ -176,6 +176,9 @@ class CertificationPackage(models.Model):
         FAILED = "failed", "Failed"
 
     year = models.PositiveSmallIntegerField()
+    draft = models.BooleanField(
+        default=False, help_text="Built before the year ended: a draft, watermarked on every page, never filed."
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     step = models.CharField(max_length=120, blank=True)

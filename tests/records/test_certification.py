@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 import pypdfium2
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from records import certification, holds, services
@@ -45,7 +47,7 @@ from records.models import (
     Status,
 )
 from records.roles import Role
-from tests.factories import ScheduleFactory, UserFactory, make_company_profile, make_record
+from tests.factories import TEST_PASSWORD, ScheduleFactory, UserFactory, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -788,6 +790,8 @@ def test_the_export_command_builds_the_package_and_copies_it(year_data, records_
     assert package.requested_by == records_manager and package.state == CertificationPackage.State.READY
     assert hashlib.sha256(output.read_bytes()).hexdigest() == package.sha256
     assert package.sha256 in stdout.getvalue()
+    assert package.draft and "#1 DRAFT (the year has not ended" in stdout.getvalue(), "2026 has not ended on 2026-11-23"
+    assert "-DRAFT-" in certification.package_path(package).name
     with zipfile.ZipFile(output) as archive:
         archive.extractall(tmp_path / "unzipped")
     assert verify(tmp_path / "unzipped")[0] == 0
@@ -820,3 +824,42 @@ def test_the_export_command_refuses_a_filed_year(frozen_today, profile, records_
     with pytest.raises(CommandError, match="2025 certification was filed on 2026-02-21"):
         call_command("export_certification", "--year", "2025", "--as", "rita", "--no-progress")
     assert CertificationPackage.objects.count() == 1
+
+
+# --------------------------------------------------------------------------- drafts
+
+def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_data, records_manager, olivia, time_machine):
+    from records import filing, tasks
+
+    client.force_login(records_manager)
+    assert client.post(reverse("package-request"), {"year": str(YEAR)}).status_code == 302
+    draft = CertificationPackage.objects.get()
+    assert draft.draft
+    tasks.build_certification_package(draft.pk)
+    draft.refresh_from_db()
+    with zipfile.ZipFile(certification.package_path(draft)) as archive:
+        pdf = archive.read("certification.pdf")
+        assert json.loads(archive.read("summary.json"))["draft"] is True
+    pages = pages_of(pdf)
+    assert len(pages) >= 2 and all("DRAFT — year not ended" in page for page in pages)
+    assert "Records due for destruction at year end (projection: the year has not ended)" in " ".join(pages)
+    assert "DRAFT" in client.get(reverse("package-detail", args=[draft.pk])).content.decode()
+
+    time_machine.move_to(datetime(2027, 2, 20, 12, tzinfo=NEW_YORK))  # the year has ended: the draft stays a draft
+    client.force_login(olivia)
+    page = client.get(reverse("package-detail", args=[draft.pk])).content.decode()
+    assert "It cannot be filed" in page and "Sign and record the filing" not in page
+    with pytest.raises(ValidationError) as refused:
+        filing.certification_file(actor=olivia, package=draft, signed_on=date(2027, 2, 19), filed_on=date(2027, 2, 20),
+                                  password=TEST_PASSWORD, personal_knowledge=True)
+    assert "is a draft, built before 2026 ended" in str(refused.value)
+    assert not CertificationFiling.objects.exists()
+
+    client.force_login(records_manager)
+    assert client.post(reverse("package-request"), {"year": str(YEAR)}).status_code == 302
+    final = CertificationPackage.objects.latest("pk")
+    tasks.build_certification_package(final.pk)
+    with zipfile.ZipFile(certification.package_path(CertificationPackage.objects.get(pk=final.pk))) as archive:
+        pages = pages_of(archive.read("certification.pdf"))
+    assert not final.draft and not any("DRAFT" in page for page in pages)
+    assert "Records due for destruction at year end " in " ".join(pages)

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from records import certification
+from records import certification, filing
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
 
 
@@ -32,7 +32,9 @@ class Command(BaseCommand):
     def handle(self, *args, year, output, username, no_progress, **options):
         user = self._requester(username)
         self._check_year(year)
-        package = CertificationPackage.objects.create(year=year, requested_by=user, requested_at=timezone.now())
+        package = CertificationPackage.objects.create(
+            year=year, draft=filing.is_draft_year(year), requested_by=user, requested_at=timezone.now()
+        )
         with tqdm(total=100, unit="%", disable=no_progress, file=sys.stderr) as bar:
             def progress(percent, step):
                 bar.set_description(step)
@@ -50,8 +52,9 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"The package was built at {path} but could not be copied: {error}") from error
             path = target
+        draft = f" DRAFT (the year has not ended: year-end figures are projections; it cannot be filed)" if package.draft else ""
         self.stdout.write(self.style.SUCCESS(
-            f"CONFIDENTIAL: the {year} certification package #{package.pk} is at {path}\n"
+            f"CONFIDENTIAL: the {year} certification package #{package.pk}{draft} is at {path}\n"
             f"SHA-256 {package.sha256}, {package.size} bytes, {package.event_count} audit events of {year}."
         ))
 
