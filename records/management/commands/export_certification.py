@@ -52,7 +52,7 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"The package was built at {path} but could not be copied: {error}") from error
             path = target
-        draft = f" DRAFT (the year has not ended: year-end figures are projections; it cannot be filed)" if package.draft else ""
+        draft = " DRAFT (the year has not ended: year-end figures are projections; it cannot be filed)" if package.draft else ""
         self.stdout.write(self.style.SUCCESS(
             f"CONFIDENTIAL: the {year} certification package #{package.pk}{draft} is at {path}\n"
             f"SHA-256 {package.sha256}, {package.size} bytes, {package.event_count} audit events of {year}."
