@@ -354,7 +354,7 @@ def _certification_pdf(year, summary, draft=False):
 
 def _pdf_context(year, summary, draft=False):
     profile = company_profile()
-    filing = CertificationFiling.objects.filter(year=year).first()
+    filing = CertificationFiling.objects.standing().filter(year=year).first()
     zone = ZoneInfo(settings.TIME_ZONE)
     categories = CustomerComplaint.Category
     return {

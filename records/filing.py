@@ -29,7 +29,7 @@ def certification_package_request(*, actor, year):
         raise PermissionDenied("Only records managers and officers prepare the certification.")
     if year > timezone.localdate().year or year < 2000:
         raise ValidationError({"year": "Choose a calendar year that has begun."})
-    if CertificationFiling.objects.filter(year=year).exists():
+    if CertificationFiling.objects.standing().filter(year=year).exists():
         raise ValidationError({"year": f"The {year} certification was filed; its package is locked."})
     profile = CompanyProfile.objects.select_related("signatory").first()
     if profile is None:
@@ -105,7 +105,7 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        if CertificationFiling.objects.select_for_update().filter(year=package.year).exists():
+        if CertificationFiling.objects.select_for_update().standing().filter(year=package.year).exists():
             raise ValidationError(f"The {package.year} certification was already filed.")
         filing = CertificationFiling(
             year=package.year, package=package, signed_by=actor, signed_on=signed_on, filed_on=filed_on,
@@ -121,6 +121,48 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
                      "personal_knowledge_attested": PERSONAL_KNOWLEDGE},
         )
     return filing
+
+
+def _is_filing_officer(actor, filing):
+    return actor.has_perm("records.add_certificationfiling") and actor.pk == filing.signed_by_id
+
+
+def _within_withdrawal_period(filing):
+    return timezone.now() <= filing.recorded_at + timedelta(days=CertificationFiling.WITHDRAWAL_DAYS)
+
+
+def may_withdraw(actor, filing):
+    """Whether `actor` may still withdraw `filing` (for offering the action)."""
+    return filing.withdrawn_at is None and _is_filing_officer(actor, filing) and _within_withdrawal_period(filing)
+
+
+def certification_withdraw(*, actor, filing, reason):
+    """The officer who recorded a filing withdraws it as recorded in error, within
+    CertificationFiling.WITHDRAWAL_DAYS and with a reason: the year unlocks; the filing and its
+    package stay on record."""
+    reason = reason.strip()
+    if not _is_filing_officer(actor, filing):
+        raise PermissionDenied("Only the officer who recorded the filing withdraws it.")
+    if not reason:
+        raise ValidationError({"reason": "Say why the filing was recorded in error."})
+    if not _within_withdrawal_period(filing):
+        raise ValidationError(
+            f"A filing can be withdrawn within {CertificationFiling.WITHDRAWAL_DAYS} days of being recorded; the "
+            f"{filing.year} filing was recorded on {timezone.localtime(filing.recorded_at):%Y-%m-%d}."
+        )
+    with transaction.atomic():
+        locked = CertificationFiling.objects.select_for_update().get(pk=filing.pk)
+        if locked.withdrawn_at is not None:
+            raise ValidationError(f"The {locked.year} filing was already withdrawn.")
+        locked.withdrawn_at, locked.withdrawn_by, locked.withdrawal_reason = timezone.now(), actor, reason
+        locked._history_user = actor
+        locked._change_reason = "withdrawn"
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        audit_event_record(
+            actor=actor, action="certification.filing_withdrawn", obj=locked,
+            payload={"year": locked.year, "package": locked.package_id, "reason": reason},
+        )
+    return locked
 
 
 def certification_package_build(package):

@@ -467,6 +467,11 @@ class FilingForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
+class WithdrawFilingForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+                             label="Why the filing was recorded in error")
+
+
 class ImportForm(forms.Form):
     sheet = forms.FileField(label="Spreadsheet", help_text="CSV or Excel (.xlsx) with the template's columns.")
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("certification/packages/<int:pk>/", certification.package_detail, name="package-detail"),
     path("certification/packages/<int:pk>/download/", certification.package_download, name="package-download"),
     path("certification/packages/<int:pk>/file/", certification.package_file, name="package-file"),
+    path("certification/filings/<int:pk>/withdraw/", certification.filing_withdraw, name="filing-withdraw"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

@@ -200,17 +200,39 @@ class CertificationPackage(models.Model):
         return f"Certification package {self.year} #{self.pk}"
 
 
-class CertificationFiling(models.Model):
-    """The officer's record that a year's certification was signed and filed; it locks the year."""
+class CertificationFilingQuerySet(models.QuerySet):
+    def standing(self):
+        """The filings not withdrawn: at most one a year, and it locks the year."""
+        return self.filter(withdrawn_at__isnull=True)
 
-    year = models.PositiveSmallIntegerField(unique=True)
+
+class CertificationFiling(models.Model):
+    """The officer's record that a year's certification was signed and filed; it locks the year
+    until withdrawn (a filing recorded in error, within WITHDRAWAL_DAYS, by its officer)."""
+
+    WITHDRAWAL_DAYS = 7
+
+    year = models.PositiveSmallIntegerField()
     package = models.ForeignKey(CertificationPackage, on_delete=models.PROTECT, related_name="+")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_on = models.DateField()
     filed_on = models.DateField()
     recorded_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True)
 
+    objects = CertificationFilingQuerySet.as_manager()
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=models.Q(withdrawn_at__isnull=True), name="one_standing_filing_a_year"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.year} certification filed {self.filed_on:%Y-%m-%d}"

@@ -11,14 +11,14 @@ from django.views.decorators.http import require_POST
 from compliance.deadlines import next_certification_due
 from records import filing
 from records.audit import audit_event_record
-from records.forms import FilingForm, PackageRequestForm
+from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
 
 
 @permission_required("records.view_certificationpackage", raise_exception=True)
 def certification_home(request, request_form=None):
-    filings = list(CertificationFiling.objects.select_related("signed_by", "package").order_by("-year"))
+    filings = list(CertificationFiling.objects.standing().select_related("signed_by", "package").order_by("-year"))
     return render(
         request,
         "records/certification.html",
@@ -50,9 +50,9 @@ def package_request(request):
 
 
 @permission_required("records.view_certificationpackage", raise_exception=True)
-def package_detail(request, pk, filing_form=None):
+def package_detail(request, pk, filing_form=None, withdraw_form=None):
     package = get_object_or_404(CertificationPackage.objects.select_related("requested_by"), pk=pk)
-    filed = CertificationFiling.objects.filter(year=package.year).select_related("signed_by", "package").first()
+    filed = CertificationFiling.objects.standing().filter(year=package.year).select_related("signed_by", "package").first()
     profile = CompanyProfile.objects.select_related("signatory").first()
     signatory = profile.signatory if profile else None
     return render(
@@ -63,6 +63,10 @@ def package_detail(request, pk, filing_form=None):
             "filed": filed,
             "building": package.state in (CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING),
             "filing_form": filing_form or FilingForm(),
+            "withdrawals": CertificationFiling.objects.filter(package=package, withdrawn_at__isnull=False)
+            .select_related("signed_by", "withdrawn_by"),
+            "can_withdraw": filed is not None and filed.package_id == package.pk and filing.may_withdraw(request.user, filed),
+            "withdraw_form": withdraw_form or WithdrawFilingForm(),
             "signatory": signatory,
             "is_signatory": signatory is not None and signatory.pk == request.user.pk,
             "has_second_factor": has_confirmed_device(request.user),
@@ -95,5 +99,23 @@ def package_file(request, pk):
             messages.success(request, f"The {package.year} certification is recorded as filed; the year is locked.")
             return redirect("package-detail", pk=package.pk)
     response = package_detail(request, pk, filing_form=form)
+    response.status_code = 400
+    return response
+
+
+@require_POST
+@permission_required("records.add_certificationfiling", raise_exception=True)
+def filing_withdraw(request, pk):
+    filed = get_object_or_404(CertificationFiling, pk=pk)
+    form = WithdrawFilingForm(request.POST)
+    if form.is_valid():
+        try:
+            filing.certification_withdraw(actor=request.user, filing=filed, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The {filed.year} filing is withdrawn; the year is open again.")
+            return redirect("package-detail", pk=filed.package_id)
+    response = package_detail(request, filed.package_id, withdraw_form=form)
     response.status_code = 400
     return response

@@ -102,3 +102,40 @@ def test_a_signatory_with_a_second_factor_enters_a_fresh_code(client, officer, p
     device.refresh_from_db()
     assert client.post(reverse("package-file", args=[package.pk]), {**SIGNED, "otp_token": code()}).status_code == 302
     assert AuditEvent.objects.get(action="certification.filed").payload["reauthenticated"] == "password and second factor"
+
+
+def test_the_officer_withdraws_a_filing_recorded_in_error_within_7_days(client, officer, records_manager, package, time_machine):
+    client.force_login(officer)
+    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302
+    filed = CertificationFiling.objects.get()
+    assert "Withdraw the filing recorded in error" in client.get(reverse("package-detail", args=[package.pk])).content.decode()
+
+    for someone in (records_manager, UserFactory(username="otto", title="CFO", role=Role.OFFICER)):
+        client.force_login(someone)
+        assert client.post(reverse("filing-withdraw", args=[filed.pk]), {"reason": "x"}).status_code == 403
+    client.force_login(officer)
+    events = AuditEvent.objects.count()
+    no_reason = client.post(reverse("filing-withdraw", args=[filed.pk]), {"reason": "  "})
+    assert no_reason.status_code == 400 and AuditEvent.objects.count() == events
+
+    refused = client.post(reverse("package-request"), {"year": "2025"})
+    assert "locked" in refused.content.decode(), "a filed year is locked"
+    ok = client.post(reverse("filing-withdraw", args=[filed.pk]), {"reason": "Recorded against the wrong package"})
+    assert ok.status_code == 302
+    filed.refresh_from_db()
+    assert filed.withdrawn_by == officer and filed.withdrawal_reason == "Recorded against the wrong package"
+    event = AuditEvent.objects.get(action="certification.filing_withdrawn")
+    assert event.actor == officer and event.payload["reason"] == "Recorded against the wrong package"
+    assert "was withdrawn on" in client.get(reverse("package-detail", args=[package.pk])).content.decode()
+    assert not CertificationFiling.objects.standing().exists(), "the year is open again"
+    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302, "and can be filed again"
+    assert CertificationFiling.objects.count() == 2 and CertificationFiling.objects.standing().count() == 1
+
+    late = CertificationFiling.objects.standing().get()
+    time_machine.move_to(timezone.now() + timedelta(days=8))
+    client.force_login(officer)  # the session ended while idle
+    page = client.get(reverse("package-detail", args=[package.pk])).content.decode()
+    assert "Withdraw the filing recorded in error" not in page
+    too_late = client.post(reverse("filing-withdraw", args=[late.pk]), {"reason": "Oops"})
+    assert too_late.status_code == 400 and "can be withdrawn within 7 days" in too_late.content.decode()
+    assert CertificationFiling.objects.standing().get() == late

@@ -71,7 +71,7 @@ class Command(BaseCommand):
     def _check_year(self, year):
         if year < 2000 or year > timezone.localdate().year:
             raise CommandError(f"{year} is not a calendar year that has begun.")
-        filing = CertificationFiling.objects.filter(year=year).first()
+        filing = CertificationFiling.objects.standing().filter(year=year).first()
         if filing is not None:
             raise CommandError(
                 f"The {year} certification was filed on {filing.filed_on:%Y-%m-%d} with package #{filing.package_id}; "
