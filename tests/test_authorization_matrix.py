@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from records import holds
-from records.models import CertificationPackage, CustomerComplaint, ImportJob, Medium, Record, Status
+from records.models import CertificationFiling, CertificationPackage, CustomerComplaint, ImportJob, Medium, Record, Status
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
 
@@ -62,6 +62,7 @@ EXPECTED = {
     "package-detail": ("GET", READ_ALL, 200),
     "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
     "package-file": ("POST", frozenset({Role.OFFICER}), 400),
+    "filing-withdraw": ("POST", frozenset({Role.OFFICER}), 400),  # the officer who filed it
     "import-list": ("GET", MANAGER, 200),
     "import-template": ("GET", MANAGER, 200),
     "import-detail": ("GET", MANAGER, 200),
@@ -117,10 +118,13 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     (tmp_path / "packages" / "p.zip").write_bytes(b"PK")
     package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
                                                   state="ready", file_name="p.zip", sha256="0" * 64)
+    filing = CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
+                                                filed_on=date(2026, 2, 20), recorded_at=timezone.now())
     job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
                                    requested_at=timezone.now(), state="invalid")
     return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
-            "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk}
+            "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
+            "pk_filing": filing.pk}
 
 
 def url_for(name, pattern, world):
@@ -130,7 +134,7 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import"}.get(name.split("-")[0], "pk_register")]
+            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
