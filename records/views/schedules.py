@@ -45,24 +45,36 @@ def schedule_edit(request, code):
     become due at once or return to active; saving needs a second, confirming submit."""
     schedule = get_object_or_404(RetentionSchedule, code=code)
     form = ScheduleForm(request.POST or None, instance=RetentionSchedule.objects.get(pk=schedule.pk))
+    return _edit_moving_expiries(
+        request, schedule, form, expiry_fields=schedules.EXPIRY_FIELDS, preview=schedules.schedule_change_impact,
+        save=lambda changes: schedules.schedule_update(actor=request.user, schedule=schedule, **changes),
+        saved=f"Schedule {schedule.code}", done="schedule-list", template="records/schedule_form.html",
+        context={"schedule": schedule},
+    )
+
+
+def _edit_moving_expiries(request, obj, form, *, expiry_fields, preview, save, saved, done, template, context):
+    """The edit page of a schedule or legal minimum: a change of `expiry_fields` moves the expiry of
+    records, so it is previewed first (`preview(obj, changes)`: how many move, become due at once or
+    return to active) and saved on a second, confirming submit."""
     impact = None
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
-        if schedules.moves_expiries(schedule, changes, schedules.EXPIRY_FIELDS) and "confirm" not in request.POST:
-            impact = schedules.schedule_change_impact(schedule, changes)
+        if schedules.moves_expiries(obj, changes, expiry_fields) and "confirm" not in request.POST:
+            impact = preview(obj, changes)
         else:
             try:
-                saved, result = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
+                _, result = save(changes)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(
                     request,
-                    f"Schedule {saved.code} was saved; {result.records_moved} record expiry dates were recomputed"
+                    f"{saved} was saved; {result.records_moved} record expiry dates were recomputed"
                     f" and {result.return_to_active} due records returned to active.",
                 )
-                return redirect("schedule-list")
-    return render(request, "records/schedule_form.html", {"form": form, "schedule": schedule, "impact": impact})
+                return redirect(done)
+    return render(request, template, {**context, "form": form, "impact": impact})
 
 
 @permission_required("records.view_legalminimum", raise_exception=True)
@@ -91,21 +103,9 @@ def legal_minimum_edit(request, code):
     change is previewed first, and saved on a second, confirming submit (as for schedules)."""
     minimum = get_object_or_404(LegalMinimum, code=code)
     form = LegalMinimumForm(request.POST or None, instance=LegalMinimum.objects.get(pk=minimum.pk))
-    impact = None
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        if schedules.moves_expiries(minimum, changes, legal_minimums.EXPIRY_FIELDS) and "confirm" not in request.POST:
-            impact = legal_minimums.minimum_change_impact(minimum, changes)
-        else:
-            try:
-                saved, result = legal_minimums.minimum_update(actor=request.user, minimum=minimum, **changes)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    f"Legal minimum {saved.citation} was saved; {result.records_moved} record expiry dates were "
-                    f"recomputed and {result.return_to_active} due records returned to active.",
-                )
-                return redirect("legal-minimum-list")
-    return render(request, "records/legal_minimum_form.html", {"form": form, "minimum": minimum, "impact": impact})
+    return _edit_moving_expiries(
+        request, minimum, form, expiry_fields=legal_minimums.EXPIRY_FIELDS, preview=legal_minimums.minimum_change_impact,
+        save=lambda changes: legal_minimums.minimum_update(actor=request.user, minimum=minimum, **changes),
+        saved=f"Legal minimum {minimum.citation}", done="legal-minimum-list", template="records/legal_minimum_form.html",
+        context={"minimum": minimum},
+    )
