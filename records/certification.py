@@ -43,6 +43,7 @@ from .models import (
     LabelCheck,
     LabelVerification,
     LegalHold,
+    LegalMinimum,
     Medium,
     PretextingObservation,
     Record,
@@ -220,12 +221,15 @@ def procedures_statement():
         "contains CPNI.",
         _label_paragraph(),
         "Company records including CPNI shall be destroyed when no longer required. Each record is kept under "
-        "a retention schedule: CPNI Track derives the record's expiry date from its schedule and, when that "
-        "date has passed, marks the record due for destruction, unless a legal hold covers it. No record is "
-        "destroyed before the longest legal minimum period that applies to it. Records still due more than "
+        "a retention schedule and under any further legal minimum that applies to it: CPNI Track derives the "
+        "record's expiry date from its trigger date as the latest of the end of its schedule's period, of its "
+        "schedule's legal minimum and of each further legal minimum recorded for it, and, when that date has "
+        "passed, marks the record due for destruction, unless a legal hold covers it. No record is destroyed "
+        "before the longest legal minimum period that applies to it. Records still due more than "
         f"{settings.RETENTION_ESCALATION_DAYS} days after becoming due are escalated to the records managers. "
         + _schedules_intro(),
         *[_schedule_paragraph(schedule) for schedule in RetentionSchedule.objects.filter(is_active=True).order_by("code")],
+        _legal_minimums_paragraph(),
         "Paper records must be shredded. The record's custodian confirms the destruction in CPNI Track with the "
         f"method used ({_choice_list(Destruction.PaperMethod, 'or')}) and the date, and CPNI Track issues a "
         "certificate of destruction under a unique certificate number.",
@@ -258,7 +262,9 @@ def _label_paragraph():
         f"Employees must include “{MARKING}” on all documents that include CPNI. CPNI Track accepts a record "
         f"that contains CPNI only with an attestation that it carries that marking, given by {ways}. A file "
         "check reads the electronic document itself and refuses it when the marking is missing; only the "
-        "file's fingerprint (SHA-256) and the outcome are kept, never the document."
+        "file's fingerprint (SHA-256) and the outcome are kept, never the document. Records brought in from an "
+        "earlier inventory carry only a visual check, declared by the records manager who imported them on behalf "
+        "of the named person, who could hold the record, with the day that person attested it."
     )
 
 
@@ -286,6 +292,14 @@ def _schedule_paragraph(schedule):
     if schedule.default_disposition == RetentionSchedule.Disposition.REVIEW:
         parts.append("reviewed before destruction")
     return "; ".join(parts) + "."
+
+
+def _legal_minimums_paragraph():
+    minimums = LegalMinimum.objects.filter(is_active=True).order_by("citation")
+    if not minimums:
+        return "No further legal minimum is recorded beside the schedules' own."
+    listed = _join([f"{m.citation} ({m.title[0].lower()}{m.title[1:]}): {m.period_display}" for m in minimums], "and")
+    return f"The further legal minimums a record may fall under, each counted from its trigger date, are {listed}."
 
 
 def _holders(permission, plural=False):

@@ -15,6 +15,7 @@ from .models import (
     Department,
     Destruction,
     LabelVerification,
+    LegalMinimum,
     Medium,
     PeriodUnit,
     PretextingObservation,
@@ -74,6 +75,13 @@ class CustodianChoiceField(forms.ModelChoiceField):
         return f"{user} ({user.department})"
 
 
+class LegalMinimumChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, minimum):
+        return f"{minimum.citation} — {minimum.title} ({minimum.period_display})"
+
+
 class ScheduleChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, schedule):
         return f"{schedule.code} — {schedule.title} ({schedule.period_display})"
@@ -114,6 +122,11 @@ class RecordForm(forms.Form):
         required=False, widget=DateInput, label="Trigger date",
         help_text="The record's creation date, or for event-triggered schedules the event's date once it happened.",
     )
+    legal_minimums = LegalMinimumChoiceField(
+        queryset=None, required=False, label="Further legal minimums",
+        help_text="Legal minimums the record falls under besides its schedule's, counted from the trigger date: "
+        "it is kept until the longest has run.",
+    )
     notes = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     label_verification = forms.ChoiceField(
         choices=[("", "No new attestation")] + LabelVerification.choices,
@@ -141,6 +154,7 @@ class RecordForm(forms.Form):
                 "customer_reference": record.customer_reference,
                 "schedule": record.schedule_id,
                 "trigger_date": record.trigger_date,
+                "legal_minimums": [minimum.pk for minimum in record.legal_minimums.all()],
                 "notes": record.notes,
             }
         super().__init__(*args, **kwargs)
@@ -148,6 +162,7 @@ class RecordForm(forms.Form):
         self.fields["department"].queryset = selectors.departments_for(user)
         self.fields["custodian"].queryset = selectors.custodians_for(user)
         self.fields["schedule"].queryset = selectors.schedules_in_use()
+        self.fields["legal_minimums"].queryset = selectors.legal_minimums_offered(record)
         if record is None:
             self.fields["label_verification"].choices = LabelVerification.choices
             self.fields["trigger_date"].initial = timezone.localdate
@@ -155,7 +170,7 @@ class RecordForm(forms.Form):
                 self.fields["department"].initial = user.department_id
                 self.fields["custodian"].initial = user.pk
         elif record.status != Status.ACTIVE:
-            for name in ("schedule", "trigger_date"):
+            for name in ("schedule", "trigger_date", "legal_minimums"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Retention can only be changed while the record is active."
 
@@ -234,6 +249,17 @@ class ScheduleForm(forms.ModelForm):
             "legal_minimum_value", "legal_minimum_unit", "legal_citation", "default_disposition",
             "applicable_media", "is_active",
         ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def changes(self):
+        """The submitted values as service keyword arguments."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class LegalMinimumForm(forms.ModelForm):
+    class Meta:
+        model = LegalMinimum
+        fields = ["code", "citation", "title", "description", "period_value", "period_unit", "is_active"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def changes(self):

@@ -15,19 +15,29 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .audit import Entry, audit_event_record, audit_events_record
-from .models import CpniCategory, Department, ImportJob, LabelVerification, Medium, Record, RetentionSchedule, User
+from .dates import past_date_error, records_began_on
+from .models import (
+    CpniCategory, Department, ImportJob, LabelVerification, LegalMinimum, Medium, Record, RecordLegalMinimum,
+    RetentionSchedule, User,
+)
 from .retention import expiry_date_for
+from .selectors import in_custody_role
 from .services import reserve_references, validate_record_values
 
 COLUMNS = (
     "title", "medium", "media_serial_number", "contains_cpni", "cpni_categories", "department", "custodian",
-    "location", "customer_reference", "schedule", "trigger_date", "label_verification", "label_attested_by",
-    "label_attested_on", "notes",
+    "location", "customer_reference", "schedule", "trigger_date", "legal_minimums", "label_verification",
+    "label_attested_by", "label_attested_on", "notes",
 )
 REQUIRED = ("title", "medium", "department", "custodian", "location", "schedule")
 EXAMPLE_ROW = (
     "Toll detail printouts 2025", "paper", "", "yes", "billing; destination", "billing", "emma", "HQ, cabinet B2",
-    "ACCT-20931", "TOLL-BILLING", "2025-03-31", "visual", "emma", "2025-04-02", "Moved from the old archive",
+    "ACCT-20931", "TOLL-BILLING", "2025-03-31", "", "visual", "emma", "2025-04-02", "Moved from the old archive",
+)
+FILE_CHECK_REFUSED = (
+    "An import declares only a visual check of the CONFIDENTIAL marking: a file check is CPNI Track reading the "
+    "document itself, and a sheet carries no document. Declare visual, or check the file on the record's page "
+    "once it is imported."
 )
 MAX_ROWS = 200_000
 MAX_STORED_ERRORS = 1000
@@ -123,7 +133,11 @@ class _Lookups:
         for department in Department.objects.all():
             self.departments[department.code.lower()] = self.departments[department.name.lower()] = department
         self.schedules = {s.code.lower(): s for s in RetentionSchedule.objects.all()}
-        self.users = {u.username.lower(): u for u in User.objects.all()}
+        self.users = {u.username.lower(): u for u in User.objects.annotate(in_custody_role=in_custody_role())}
+        self.minimums = {}
+        for minimum in LegalMinimum.objects.all():
+            self.minimums[minimum.code.lower()] = self.minimums[minimum.citation.lower()] = minimum
+        self.records_began_on = records_began_on()
         self.media = {**{m.value: m.value for m in Medium}, **{m.label.lower(): m.value for m in Medium}}
         self.categories = {**{c.value: c.value for c in CpniCategory}, **{c.label.lower(): c.value for c in CpniCategory}}
 
@@ -172,18 +186,8 @@ def _row_values(number, raw, lookups, errors):
         else:
             categories.append(lookups.categories[item])
     trigger_date = _date(raw.get("trigger_date"), "trigger_date", errors, number)
-    attested_on = _date(raw.get("label_attested_on"), "label_attested_on", errors, number)
-    verification = _text(raw.get("label_verification")).lower()
-    attested_by = lookup("label_attested_by", lookups.users, "user")
-    if contains_cpni:
-        if verification not in LabelVerification.values:
-            errors.append(RowError(number, "label_verification", "A record with CPNI needs its label attestation: visual or file_check."))
-        if attested_by is None and not _text(raw.get("label_attested_by")):
-            errors.append(RowError(number, "label_attested_by", "Who attested the CONFIDENTIAL label?"))
-        if attested_on is None and not _text(raw.get("label_attested_on")):
-            errors.append(RowError(number, "label_attested_on", "When was the label attested?"))
-        elif attested_on and attested_on > timezone.localdate():
-            errors.append(RowError(number, "label_attested_on", "Cannot be in the future."))
+    minimums = _legal_minimums(number, raw, lookups, errors)
+    attestation = _attestation(number, raw, lookups, errors, contains_cpni, department)
     for column, limit in (("title", 200), ("location", 200), ("media_serial_number", 100), ("customer_reference", 60), ("notes", 5000)):
         if len(_text(raw.get(column))) > limit:
             errors.append(RowError(number, column, f"Longer than {limit} characters."))
@@ -202,12 +206,64 @@ def _row_values(number, raw, lookups, errors):
         for field, messages in error.message_dict.items():
             errors.extend(RowError(number, FIELD_TO_COLUMN.get(field, field), m) for m in messages)
         return None
-    if contains_cpni:
-        values.update(
-            label_verification=verification, label_attested_by=attested_by,
-            label_attested_at=timezone.make_aware(datetime.combine(attested_on, time(12))),
-        )
+    values.update(attestation or {}, legal_minimums=minimums)
     return values
+
+
+def _legal_minimums(number, raw, lookups, errors):
+    """The row's additional legal minimums, by code or citation, separated by semicolons."""
+    minimums = []
+    for item in filter(None, (part.strip() for part in _text(raw.get("legal_minimums")).split(";"))):
+        minimum = lookups.minimums.get(item.lower())
+        if minimum is None:
+            errors.append(RowError(number, "legal_minimums", f"No legal minimum '{item[:60]}' (give its code or citation)."))
+        elif not minimum.is_active:
+            errors.append(RowError(number, "legal_minimums", f"Legal minimum {minimum.citation} is retired; choose a current one."))
+        elif minimum not in minimums:
+            minimums.append(minimum)
+    return minimums
+
+
+def _attestation(number, raw, lookups, errors, contains_cpni, department):
+    """The label attestation the row declares, as record values (None for a record without CPNI):
+    a visual check by a person who could be the record's custodian, on a plausible past day."""
+    verification = _text(raw.get("label_verification")).lower()
+    if verification == LabelVerification.FILE_CHECK:
+        errors.append(RowError(number, "label_verification", FILE_CHECK_REFUSED))
+    if not contains_cpni:
+        return None
+    attested_on = _date(raw.get("label_attested_on"), "label_attested_on", errors, number)
+    name = _text(raw.get("label_attested_by"))
+    attested_by = lookups.users.get(name.lower())
+    if verification not in LabelVerification.values:
+        errors.append(RowError(number, "label_verification", "A record with CPNI needs its label attestation: visual."))
+    if not name:
+        errors.append(RowError(number, "label_attested_by", "Who attested the CONFIDENTIAL label?"))
+    elif attested_by is None:
+        errors.append(RowError(number, "label_attested_by", f"No user '{name[:60]}'."))
+    elif department is not None and (problem := _custodian_problem(attested_by, department)):
+        errors.append(RowError(number, "label_attested_by", f"{problem} The attestation is declared on behalf of "
+                               "someone who could be the record's custodian."))
+    if attested_on is None and not _text(raw.get("label_attested_on")):
+        errors.append(RowError(number, "label_attested_on", "When was the label attested?"))
+    elif problem := past_date_error(attested_on, floor=lookups.records_began_on, what="The attestation date"):
+        errors.append(RowError(number, "label_attested_on", problem))
+    return {
+        "label_verification": LabelVerification.VISUAL, "label_attested_by": attested_by,
+        # The sheet gives a day: kept as its first moment here, and shown as the day only.
+        "label_attested_at": timezone.make_aware(datetime.combine(attested_on, time())) if attested_on else None,
+    }
+
+
+def _custodian_problem(person, department):
+    """Why `person` could not be a custodian of a record of `department`, or ""."""
+    if not person.is_active:
+        return f"{person} can no longer sign in."
+    if not person.in_custody_role:
+        return f"{person}'s role cannot hold records (employees and records managers can)."
+    if person.department_id != department.pk:
+        return f"{person} is not a member of {department}."
+    return ""
 
 
 def validate_sheet(sheet, progress=None):
@@ -224,26 +280,54 @@ def validate_sheet(sheet, progress=None):
     return ([] if errors else prepared), errors
 
 
-def write_records(*, actor, prepared, job=None):
-    """Write every prepared record in one transaction: references, derived expiry dates, history
-    (bulk, with the importer as the user) and an audit event per record. All or nothing."""
+def write_records(*, actor, prepared, job):
+    """Write every prepared record of import `job` in one transaction: references, derived expiry
+    dates, the label attestations the sheet declares (with the job as their provenance), the
+    additional legal minimums, history (bulk, with the importer as the user) and an audit event
+    per record. All or nothing."""
     with transaction.atomic():
+        now = timezone.now()
         references = reserve_references(len(prepared))
-        records = [
-            Record(**values, reference=reference, created_by=actor,
-                   expiry_date=expiry_date_for(values["schedule"], values["trigger_date"]))
-            for values, reference in zip(prepared, references, strict=True)
-        ]
+        records, minimums = [], []
+        for values, reference in zip(prepared, references, strict=True):
+            values = dict(values)
+            minimums.append(values.pop("legal_minimums", []))
+            expiry = expiry_date_for(values["schedule"], values["trigger_date"], minimums=minimums[-1])
+            label_import = job if values.get("label_attested_at") else None
+            records.append(Record(**values, reference=reference, created_by=actor, expiry_date=expiry, label_import=label_import))
         created = bulk_create_with_history(
-            records, Record, batch_size=1000, default_user=actor, default_change_reason="imported"
+            records, Record, batch_size=1000, default_user=actor, default_change_reason="imported", default_date=now
         )
-        source = {"import": job.pk, "file": job.file_name} if job else {}
+        links = [RecordLegalMinimum(record=record, minimum=minimum, added_by=actor, added_at=now)
+                 for record, carried in zip(created, minimums, strict=True) for minimum in carried]
+        bulk_create_with_history(
+            links, RecordLegalMinimum, batch_size=1000, default_user=actor, default_change_reason="imported", default_date=now
+        )
+        source = {"import": job.pk, "file": job.file_name}
         for start in range(0, len(created), 1000):
             audit_events_record(
                 actor=actor,
                 entries=[Entry("record.created", r, {"reference": r.reference, **source}) for r in created[start : start + 1000]],
             )
     return created
+
+
+def import_now(*, actor, file_name, data, prepared):
+    """Import a validated sheet at once (the command line's import): the job is kept as the
+    records' provenance, done, without the sheet. Returns (job, records)."""
+    _require(actor)
+    with transaction.atomic():
+        now = timezone.now()
+        job = ImportJob.objects.create(
+            file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), content=b"", state=ImportJob.State.DONE,
+            progress=100, row_count=len(prepared), requested_by=actor, requested_at=now, finished_at=now,
+        )
+        created = write_records(actor=actor, prepared=prepared, job=job)
+        job.imported_count = len(created)
+        job.save(update_fields=["imported_count"])
+        audit_event_record(actor=actor, action="import.done", obj=job,
+                           payload={"records": len(created), "sha256": job.sha256, "from": "command line"})
+    return job, created
 
 
 def _require(actor):

@@ -18,6 +18,7 @@ _READ_EVERYTHING = [
     "records.view_record",
     "records.view_all_departments",
     "records.view_retentionschedule",
+    "records.view_legalminimum",
     "records.view_department",
     "records.view_labelcheck",
     "records.view_legalhold",
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS = {
         "records.change_record",
         "records.add_labelcheck",
         "records.view_retentionschedule",
+        "records.view_legalminimum",
         "records.mark_for_destruction",
         "records.confirm_shredding",
         "records.hand_over_media",
@@ -49,6 +51,8 @@ ROLE_PERMISSIONS = {
         "records.add_labelcheck",
         "records.add_retentionschedule",
         "records.change_retentionschedule",
+        "records.add_legalminimum",
+        "records.change_legalminimum",
         "records.add_legalhold",
         "records.change_legalhold",
         # The sweep's and reminders' timetable, kept in django-celery-beat and edited in the admin.
@@ -83,6 +87,11 @@ ROLE_PERMISSIONS = {
     Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent"],
     Role.OFFICER: _READ_EVERYTHING + ["records.add_certificationpackage", "records.add_certificationfiling"],
 }
+
+
+# A custodian shreds the paper in their custody and hands its media over to Network Operations: the
+# roles granted this permission are those whose people can hold records.
+CUSTODY_PERMISSION = "records.confirm_shredding"
 
 
 def sync_role_groups():

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from .models import (
@@ -13,14 +14,16 @@ from .models import (
     Department,
     Destruction,
     ExpiryTally,
+    LegalMinimum,
     Record,
+    RecordLegalMinimum,
     RetentionSchedule,
     Status,
     StatusTally,
     User,
     active_hold_exists,
 )
-from .roles import Role, roles_of, sees_all_departments
+from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
     "reference": ("reference",),
@@ -50,8 +53,8 @@ def record_for_user(user, reference):
     """The record with that reference if the user may see it, else Record.DoesNotExist."""
     return records_visible_to(user).select_related(
         "department", "custodian", "schedule", "created_by", "label_attested_by", "label_check",
-        "destruction__performed_by", "destruction__validated_by", "destruction__witness",
-    ).get(reference=reference)
+        "label_import__requested_by", "destruction__performed_by", "destruction__validated_by", "destruction__witness",
+    ).defer("label_import__content").get(reference=reference)
 
 
 def record_list(user, *, search="", status="", medium="", department=None, schedule=None,
@@ -146,8 +149,24 @@ def officers():
     return User.objects.filter(is_active=True, groups__name=Role.OFFICER).order_by("last_name", "first_name", "username")
 
 
+def in_custody_role():
+    """A filter on people: in a role whose people can hold records (roles.CUSTODY_PERMISSION)."""
+    app_label, codename = CUSTODY_PERMISSION.split(".")
+    return Exists(Group.objects.filter(
+        user=OuterRef("pk"), permissions__content_type__app_label=app_label, permissions__codename=codename
+    ))
+
+
 def schedules_in_use():
     return RetentionSchedule.objects.filter(is_active=True)
+
+
+def legal_minimums_offered(record=None):
+    """The legal minimums a record may be given: the current ones, and any it carries already."""
+    current = Q(is_active=True)
+    if record is not None:
+        current |= Q(pk__in=record.legal_minimum_links.values("minimum_id"))
+    return LegalMinimum.objects.filter(current).order_by("citation")
 
 
 @dataclass(frozen=True)
@@ -243,9 +262,16 @@ HISTORY_FIELDS = [
 
 
 def record_history(record):
-    """The record's field-level history, newest first: who changed what, when, old and new."""
+    """The record's field-level history, newest first: who changed what, when, old and new. The
+    legal minimums added to or removed from it show as a change of its "legal minimums", in the
+    entry of the record's change they were part of (the services give both the same moment)."""
     rows = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
-    ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set(), "created_by": set()}
+    links = list(
+        RecordLegalMinimum.history.filter(record_id=record.pk).select_related("history_user", "minimum")
+        .order_by("history_date", "history_id")
+    )
+    ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set(), "created_by": set(),
+           "label_import": set()}
     for row in rows:
         for name in ids:
             ids[name].add(getattr(row, f"{name}_id"))
@@ -259,34 +285,67 @@ def record_history(record):
         "custodian": people,
         "label_attested_by": people,
         "created_by": people,
+        "label_import": {pk: f"import #{pk}" for pk in ids["label_import"] if pk},
     }
+    # Record rows and minimum rows in order of time; at equal times the record's row first, so
+    # that the minimums join its entry.
+    timeline = sorted([(row.history_date, 0, row.history_id, row) for row in rows]
+                      + [(link.history_date, 1, link.history_id, link) for link in links], key=lambda item: item[:3])
     entries = []
     previous = None
-    for row in rows:
-        changes = []
-        if previous is not None:
-            for field in HISTORY_FIELDS:
-                old, new = getattr(previous, field.attname), getattr(row, field.attname)
-                if old != new:
-                    changes.append(
-                        FieldChange(
-                            str(field.verbose_name),
-                            _display(field.name, old, lookups),
-                            _display(field.name, new, lookups),
-                        )
-                    )
-        entries.append(
-            HistoryEntry(
-                when=row.history_date,
-                who=str(row.history_user) if row.history_user else "system",
-                reason=row.history_change_reason or "",
-                kind=row.history_type,
-                changes=changes,
-            )
-        )
+    carried = {}  # minimum id -> its label, as the history goes
+    carried_before = {}
+    for when, is_link, _, row in timeline:
+        if is_link and not (entries and entries[-1].when == when):
+            entries.append(_history_entry(row, []))
+            carried_before = dict(carried)
+        if is_link:
+            if row.history_type == "-":
+                carried.pop(row.minimum_id, None)
+            else:
+                carried[row.minimum_id] = f"{row.minimum.citation} ({row.minimum.period_display})"
+            _note_minimums(entries[-1], carried_before, carried)
+            continue
+        changes = [] if previous is None else _field_changes(previous, row, lookups)
+        entries.append(_history_entry(row, changes))
+        carried_before = dict(carried)
         previous = row
     entries.reverse()
     return entries
+
+
+def _history_entry(row, changes):
+    return HistoryEntry(
+        when=row.history_date,
+        who=str(row.history_user) if row.history_user else "system",
+        reason=row.history_change_reason or "",
+        kind=row.history_type if isinstance(row, Record.history.model) else "~",
+        changes=changes,
+    )
+
+
+def _note_minimums(entry, before, after):
+    """Show in `entry` the change of the record's legal minimums from `before` to `after`."""
+    entry.changes[:] = [change for change in entry.changes if change.field != "legal minimums"]
+    if before != after:
+        entry.changes.append(FieldChange("legal minimums", "; ".join(sorted(before.values())) or "—",
+                                         "; ".join(sorted(after.values())) or "—"))
+
+
+def _field_changes(previous, row, lookups):
+    changes = []
+    for field in HISTORY_FIELDS:
+        old, new = getattr(previous, field.attname), getattr(row, field.attname)
+        if old != new:
+            changes.append(FieldChange(str(field.verbose_name), _shown(field.name, old, previous, lookups),
+                                       _shown(field.name, new, row, lookups)))
+    return changes
+
+
+def _shown(field_name, value, row, lookups):
+    if field_name == "label_attested_at" and value and row.label_import_id:
+        return timezone.localtime(value).strftime("%Y-%m-%d")  # declared in an import: a day, no time
+    return _display(field_name, value, lookups)
 
 
 def audit_events_for(obj):

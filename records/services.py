@@ -15,6 +15,7 @@ from .models import (
     LabelVerification,
     Medium,
     Record,
+    RecordLegalMinimum,
     ReferenceCounter,
     RetentionExtension,
     RetentionSchedule,
@@ -167,6 +168,7 @@ def _apply_attestation(record, attestation, actor):
     record.label_check = check
     record.label_attested_by = actor
     record.label_attested_at = timezone.now()
+    record.label_import = None  # attested by the actor in CPNI Track, no longer as an import declared it
 
 
 def _link_label_check(check, record, actor):
@@ -174,6 +176,36 @@ def _link_label_check(check, record, actor):
         check.record = record
         check._history_user = actor
         check.save(update_fields=["record"])
+
+
+def _legal_minimums_error(wanted, carried=()):
+    """The message refusing `wanted` as a record's additional legal minimums, or "": a retired
+    minimum is not newly applied to a record (one the record carries already stays)."""
+    carried = {minimum.pk for minimum in carried}
+    retired = [minimum.citation for minimum in wanted if not minimum.is_active and minimum.pk not in carried]
+    if retired:
+        return f"Retired legal minimum{'s' if len(retired) > 1 else ''} {', '.join(retired)}: choose a current one."
+    return ""
+
+
+def _citations(minimums):
+    return sorted(minimum.citation for minimum in minimums)
+
+
+def _save_legal_minimums(record, wanted, *, actor, when, reason):
+    """Make `record` carry exactly the minimums `wanted`. Each one added or removed is kept in
+    history with the record's own change (same user, moment and reason)."""
+    current = {link.minimum_id: link for link in record.legal_minimum_links.all()}
+    wanted = {minimum.pk: minimum for minimum in wanted}
+    added = [RecordLegalMinimum(record=record, minimum=minimum, added_by=actor, added_at=when)
+             for pk, minimum in wanted.items() if pk not in current]
+    removed = [link for pk, link in current.items() if pk not in wanted]
+    for link in added + removed:
+        link._history_user, link._history_date, link._change_reason = actor, when, reason
+    for link in added:
+        link.save()
+    for link in removed:
+        link.delete()
 
 
 def reserve_references(count):
@@ -214,10 +246,12 @@ def record_create(
     label_verification="",
     label_confirmed=False,
     label_document=None,
+    legal_minimums=(),
 ):
     """Log a new record. Guarantees: the actor may create records in that department; the values
     are consistent; a record with CPNI carries a label attestation; the reference is unique; the
-    expiry date is derived from the schedule; history and an audit event are written."""
+    expiry date is derived from the schedule and the additional legal minimums (the latest of
+    them); history and an audit event are written."""
     _require_permission(actor, "records.add_record", "You are not allowed to log records.")
     _require_department_access(actor, department)
     values = {
@@ -235,6 +269,9 @@ def record_create(
         "notes": notes,
     }
     validate_record_values(values)
+    legal_minimums = list(dict.fromkeys(legal_minimums))
+    if message := _legal_minimums_error(legal_minimums):
+        raise ValidationError({"legal_minimums": message})
     attestation = _label_attestation(
         actor=actor,
         contains_cpni=contains_cpni,
@@ -244,31 +281,40 @@ def record_create(
         already_attested=False,
     )
     with transaction.atomic():
-        record = Record(**values, created_by=actor, expiry_date=expiry_date_for(schedule, trigger_date))
+        expiry = expiry_date_for(schedule, trigger_date, minimums=legal_minimums)
+        record = Record(**values, created_by=actor, expiry_date=expiry)
         if attestation:
             _apply_attestation(record, attestation, actor)
         record.reference = reserve_references(1)[0]
         record.full_clean()
         record._history_user = actor
         record._change_reason = "created"
+        record._history_date = when = timezone.now()
         record.save()
+        del record._history_date  # a later save of this instance is a later change
+        _save_legal_minimums(record, legal_minimums, actor=actor, when=when, reason="created")
         if attestation:
             _link_label_check(attestation[1], record, actor)
         audit_event_record(
             actor=actor,
             action="record.created",
             obj=record,
-            payload=_audit_values(record, RECORD_INPUT_FIELDS + ("expiry_date", "status", "label_verification")),
+            payload={
+                **_audit_values(record, RECORD_INPUT_FIELDS + ("expiry_date", "status", "label_verification")),
+                "legal_minimums": _citations(legal_minimums),
+            },
         )
     return record
 
 
 def record_update(
-    *, actor, record, label_verification="", label_confirmed=False, label_document=None, **changes
+    *, actor, record, label_verification="", label_confirmed=False, label_document=None, legal_minimums=None,
+    **changes
 ):
-    """Edit a record's input fields. Guarantees as record_create; besides, a destroyed record is
-    never edited, retention fields change only while the record is active, and nothing is written
-    when nothing changed. Returns the (re-read) record."""
+    """Edit a record's input fields, and its additional legal minimums (`legal_minimums`, None to
+    leave them). Guarantees as record_create; besides, a destroyed record is never edited,
+    retention (schedule, trigger date, legal minimums) changes only while the record is active,
+    and nothing is written when nothing changed. Returns the (re-read) record."""
     _require_permission(actor, "records.change_record", "You are not allowed to edit records.")
     unknown = set(changes) - set(RECORD_INPUT_FIELDS)
     if unknown:
@@ -285,13 +331,19 @@ def record_update(
     if "cpni_categories" in changes:
         changes["cpni_categories"] = list(changes["cpni_categories"])
     changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    carried = list(record.legal_minimums.all()) if legal_minimums is not None else []
+    minimums_changed = legal_minimums is not None and {m.pk for m in legal_minimums} != {m.pk for m in carried}
     retention_changed = [name for name in RETENTION_FIELDS if name in changed]
+    if minimums_changed:
+        retention_changed.append("legal_minimums")
     if retention_changed and record.status != lifecycle.Status.ACTIVE:
         raise ValidationError(
             {name: "Retention can only be changed while the record is active." for name in retention_changed}
         )
     values = {name: changes.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
     validate_record_values(values)
+    if minimums_changed and (message := _legal_minimums_error(legal_minimums, carried)):
+        raise ValidationError({"legal_minimums": message})
     attestation = _label_attestation(
         actor=actor,
         contains_cpni=values["contains_cpni"],
@@ -300,7 +352,7 @@ def record_update(
         document=label_document,
         already_attested=record.label_attested_at is not None,
     )
-    if not changed and not attestation:
+    if not changed and not attestation and not minimums_changed:
         return record
 
     with transaction.atomic():
@@ -308,6 +360,10 @@ def record_update(
         if not lifecycle.is_editable(locked):
             raise ValidationError("A destroyed record cannot be changed.")
         before = _audit_values(locked, list(changed) + ["expiry_date", "label_verification"])
+        when = timezone.now()
+        if minimums_changed:
+            before["legal_minimums"] = _citations(locked.legal_minimums.all())
+            _save_legal_minimums(locked, legal_minimums, actor=actor, when=when, reason="edited")
         for name, value in changed.items():
             setattr(locked, name, value)
         locked.expiry_date = record_expiry(locked)
@@ -316,10 +372,14 @@ def record_update(
         locked.full_clean()
         locked._history_user = actor
         locked._change_reason = "edited"
+        locked._history_date = when
         locked.save()
+        del locked._history_date
         if attestation:
             _link_label_check(attestation[1], locked, actor)
-        after = _audit_values(locked, before)
+        after = _audit_values(locked, [name for name in before if name != "legal_minimums"])
+        if minimums_changed:
+            after["legal_minimums"] = _citations(locked.legal_minimums.all())
         audit_event_record(
             actor=actor,
             action="record.updated",

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from records import holds
-from records.models import CertificationFiling, CertificationPackage, CustomerComplaint, ImportJob, Medium, Record, Status
+from records.models import CertificationFiling, CertificationPackage, CustomerComplaint, ImportJob, LegalMinimum, Medium, Record, Status
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
 
@@ -46,6 +46,9 @@ EXPECTED = {
     "schedule-list": ("GET", ALL, 200),
     "schedule-create": ("GET", MANAGER, 200),
     "schedule-edit": ("GET", MANAGER, 200),
+    "legal-minimum-list": ("GET", ALL, 200),
+    "legal-minimum-create": ("GET", MANAGER, 200),
+    "legal-minimum-edit": ("GET", MANAGER, 200),
     "hold-list": ("GET", READ_ALL, 200),
     "hold-create": ("GET", MANAGER, 200),
     "hold-detail": ("GET", READ_ALL, 200),
@@ -90,6 +93,7 @@ API_EXPECTED = {
     "api-record-validate": [("POST", frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR}), 409)],
     "api-schedule-list": [("GET", ALL, 200), ("POST", MANAGER, 400)],
     "api-schedule-detail": [("GET", ALL, 200), ("PATCH", MANAGER, 200)],
+    "api-legal-minimum-list": [("GET", ALL, 200)],
     "api-hold-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
     "api-hold-detail": [("GET", READ_ALL, 200)],
     "api-hold-release": [("POST", MANAGER, 400)],
@@ -111,6 +115,8 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     """One object of each kind the URLs point at, in the employee's department."""
     settings.VAR_DIR = tmp_path
     schedule = ScheduleFactory(code="TOLL")
+    LegalMinimum.objects.create(code=schedule.code, citation="47 CFR 42.6", title="Toll records", period_value=18,
+                                period_unit="months")  # edited at /legal-minimums/TOLL/edit/
     record = make_record(custodian=employee, schedule=schedule, status=Status.PENDING_SHRED)
     hold = holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t", records=Record.objects.filter(pk=record.pk))
     complaint = CustomerComplaint.objects.create(received_on=date(2026, 1, 5), category="employee_access", summary="S", recorded_by=records_manager)

@@ -21,6 +21,7 @@ API_PERMISSIONS = {
     "record-validate": {"POST": "records.validate_destruction"},
     "schedule-list": {"GET": "records.view_retentionschedule", "POST": "records.add_retentionschedule"},
     "schedule-detail": {"GET": "records.view_retentionschedule", "PATCH": "records.change_retentionschedule"},
+    "legal-minimum-list": {"GET": "records.view_legalminimum"},
     "hold-list": {"GET": "records.view_legalhold", "POST": "records.add_legalhold"},
     "hold-detail": {"GET": "records.view_legalhold"},
     "hold-release": {"POST": "records.change_legalhold"},

@@ -15,6 +15,7 @@ from records.models import (
     Destruction,
     LabelVerification,
     LegalHold,
+    LegalMinimum,
     Medium,
     PeriodUnit,
     Record,
@@ -28,6 +29,7 @@ from .pagination import MARKING
 MAX_PERIOD = 1200  # as the web form's retention extension; keeps every derived date in the calendar
 MAX_TEXT = 5000
 MAX_REFERENCES = 1000
+MAX_MINIMUMS = 50
 REFERENCE_PATTERN = r"CPNI-[0-9]{4}-[0-9]{6,10}"
 CODE_PATTERN = r"[-a-zA-Z0-9_]{1,40}"
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -127,6 +129,32 @@ class DestructionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LegalMinimumSerializer(serializers.ModelSerializer):
+    period_unit = serializers.ChoiceField(PeriodUnit.choices, read_only=True)
+
+    class Meta:
+        model = LegalMinimum
+        fields = ["code", "citation", "title", "description", "period_value", "period_unit", "is_active"]
+        read_only_fields = fields
+
+
+class LegalMinimumListSerializer(LegalMinimumSerializer):
+    marking = MarkingField()
+
+    class Meta(LegalMinimumSerializer.Meta):
+        fields = ["marking", *LegalMinimumSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class RetentionTermSerializer(serializers.Serializer):
+    what = serializers.CharField(help_text="The schedule, the schedule's legal minimum, or a further legal minimum.")
+    citation = serializers.CharField(help_text="The rule that sets it; empty for the schedule's own period.")
+    period = serializers.CharField(help_text="e.g. 18 months.")
+    ends_on = serializers.DateField(help_text="The trigger date plus the period.")
+    additional = serializers.BooleanField(help_text="A further legal minimum the record carries.")
+    governs = serializers.BooleanField(help_text="It ends last: the expiry (before extensions) is its end.")
+
+
 class RecordSerializer(serializers.ModelSerializer):
     marking = MarkingField()
     cpni_categories = serializers.ListField(child=serializers.ChoiceField(CpniCategory.choices), read_only=True)
@@ -139,6 +167,24 @@ class RecordSerializer(serializers.ModelSerializer):
     label_verification = serializers.ChoiceField(
         LabelVerification.choices, allow_blank=True, read_only=True, help_text="Empty when not attested."
     )
+    label_attestation_source = serializers.ChoiceField(
+        [("app", "Attested in CPNI Track"), ("import", "Declared in an import")], allow_blank=True, read_only=True,
+        help_text="`app`: `label_attested_by` attested it in CPNI Track at `label_attested_at`. `import`: the "
+        "importing records manager (`label_declared_by`) declared it in import `label_import_id` on behalf of "
+        "`label_attested_by`, who attested it on `label_attested_on` (a day: no time is known). Empty when not attested.",
+    )
+    label_attested_on = serializers.DateField(read_only=True, allow_null=True, help_text="The day of the attestation.")
+    label_attested_at = serializers.DateTimeField(
+        source="label_attested_time", read_only=True, allow_null=True,
+        help_text="The moment of an attestation in CPNI Track; null for one declared in an import (a day only).",
+    )
+    label_import_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The import that declared the attestation, if one did."
+    )
+    label_declared_by = serializers.SlugRelatedField(
+        "username", source="label_import.requested_by", read_only=True, allow_null=True,
+        help_text="The records manager whose import declared the attestation.",
+    )
 
     class Meta:
         model = Record
@@ -146,7 +192,8 @@ class RecordSerializer(serializers.ModelSerializer):
             "marking", "reference", "title", "contains_cpni", "cpni_categories", "medium", "media_serial_number",
             "department", "custodian", "location", "customer_reference", "schedule", "trigger_date",
             "expiry_date", "status", "status_changed_at", "on_hold", "notes", "label_verification",
-            "label_attested_by", "label_attested_at", "created_by", "created_at", "updated_at",
+            "label_attestation_source", "label_attested_by", "label_attested_on", "label_attested_at",
+            "label_import_id", "label_declared_by", "created_by", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -164,6 +211,14 @@ ACTIONS = sorted(set(TRANSITION_ACTIONS.values()) | {"validate"})
 
 
 class RecordDetailSerializer(RecordSerializer):
+    legal_minimums = LegalMinimumSerializer(
+        source="carried_minimums", many=True, read_only=True, help_text="Legal minimums the record falls under besides its schedule's own."
+    )
+    retention_terms = RetentionTermSerializer(
+        many=True, read_only=True,
+        help_text="Every period the record is kept for, from its trigger date: the expiry is the end of the longest "
+        "(`governs`), plus any extensions. Empty while the trigger event has not happened.",
+    )
     destruction = DestructionSerializer(read_only=True, allow_null=True)
     actions = serializers.ListField(
         child=serializers.ChoiceField([(a, a) for a in ACTIONS]), read_only=True,
@@ -171,7 +226,7 @@ class RecordDetailSerializer(RecordSerializer):
     )
 
     class Meta(RecordSerializer.Meta):
-        fields = RecordSerializer.Meta.fields + ["destruction", "actions"]
+        fields = RecordSerializer.Meta.fields + ["legal_minimums", "retention_terms", "destruction", "actions"]
         read_only_fields = fields
 
 
@@ -193,6 +248,12 @@ class RecordWriteSerializer(serializers.Serializer):
     customer_reference = _text(60)
     schedule = _code_field()
     trigger_date = serializers.DateField(required=False, allow_null=True, default=None)
+    legal_minimums = serializers.ListField(
+        child=LookupField("code", max_length=40, queryset=LegalMinimum.objects.all()), max_length=MAX_MINIMUMS,
+        required=False,
+        help_text="The codes of the further legal minimums the record falls under (GET /api/v1/legal-minimums/); "
+        "on a change, the full list. It is kept until the longest of them and its schedule's has run.",
+    )
     notes = _text(MAX_TEXT)
     label_verification = serializers.ChoiceField(
         VISUAL_ONLY, required=False, allow_blank=True,

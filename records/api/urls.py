@@ -1,4 +1,4 @@
-"""The API's URLs: /api/v1/ (records, schedules, holds), the OpenAPI schema at /api/schema/ and
+"""The API's URLs: /api/v1/ (records, schedules, legal minimums, holds), the OpenAPI schema at /api/schema/ and
 its interactive page at /api/docs/. Anything else under /api/ is a JSON 404."""
 
 from django.contrib.auth.decorators import login_not_required, login_required
@@ -46,6 +46,7 @@ urlpatterns = [
     path("api/v1/records/<str:reference>/validate/", views.RecordValidate.as_view(), name="api-record-validate"),
     path("api/v1/schedules/", views.ScheduleList.as_view(), name="api-schedule-list"),
     path("api/v1/schedules/<str:code>/", views.ScheduleDetail.as_view(), name="api-schedule-detail"),
+    path("api/v1/legal-minimums/", views.LegalMinimumList.as_view(), name="api-legal-minimum-list"),
     path("api/v1/holds/", views.HoldList.as_view(), name="api-hold-list"),
     path("api/v1/holds/<str:hold_id>/", views.HoldDetail.as_view(), name="api-hold-detail"),
     path("api/v1/holds/<str:hold_id>/release/", views.HoldRelease.as_view(), name="api-hold-release"),

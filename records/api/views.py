@@ -8,6 +8,7 @@ four eyes, 409 state or hold), then the request body (400), then the service (wh
 again under a row lock)."""
 
 import re
+from dataclasses import asdict
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -21,8 +22,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from records import destruction, holds, lifecycle, schedules, selectors, services
-from records.models import LegalHold, Record, RetentionSchedule, Status, active_hold_exists
+from records import destruction, holds, lifecycle, retention, schedules, selectors, services
+from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status, active_hold_exists
 
 from . import serializers as s
 from .exceptions import Conflict, problem
@@ -175,6 +176,10 @@ def _actions(record, user):
 def record_response(request, reference, status_code=status.HTTP_200_OK, headers=None):
     record = _record(request, reference)
     record.actions = _actions(record, request.user)
+    record.carried_minimums = list(record.legal_minimums.order_by("citation"))
+    record.retention_terms = [
+        {**asdict(term), "governs": governs} for term, governs in retention.governing_terms(record, record.carried_minimums)
+    ]
     if not hasattr(record, "destruction"):
         record.destruction = None
     return Response(s.RecordDetailSerializer(record).data, status=status_code, headers=headers)
@@ -208,7 +213,9 @@ class RecordList(ApiView):
             expiry_from=data.get("expiry_from"),
             expiry_to=data.get("expiry_to"),
             sort=data["sort"],
-        ).annotate(on_hold=active_hold_exists())
+        ).annotate(on_hold=active_hold_exists()).select_related(
+            "created_by", "label_attested_by", "label_import__requested_by"
+        ).defer("label_import__content")
         if data.get("hold"):
             records = records.filter(held_by__hold_id=data["hold"])
         page = self.paginate_queryset(records)
@@ -495,15 +502,29 @@ class ScheduleDetail(ApiView):
         for name, value in changes.items():
             setattr(proposed, name, value)
         proposed.full_clean()  # as the web form: a schedule that could not be saved is never previewed
-        moves_expiry = any(
-            name in changes and changes[name] != getattr(schedule, name) for name in schedules.EXPIRY_FIELDS
-        )
-        if moves_expiry and not confirm:
+        if schedules.moves_expiries(schedule, changes, schedules.EXPIRY_FIELDS) and not confirm:
             raise ConfirmationRequired(schedules.schedule_change_impact(schedule, changes))
         saved, impact = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
         result = _schedule(saved.code)
         result.impact = impact
         return Response(s.ScheduleChangedSerializer(result).data)
+
+
+class LegalMinimumList(ApiView):
+    permission_key = "legal-minimum-list"
+    serializer_class = s.LegalMinimumListSerializer
+
+    @extend_schema(
+        tags=[SCHEDULES_TAG], operation_id="legal_minimums_list",
+        summary="List the further legal minimums a record may carry (by citation)",
+        description="Besides its schedule's period and legal minimum, a record may fall under further legal minimums "
+        "(`legal_minimums` on a record, by code); it expires when the longest has run, counted from its trigger "
+        "date. Records managers keep the list on the web page.",
+        responses={200: s.LegalMinimumListSerializer(many=True), **problems(400, 404)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(LegalMinimum.objects.order_by("citation", "pk"))
+        return self.get_paginated_response(s.LegalMinimumListSerializer(page, many=True).data)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from .records import (
     LabelCheck,
     LabelVerification,
     Record,
+    RecordLegalMinimum,
     ReferenceCounter,
     RetentionExtension,
     Status,
 )
-from .schedules import RetentionSchedule
+from .schedules import LegalMinimum, RetentionSchedule
 from .tallies import ExpiryTally, StatusTally
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ImportJob",
     "JobLock",
     "LegalHold",
+    "LegalMinimum",
     "Notification",
     "NotificationItem",
     "RetentionExtension",
@@ -53,6 +55,7 @@ __all__ = [
     "Medium",
     "PeriodUnit",
     "Record",
+    "RecordLegalMinimum",
     "ReferenceCounter",
     "RetentionSchedule",
     "Status",

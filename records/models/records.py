@@ -5,11 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .organisation import Department
 from .choices import CpniCategory, Medium, PeriodUnit
-from .schedules import RetentionSchedule
+from .schedules import LegalMinimum, RetentionSchedule
 
 
 class Status(models.TextChoices):
@@ -95,6 +96,16 @@ class Record(models.Model):
     label_check = models.ForeignKey(
         LabelCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # An attestation brought in by an import: the importing records manager declared it on behalf
+    # of label_attested_by, who attested it on a day (label_attested_at holds that day's local
+    # midnight: the sheet gives no time, and none is shown).
+    label_import = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    legal_minimums = models.ManyToManyField(
+        LegalMinimum, through="RecordLegalMinimum", blank=True, related_name="records",
+        help_text="Legal minimums the record falls under besides its schedule's own.",
+    )
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -150,6 +161,10 @@ class Record(models.Model):
                 | models.Q(label_attested_at__isnull=False, label_attested_by__isnull=False),
                 name="record_cpni_requires_label_attestation",
             ),
+            models.CheckConstraint(
+                condition=models.Q(label_import__isnull=True) | models.Q(label_verification=LabelVerification.VISUAL),
+                name="record_imported_attestation_is_visual",
+            ),
         ]
 
     def __str__(self):
@@ -166,6 +181,43 @@ class Record(models.Model):
     def cpni_category_labels(self):
         labels = dict(CpniCategory.choices)
         return [labels.get(value, value) for value in self.cpni_categories]
+
+    @property
+    def label_attestation_source(self):
+        """"app" (attested by a person in CPNI Track), "import" (declared in an import), or ""."""
+        if self.label_attested_at is None:
+            return ""
+        return "import" if self.label_import_id else "app"
+
+    @property
+    def label_attested_on(self):
+        """The day of the attestation, in the carrier's time zone."""
+        return timezone.localdate(self.label_attested_at) if self.label_attested_at else None
+
+    @property
+    def label_attested_time(self):
+        """The moment of an attestation made in CPNI Track; None for an imported one, which has a day only."""
+        return None if self.label_import_id else self.label_attested_at
+
+
+class RecordLegalMinimum(models.Model):
+    """That a record falls under a legal minimum, who said so and when. Its own history keeps every
+    minimum added to or removed from a record (the record's history page shows them)."""
+
+    # Indexed by the constraint and the index below, which lead with them.
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="legal_minimum_links", db_index=False)
+    minimum = models.ForeignKey(LegalMinimum, on_delete=models.PROTECT, related_name="record_links", db_index=False)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "minimum"], name="record_legal_minimum_once")]
+        indexes = [models.Index(fields=["minimum", "record"], name="record_legal_minimum_idx")]
+
+    def __str__(self):
+        return f"{self.record_id}: {self.minimum_id}"
 
 
 class RetentionExtension(models.Model):

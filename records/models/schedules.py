@@ -86,3 +86,46 @@ class RetentionSchedule(models.Model):
 
     def applies_to(self, medium):
         return not self.applicable_media or medium in self.applicable_media
+
+
+class LegalMinimum(models.Model):
+    """A legal minimum retention period that a record may fall under besides its schedule's own,
+    e.g. 47 CFR 64.2011(d): records of CPNI breaches, two years. Counted, like the schedule, from
+    the record's trigger date; the record expires when the longest period that applies has run."""
+
+    code = models.SlugField(max_length=40, unique=True, help_text="Short code, e.g. BREACH-RECORDS.")
+    citation = models.CharField(
+        max_length=200, unique=True, help_text="The rule that sets it, e.g. 47 CFR 64.2011(d)."
+    )
+    title = models.CharField(max_length=200, help_text="What it covers, e.g. Records of CPNI breaches.")
+    description = models.TextField(blank=True)
+    period_value = models.PositiveIntegerField(validators=[MinValueValidator(1, "The period must be at least 1.")])
+    period_unit = models.CharField(max_length=10, choices=PeriodUnit.choices, default=PeriodUnit.YEARS)
+    is_active = models.BooleanField(
+        default=True, help_text="Retired minimums are no longer offered; records that carry one keep it."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=models.Q(period_value__gt=0), name="legal_minimum_period_positive")]
+
+    def __str__(self):
+        return f"{self.citation} — {self.title} ({self.period_display})"
+
+    def clean(self):
+        errors = {}
+        if ";" in self.citation:
+            # The import lists a record's minimums separated by semicolons.
+            errors["citation"] = "A citation cannot contain a semicolon."
+        if self.period_value and self.period_unit in PeriodUnit.values and self.period_value > PeriodUnit.longest(self.period_unit):
+            errors["period_value"] = (
+                f"At most {PeriodUnit.longest(self.period_unit)} {PeriodUnit(self.period_unit).label} (a hundred years)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def period_display(self):
+        return PeriodUnit.describe(self.period_value, self.period_unit)

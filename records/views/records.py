@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import certificates, lifecycle, selectors, services
+from records import certificates, lifecycle, retention, selectors, services
 from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
 from records.models import Record, Status
@@ -52,8 +52,11 @@ def visible_record_or_403(user, reference):
 
 def _detail_context(request, record, extend_form=None):
     can_extend = request.user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE)
+    minimums = list(record.legal_minimums.order_by("citation"))
     return {
         "record": record,
+        "legal_minimums": minimums,
+        "terms": retention.governing_terms(record, minimums),
         "history": selectors.record_history(record),
         "events": selectors.audit_events_for(record),
         "holds": record.legal_holds.order_by("-placed_at"),

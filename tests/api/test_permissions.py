@@ -68,6 +68,7 @@ CASES = [
     ("schedule-detail", "GET", lambda w: None, lambda w, o: "/api/v1/schedules/TOLL/", None, ALL, 200),
     ("schedule-detail", "PATCH", lambda w: None, lambda w, o: "/api/v1/schedules/TOLL/",
      lambda w: {"title": "Renamed"}, MANAGER, 200),
+    ("legal-minimum-list", "GET", lambda w: None, lambda w, o: "/api/v1/legal-minimums/", None, ALL, 200),
     ("hold-list", "GET", lambda w: None, lambda w, o: "/api/v1/holds/", None, READ_ALL, 200),
     ("hold-list", "POST", _record, lambda w, o: "/api/v1/holds/",
      lambda w: {"matter": "M", "reason": "R", "schedule": "TOLL"}, MANAGER, 201),

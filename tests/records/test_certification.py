@@ -778,6 +778,32 @@ def test_the_statement_follows_the_live_configuration(schedule):
     assert "Legal holds are placed by a person in the “Records manager” or “Auditor” roles" in statement
 
 
+def test_the_statement_says_the_longest_legal_minimum_sets_the_expiry_and_it_does(schedule, employee):
+    """The statement promises that no record is destroyed before the longest legal minimum that
+    applies to it, its schedule's or a further one it carries; the expiry the sweep goes by must
+    keep that promise."""
+    from records.models import LegalMinimum
+    from records.retention import expiry_date_for
+
+    breach = LegalMinimum.objects.create(code="BREACH-RECORDS", citation="47 CFR 64.2011(d)",
+                                         title="Records of CPNI breaches", period_value=2, period_unit="years")
+    statement = "\n".join(procedures_statement())
+    assert ("CPNI Track derives the record's expiry date from its trigger date as the latest of the end of its "
+            "schedule's period, of its schedule's legal minimum and of each further legal minimum recorded for it") in statement
+    assert "No record is destroyed before the longest legal minimum period that applies to it." in statement
+    assert "are 47 CFR 64.2011(d) (records of CPNI breaches): 2 years." in statement
+
+    trigger = date(2025, 3, 1)
+    longest = date(2027, 3, 1)
+    assert expiry_date_for(schedule, trigger, minimums=[breach]) == longest
+    record = make_record(custodian=employee, schedule=schedule, trigger_date=trigger, legal_minimums=[breach])
+    assert record.expiry_date == longest
+
+    breach.is_active = False
+    breach.save()
+    assert "No further legal minimum is recorded beside the schedules' own." in "\n".join(procedures_statement())
+
+
 # --------------------------------------------------------------------------- the command
 
 def test_the_export_command_builds_the_package_and_copies_it(year_data, records_manager, tmp_path):

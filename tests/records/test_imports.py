@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from records import imports, tasks
 from records.models import AuditEvent, ImportJob, Record
@@ -24,6 +25,12 @@ def reference_data(employee, department):
     ScheduleFactory(code="TOLL-BILLING", period_value=18)
     ScheduleFactory(code="BREACH", period_value=2, period_unit="years", applicable_media=["paper", "email"])
     UserFactory(username="leaver", department=department, is_active=False)
+
+
+def job_of(manager, file_name="inventory.csv"):
+    """The import that writes the prepared records (validated and confirmed, as the pages do it)."""
+    return ImportJob.objects.create(file_name=file_name, sha256="0" * 64, content=b"", requested_by=manager,
+                                    requested_at=timezone.now(), state=ImportJob.State.IMPORTING)
 
 
 def row(**overrides):
@@ -82,7 +89,7 @@ def test_a_valid_sheet_writes_every_row_with_history_and_audit(reference_data, r
     rows = [row(title=f"Archive box {n}") for n in range(25)] + [row(title="USB export", medium="USB drive", media_serial_number="USB-77")]
     prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
     assert not errors
-    created = imports.write_records(actor=records_manager, prepared=prepared)
+    created = imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager))
     assert len(created) == 26 == Record.objects.count()
     assert [r.reference for r in created] == [f"CPNI-2026-{n:06d}" for n in range(1, 27)]
     record = Record.objects.get(title="Archive box 3")
@@ -99,7 +106,7 @@ def test_a_valid_sheet_writes_every_row_with_history_and_audit(reference_data, r
 
 def test_xlsx_sheets_import_too(reference_data, records_manager):
     prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.xlsx", xlsx_bytes([row(), row(title="Second")])))
-    assert not errors and len(imports.write_records(actor=records_manager, prepared=prepared)) == 2
+    assert not errors and len(imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager))) == 2
 
 
 @pytest.mark.parametrize(

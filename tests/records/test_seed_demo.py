@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from records.models import Record, Status, User
+from dateutil.relativedelta import relativedelta
+
+from records.models import LegalMinimum, Record, Status, User
 from records.roles import Role
 
 
@@ -18,6 +20,11 @@ def test_demo_data_has_a_login_per_role_and_records_in_several_states(settings, 
     statuses = set(Record.objects.values_list("status", flat=True))
     assert {Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.AWAITING_HANDOVER, Status.IN_NETOPS_CUSTODY} <= statuses
     assert not Record.objects.filter(contains_cpni=True, label_attested_at__isnull=True).exists()
+    breach = LegalMinimum.objects.get(citation="47 CFR 64.2011(d)")
+    carrying = Record.objects.filter(legal_minimums=breach, schedule__code="TOLL-BILLING")
+    assert carrying.count() >= 2
+    for record in carrying:
+        assert record.expiry_date >= record.trigger_date + relativedelta(years=2), "the breach minimum, not 18 months"
 
     count = Record.objects.count()
     call_command("seed_demo")

@@ -25,8 +25,9 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         if file.stat().st_size > settings.IMPORT_MAX_BYTES:
             raise CommandError(f"{file} is larger than the {settings.IMPORT_MAX_BYTES // 2**20} MB limit.")
+        data = file.read_bytes()
         try:
-            sheet = imports.read_sheet(file.name, file.read_bytes())
+            sheet = imports.read_sheet(file.name, data)
         except imports.SheetError as error:
             raise CommandError(str(error)) from error
         prepared, errors = imports.validate_sheet(sheet)
@@ -37,5 +38,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
             return
-        created = imports.write_records(actor=actor, prepared=prepared)
-        self.stdout.write(self.style.SUCCESS(f"Imported {len(created)} records ({created[0].reference} to {created[-1].reference})."))
+        job, created = imports.import_now(actor=actor, file_name=file.name, data=data, prepared=prepared)
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported {len(created)} records ({created[0].reference} to {created[-1].reference}) as import #{job.pk}."
+        ))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from records import destruction, holds, lifecycle, services
 from records.registers import register_save
-from records.models import CompanyProfile, CustomerComplaint, Department, PretextingObservation, LabelVerification, Medium, Record, RetentionSchedule, Status, User
+from records.models import CompanyProfile, CustomerComplaint, Department, PretextingObservation, LabelVerification, LegalMinimum, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
 
 DEPARTMENTS = [
@@ -58,6 +58,15 @@ SCHEDULES = [
          applicable_media=[m for m in Medium.values if m != Medium.PAPER]),
 ]
 
+LEGAL_MINIMUMS = [
+    dict(code="BREACH-RECORDS", citation="47 CFR 64.2011(d)", title="Records of CPNI breaches and their notifications",
+         period_value=2, period_unit="years",
+         description="Dates of discovery and notification, a description of the CPNI breached and the circumstances."),
+    dict(code="TOLL-RECORDS", citation="47 CFR 42.6", title="Toll billing records", period_value=18, period_unit="months"),
+]
+# Records that also hold the records of a CPNI breach: the breach minimum, longer than their schedule's, sets their expiry.
+BREACH_EVIDENCE = {"Disputed invoice folder", "Call detail backup"}
+
 # title, medium, schedule, custodian, days since trigger (None: event not yet happened), categories
 RECORD_TEMPLATES = [
     ("Toll detail printouts", Medium.PAPER, "TOLL-BILLING", "emma", 600, ["billing", "destination", "amount_of_use"]),
@@ -91,8 +100,10 @@ class Command(BaseCommand):
             passwords = self._users(departments, credentials_file)
             schedules = {s["code"]: RetentionSchedule.objects.get_or_create(code=s["code"], defaults=s)[0]
                          for s in SCHEDULES}
+            minimums = {m["code"]: LegalMinimum.objects.get_or_create(code=m["code"], defaults=m)[0]
+                        for m in LEGAL_MINIMUMS}
         if not Record.objects.exists():
-            self._records(schedules)
+            self._records(schedules, minimums)
             self._registers()
         self.stdout.write(self.style.SUCCESS(f"\nCPNI Track is at {url}"))
         self.stdout.write("Demo logins (one per role):")
@@ -120,7 +131,7 @@ class Command(BaseCommand):
         credentials_file.chmod(0o600)
         return passwords
 
-    def _records(self, schedules):
+    def _records(self, schedules, minimums):
         today = timezone.localdate()
         users = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])}
         records = []
@@ -146,6 +157,7 @@ class Command(BaseCommand):
                     label_verification=LabelVerification.FILE_CHECK if document else LabelVerification.VISUAL,
                     label_confirmed=True,
                     label_document=document,
+                    legal_minimums=[minimums["BREACH-RECORDS"]] if title in BREACH_EVIDENCE else [],
                 ))
         self._advance_demo_lifecycle(records, users, today)
         self.stdout.write(f"Logged {len(records)} demo records.")
