@@ -208,6 +208,9 @@ RETENTION_ESCALATION_DAYS = env.int("RETENTION_ESCALATION_DAYS", default=14)
 # Media in Network Operations custody this many days (each threshold once) alert the Director and
 # the records managers.
 NETOPS_CUSTODY_ALERT_DAYS = [int(days) for days in env.list("NETOPS_CUSTODY_ALERT_DAYS", default=["30", "60", "90"])]
+# The paper destruction methods the company's procedure allows (values of Destruction.PaperMethod:
+# cross_cut_shredder, shredding_vendor, pulping, incineration); records.apps checks them at start-up.
+PAPER_DESTRUCTION_METHODS = env.list("PAPER_DESTRUCTION_METHODS", default=["cross_cut_shredder", "shredding_vendor"])
 
 # Celery: the filesystem broker keeps a laptop install free of servers; CELERY_BROKER_URL
 # (e.g. redis://127.0.0.1:6379/0) switches to a real broker.
