@@ -211,6 +211,7 @@ class TestPages:
         queue = client.get(reverse("netops-queue"))
         assert [item.record for item in queue.context["queue"]["in_custody"]] == [disks[2]]
         assert {d.record for d in queue.context["queue"]["recently_destroyed"]} == {disks[0], disks[1]}
+        assert queue.content.decode().count("awaiting validation</strong> (left the organisation)") == 2
 
         client.force_login(records_manager)
         assert "Countersign as validator" in client.get(disks[0].get_absolute_url()).content.decode()
