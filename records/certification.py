@@ -236,8 +236,8 @@ def procedures_statement():
         "Appendix A allows for each kind of medium), verifies the result and records it, and CPNI Track issues a "
         "certificate of sanitization with the details NIST SP 800-88 asks for. Media that leave the company are "
         "purged or destroyed, never only cleared, and their certificate awaits validation until a second person "
-        "countersigns it. The custodian of a "
-        "medium may not receive or sanitize it. A destruction may be countersigned as its validator by "
+        "countersigns it. The custodian of a medium may not receive or sanitize it. A destruction may be "
+        "countersigned as its validator by "
         f"{_holders('records.validate_destruction')}, who must be neither the person who destroyed the record "
         "nor its custodian.",
         f"Legal holds are placed by {_holders('records.add_legalhold')} on the records a matter, investigation "
