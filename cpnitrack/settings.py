@@ -216,6 +216,9 @@ try:
     CARRIER_CLOSURES = sorted({datetime.date.fromisoformat(day) for day in env.list("CARRIER_CLOSURES", default=[])})
 except ValueError as error:
     raise ImproperlyConfigured(f"CARRIER_CLOSURES: give dates as YYYY-MM-DD, comma-separated ({error}).") from None
+# The paper destruction methods the company's procedure allows (values of Destruction.PaperMethod:
+# cross_cut_shredder, shredding_vendor, pulping, incineration); records.apps checks them at start-up.
+PAPER_DESTRUCTION_METHODS = env.list("PAPER_DESTRUCTION_METHODS", default=["cross_cut_shredder", "shredding_vendor"])
 
 # Celery: the filesystem broker keeps a laptop install free of servers; CELERY_BROKER_URL
 # (e.g. redis://127.0.0.1:6379/0) switches to a real broker.

@@ -8,3 +8,6 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .destruction import check_paper_methods_setting
+
+        check_paper_methods_setting()

@@ -19,6 +19,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from .destruction import CUSTODY_ACTIONS
 from .models import AuditEvent, Department, Destruction, Medium, RetentionSchedule, User
+from .sanitization import METHOD_TYPE_DESCRIPTIONS
 
 TEMPLATE = "records/certificate.html"
 DATE_FORMAT = "%Y-%m-%d"
@@ -124,7 +125,9 @@ def _context(destruction):
         "witness": _as_it_was(User, destruction.witness_id, recorded_at),
         "validator": _as_it_was(User, destruction.validated_by_id, last_change),
         "method_type": _label(Destruction.MethodType, destruction.method_type),
+        "method_type_description": METHOD_TYPE_DESCRIPTIONS.get(destruction.method_type, ""),
         "destination": _label(Destruction.Destination, destruction.destination),
+        "awaiting_validation": destruction.awaiting_validation,
         "data_backed_up": {True: "Yes", False: "No", None: ""}[destruction.data_backed_up],
         "expiry_date": _format(record.expiry_date, zone),
         "destroyed_on": _format(destruction.destroyed_on, zone),

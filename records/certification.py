@@ -29,8 +29,10 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import sanitization
 from .audit import GENESIS_HASH, audit_event_record
 from .certificates import _format, _render_pdf
+from .destruction import SHREDDING_METHODS, paper_methods
 from .labels import MARKING
 from .models import (
     AuditEvent,
@@ -51,6 +53,7 @@ from .models import (
     Status,
 )
 from .roles import Role
+from .wording import join_words
 from .ziparchive import ZipWriter
 
 TEMPLATE = "records/certification_pdf.html"
@@ -230,16 +233,16 @@ def procedures_statement():
         + _schedules_intro(),
         *[_schedule_paragraph(schedule) for schedule in RetentionSchedule.objects.filter(is_active=True).order_by("code")],
         _legal_minimums_paragraph(),
-        "Paper records must be shredded. The record's custodian confirms the destruction in CPNI Track with the "
-        f"method used ({_choice_list(Destruction.PaperMethod, 'or')}) and the date, and CPNI Track issues a "
-        "certificate of destruction under a unique certificate number.",
+        _paper_paragraph(),
         "Electronic media shall be given to the Director, Network Operations for destruction. The custodian "
         "hands the medium over, confirming its serial number; "
         f"{_holders('records.confirm_media_destruction')} acknowledges its receipt and sanitizes it following "
-        f"NIST SP 800-88 ({_choice_list(Destruction.MethodType, 'or')}, by "
-        f"{_choice_list(Destruction.MediaMethod, 'or')}), verifies the result and records it, and CPNI Track "
-        "issues a certificate of sanitization with the details NIST SP 800-88 asks for. The custodian of a "
-        "medium may not receive or sanitize it. A destruction may be countersigned as its validator by "
+        f"NIST SP 800-88 ({_choice_list(Destruction.MethodType, 'or')}, by {_sanitization_methods()}, as its "
+        "Appendix A allows for each kind of medium), verifies the result and records it, and CPNI Track issues a "
+        "certificate of sanitization with the details NIST SP 800-88 asks for. Media that leave the company are "
+        "purged or destroyed, never only cleared, and their certificate awaits validation until a second person "
+        "countersigns it. The custodian of a medium may not receive or sanitize it. A destruction may be "
+        "countersigned as its validator by "
         f"{_holders('records.validate_destruction')}, who must be neither the person who destroyed the record "
         "nor its custodian.",
         f"Legal holds are placed by {_holders('records.add_legalhold')} on the records a matter, investigation "
@@ -250,10 +253,27 @@ def procedures_statement():
         "removed or inserted afterwards breaks the chain. The chain is verified from its first entry to its "
         "head, and the year's entries accompany this certification with a program that recomputes them.",
         "Each person signs in to CPNI Track individually and acts in one of these roles: "
-        f"{_join([_quoted(role.label) for role in Role])}. Employees see and handle only the records of their own "
+        f"{join_words([_quoted(role.label) for role in Role])}. Employees see and handle only the records of their own "
         f"department; {_holders('records.view_all_departments', plural=True)} see the records of every "
         "department. CPNI Track checks every action against the person's role before it is taken.",
     ]
+
+
+def _paper_paragraph():
+    """What the procedure says of paper, with exactly the methods CPNI Track accepts."""
+    methods = paper_methods()
+    verb = "shredded" if set(methods) <= SHREDDING_METHODS else "destroyed"
+    return (
+        f"Paper records must be {verb}, by {join_words([method.label.lower() for method in methods], 'or')}; CPNI "
+        "Track accepts no other method. The record's custodian confirms the destruction in CPNI Track with the "
+        "method used and the date, which can be neither before the record became due nor in the future, and "
+        "CPNI Track issues a certificate of destruction under a unique certificate number."
+    )
+
+
+def _sanitization_methods():
+    in_use = {method for _, method, _ in sanitization.allowed(())}
+    return join_words([label.lower() for _, label in sanitization.choices(Destruction.MediaMethod, in_use)], "or")
 
 
 def _label_paragraph():
@@ -298,7 +318,7 @@ def _legal_minimums_paragraph():
     minimums = LegalMinimum.objects.filter(is_active=True).order_by("citation")
     if not minimums:
         return "No further legal minimum is recorded beside the schedules' own."
-    listed = _join([f"{m.citation} ({m.title[0].lower()}{m.title[1:]}): {m.period_display}" for m in minimums], "and")
+    listed = join_words([f"{m.citation} ({m.title[0].lower()}{m.title[1:]}): {m.period_display}" for m in minimums], "and")
     return f"The further legal minimums a record may fall under, each counted from its trigger date, are {listed}."
 
 
@@ -315,7 +335,7 @@ def _holders(permission, plural=False):
     if not labels:
         return "no one"
     who = "people" if plural else "a person"
-    return f"{who} in the {_join(labels, 'or')} role{'s' if len(labels) > 1 else ''}"
+    return f"{who} in the {join_words(labels, 'or')} role{'s' if len(labels) > 1 else ''}"
 
 
 def _quoted(label):
@@ -324,13 +344,7 @@ def _quoted(label):
 
 
 def _choice_list(choices, conjunction="and"):
-    return _join([label.lower() for label in choices.labels], conjunction)
-
-
-def _join(items, conjunction="and"):
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+    return join_words([label.lower() for label in choices.labels], conjunction)
 
 
 # --------------------------------------------------------------------------- the PDF

@@ -1,3 +1,4 @@
+import json
 from html import escape
 
 from django import forms
@@ -6,7 +7,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import filing, selectors
+from . import filing, sanitization, selectors
+from .destruction import paper_methods
+from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
 from .models import (
     CompanyProfile,
     CpniCategory,
@@ -316,7 +319,10 @@ def _active_people():
 
 
 class ShreddingForm(forms.Form):
-    destroyed_on = forms.DateField(widget=DateInput, initial=timezone.localdate, label="Date destroyed")
+    destroyed_on = forms.DateField(
+        widget=DateInput, initial=timezone.localdate, label="Date destroyed",
+        help_text="Not before the day the record became due, nor in the future.",
+    )
     method = forms.ChoiceField(choices=Destruction.PaperMethod.choices)
     vendor_certificate_number = forms.CharField(
         max_length=100, required=False, label="Vendor's certificate number", help_text="Required for a shredding vendor."
@@ -326,6 +332,9 @@ class ShreddingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the methods the company allows are offered; any other known method is left for
+        # destruction.shredding_confirm to refuse with the reason.
+        self.fields["method"].widget.choices = [(method.value, method.label) for method in paper_methods()]
         self.fields["witness"].queryset = _active_people()
 
 
@@ -381,26 +390,43 @@ class ReceiveForm(forms.Form):
         self.fields["records"].queryset = queryset
 
 
+# Each medium's own identity on its certificate: (field, label, max_length).
+PER_MEDIUM_INPUTS = (
+    ("media_make", "Make / vendor", 120), ("media_model", "Model", 120), ("media_property_number", "Property number", 120),
+)
+
+
 class SanitizationForm(forms.Form):
+    """The NIST SP 800-88 certificate fields, shared by the media confirmed together, and each
+    medium's make, model and property number. The method type, method and destination offered are
+    those records.sanitization allows for every chosen medium (a script narrows them as media are
+    ticked); any other known value is left for the service to refuse with the table's reason."""
+
     records = RecordChoices(queryset=Record.objects.none(), label="Media sanitized")
-    destroyed_on = forms.DateField(widget=DateInput, initial=timezone.localdate, label="Date sanitized")
-    method_type = forms.ChoiceField(choices=Destruction.MethodType.choices, widget=forms.RadioSelect,
-                                    label="Method type (NIST SP 800-88)")
+    destroyed_on = forms.DateField(
+        widget=DateInput, initial=timezone.localdate, label="Date sanitized",
+        help_text="Not before the day Network Operations received the medium, nor in the future.",
+    )
+    method_type = forms.ChoiceField(
+        choices=Destruction.MethodType.choices, widget=forms.RadioSelect, label="Method type (NIST SP 800-88)",
+        help_text=" ".join(f"{MethodType(value).label} {text}." for value, text in METHOD_TYPE_DESCRIPTIONS.items()),
+    )
     method = forms.ChoiceField(choices=Destruction.MediaMethod.choices, label="Method used")
     method_details = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    tool_name = forms.CharField(max_length=120, required=False, label="Tool")
-    tool_version = forms.CharField(max_length=60, required=False, label="Tool version")
+    tool_name = forms.CharField(max_length=120, required=False, label="Tool", help_text="Required for Clear and Purge.")
+    tool_version = forms.CharField(max_length=60, required=False, label="Tool version",
+                                   help_text="Required for Clear and Purge.")
     verification_method = forms.CharField(max_length=200, label="Verification method")
     verification_result = forms.CharField(max_length=200, label="Verification result")
     post_sanitization_classification = forms.CharField(
         max_length=120, required=False, initial="Unclassified — no CPNI", label="Classification after sanitization"
     )
-    destination = forms.ChoiceField(choices=Destruction.Destination.choices, label="Media destination")
-    destination_details = forms.CharField(max_length=200, required=False)
-    media_make = forms.CharField(max_length=120, required=False, label="Make / vendor")
-    media_model = forms.CharField(max_length=120, required=False, label="Model")
-    media_property_number = forms.CharField(max_length=120, required=False, label="Property number")
-    media_source = forms.CharField(max_length=200, required=False, label="Source (where the medium came from)")
+    destination = forms.ChoiceField(
+        choices=Destruction.Destination.choices, label="Media destination",
+        help_text="Media leaving the organisation need Purge or Destroy and a second person's countersignature.",
+    )
+    destination_details = forms.CharField(max_length=200, required=False, help_text="Required for Other.")
+    media_source = forms.CharField(max_length=200, required=False, label="Source (where the media came from)")
     data_backed_up = forms.TypedChoiceField(
         choices=[("", "Unknown"), ("yes", "Yes"), ("no", "No")], required=False, empty_value=None,
         coerce=lambda value: value == "yes", label="Was the data backed up?",
@@ -411,15 +437,54 @@ class SanitizationForm(forms.Form):
     notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, queryset, shown, **kwargs):
-        """Any of `queryset` may be confirmed; the boxes offered are those of `shown`."""
+        """Any of `queryset` may be confirmed; the boxes offered, each with its make, model and
+        property number, are those of `shown`."""
         super().__init__(*args, **kwargs)
         field = self.fields["records"]
         field.queryset = queryset
-        field.widget.choices = [(record.pk, field.label_from_instance(record)) for record in shown]
+        self.shown = list(shown)
+        field.widget.choices = [(record.pk, field.label_from_instance(record)) for record in self.shown]
+        for record in self.shown:
+            for name, label, length in PER_MEDIUM_INPUTS:
+                self.fields[f"{name}_{record.pk}"] = forms.CharField(
+                    max_length=length, required=False, label=f"{label} of {record.reference}"
+                )
+        offered = sanitization.allowed(record.medium for record in self.shown if record.pk in self._chosen_ids())
+        for name, enum, position in (("method_type", MethodType, 0), ("method", Destruction.MediaMethod, 1),
+                                     ("destination", Destruction.Destination, 2)):
+            self.fields[name].widget.choices = sanitization.choices(enum, {combination[position] for combination in offered})
+
+    def _chosen_ids(self):
+        if self.is_bound:
+            return {int(pk) for pk in self.data.getlist("records") if selectors.is_database_id(pk)}
+        return {record.pk for record in self.initial.get("records", ())}
+
+    def media_rows(self):
+        """(record, its tick box, [its make, model and property number]) for each medium offered."""
+        boxes = {str(box.data["value"]): box for box in self["records"]}
+        return [
+            (record, boxes[str(record.pk)], [self[f"{name}_{record.pk}"] for name, _, _ in PER_MEDIUM_INPUTS])
+            for record in self.shown
+        ]
+
+    def table_for_script(self):
+        """What static/js/sanitization.js narrows the choices with (JSON, in an attribute of the form:
+        the pages have no inline script): each offered medium's kind and, per kind, the
+        combinations records.sanitization allows."""
+        return json.dumps({
+            "media": {str(record.pk): record.medium for record in self.shown},
+            "allowed": {medium: sorted(sanitization.combinations(medium)) for medium in sanitization.TABLE},
+        })
 
     def service_arguments(self):
-        data = dict(self.cleaned_data)
-        return data.pop("records"), data
+        """(records, the shared fields, {record pk: that medium's make, model and property number})."""
+        data = self.cleaned_data
+        shared = {name: data[name] for name in self.base_fields if name != "records"}
+        media = {
+            record.pk: {name: data.get(f"{name}_{record.pk}", "") for name, _, _ in PER_MEDIUM_INPUTS}
+            for record in data["records"]
+        }
+        return data["records"], shared, media
 
 
 class AuditFilterForm(forms.Form):

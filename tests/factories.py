@@ -7,7 +7,18 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from records import destruction, lifecycle, services
-from records.models import Department, LabelVerification, Medium, Record, RetentionSchedule, Status, User
+from records.models import (
+    AuditEvent,
+    CertificateCounter,
+    Department,
+    Destruction,
+    LabelVerification,
+    Medium,
+    Record,
+    RetentionSchedule,
+    Status,
+    User,
+)
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -91,16 +102,19 @@ def make_record(*, custodian, status=Status.ACTIVE, medium=Medium.PAPER, schedul
             actor=custodian, record=record, destroyed_on=timezone.localdate(), method="cross_cut_shredder"
         )
     elif destroyed:
-        destruction.media_destruction_confirm(actor=netops, records=[record], destroyed_on=timezone.localdate(), **SANITIZED)
+        destruction.media_destruction_confirm(
+            actor=netops, records=[record], destroyed_on=timezone.localdate(), media={record.pk: MEDIUM},
+            **sanitized_for(medium),
+        )
     return Record.objects.get(pk=record.pk)
 
 
-# A complete NIST SP 800-88 sanitization, as Network Operations would record it.
+# A complete NIST SP 800-88 sanitization, as Network Operations would record it (a purge that
+# hard disks, SSDs and USB drives allow), and one medium's own details.
 SANITIZED = dict(
     method_type="purge", method="cryptographic_erase", method_details="ATA Sanitize Crypto Scramble",
     tool_name="hdparm", tool_version="9.65", verification_method="Full read-back sample of 10% of sectors",
-    verification_result="No recoverable data", destination="recycling_facility", notes="",
-    media_make="Seagate", media_model="ST2000DM008", data_backed_up=False,
+    verification_result="No recoverable data", destination="recycling_facility", notes="", data_backed_up=False,
 )
 
 
@@ -111,3 +125,30 @@ def make_company_profile(*, signatory, **overrides):
     values = dict(company_names="Example Telecom, Inc.", filer_id="825123", signatory=signatory)
     values.update(overrides)
     return CompanyProfile.objects.create(**values)
+
+
+MEDIUM = dict(media_make="Seagate", media_model="ST2000DM008")
+
+
+def sanitized_for(medium):
+    """SANITIZED, or for media that do not allow it a sanitization they do allow."""
+    if medium in (Medium.OPTICAL_DISC,):
+        return {**SANITIZED, "method_type": "destroy", "method": "shred", "method_details": "Optical media shredder"}
+    if medium == Medium.TAPE:
+        return {**SANITIZED, "method": "degauss", "method_details": "Degausser, 10,000 Oe"}
+    if medium not in Medium.removable():
+        return {**SANITIZED, "destination": "internal_reuse", "method_details": "Encryption key of the share destroyed"}
+    return SANITIZED
+
+
+def destruction_state():
+    """What a refused destruction must leave as it was: every record's status, the records' and
+    destructions' history, the audit trail, the destructions and the certificate numbers used."""
+    return {
+        "statuses": list(Record.objects.order_by("pk").values_list("pk", "status")),
+        "record_history": Record.history.count(),
+        "audit_events": AuditEvent.objects.count(),
+        "destructions": Destruction.objects.count(),
+        "destruction_history": Destruction.history.count(),
+        "certificate_numbers": list(CertificateCounter.objects.order_by("year").values_list("year", "last_number")),
+    }

@@ -238,12 +238,12 @@ class TestObjectLevel:
         response = client.post(reverse("record-mark-shredding", args=[due.reference]), follow=True)
         assert "legal hold" in response.content.decode()
         response = client.post(reverse("record-confirm-shredding", args=[pending.reference]),
-                               {"destroyed_on": "2026-11-20", "method": "pulping"}, follow=True)
+                               {"destroyed_on": timezone.localdate().isoformat(), "method": "cross_cut_shredder"}, follow=True)
         assert "legal hold" in response.content.decode()
         client.force_login(netops)
         from tests.factories import SANITIZED
 
-        response = client.post(reverse("netops-destroy"), {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-20", "records": [media.pk]})
+        response = client.post(reverse("netops-destroy"), {**SANITIZED, "data_backed_up": "no", "destroyed_on": timezone.localdate().isoformat(), "records": [media.pk]})
         assert response.status_code == 200 and "legal hold" in response.content.decode()
         statuses = dict(Record.objects.filter(pk__in=[due.pk, pending.pk, media.pk]).values_list("pk", "status"))
         assert statuses == {due.pk: Status.DUE, pending.pk: Status.PENDING_SHRED, media.pk: Status.IN_NETOPS_CUSTODY}

@@ -8,7 +8,8 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from records import selectors
+from records import sanitization, selectors
+from records.destruction import paper_methods
 from records.models import (
     CpniCategory,
     Department,
@@ -118,13 +119,18 @@ class DestructionSerializer(serializers.ModelSerializer):
     validated_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
     method = serializers.CharField(read_only=True)
     method_type = serializers.CharField(read_only=True)
+    destination = serializers.CharField(read_only=True)
+    awaiting_validation = serializers.BooleanField(
+        read_only=True, help_text="A sanitized medium that left the organisation whose certificate no second person "
+        "has countersigned yet (`validate`).",
+    )
 
     class Meta:
         model = Destruction
         fields = [
             "certificate_number", "kind", "method", "method_type", "destroyed_on", "performed_by", "performed_at",
-            "witness", "vendor_certificate_number", "verification_method", "verification_result",
-            "validated_by", "validated_at",
+            "witness", "vendor_certificate_number", "verification_method", "verification_result", "destination",
+            "awaiting_validation", "validated_by", "validated_at",
         ]
         read_only_fields = fields
 
@@ -309,7 +315,9 @@ class ExtendSerializer(serializers.Serializer):
 
 
 class ShreddingSerializer(serializers.Serializer):
-    destroyed_on = serializers.DateField()
+    destroyed_on = serializers.DateField(
+        help_text="Between the day the record became due and today, in the carrier's time zone."
+    )
     method = serializers.ChoiceField(Destruction.PaperMethod.choices)
     vendor_certificate_number = _text(100, help_text="Required for a shredding vendor.")
     witness = _person_field(
@@ -317,6 +325,11 @@ class ShreddingSerializer(serializers.Serializer):
         help_text="Optional: the username of someone else who saw it done.",
     )
     notes = _text(2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ", ".join(f"`{method}`" for method in paper_methods())
+        self.fields["method"].help_text = f"How the paper was destroyed: the company allows {allowed} only."
 
 
 class HandOverSerializer(serializers.Serializer):
@@ -328,20 +341,22 @@ class HandOverSerializer(serializers.Serializer):
 class SanitizationSerializer(serializers.Serializer):
     """The NIST SP 800-88 certificate of sanitization fields, as on the web page."""
 
-    destroyed_on = serializers.DateField()
-    method_type = serializers.ChoiceField(Destruction.MethodType.choices)
-    method = serializers.ChoiceField(Destruction.MediaMethod.choices)
-    method_details = _text(2000, help_text="Required for the method `other`.")
-    tool_name = _text(120)
-    tool_version = _text(60)
+    destroyed_on = serializers.DateField(
+        help_text="Between the day Network Operations received the medium and today, in the carrier's time zone."
+    )
+    method_type = serializers.ChoiceField(Destruction.MethodType.choices, help_text=sanitization.method_type_help())
+    method = serializers.ChoiceField(Destruction.MediaMethod.choices, help_text=sanitization.method_help())
+    method_details = _text(2000)
+    tool_name = _text(120, help_text="Required for clear and purge.")
+    tool_version = _text(60, help_text="Required for clear and purge.")
     verification_method = StrictCharField(max_length=200)
     verification_result = StrictCharField(max_length=200)
     post_sanitization_classification = _text(120)
-    destination = serializers.ChoiceField(Destruction.Destination.choices)
-    destination_details = _text(200)
-    media_make = _text(120)
-    media_model = _text(120)
-    media_property_number = _text(120)
+    destination = serializers.ChoiceField(Destruction.Destination.choices, help_text=sanitization.destination_help())
+    destination_details = _text(200, help_text="Required for the destination `other`.")
+    media_make = _text(120, help_text="This medium's make or vendor.")
+    media_model = _text(120, help_text="This medium's model.")
+    media_property_number = _text(120, help_text="This medium's property number.")
     media_source = _text(200)
     data_backed_up = StrictBooleanField(required=False, allow_null=True, default=None)
     backup_location = _text(200, help_text="Required when the data was backed up.")

@@ -391,7 +391,9 @@ class RecordConfirmSanitization(RecordAction):
 
     @_action_schema(
         "Confirm a medium's sanitization (NIST SP 800-88)", "The Director, Network Operations (never the medium's "
-        "custodian), of a medium in custody: the record is destroyed and gets a certificate of sanitization.",
+        "custodian), of a medium in custody: the record is destroyed and gets a certificate of sanitization. The "
+        "method type, method and destination must be a combination NIST SP 800-88 allows for the medium (see the "
+        "fields); anything else is refused (400) with the reason.",
         s.SanitizationSerializer, (400, 415), "sanitization",
     )
     def post(self, request, reference):
@@ -399,9 +401,8 @@ class RecordConfirmSanitization(RecordAction):
 
     def perform(self, record, data):
         data = dict(data)
-        destroyed_on = data.pop("destroyed_on")
-        destruction.media_destruction_confirm(actor=self.request.user, records=[record], destroyed_on=destroyed_on,
-                                              **data)
+        media = {record.pk: {name: data.pop(name) for name in destruction.PER_MEDIUM_FIELDS}}
+        destruction.media_destruction_confirm(actor=self.request.user, records=[record], media=media, **data)
 
 
 class RecordValidate(RecordAction):

@@ -28,12 +28,17 @@ class Destruction(models.Model):
         DESTROY = "destroy", "Destroy"
 
     class MediaMethod(models.TextChoices):
+        """Sanitization methods; which of them a medium allows is records.sanitization's table
+        (OTHER is allowed for none: it stays for destructions recorded before the table)."""
+
         OVERWRITE = "overwrite", "Overwrite"
         BLOCK_ERASE = "block_erase", "Block erase"
         CRYPTO_ERASE = "cryptographic_erase", "Cryptographic erase"
         DEGAUSS = "degauss", "Degauss"
         SHRED = "shred", "Shred"
         DISINTEGRATE = "disintegrate", "Disintegrate"
+        PULVERIZE = "pulverize", "Pulverize"
+        MELT = "melt", "Melt"
         INCINERATE = "incinerate", "Incinerate"
         OTHER = "other", "Other"
 
@@ -101,6 +106,14 @@ class Destruction(models.Model):
 
     def __str__(self):
         return f"{self.certificate_number} ({self.record.reference})"
+
+    @property
+    def awaiting_validation(self):
+        """A medium that left the organisation is certified only once a second person countersigns
+        its sanitization (records.sanitization.LEAVES_ORGANISATION)."""
+        from records.sanitization import leaves_organisation
+
+        return self.kind == self.Kind.SANITIZATION and not self.validated_by_id and leaves_organisation(self.destination)
 
     @property
     def method_label(self):

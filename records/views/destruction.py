@@ -106,9 +106,9 @@ def netops_destroy(request):
         initial={"records": in_custody.filter(reference__in=chosen)},
     )
     if request.method == "POST" and form.is_valid():
-        records, fields = form.service_arguments()
+        records, fields, media = form.service_arguments()
         try:
-            done = destruction.media_destruction_confirm(actor=request.user, records=list(records), **fields)
+            done = destruction.media_destruction_confirm(actor=request.user, records=list(records), media=media, **fields)
         except (ValidationError, TransitionNotAllowed) as error:
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
         else:

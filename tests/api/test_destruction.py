@@ -1,12 +1,18 @@
 """The destruction paths through the API with tokens: paper (mark, shred, validate) and electronic
 media (hand over, receive, sanitize, validate), retention extensions, and the lifecycle's refusals."""
 
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
 import pytest
+import yaml
+from django.core.management import call_command
 from django.utils import timezone
 
 from records import holds
 from records.models import AuditEvent, Destruction, Medium, Record, Status
-from tests.factories import SANITIZED, make_record
+from tests.factories import SANITIZED, destruction_state, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +61,7 @@ class TestPaper:
                                                                         records_manager):
         record = make_record(custodian=employee, status=Status.DUE)
         assert api(records_manager).post(action(record, "mark-for-shredding")).status_code == 200
-        body = {"destroyed_on": TODAY().isoformat(), "method": "pulping"}
+        body = {"destroyed_on": TODAY().isoformat(), "method": "cross_cut_shredder"}
         for other in (records_manager, colleague):
             refused = api(other).post(action(record, "confirm-shredding"), body, format="json")
             assert refused.status_code == 403 and refused.json()["code"] == "permission_denied", other
@@ -71,7 +77,7 @@ class TestPaper:
                              format="json")
         assert future.status_code == 400 and "destroyed_on" in future.json()["errors"]
         self_witness = client.post(action(record, "confirm-shredding"), {
-            "destroyed_on": TODAY().isoformat(), "method": "pulping", "witness": "emma"}, format="json")
+            "destroyed_on": TODAY().isoformat(), "method": "cross_cut_shredder", "witness": "emma"}, format="json")
         assert self_witness.status_code == 400 and "witness" in self_witness.json()["errors"]
         assert status_of(record) == Status.PENDING_SHRED
 
@@ -128,9 +134,8 @@ class TestMedia:
                              netops=netops)
         client = api(netops)
         base = {**SANITIZED, "destroyed_on": TODAY().isoformat()}
-        other = client.post(action(record, "confirm-sanitization"), {**base, "method": "other", "method_details": ""},
-                            format="json")
-        assert other.status_code == 400 and "method_details" in other.json()["errors"]
+        other = client.post(action(record, "confirm-sanitization"), {**base, "method": "other"}, format="json")
+        assert other.status_code == 400 and "is not a Purge method for Hard disk" in other.json()["errors"]["method"][0]
         backup = client.post(action(record, "confirm-sanitization"), {**base, "data_backed_up": True}, format="json")
         assert backup.status_code == 400 and "backup_location" in backup.json()["errors"]
         missing = client.post(action(record, "confirm-sanitization"), {"destroyed_on": TODAY().isoformat()},
@@ -175,3 +180,95 @@ class TestHoldsAndExtensions:
         response = api(records_manager).post(action(record, "extend"), {"period_value": 1, "period_unit": "years",
                                                                         "reason": "r"}, format="json")
         assert response.status_code == 409 and not Record.objects.get(pk=record.pk).extensions.exists()
+
+
+class TestFactsAreChecked:
+    """Dates, paper methods and NIST SP 800-88 combinations the services refuse are refused through
+    the API too: 400, the field named with the rule, nothing written."""
+
+    def refused(self, client, record, name, body, field):
+        before = destruction_state()
+        response = client.post(action(record, name), body, format="json")
+        assert response.status_code == 400, response.json()
+        assert list(response.json()["errors"]) == [field], response.json()
+        assert destruction_state() == before
+        return response.json()["errors"][field][0]
+
+    def test_paper_is_not_destroyed_before_it_was_due(self, api, employee, time_machine):
+        new_york = ZoneInfo("America/New_York")
+        time_machine.move_to(datetime(2026, 3, 2, 10, tzinfo=new_york))
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=new_york))
+        client = api(employee)
+        for day, message in [
+            ("2016-12-03", f"The date destroyed cannot be before 2026-03-02, the day {record.reference} became due."),
+            ("1800-01-01", "The date destroyed cannot be before 1990-01-01, when the company's records began."),
+            ("2026-11-24", "The date destroyed cannot be in the future (today is 2026-11-23)."),
+        ]:
+            assert self.refused(client, record, "confirm-shredding",
+                                {"destroyed_on": day, "method": "cross_cut_shredder"}, "destroyed_on") == message
+        done = client.post(action(record, "confirm-shredding"), {"destroyed_on": "2026-03-02",
+                                                                 "method": "cross_cut_shredder"}, format="json")
+        assert done.status_code == 200 and done.json()["destruction"]["destroyed_on"] == "2026-03-02"
+
+    def test_a_medium_is_not_sanitized_before_it_was_received(self, api, employee, netops, time_machine):
+        new_york = ZoneInfo("America/New_York")
+        time_machine.move_to(datetime(2026, 6, 15, 10, tzinfo=new_york))
+        record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+        time_machine.move_to(datetime(2026, 11, 23, 12, tzinfo=new_york))
+        message = self.refused(api(netops), record, "confirm-sanitization", {**SANITIZED, "destroyed_on": "2026-06-14"},
+                               "destroyed_on")
+        assert message == (f"The date sanitized cannot be before 2026-06-15, the day {record.reference} was received "
+                           "by Network Operations.")
+
+    @pytest.mark.parametrize("method", ["pulping", "incineration"])
+    def test_paper_methods_the_company_does_not_allow_are_refused(self, api, employee, method, settings):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        message = self.refused(api(employee), record, "confirm-shredding",
+                               {"destroyed_on": TODAY().isoformat(), "method": method}, "method")
+        assert message.endswith("the company's procedure destroys paper by cross-cut shredder or shredding vendor only.")
+        settings.PAPER_DESTRUCTION_METHODS = [method]
+        done = api(employee).post(action(record, "confirm-shredding"),
+                                  {"destroyed_on": TODAY().isoformat(), "method": method}, format="json")
+        assert done.status_code == 200 and done.json()["destruction"]["method"] == method
+
+    @pytest.mark.parametrize("medium, changes, field, why", [
+        (Medium.SSD, {"method_type": "clear", "method": "shred", "destination": "external_reuse"}, "method",
+         "it is a Destroy method"),
+        (Medium.SSD, {"method_type": "clear", "method": "degauss", "destination": "external_reuse"}, "method",
+         "degaussing works on magnetic media only"),
+        (Medium.SSD, {"method_type": "clear", "method": "overwrite", "destination": "external_reuse"}, "destination",
+         "media leaving the organisation need Purge or Destroy"),
+        (Medium.OPTICAL_DISC, {"method_type": "purge", "method": "overwrite"}, "method_type",
+         "optical discs are destroyed"),
+        (Medium.HARD_DISK, {"method_type": "destroy", "method": "shred", "destination": "internal_reuse"},
+         "destination", "destroyed media are never reused"),
+        (Medium.HARD_DISK, {"tool_version": ""}, "tool_version", "Purge needs the tool, its version and a verification"),
+    ])
+    def test_sanitizations_nist_does_not_allow_are_refused(self, api, employee, netops, medium, changes, field, why):
+        record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=medium, netops=netops)
+        message = self.refused(api(netops), record, "confirm-sanitization",
+                               {**SANITIZED, **changes, "destroyed_on": TODAY().isoformat()}, field)
+        assert why in message and (field == "tool_version" or record.reference in message)
+
+    def test_a_medium_that_leaves_awaits_its_countersignature(self, api, employee, netops, records_manager):
+        record = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD, netops=netops)
+        body = {**SANITIZED, "destroyed_on": TODAY().isoformat(), "media_make": "Samsung", "media_property_number": "P-9"}
+        done = api(netops).post(action(record, "confirm-sanitization"), body, format="json").json()["destruction"]
+        assert (done["destination"], done["awaiting_validation"]) == ("recycling_facility", True)
+        assert Destruction.objects.filter(record=record, media_make="Samsung", media_property_number="P-9").exists()
+        validated = api(records_manager).post(action(record, "validate")).json()["destruction"]
+        assert validated["awaiting_validation"] is False
+
+    def test_the_schema_describes_the_rules(self):
+        out = StringIO()
+        call_command("spectacular", stdout=out)
+        schemas = yaml.safe_load(out.getvalue())["components"]["schemas"]
+        sanitization = schemas["SanitizationRequest"]["properties"]
+        assert "`purge`: applies physical or logical techniques" in sanitization["method_type"]["description"]
+        assert ("`optical_disc`: destroy by `shred`, `disintegrate`, `pulverize`, `melt`, `incinerate`"
+                in sanitization["method"]["description"])
+        assert "need purge or destroy" in sanitization["destination"]["description"]
+        assert schemas["ShreddingRequest"]["properties"]["method"]["description"].startswith(
+            "How the paper was destroyed: the company allows `cross_cut_shredder`, `shredding_vendor` only.")
+        assert "awaiting_validation" in schemas["Destruction"]["properties"]

@@ -52,7 +52,7 @@ CASES = [
     ("record-mark-for-shredding", "POST", lambda w: _record(w, status=Status.DUE), _records("mark-for-shredding/"),
      None, LOGGERS, 200),
     ("record-confirm-shredding", "POST", lambda w: _record(w, status=Status.PENDING_SHRED),
-     _records("confirm-shredding/"), lambda w: {"destroyed_on": _today(), "method": "pulping"},
+     _records("confirm-shredding/"), lambda w: {"destroyed_on": _today(), "method": "cross_cut_shredder"},
      frozenset({Role.EMPLOYEE}), 200),  # the custodian only
     ("record-hand-over", "POST", lambda w: _record(w, status=Status.DUE, medium=Medium.SSD), _records("hand-over/"),
      lambda w: {"serial_number": "SN-0001"}, LOGGERS, 200),

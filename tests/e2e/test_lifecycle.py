@@ -120,6 +120,8 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     nate.get_by_role("button", name="Record sanitization of the ticked media").click()
     nate.get_by_label("Purge").check()
     nate.get_by_label("Method used:", exact=True).select_option("cryptographic_erase")
+    nate.get_by_label("Tool:", exact=True).fill("hdparm")
+    nate.get_by_label("Tool version:", exact=True).fill("9.65")
     nate.get_by_label("Verification method:", exact=True).fill("Read-back of 10% of blocks")
     nate.get_by_label("Verification result:", exact=True).fill("No recoverable data")
     nate.get_by_label("Media destination:", exact=True).select_option("recycling_facility")

@@ -11,7 +11,7 @@ from records import destruction as services
 from records.certificates import _render_pdf, certificate_filename, certificate_pdf, custody_chain
 from records.models import Medium, Status
 from records.roles import Role
-from tests.factories import SANITIZED, ScheduleFactory, UserFactory, make_record
+from tests.factories import MEDIUM, SANITIZED, ScheduleFactory, UserFactory, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,8 @@ def sanitized(frozen_today, employee, netops, schedule):
     services.media_receive(actor=netops, records=[record])
     [destruction] = services.media_destruction_confirm(
         actor=netops, records=[record], destroyed_on=timezone.localdate(),
-        **{**SANITIZED, "media_property_number": "PROP-0042", "media_source": "Billing data warehouse",
+        media={record.pk: {**MEDIUM, "media_property_number": "PROP-0042"}},
+        **{**SANITIZED, "media_source": "Billing data warehouse",
            "performer_location": "Dallas data center", "performer_phone": "+1 214 555 0100",
            "post_sanitization_classification": "Unclassified", "destination_details": "GreenCycle LLC"},
     )
@@ -174,7 +175,9 @@ class TestMediaCertificate:
             "Seagate", "ST2000DM008", "WX41A12345", "PROP-0042", "Hard disk", "Billing data warehouse",
             "CPNI — CONFIDENTIAL", "Purge", "Cryptographic erase", "ATA Sanitize Crypto Scramble", "hdparm", "9.65",
             "Full read-back sample of 10% of sectors", "No recoverable data", "Unclassified",
-            "Recycling facility", "GreenCycle LLC", "Not yet validated",
+            "Recycling facility", "GreenCycle LLC",
+            "Purge applies physical or logical techniques that render target data recovery infeasible",
+            "Awaiting validation: this medium left the organisation (Recycling facility).",
         ):
             assert expected in text, expected
         assert in_order(

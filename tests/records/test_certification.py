@@ -32,7 +32,7 @@ from django.utils import timezone
 from records import certification, holds, services
 from records.audit import GENESIS_HASH, audit_event_record, event_hash
 from records.certification import build_package, certification_pdf, procedures_statement, year_bounds, year_summary
-from records.destruction import record_mark_for_shredding, shredding_confirm
+from records.destruction import media_destruction_confirm, record_mark_for_shredding, shredding_confirm
 from records.models import (
     AuditEvent,
     CertificationFiling,
@@ -47,7 +47,7 @@ from records.models import (
     Status,
 )
 from records.roles import Role
-from tests.factories import TEST_PASSWORD, ScheduleFactory, UserFactory, make_company_profile, make_record
+from tests.factories import TEST_PASSWORD, SANITIZED, ScheduleFactory, UserFactory, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -802,6 +802,58 @@ def test_the_statement_says_the_longest_legal_minimum_sets_the_expiry_and_it_doe
     breach.is_active = False
     breach.save()
     assert "No further legal minimum is recorded beside the schedules' own." in "\n".join(procedures_statement())
+
+
+def test_the_statement_names_exactly_the_paper_methods_the_company_allows(settings):
+    statement = "\n".join(procedures_statement())
+    assert ("Paper records must be shredded, by cross-cut shredder or shredding vendor; CPNI Track accepts no other "
+            "method.") in statement
+    assert "pulping" not in statement and "incineration" not in statement
+
+    settings.PAPER_DESTRUCTION_METHODS = ["incineration", "cross_cut_shredder", "pulping"]
+    statement = "\n".join(procedures_statement())
+    assert ("Paper records must be destroyed, by cross-cut shredder, pulping or incineration; CPNI Track accepts no "
+            "other method.") in statement
+    assert "shredding vendor" not in statement and "Paper records must be shredded" not in statement
+
+
+def test_the_statement_names_the_sanitization_methods_the_nist_table_allows():
+    statement = "\n".join(procedures_statement())
+    assert ("NIST SP 800-88 (clear, purge or destroy, by overwrite, block erase, cryptographic erase, degauss, shred, "
+            "disintegrate, pulverize, melt or incinerate, as its Appendix A allows for each kind of medium)") in statement
+    assert "or other" not in statement
+    assert "Media that leave the company are purged or destroyed, never only cleared" in statement
+
+
+@pytest.mark.parametrize("path", ["as configured", "generic"])
+def test_every_destruction_of_the_year_is_in_its_register_and_counted_once(
+    path, profile, schedule, employee, netops, records_manager, time_machine, tmp_path, monkeypatch
+):
+    """A destruction belongs to the year it happened in (destroyed_on), whenever it was recorded:
+    paper shredded on 2026-12-31 and confirmed on 2027-01-02 is in 2026's register and count, not 2027's."""
+    if path == "generic":  # on PostgreSQL, the register is otherwise written by COPY
+        monkeypatch.setattr(certification, "_through_copy", lambda: False)
+    time_machine.move_to(datetime(2026, 12, 20, 10, tzinfo=NEW_YORK))
+    make_record(custodian=employee, status=Status.DESTROYED, schedule=schedule)
+    late = make_record(custodian=employee, status=Status.PENDING_SHRED, schedule=schedule)
+    disk = make_record(custodian=employee, status=Status.IN_NETOPS_CUSTODY, medium=Medium.HARD_DISK, netops=netops,
+                       schedule=schedule)
+    time_machine.move_to(datetime(2027, 1, 2, 9, tzinfo=NEW_YORK))
+    recorded_late = shredding_confirm(actor=employee, record=late, destroyed_on=date(2026, 12, 31),
+                                      method="cross_cut_shredder")
+    media_destruction_confirm(actor=netops, records=[disk], destroyed_on=date(2027, 1, 2), **SANITIZED)
+    assert recorded_late.certificate_number == "CD-2027-000001", "numbered in the year it was recorded"
+
+    for year in (2026, 2027):
+        folder = unpack(build(records_manager, year=year), tmp_path / str(year))
+        register = csv_rows(folder / "destruction-register.csv")
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        of_the_year = Destruction.objects.filter(destroyed_on__gte=date(year, 1, 1), destroyed_on__lt=date(year + 1, 1, 1))
+        assert {row["certificate_number"] for row in register} == set(of_the_year.values_list("certificate_number", flat=True))
+        assert len(register) == summary["records_destroyed"] == year_summary(year).records_destroyed == of_the_year.count()
+    assert [row["destroyed_on"] for row in csv_rows(tmp_path / "2026" / "destruction-register.csv")] == [
+        "2026-12-20", "2026-12-31"]
+    assert Destruction.objects.count() == 3
 
 
 # --------------------------------------------------------------------------- the command

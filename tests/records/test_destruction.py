@@ -1,7 +1,8 @@
 """Destruction with proof: paper shredded by its custodian, media through Network Operations."""
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,14 +11,15 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from records import destruction, holds, services
+from records import destruction, holds, lifecycle, services
 from records.lifecycle import TransitionNotAllowed
-from records.models import AuditEvent, Destruction, Medium, Notification, Record, Status
+from records.models import AuditEvent, CompanyProfile, Destruction, Medium, Notification, Record, Status
 from records.roles import Role
-from tests.factories import SANITIZED, UserFactory, make_record
+from tests.factories import SANITIZED, UserFactory, destruction_state, make_record, sanitized_for
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 TODAY = date(2026, 11, 23)
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 def custody_actions(record):
@@ -47,7 +49,7 @@ class TestPaper:
         record = make_record(custodian=employee, status=Status.DUE)
         destruction.record_mark_for_shredding(actor=records_manager, record=record)
         with pytest.raises(PermissionDenied):
-            destruction.shredding_confirm(actor=records_manager, record=record, destroyed_on=TODAY, method="pulping")
+            destruction.shredding_confirm(actor=records_manager, record=record, destroyed_on=TODAY, method="cross_cut_shredder")
         assert Record.objects.get(pk=record.pk).status == Status.PENDING_SHRED and not Destruction.objects.exists()
 
     @pytest.mark.parametrize(
@@ -67,7 +69,7 @@ class TestPaper:
     def test_the_custodian_is_not_their_own_witness(self, employee):
         record = make_record(custodian=employee, status=Status.PENDING_SHRED)
         with pytest.raises(ValidationError, match="someone other than you"):
-            destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method="pulping", witness=employee)
+            destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method="cross_cut_shredder", witness=employee)
 
     def test_only_due_records_not_on_hold_are_destroyed(self, employee, records_manager):
         active = make_record(custodian=employee)
@@ -76,7 +78,7 @@ class TestPaper:
         pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
         holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t", records=Record.objects.filter(pk=pending.pk))
         with pytest.raises(TransitionNotAllowed, match="legal hold"):
-            destruction.shredding_confirm(actor=employee, record=pending, destroyed_on=TODAY, method="pulping")
+            destruction.shredding_confirm(actor=employee, record=pending, destroyed_on=TODAY, method="cross_cut_shredder")
         assert not Destruction.objects.exists()
 
 
@@ -123,11 +125,11 @@ class TestMedia:
         other = UserFactory(username="nina", role=Role.NETOPS_DIRECTOR)
         destruction.media_receive(actor=other, records=[own])
         with pytest.raises(PermissionDenied, match="custodian"):
-            destruction.media_destruction_confirm(actor=netops, records=[own], destroyed_on=TODAY, **SANITIZED)
+            destruction.media_destruction_confirm(actor=netops, records=[own], destroyed_on=TODAY, **sanitized_for(Medium.TAPE))
 
     @pytest.mark.parametrize(
         "override, field",
-        [({"method_type": "wipe"}, "method_type"), ({"method": "other", "method_details": ""}, "method_details"),
+        [({"method_type": "wipe"}, "method_type"), ({"method": "other"}, "method"), ({"tool_version": ""}, "tool_version"),
          ({"verification_method": ""}, "verification_method"), ({"verification_result": " "}, "verification_result"),
          ({"data_backed_up": True, "backup_location": ""}, "backup_location")],
     )
@@ -176,7 +178,7 @@ class TestPages:
         bad = client.post(reverse("record-confirm-shredding", args=[record.reference]), {"destroyed_on": "2999-01-01", "method": "pulping"})
         assert bad.status_code == 200 and "cannot be in the future" in bad.content.decode()
         done = client.post(reverse("record-confirm-shredding", args=[record.reference]),
-                           {"destroyed_on": "2026-11-20", "method": "cross_cut_shredder", "witness": colleague.pk})
+                           {"destroyed_on": "2026-11-23", "method": "cross_cut_shredder", "witness": colleague.pk})
         assert done.status_code == 302
         page = client.get(record.get_absolute_url()).content.decode()
         assert "CD-2026-000001" in page and "Chain of custody" in page and "Shredded" in page
@@ -202,13 +204,14 @@ class TestPages:
         assert set(Record.objects.values_list("status", flat=True)) == {Status.IN_NETOPS_CUSTODY}
         form = client.get(reverse("netops-destroy"), {"record": [disks[0].reference, disks[1].reference]})
         assert set(form.context["form"].initial["records"]) == {disks[0], disks[1]}
-        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-22", "records": [disks[0].pk, disks[1].pk]}
+        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-23", "records": [disks[0].pk, disks[1].pk]}
         assert client.post(reverse("netops-destroy"), fields).status_code == 302
         statuses = dict(Record.objects.values_list("reference", "status"))
         assert [statuses[d.reference] for d in disks] == [Status.DESTROYED, Status.DESTROYED, Status.IN_NETOPS_CUSTODY]
         queue = client.get(reverse("netops-queue"))
         assert [item.record for item in queue.context["queue"]["in_custody"]] == [disks[2]]
         assert {d.record for d in queue.context["queue"]["recently_destroyed"]} == {disks[0], disks[1]}
+        assert queue.content.decode().count("awaiting validation</strong> (left the organisation)") == 2
 
         client.force_login(records_manager)
         assert "Countersign as validator" in client.get(disks[0].get_absolute_url()).content.decode()
@@ -251,7 +254,7 @@ class TestPages:
         # confirms any medium in custody.
         form = client.get(reverse("netops-destroy"), {"record": held[2].reference}).context["form"]
         assert [pk for pk, _ in form.fields["records"].widget.choices] == [held[0].pk, held[1].pk, held[2].pk]
-        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-22", "records": [awaiting[2].pk]}
+        fields = {**SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-11-23", "records": [awaiting[2].pk]}
         assert client.post(reverse("netops-destroy"), fields).status_code == 302
         assert Record.objects.get(pk=awaiting[2].pk).status == Status.DESTROYED
 
@@ -271,7 +274,7 @@ class TestPages:
         for user in [colleague] + [users_by_role[r] for r in (Role.AUDITOR, Role.OFFICER, Role.NETOPS_DIRECTOR)]:
             client.force_login(user)
             assert client.post(reverse("record-confirm-shredding", args=[paper.reference]),
-                               {"destroyed_on": "2026-11-20", "method": "pulping"}).status_code == 403
+                               {"destroyed_on": "2026-11-23", "method": "cross_cut_shredder"}).status_code == 403
         for role in (Role.EMPLOYEE, Role.AUDITOR, Role.OFFICER, Role.RECORDS_MANAGER):
             client.force_login(users_by_role[role])
             assert client.post(reverse("netops-receive"), {"records": [media.pk]}).status_code == 403
@@ -347,3 +350,170 @@ def test_certificate_downloads_for_those_who_may_see_the_record(client, employee
     client.force_login(employee)
     active = make_record(custodian=employee)
     assert client.get(reverse("record-certificate", args=[active.reference])).status_code == 404
+
+
+def at(year, month, day, hour=10, minute=0):
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
+
+
+@pytest.mark.django_db
+class TestDestructionDates:
+    """A destruction date lies between the day the record became due (paper) or was received by
+    Network Operations (media) and today, in the carrier's time zone, and never before the
+    company's records began."""
+
+    @pytest.fixture
+    def paper(self, employee, time_machine):
+        """Paper due on 2026-03-02, marked for shredding on 2026-05-10; today is 2026-11-23."""
+        time_machine.move_to(at(2026, 3, 2))
+        record = make_record(custodian=employee, status=Status.DUE)
+        time_machine.move_to(at(2026, 5, 10))
+        destruction.record_mark_for_shredding(actor=employee, record=record)
+        time_machine.move_to(at(2026, 11, 23, 12))
+        return Record.objects.get(pk=record.pk)
+
+    @pytest.fixture
+    def disks(self, employee, netops, time_machine):
+        """Two disks due and handed over on 2026-06-01; received on 2026-06-01 and 2026-06-15."""
+        time_machine.move_to(at(2026, 6, 1, 9))
+        disks = [make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.HARD_DISK,
+                             media_serial_number=f"WD-{i}") for i in range(2)]
+        time_machine.move_to(at(2026, 6, 1, 15))
+        destruction.media_receive(actor=netops, records=disks[:1])
+        time_machine.move_to(at(2026, 6, 15, 23, 30))  # 04:30 UTC on the 16th: still the 15th in New York
+        destruction.media_receive(actor=netops, records=disks[1:])
+        time_machine.move_to(at(2026, 11, 23, 12))
+        return list(Record.objects.filter(pk__in=[d.pk for d in disks]).order_by("pk"))
+
+    @pytest.mark.parametrize("day, message", [
+        (date(2016, 12, 3), "The date destroyed cannot be before 2026-03-02, the day {ref} became due."),
+        (date(2026, 3, 1), "The date destroyed cannot be before 2026-03-02, the day {ref} became due."),
+        (date(1800, 1, 1), "The date destroyed cannot be before 1990-01-01, when the company's records began."),
+        (date(2026, 11, 24), "The date destroyed cannot be in the future (today is 2026-11-23)."),
+    ])
+    def test_paper_is_not_destroyed_before_it_was_due_nor_in_the_future(self, paper, employee, day, message):
+        before = destruction_state()
+        with pytest.raises(ValidationError) as excinfo:
+            destruction.shredding_confirm(actor=employee, record=paper, destroyed_on=day, method="cross_cut_shredder")
+        assert excinfo.value.message_dict == {"destroyed_on": [message.format(ref=paper.reference)]}
+        assert destruction_state() == before
+
+    @pytest.mark.parametrize("day", [date(2026, 3, 2), date(2026, 4, 1), TODAY])
+    def test_paper_may_be_destroyed_from_the_day_it_was_due_even_before_it_was_marked(self, paper, employee, day):
+        done = destruction.shredding_confirm(actor=employee, record=paper, destroyed_on=day, method="shredding_vendor",
+                                             vendor_certificate_number="V-1")
+        assert done.destroyed_on == day
+
+    def test_the_day_it_became_due_is_the_carriers_day_and_the_latest_time(
+        self, employee, records_manager, time_machine
+    ):
+        time_machine.move_to(at(2026, 3, 2, 23, 30))  # 2026-03-03 04:30 UTC
+        record = make_record(custodian=employee, status=Status.DUE)
+        assert destruction.became_due_on(record) == date(2026, 3, 2)
+        time_machine.move_to(at(2026, 3, 5))
+        services.record_extend_retention(actor=records_manager, record=record, period_value=1, period_unit="days",
+                                          reason="One more look")
+        services.record_update(actor=employee, record=Record.objects.get(pk=record.pk), title="Renamed while active")
+        time_machine.move_to(at(2026, 4, 20))
+        record = lifecycle.transition(Record.objects.get(pk=record.pk), "expire", actor=None)
+        time_machine.move_to(at(2026, 4, 25))
+        services.record_update(actor=employee, record=record, title="Renamed while due")
+        assert destruction.became_due_on(record) == date(2026, 4, 20)
+
+    def test_the_floor_is_the_company_profiles(self, paper, employee):
+        CompanyProfile.objects.create(company_names="Example Telecom, Inc.", records_began_on=date(2026, 5, 1))
+        with pytest.raises(ValidationError, match="before 2026-05-01, when the company's records began"):
+            destruction.shredding_confirm(actor=employee, record=paper, destroyed_on=date(2026, 4, 1),
+                                          method="cross_cut_shredder")
+
+    def test_paper_dates_through_the_page(self, client, paper, employee):
+        client.force_login(employee)
+        before = destruction_state()
+        response = client.post(reverse("record-confirm-shredding", args=[paper.reference]),
+                               {"destroyed_on": "2016-12-03", "method": "cross_cut_shredder"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["destroyed_on"] == [
+            f"The date destroyed cannot be before 2026-03-02, the day {paper.reference} became due."]
+        assert destruction_state() == before
+
+    def test_media_are_not_sanitized_before_they_were_received(self, disks, netops):
+        first, second = (d.reference for d in disks)
+        before = destruction_state()
+        for day, message in [
+            (date(2026, 6, 10), f"The date sanitized cannot be before 2026-06-15, the day {second} was received by "
+                                "Network Operations."),
+            (date(2026, 5, 31), "The date sanitized cannot be before the day each medium was received by Network "
+                                f"Operations: {first} on 2026-06-01, {second} on 2026-06-15."),
+            (date(1989, 12, 31), "The date sanitized cannot be before 1990-01-01, when the company's records began."),
+            (date(2026, 11, 24), "The date sanitized cannot be in the future (today is 2026-11-23)."),
+        ]:
+            with pytest.raises(ValidationError) as excinfo:
+                destruction.media_destruction_confirm(actor=netops, records=disks, destroyed_on=day, **SANITIZED)
+            assert excinfo.value.message_dict == {"destroyed_on": [message]}, day
+        assert destruction_state() == before
+        done = destruction.media_destruction_confirm(actor=netops, records=disks, destroyed_on=date(2026, 6, 15),
+                                                     **SANITIZED)
+        assert [d.destroyed_on for d in done] == [date(2026, 6, 15)] * 2
+
+    def test_media_dates_through_the_page(self, client, disks, netops):
+        client.force_login(netops)
+        before = destruction_state()
+        response = client.post(reverse("netops-destroy"), {
+            **SANITIZED, "data_backed_up": "no", "destroyed_on": "2026-06-10", "records": [d.pk for d in disks]})
+        assert response.status_code == 200
+        assert response.context["form"].errors["destroyed_on"] == [
+            f"The date sanitized cannot be before 2026-06-15, the day {disks[1].reference} was received by Network "
+            "Operations."]
+        assert destruction_state() == before
+
+
+@pytest.mark.django_db
+class TestPaperMethods:
+    """Paper is destroyed only by the methods of settings.PAPER_DESTRUCTION_METHODS (the
+    procedure's cross-cut shredder and shredding vendor by default)."""
+
+    def test_the_form_offers_exactly_the_allowed_methods(self, client, employee, settings):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        client.force_login(employee)
+        url = reverse("record-confirm-shredding", args=[record.reference])
+        offered = client.get(url).context["form"]["method"]
+        assert [choice for choice, _ in offered.field.widget.choices] == ["cross_cut_shredder", "shredding_vendor"]
+        settings.PAPER_DESTRUCTION_METHODS = ["incineration", "cross_cut_shredder"]
+        offered = client.get(url).context["form"]["method"]
+        assert [choice for choice, _ in offered.field.widget.choices] == ["cross_cut_shredder", "incineration"]
+
+    @pytest.mark.parametrize("method", ["pulping", "incineration"])
+    def test_other_methods_are_refused_with_the_procedure(self, client, employee, method):
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        client.force_login(employee)
+        before = destruction_state()
+        with pytest.raises(ValidationError) as excinfo:
+            destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method=method)
+        label = Destruction.PaperMethod(method).label
+        message = (f"The method {label} is not allowed: the company's procedure destroys paper by cross-cut shredder "
+                   "or shredding vendor only.")
+        assert excinfo.value.message_dict == {"method": [message]}
+        response = client.post(reverse("record-confirm-shredding", args=[record.reference]),
+                               {"destroyed_on": TODAY.isoformat(), "method": method})
+        assert response.status_code == 200 and response.context["form"].errors["method"] == [message]
+        assert destruction_state() == before
+
+    def test_a_method_the_setting_allows_is_accepted(self, employee, settings):
+        settings.PAPER_DESTRUCTION_METHODS = ["pulping"]
+        record = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        with pytest.raises(ValidationError, match="destroys paper by pulping only"):
+            destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method="cross_cut_shredder")
+        done = destruction.shredding_confirm(actor=employee, record=record, destroyed_on=TODAY, method="pulping")
+        assert done.method == "pulping"
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("cross_cut_shredder,pulping", True), ("cross_cut_shredder,burning", False), (",", False),
+])
+def test_an_unknown_paper_method_stops_start_up(tmp_path, value, ok):
+    from tests.test_settings import run_with
+
+    result = run_with(tmp_path, PAPER_DESTRUCTION_METHODS=value)
+    assert (result.returncode == 0) is ok, result.stderr
+    if not ok:
+        assert "PAPER_DESTRUCTION_METHODS must name one or more of cross_cut_shredder" in result.stderr

@@ -27,7 +27,7 @@ from records.models import (
     User,
 )
 from records.models.choices import PeriodUnit
-from tests.factories import SANITIZED, make_company_profile, make_record
+from tests.factories import MEDIUM, SANITIZED, make_company_profile, make_record
 from tests.security.fuzzkit import (
     BOOL_TEXT,
     DATE_TEXT,
@@ -368,7 +368,7 @@ def test_confirm_shredding(data, custodian_client, shred_pool, employee, colleag
         "witness": st.one_of(st.just(""), fk(User.objects.values_list("pk", flat=True))),
         "notes": text_field(2000),
     })
-    base = {"destroyed_on": "2026-11-20", "method": "cross_cut_shredder", "vendor_certificate_number": "", "witness": "", "notes": ""}
+    base = {"destroyed_on": "2026-11-23", "method": "cross_cut_shredder", "vendor_certificate_number": "", "witness": "", "notes": ""}
     form = fuzzed_form(data, base, fuzzers, max_fuzzed=3)
     before = table_counts()
     response = post_form(custodian_client, f"/records/{record.reference}/confirm-shredding/", form)
@@ -407,9 +407,9 @@ def netops_client(netops):
 SANITIZATION_TEXT = {
     "method_details": 2000, "tool_name": 120, "tool_version": 60, "verification_method": 200,
     "verification_result": 200, "post_sanitization_classification": 120, "destination_details": 200,
-    "media_make": 120, "media_model": 120, "media_property_number": 120, "media_source": 200,
-    "backup_location": 200, "performer_location": 200, "performer_phone": 40, "notes": 2000,
+    "media_source": 200, "backup_location": 200, "performer_location": 200, "performer_phone": 40, "notes": 2000,
 }
+PER_MEDIUM_TEXT = {"media_make": 120, "media_model": 120, "media_property_number": 120}
 
 
 @pytest.mark.django_db
@@ -430,9 +430,12 @@ def test_sanitization(data, netops_client, custody_pool, hostile_records):
         "destination": choice(Destruction.Destination.values),
         "data_backed_up": choice(["", "yes", "no"]),
         **{name: st.one_of(st.just(""), text_field(length)) for name, length in SANITIZATION_TEXT.items()},
+        **{f"{name}_{record.pk}": st.one_of(st.just(""), text_field(length))
+           for name, length in PER_MEDIUM_TEXT.items() for record in in_custody},
     })
     base = {**{k: v for k, v in SANITIZED.items() if k != "data_backed_up"}, "data_backed_up": "no",
-            "records": [str(in_custody[0].pk)], "destroyed_on": "2026-11-20"}
+            "records": [str(in_custody[0].pk)], "destroyed_on": "2026-11-23",
+            **{f"{name}_{in_custody[0].pk}": value for name, value in MEDIUM.items()}}
     form = fuzzed_form(data, base, fuzzers, max_fuzzed=4)
     before = table_counts()
     response = post_form(netops_client, "/netops/destroy/", form)

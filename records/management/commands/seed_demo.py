@@ -203,8 +203,8 @@ class Command(BaseCommand):
             method_details="Shredded to 2 mm particles", tool_name="Industrial media shredder", tool_version="",
             verification_method="Visual inspection of particle size", verification_result="No intact platters or chips",
             destination="recycling_facility", destination_details="Certified e-waste recycler", notes="",
-            performer_location="Data center, room 1.12", performer_phone="+1 555 0100", media_make="", media_model="",
-            media_property_number="", media_source="Returned from the billing archive", data_backed_up=False,
+            performer_location="Data center, room 1.12", performer_phone="+1 555 0100",
+            media_source="Returned from the billing archive", data_backed_up=False,
             backup_location="", post_sanitization_classification="Unclassified — no CPNI",
         )
         destruction.destruction_validate(actor=users["rita"], destruction=sanitized[0])
