@@ -4,14 +4,27 @@ here: each finding says how a records manager corrects it through the audited pa
 `python manage.py check_integrity` prints them and exits non-zero when there is any."""
 
 import datetime
+import itertools
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from . import sanitization
 from .dates import records_began_on
+from .destruction import paper_methods
 from .models.certification import signatory_problem
-from .models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation, Record
+from .models import (
+    CertificationFiling,
+    CompanyProfile,
+    CustomerComplaint,
+    DataBrokerAction,
+    Destruction,
+    PretextingObservation,
+    Record,
+    Status,
+)
 
 CHECKS = []
 
@@ -102,3 +115,62 @@ def signatory_is_not_a_signing_officer():
     if problem:
         yield Finding("signatory", "the company profile", problem,
                       "a records manager chooses the signing officer in the company profile.")
+
+
+def _entered(status):
+    """When the destruction's record last entered `status`, from the record's history."""
+    return Subquery(
+        Record.history.filter(id=OuterRef("record_id"), status=status).order_by("-history_date", "-history_id")
+        .values(at=Coalesce("status_changed_at", "history_date"))[:1]
+    )
+
+
+DESTRUCTION_FIX = "a destroyed record is never changed: keep this finding with the year's certification papers for the auditors."
+
+
+@check
+def destructions_that_state_something_impossible():
+    floor, today, allowed_paper = records_began_on(), timezone.localdate(), set(paper_methods())
+    destructions = (
+        Destruction.objects.annotate(due_at=_entered(Status.DUE), received_at=_entered(Status.IN_NETOPS_CUSTODY))
+        .values_list("certificate_number", "record__reference", "record__medium", "kind", "destroyed_on", "method_type",
+                     "method", "destination", "tool_name", "tool_version", "due_at", "received_at")
+        .order_by("pk")
+    )
+    for (number, reference, medium, kind, destroyed_on, method_type, method, destination, tool, version, due_at,
+         received_at) in destructions.iterator(chunk_size=2000):
+        subject, problems = f"{number} ({reference})", []
+        if not floor <= destroyed_on <= today:
+            problems.append(f"destroyed on {destroyed_on:%Y-%m-%d}, not between {floor:%Y-%m-%d} and today")
+        if kind == Destruction.Kind.SHREDDING:
+            if due_at and destroyed_on < timezone.localdate(due_at):
+                problems.append(f"shredded on {destroyed_on:%Y-%m-%d}, before it became due on {timezone.localdate(due_at):%Y-%m-%d}")
+            if method not in allowed_paper:
+                problems.append(f"destroyed by {method}, which the company's procedure no longer allows for paper")
+        else:
+            if received_at and destroyed_on < timezone.localdate(received_at):
+                problems.append(
+                    f"sanitized on {destroyed_on:%Y-%m-%d}, before Network Operations received it on "
+                    f"{timezone.localdate(received_at):%Y-%m-%d}"
+                )
+            problems.extend(sanitization.problems(medium, method_type, method, destination).values())
+            if method_type in sanitization.NEEDS_TOOL and not (tool.strip() and version.strip()):
+                problems.append("a Clear or Purge without the tool and its version")
+        for problem in problems:
+            yield Finding("destruction", subject, problem[0].upper() + problem[1:].rstrip(".") + ".", DESTRUCTION_FIX)
+
+
+@check
+def expiry_dates_not_derived_from_the_rules():
+    from .schedules import new_expiries
+
+    stale = (row for row in new_expiries(Record.objects.all()) if row[2] != row[3])
+    while batch := list(itertools.islice(stale, 500)):
+        references = dict(Record.objects.filter(pk__in=[row[0] for row in batch]).values_list("pk", "reference"))
+        for pk, _, old, new, _ in batch:
+            yield Finding(
+                "expiry", references[pk],
+                f"its expiry date is {old or 'none'}, but its schedule, legal minimums and extensions give {new}.",
+                "it is recomputed when a records manager next changes its schedule or legal minimums (previewed, "
+                "then confirmed); until then the sweep goes by the stored date.",
+            )

@@ -36,7 +36,30 @@ def test_dates_written_around_the_application_are_reported(employee, records_man
                                                  category="online_access", summary="s", recorded_by=records_manager)
     make_company_profile(signatory=None)
     code, out, error = run()
-    assert code == 1 and error.startswith("3 findings")
+    assert code == 1 and error.startswith("4 findings")  # the 1800 trigger date also leaves its expiry underived
     assert "[signatory] the company profile: no officer is named as the signatory." in out
     assert f"[trigger-date] {record.reference}: its trigger date 1800-01-01 is not between 1990-01-01 and today." in out
     assert f"[register-date] complaint #{complaint.pk}: resolved on 2026-03-01, before it was received on 2026-03-02." in out
+
+
+def test_destructions_and_expiries_written_around_the_application_are_reported(employee, netops, frozen_today):
+    from datetime import timedelta
+
+    from records.models import Destruction, Medium, Status
+
+    paper = make_record(custodian=employee, status=Status.DESTROYED)
+    disk = make_record(custodian=employee, status=Status.DESTROYED, medium=Medium.SSD, netops=netops)
+    assert run()[0] == 0
+    Destruction.objects.filter(record=paper).update(destroyed_on=date(2016, 12, 3), method="pulping")
+    Destruction.objects.filter(record=disk).update(method_type="clear", method="degauss", tool_name="")
+    stale = make_record(custodian=employee)
+    Record.objects.filter(pk=stale.pk).update(expiry_date=stale.expiry_date + timedelta(days=1))
+    code, out, _ = run()
+    certificate = Destruction.objects.get(record=paper).certificate_number
+    assert code == 1
+    assert f"[destruction] {certificate} ({paper.reference}): Shredded on 2016-12-03, before it became due on 2026-11-23." in out
+    assert f"[destruction] {certificate} ({paper.reference}): Destroyed by pulping, which the company's procedure no longer allows" in out
+    disk_certificate = Destruction.objects.get(record=disk).certificate_number
+    assert f"[destruction] {disk_certificate} ({disk.reference}): The method Degauss is not a Clear method" in out
+    assert f"[destruction] {disk_certificate} ({disk.reference}): A Clear or Purge without the tool and its version." in out
+    assert f"[expiry] {stale.reference}: its expiry date is {stale.expiry_date + timedelta(days=1)}" in out
