@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from . import selectors
-from .serials import DuplicateSerial
+from .serials import DUPLICATE_SERIAL, DuplicateSerial
 from .models import (
     CompanyProfile,
     CpniCategory,
@@ -179,11 +179,8 @@ def add_service_error(form, error):
     """A service's ValidationError beside its fields; a duplicate serial number links to the
     record that holds it."""
     if isinstance(error, DuplicateSerial):
-        form.add_error("media_serial_number", format_html(
-            'The serial number {} is already that of <a href="{}">{}</a>, which has not been destroyed: serial '
-            "numbers are unique (ignoring case and spaces). Check the number on the medium, or have a records "
-            "manager correct the other record.", error.serial, error.other.get_absolute_url(), error.other.reference,
-        ))
+        link = format_html('<a href="{}">{}</a>', error.other.get_absolute_url(), error.other.reference)
+        form.add_error("media_serial_number", format_html(DUPLICATE_SERIAL, serial=error.serial, other=link))
     else:
         form.add_error(None, error)
 

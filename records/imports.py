@@ -18,7 +18,7 @@ from .audit import Entry, audit_event_record, audit_events_record
 from .dates import records_began_on
 from .models import CpniCategory, Department, ImportJob, LabelVerification, Medium, Record, RetentionSchedule, User
 from .retention import expiry_date_for
-from .serials import normalise_serial, serial_holders, serial_key
+from .serials import duplicate_serial_message, normalise_serial, serial_holders, serial_key
 from .services import reserve_references, validate_record_values
 from .sweep import expire_now
 
@@ -248,9 +248,7 @@ def _serials_in_use(serial_rows, chunk=1000):
     keys = list(serial_rows)
     for start in range(0, len(keys), chunk):
         for key, other in serial_holders(keys[start : start + chunk]).items():
-            yield RowError(serial_rows[key], "media_serial_number",
-                           f"The serial number {key} is already that of {other.reference} ({other.get_absolute_url()}), "
-                           "which has not been destroyed: serial numbers are unique.")
+            yield RowError(serial_rows[key], "media_serial_number", duplicate_serial_message(key, other))
 
 
 @dataclass(frozen=True)

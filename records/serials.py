@@ -31,20 +31,24 @@ def serial_holders(keys):
     }
 
 
+# {other}: the record holding the number, as "reference (URL)" or, on a page, a link.
+DUPLICATE_SERIAL = (
+    "The serial number {serial} is already that of {other}, which has not been destroyed: serial numbers are "
+    "unique (ignoring case and spaces). Check the number on the medium, or have a records manager correct the "
+    "other record."
+)
+
+
+def duplicate_serial_message(serial, other):
+    return DUPLICATE_SERIAL.format(serial=serial, other=f"{other.reference} ({other.get_absolute_url()})")
+
+
 class DuplicateSerial(ValidationError):
     """The serial number is another record's; `other` is that record (the form links to it)."""
 
     def __init__(self, serial, other):
         self.serial, self.other = serial, other
         super().__init__({"media_serial_number": duplicate_serial_message(serial, other)})
-
-
-def duplicate_serial_message(serial, other):
-    return (
-        f"The serial number {serial} is already that of {other.reference} ({other.get_absolute_url()}), which has "
-        "not been destroyed: serial numbers are unique (ignoring case and spaces). Check the number on the medium, "
-        "or have a records manager correct the other record."
-    )
 
 
 def check_serial_free(serial, *, record=None):

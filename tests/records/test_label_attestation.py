@@ -2,7 +2,6 @@
 (or by the attestation the record already has) on the same submission. The failed check itself is
 kept, as every check is; the record is not saved."""
 
-from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from records.models import AuditEvent, LabelCheck, LabelVerification, Medium, Re
 from tests.documents import docx_bytes, pdf_bytes
 from tests.api.conftest import token_client
 from tests.factories import ScheduleFactory, make_record
+from tests.records.test_services import create as records_create
 
 @pytest.fixture
 def api():
@@ -35,12 +35,7 @@ def record_writes():
 
 
 def create(actor, schedule, **overrides):
-    values = dict(
-        actor=actor, title="Call records", medium=Medium.EMAIL, department=actor.department, custodian=actor,
-        location="Mailbox archive", schedule=schedule, trigger_date=date(2026, 1, 15), cpni_categories=["billing"],
-        label_verification=LabelVerification.VISUAL, label_confirmed=True,
-    )
-    return services.record_create(**{**values, **overrides})
+    return records_create(actor, schedule=schedule, medium=Medium.EMAIL, **overrides)
 
 
 class TestService:

@@ -3,8 +3,6 @@ the database enforces it: through the service, the form, the API and the import,
 that names (and on the page links to) the record that holds the number. An import of a file
 imported before is refused unless the records manager confirms it."""
 
-import csv
-import io
 import threading
 from datetime import date
 
@@ -20,6 +18,7 @@ from records import destruction, imports, serials, services, tasks
 from records.models import AuditEvent, ImportJob, LabelVerification, Medium, Record, Status
 from tests.api.conftest import token_client
 from tests.factories import ScheduleFactory, make_record
+from tests.records.test_imports import csv_bytes, row
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +178,23 @@ class TestPagesAndApi:
         assert patched.status_code == 400 and first.reference in patched.json()["errors"]["media_serial_number"][0]
 
 
+    def test_a_duplicate_saved_meanwhile_is_the_same_message_on_the_page_and_in_the_api(
+        self, client, api, employee, toll, monkeypatch
+    ):
+        first = log_usb(employee, toll, "HD-77")
+        monkeypatch.setattr(services, "check_serial_free", lambda *args, **kwargs: None)  # as if logged meanwhile
+        client.force_login(employee)
+        before = written()
+        page = client.post(reverse("record-create"), form_data(employee, toll, "hd-77"))
+        assert page.status_code == 200 and f'<a href="/records/{first.reference}/">' in page.content.decode()
+        body = {"title": "Export", "medium": "hard_disk", "media_serial_number": "HD-77", "department": "billing",
+                "custodian": "emma", "location": "HQ", "schedule": "TOLL", "trigger_date": "2026-02-01",
+                "cpni_categories": ["billing"], "label_verification": "visual", "label_confirmed": True}
+        response = api(employee).post("/api/v1/records/", body, format="json")
+        assert response.status_code == 400 and first.reference in response.json()["errors"]["media_serial_number"][0]
+        assert written() == before
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_creations_at_once_end_in_one_record_and_one_friendly_refusal(employee):
@@ -233,24 +249,13 @@ class TestExistingDuplicates:
 
 
 def sheet_row(**overrides):
-    values = dict(zip(imports.COLUMNS, imports.EXAMPLE_ROW))
-    values.update(schedule="TOLL", medium="USB drive", trigger_date="2026-10-01")
-    values.update(overrides)
-    return values
-
-
-def sheet_bytes(rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=imports.COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
+    return row(**{"schedule": "TOLL", "medium": "USB drive", "trigger_date": "2026-10-01", **overrides})
 
 
 @pytest.mark.usefixtures("frozen_today")
 class TestImports:
     def test_a_serial_number_twice_in_the_sheet_names_the_other_row(self, employee, toll):
-        sheet = imports.read_sheet("tapes.csv", sheet_bytes([
+        sheet = imports.read_sheet("tapes.csv", csv_bytes([
             sheet_row(media_serial_number="TP-0099-LEG"), sheet_row(media_serial_number="TP-1"),
             sheet_row(media_serial_number="tp-0099 -leg"),
         ]))
@@ -262,7 +267,7 @@ class TestImports:
 
     def test_a_serial_number_of_a_record_not_yet_destroyed_names_the_record(self, employee, toll):
         held = log_usb(employee, toll, "USB-77")
-        sheet = imports.read_sheet("usb.csv", sheet_bytes([sheet_row(media_serial_number="usb-77"), sheet_row(media_serial_number="U2")]))
+        sheet = imports.read_sheet("usb.csv", csv_bytes([sheet_row(media_serial_number="usb-77"), sheet_row(media_serial_number="U2")]))
         _, errors = imports.validate_sheet(sheet)
         assert [(e.row, e.column) for e in errors] == [(2, "media_serial_number")]
         assert f"already that of {held.reference} (/records/{held.reference}/)" in errors[0].message
@@ -270,7 +275,7 @@ class TestImports:
     def test_the_command_refuses_duplicates_and_writes_nothing(self, tmp_path, capsys, employee, records_manager, toll):
         log_usb(employee, toll, "USB-77")
         path = tmp_path / "usb.csv"
-        path.write_bytes(sheet_bytes([sheet_row(media_serial_number="USB-77"), sheet_row(media_serial_number="X1"),
+        path.write_bytes(csv_bytes([sheet_row(media_serial_number="USB-77"), sheet_row(media_serial_number="X1"),
                                       sheet_row(media_serial_number="x 1")]))
         before = written()
         with pytest.raises(CommandError, match="2 errors in 3 rows"):
@@ -282,7 +287,7 @@ class TestImports:
 
     def test_imported_serial_numbers_are_stored_normalised_and_keyed(self, tmp_path, employee, records_manager, toll):
         path = tmp_path / "usb.csv"
-        path.write_bytes(sheet_bytes([sheet_row(media_serial_number=" usb 5 ")]))
+        path.write_bytes(csv_bytes([sheet_row(media_serial_number=" usb 5 ")]))
         call_command("import_records", str(path), "--as", records_manager.username)
         assert list(Record.objects.values_list("media_serial_number", "media_serial_key")) == [("USB5", "USB5")]
 
@@ -292,7 +297,7 @@ class TestImports:
         monkeypatch.setattr(tasks.validate_import, "delay", lambda pk: None)
         monkeypatch.setattr(tasks.run_import, "delay", lambda pk: None)
         job = imports.import_job_create(actor=records_manager, file_name="usb.csv",
-                                        data=sheet_bytes([sheet_row(media_serial_number="USB-8")]))
+                                        data=csv_bytes([sheet_row(media_serial_number="USB-8")]))
         imports.import_job_validate(job.pk)
         imports.import_job_confirm(actor=records_manager, job=job)
         logged = log_usb(employee, toll, "usb-8")
@@ -325,7 +330,7 @@ class TestReimports:
         monkeypatch.setattr(tasks.run_import, "delay", lambda pk: None)
 
     def test_the_page_refuses_a_file_imported_before_unless_confirmed(self, client, employee, records_manager, toll):
-        data = sheet_bytes([sheet_row(medium="paper", media_serial_number="")])
+        data = csv_bytes([sheet_row(medium="paper", media_serial_number="")])
         first = self.done_import(records_manager, data)
         assert first.state == ImportJob.State.DONE
         client.force_login(records_manager)
@@ -345,7 +350,7 @@ class TestReimports:
         assert imports.import_job_run(again.pk).state == ImportJob.State.DONE and Record.objects.count() == 2
 
     def test_a_second_upload_of_the_same_file_waiting_meanwhile_is_refused_at_import(self, records_manager, employee, toll):
-        data = sheet_bytes([sheet_row(medium="paper", media_serial_number="")])
+        data = csv_bytes([sheet_row(medium="paper", media_serial_number="")])
         waiting = imports.import_job_create(actor=records_manager, file_name="twice.csv", data=data)
         first = self.done_import(records_manager, data)
         imports.import_job_validate(waiting.pk)
@@ -355,7 +360,7 @@ class TestReimports:
 
     def test_the_command_refuses_a_file_imported_before_unless_allowed(self, tmp_path, employee, records_manager, toll):
         path = tmp_path / "inventory.csv"
-        path.write_bytes(sheet_bytes([sheet_row(medium="paper", media_serial_number="")]))
+        path.write_bytes(csv_bytes([sheet_row(medium="paper", media_serial_number="")]))
         call_command("import_records", str(path), "--as", records_manager.username)
         first = ImportJob.objects.get()
         assert first.state == ImportJob.State.DONE and first.imported_count == 1

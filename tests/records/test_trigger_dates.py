@@ -2,8 +2,6 @@
 record logged (by the form, the API or an import) or edited already past its expiry is due for
 destruction at once, through the lifecycle, not at the next nightly sweep."""
 
-import csv
-import io
 from datetime import date
 
 import pytest
@@ -12,9 +10,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from records import imports, services, sweep
-from records.models import AuditEvent, CompanyProfile, ImportJob, LabelVerification, Medium, Record, Status
+from records.models import AuditEvent, CompanyProfile, ImportJob, Record, Status
 from tests.api.conftest import token_client
 from tests.factories import ScheduleFactory, make_record
+from tests.records.test_imports import csv_bytes, row
+from tests.records.test_services import create
 
 @pytest.fixture
 def api():
@@ -32,15 +32,6 @@ def toll(db):
 def written():
     """What a refused request must not have added to."""
     return Record.objects.count(), Record.history.count(), AuditEvent.objects.filter(action__startswith="record.").count()
-
-
-def create(actor, schedule, **overrides):
-    values = dict(
-        actor=actor, title="Toll detail printouts", medium=Medium.PAPER, department=actor.department, custodian=actor,
-        location="HQ cabinet 3", schedule=schedule, trigger_date=date(2026, 1, 15), cpni_categories=["billing"],
-        label_verification=LabelVerification.VISUAL, label_confirmed=True,
-    )
-    return services.record_create(**{**values, **overrides})
 
 
 def form_data(custodian, schedule, **overrides):
@@ -76,7 +67,7 @@ class TestTheFloor:
     def test_a_trigger_date_before_the_records_began_is_refused_by_the_service(self, employee, toll, trigger_date):
         before = written()
         with pytest.raises(ValidationError) as excinfo:
-            create(employee, toll, trigger_date=trigger_date)
+            create(employee, trigger_date=trigger_date)
         assert excinfo.value.message_dict["trigger_date"] == [
             "The trigger date cannot be before 1990-01-01, when the company's records began."
         ]
@@ -86,11 +77,11 @@ class TestTheFloor:
         CompanyProfile.objects.create(company_names="Example Telecom", signatory_name="O", signatory_title="P",
                                       records_began_on=date(2001, 7, 1))
         with pytest.raises(ValidationError, match="before 2001-07-01"):
-            create(employee, toll, trigger_date=date(2001, 6, 30))
-        assert create(employee, toll, trigger_date=date(2001, 7, 1)).trigger_date == date(2001, 7, 1)
+            create(employee, trigger_date=date(2001, 6, 30))
+        assert create(employee, trigger_date=date(2001, 7, 1)).trigger_date == date(2001, 7, 1)
 
     def test_an_edit_cannot_move_the_trigger_date_before_the_floor(self, employee, toll):
-        record = create(employee, toll)
+        record = create(employee)
         before = written()
         with pytest.raises(ValidationError, match="cannot be before 1990-01-01"):
             services.record_update(actor=employee, record=record, trigger_date=date(1800, 1, 1))
@@ -116,7 +107,7 @@ class TestTheFloor:
 
     def test_the_import_names_the_row_the_column_and_the_floor(self, tmp_path, employee, records_manager, toll):
         sheet = tmp_path / "old.csv"
-        sheet.write_bytes(sheet_bytes([sheet_row(), sheet_row(trigger_date="1800-01-01")]))
+        sheet.write_bytes(csv_bytes([sheet_row(), sheet_row(trigger_date="1800-01-01")]))
         before = written()
         with pytest.raises(CommandError, match="1 errors in 2 rows"):
             call_command("import_records", str(sheet), "--as", records_manager.username)
@@ -128,22 +119,12 @@ class TestTheFloor:
 
 
 def sheet_row(**overrides):
-    values = dict(zip(imports.COLUMNS, imports.EXAMPLE_ROW))
-    values.update(schedule="TOLL", **overrides)
-    return values
-
-
-def sheet_bytes(rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=imports.COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
+    return row(**{"schedule": "TOLL", **overrides})
 
 
 class TestDueAtOnce:
     def test_a_record_logged_past_its_expiry_is_due_right_after_creation(self, employee, toll):
-        record = create(employee, toll, trigger_date=date(2025, 1, 1))  # expired 2026-07-01
+        record = create(employee, trigger_date=date(2025, 1, 1))  # expired 2026-07-01
         assert record.status == Status.DUE and record.expiry_date == date(2026, 7, 1)
         assert_due_at_once(record, "logged past its expiry (2026-07-01)")
         assert list(record.history.order_by("history_id").values_list("history_type", "status")) == [
@@ -152,10 +133,10 @@ class TestDueAtOnce:
 
     def test_expiring_today_counts_as_past(self, employee):
         daily = ScheduleFactory(code="DAYS", period_value=30, period_unit="days")
-        assert create(employee, daily, trigger_date=date(2026, 10, 24)).status == Status.DUE
+        assert create(employee, schedule=daily, trigger_date=date(2026, 10, 24)).status == Status.DUE
 
     def test_a_record_not_yet_expired_stays_active_with_no_expire_event(self, employee, toll):
-        record = create(employee, toll)
+        record = create(employee)
         assert record.status == Status.ACTIVE and not AuditEvent.objects.filter(action="record.expire").exists()
 
     def test_the_form_says_so_after_saving(self, client, employee, toll):
@@ -193,7 +174,7 @@ class TestDueAtOnce:
         sheet = tmp_path / "archive.csv"
         rows = [sheet_row(title="Old", trigger_date="2025-01-01"), sheet_row(title="New", trigger_date="2026-10-01"),
                 sheet_row(title="Older", trigger_date="2024-01-01")]
-        sheet.write_bytes(sheet_bytes(rows))
+        sheet.write_bytes(csv_bytes(rows))
         call_command("import_records", str(sheet), "--as", records_manager.username)
         assert "2 of them were already past their expiry: they are due for destruction now." in capsys.readouterr().out
         assert dict(Record.objects.values_list("title", "status")) == {"Old": "due", "New": "active", "Older": "due"}
@@ -208,7 +189,7 @@ class TestDueAtOnce:
         monkeypatch.setattr(tasks.validate_import, "delay", lambda pk: None)
         monkeypatch.setattr(tasks.run_import, "delay", lambda pk: None)
         client.force_login(records_manager)
-        data = sheet_bytes([sheet_row(trigger_date="2025-01-01"), sheet_row(trigger_date="2026-10-01")])
+        data = csv_bytes([sheet_row(trigger_date="2025-01-01"), sheet_row(trigger_date="2026-10-01")])
         job = imports.import_job_create(actor=records_manager, file_name="archive.csv", data=data)
         imports.import_job_validate(job.pk)
         imports.import_job_confirm(actor=records_manager, job=job)
