@@ -331,10 +331,9 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
         earlier = earlier_import(sha256)
         if earlier is not None and not allow_reimport:
             raise ValidationError(reimport_message(earlier, confirm="run it with --allow-reimport"))
-        now = timezone.now()
         job = ImportJob.objects.create(
             file_name=file_name[:255], sha256=sha256, content=b"", allow_reimport=allow_reimport, requested_by=actor,
-            requested_at=now, row_count=len(prepared), state=ImportJob.State.IMPORTING,
+            requested_at=timezone.now(), row_count=len(prepared), state=ImportJob.State.IMPORTING,
         )
         written = write_records(actor=actor, prepared=prepared, job=job)
         _done(job, written, actor)

@@ -86,8 +86,8 @@ def validate_record_values(values, *, floor=None):
         errors["media_serial_number"] = f"A {Medium(medium).label.lower()} needs its serial number."
     if medium == Medium.PAPER and serial:
         errors["media_serial_number"] = "Paper records have no media serial number; leave it empty."
-    elif len(serial) > Record._meta.get_field("media_serial_number").max_length:
-        errors["media_serial_number"] = "A serial number has at most 100 characters (in capitals, without spaces)."
+    elif len(serial) > (longest := Record._meta.get_field("media_serial_number").max_length):
+        errors["media_serial_number"] = f"A serial number has at most {longest} characters (in capitals, without spaces)."
     if custodian is not None and department is not None:
         if not custodian.is_active:
             errors["custodian"] = f"{custodian} can no longer sign in and cannot be a custodian."
@@ -317,9 +317,7 @@ def record_update(
         changes["media_serial_number"] = normalise_serial(changes["media_serial_number"])
     if "cpni_categories" in changes:
         changes["cpni_categories"] = list(changes["cpni_categories"])
-    changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
-    if "media_serial_number" in changed and serial_key(changed["media_serial_number"]) == serial_key(record.media_serial_number):
-        del changed["media_serial_number"]  # the same serial number, as written before serials were normalised
+    changed = _changed(record, changes)
     _refuse_frozen_changes(record, changed)
     values = {name: changed.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
     validate_record_values(values)
@@ -363,6 +361,15 @@ def record_update(
     return locked
 
 
+def _changed(record, changes):
+    """Those of `changes` that change something. A serial number counts as changed only in its
+    normal form: one stored before serials were normalised may come back as the form shows it."""
+    changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    if "media_serial_number" in changed and serial_key(changed["media_serial_number"]) == serial_key(record.media_serial_number):
+        del changed["media_serial_number"]
+    return changed
+
+
 def _refuse_frozen_changes(record, changed):
     """Retention changes only while the record is active; its identity neither, once it has left
     active (a records manager corrects it with record_correct)."""
@@ -381,12 +388,13 @@ def _refuse_frozen_changes(record, changed):
 
 
 def record_correct(*, actor, record, reason, **changes):
-    """A records manager corrects what identifies a record (IDENTITY_FIELDS) once it has left active
-    (an active record is edited), never once destroyed, for a stated reason. The new values are checked as on logging, the serial number
-    stays unique, and the correction leaves history (with the reason) and the audit event
-    "record.corrected" (before, after, reason), which the chain of custody shows. A record whose
-    serial key is out of step (a duplicate from before serials were unique) may be corrected
-    without a change: it then takes its key, if no other record holds it."""
+    """A records manager corrects what identifies a record (IDENTITY_FIELDS) once it has left
+    active (an active record is edited), never once destroyed or while held, for a stated reason.
+    The new values are checked as on logging, the serial number stays unique, and the correction
+    leaves history (with the reason) and the audit event "record.corrected" (before, after,
+    reason), which the chain of custody shows. A record whose serial key is out of step (a
+    duplicate from before serials were unique) may be corrected without a change: it then takes
+    its key, if no other record holds it."""
     _require_permission(actor, "records.correct_record", "Only records managers correct a record's identity.")
     unknown = set(changes) - set(IDENTITY_FIELDS)
     if unknown:
@@ -401,12 +409,14 @@ def record_correct(*, actor, record, reason, **changes):
         if not lifecycle.is_editable(locked):
             raise ValidationError(f"{locked.reference} is destroyed: its record and certificate stand as issued.")
         if locked.status == lifecycle.Status.ACTIVE:
-            raise ValidationError(f"{locked.reference} is active: edit it instead; corrections are for records that have left active.")
+            raise ValidationError(
+                f"{locked.reference} is active: edit it instead; corrections are for records that have left active."
+            )
         if lifecycle.is_on_hold(locked):
-            raise ValidationError(f"{locked.reference} is under a legal hold: nothing about it may change until released.")
-        changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
-        if "media_serial_number" in changed and serial_key(changed["media_serial_number"]) == serial_key(locked.media_serial_number):
-            del changed["media_serial_number"]
+            raise ValidationError(
+                f"{locked.reference} is under a legal hold: nothing about it may change until released."
+            )
+        changed = _changed(locked, changes)
         if not changed and locked.media_serial_key == serial_key(locked.media_serial_number):
             raise ValidationError("Nothing to correct: the medium, serial number, department and custodian are as given.")
         values = {name: changed.get(name, getattr(locked, name)) for name in RECORD_INPUT_FIELDS}
