@@ -110,7 +110,7 @@ RECORD_COLUMNS = (
     "id", "reference", "title", "contains_cpni", "cpni_categories", "medium", "media_serial_number", "location",
     "trigger_date", "expiry_date", "status", "notes", "label_verification", "label_attested_at", "created_at",
     "updated_at", "created_by_id", "custodian_id", "department_id", "label_attested_by_id", "label_check_id",
-    "schedule_id", "customer_reference", "status_changed_at",
+    "schedule_id", "customer_reference", "status_changed_at", "media_serial_key",
 )
 HISTORY_COLUMNS = (
     "id", "reference", "title", "contains_cpni", "cpni_categories", "medium", "media_serial_number", "location",
@@ -349,7 +349,7 @@ class Generator:
                         record_id, reference, full_title, True, categories_json, medium, serial, location,
                         trigger, expiry, status, "", "visual", created_iso, created_iso, updated,
                         custodian.pk, custodian.pk, custodian.department_id, custodian.pk, None, schedule.pk,
-                        customer, changed,
+                        customer, changed, serial or None,  # the serial is in its normal form already
                     )
                     block.append(_line(values))
                     if len(block) >= 2000:

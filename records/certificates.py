@@ -64,9 +64,24 @@ def _custody_details(action, payload):
         f"on {payload['destroyed_on']}" if payload.get("destroyed_on") else "",
         f"witnessed by {payload['witness']}" if payload.get("witness") else "",
         f"certificate {payload['certificate_number']}" if payload.get("certificate_number") else "",
+        _corrections(payload) if action == "record.corrected" else "",
         payload.get("reason", ""),
     ]
     return ", ".join(part for part in parts if part)
+
+
+def _corrections(payload):
+    """'serial number WX-1 → WX-2' for each identifying field a correction changed."""
+    before, after = payload.get("before", {}), payload.get("after", {})
+    names = {"medium": "medium", "media_serial_number": "serial number", "department": "department", "custodian": "custodian"}
+
+    def shown(field, value):
+        return (_label(Medium, value) if field == "medium" else value) or "(none)"
+
+    return ", ".join(
+        f"{names.get(field, field)} {shown(field, before.get(field))} → {shown(field, value)}"
+        for field, value in after.items() if before.get(field) != value
+    )
 
 
 def _label(choices, value):

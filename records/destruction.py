@@ -13,6 +13,7 @@ from .audit import audit_event_record
 from .dates import past_date_error
 from .models import CertificateCounter, Destruction, Medium, Record, Status
 from .wording import join_words
+from .serials import normalise_serial
 
 # The audit actions that make up a record's chain of custody, in the order they happen.
 CUSTODY_ACTIONS = {
@@ -22,6 +23,7 @@ CUSTODY_ACTIONS = {
     "record.receive_media": "Received by Network Operations",
     "record.confirm_media_destruction": "Sanitized / destroyed",
     "destruction.validated": "Validated",
+    "record.corrected": "Identity corrected",
 }
 SANITIZATION_FIELDS = (
     "method_type", "method", "method_details", "tool_name", "tool_version", "verification_method",
@@ -164,8 +166,8 @@ def media_hand_over(*, actor, handovers):
     number read from the medium). Every serial must match its record, or nothing is handed over."""
     errors = []
     for record, serial in handovers:
-        expected = record.media_serial_number.strip().upper()
-        if expected and serial.strip().upper() != expected:
+        expected = normalise_serial(record.media_serial_number)
+        if expected and normalise_serial(serial) != expected:
             errors.append(f"{record.reference}: the serial number {serial.strip() or '(none)'} does not match the record's.")
     if errors:
         raise ValidationError(errors)

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from . import filing, sanitization, selectors
 from .destruction import paper_methods
 from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
+from .serials import DUPLICATE_SERIAL, DuplicateSerial
 from .models import (
     CompanyProfile,
     CpniCategory,
@@ -176,6 +177,12 @@ class RecordForm(forms.Form):
             for name in ("schedule", "trigger_date", "legal_minimums"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "Retention can only be changed while the record is active."
+            for name in ("medium", "media_serial_number", "department", "custodian"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = (
+                    "Frozen since the record left active: a records manager corrects it, with a reason, on the "
+                    "record's page."
+                )
 
     def clean_label_document(self):
         upload = self.cleaned_data.get("label_document")
@@ -184,6 +191,38 @@ class RecordForm(forms.Form):
     def service_arguments(self):
         """The cleaned values as keyword arguments of services.record_create / record_update."""
         return dict(self.cleaned_data)
+
+
+def add_service_error(form, error):
+    """A service's ValidationError beside its fields; a duplicate serial number links to the
+    record that holds it."""
+    if isinstance(error, DuplicateSerial):
+        link = format_html('<a href="{}">{}</a>', error.other.get_absolute_url(), error.other.reference)
+        form.add_error("media_serial_number", format_html(DUPLICATE_SERIAL, serial=error.serial, other=link))
+    else:
+        form.add_error(None, error)
+
+
+class RecordCorrectionForm(forms.Form):
+    """A records manager's correction of what identifies a record (services.record_correct)."""
+
+    medium = forms.ChoiceField(choices=Medium.choices)
+    media_serial_number = forms.CharField(max_length=100, required=False, label="Media serial number")
+    department = forms.ModelChoiceField(queryset=None)
+    custodian = CustodianChoiceField(queryset=None)
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), label="Why is it corrected?",
+        help_text="Kept with the correction in the history, the audit trail and the chain of custody.",
+    )
+
+    def __init__(self, *args, record, user, **kwargs):
+        kwargs.setdefault("initial", {
+            "medium": record.medium, "media_serial_number": record.media_serial_number,
+            "department": record.department_id, "custodian": record.custodian_id,
+        })
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = selectors.departments_for(user)
+        self.fields["custodian"].queryset = selectors.custodians_for(user)
 
 
 class LabelDocumentForm(forms.Form):
@@ -565,6 +604,10 @@ class WithdrawFilingForm(forms.Form):
 
 class ImportForm(forms.Form):
     sheet = forms.FileField(label="Spreadsheet", help_text="CSV or Excel (.xlsx) with the template's columns.")
+    allow_reimport = forms.BooleanField(
+        required=False, label="Import it again",
+        help_text="Only if this very file was imported before and its records are to be logged a second time.",
+    )
 
     def clean_sheet(self):
         return read_upload(self.cleaned_data["sheet"], limit=settings.IMPORT_MAX_BYTES)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 import openpyxl
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -22,7 +22,9 @@ from .models import (
 )
 from .retention import expiry_date_for
 from .selectors import in_custody_role
+from .serials import duplicate_serial_message, normalise_serial, serial_holders, serial_key
 from .services import reserve_references, validate_record_values
+from .sweep import expire_now
 
 COLUMNS = (
     "title", "medium", "media_serial_number", "contains_cpni", "cpni_categories", "department", "custodian",
@@ -140,6 +142,7 @@ class _Lookups:
         self.records_began_on = records_began_on()
         self.media = {**{m.value: m.value for m in Medium}, **{m.label.lower(): m.value for m in Medium}}
         self.categories = {**{c.value: c.value for c in CpniCategory}, **{c.label.lower(): c.value for c in CpniCategory}}
+        self.records_began_on = records_began_on()
 
 
 def _text(value):
@@ -195,13 +198,13 @@ def _row_values(number, raw, lookups, errors):
         return None
     values = {
         "title": _text(raw.get("title")), "contains_cpni": contains_cpni, "cpni_categories": categories,
-        "medium": medium, "media_serial_number": _text(raw.get("media_serial_number")), "department": department,
+        "medium": medium, "media_serial_number": normalise_serial(_text(raw.get("media_serial_number"))), "department": department,
         "custodian": custodian, "location": _text(raw.get("location")),
         "customer_reference": _text(raw.get("customer_reference")), "schedule": schedule,
         "trigger_date": trigger_date, "notes": _text(raw.get("notes")),
     }
     try:
-        validate_record_values(values)
+        validate_record_values(values, floor=lookups.records_began_on)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.extend(RowError(number, FIELD_TO_COLUMN.get(field, field), m) for m in messages)
@@ -270,21 +273,52 @@ def validate_sheet(sheet, progress=None):
     """(records' values, errors) for the rows of a sheet. Every row is checked; valid rows' values
     are returned only when there is no error at all."""
     lookups = _Lookups()
-    errors, prepared = [], []
+    errors, prepared, serial_rows = [], [], {}
     for index, (number, raw) in enumerate(sheet, start=1):
         values = _row_values(number, raw, lookups, errors)
         if values is not None:
             prepared.append(values)
+            _note_serial(number, values["media_serial_number"], serial_rows, errors)
         if progress and index % 1000 == 0:
             progress(index * 100 // len(sheet))
+    errors.extend(_serials_in_use(serial_rows))
+    errors.sort(key=lambda error: error.row)
     return ([] if errors else prepared), errors
+
+
+def _note_serial(number, serial, serial_rows, errors):
+    """Remember the row of each serial number; a second row with the same one is an error."""
+    key = serial_key(serial)
+    if key is None:
+        return
+    if key in serial_rows:
+        errors.append(RowError(number, "media_serial_number", f"The serial number {serial} is already that of row "
+                                                              f"{serial_rows[key]}: serial numbers are unique."))
+    else:
+        serial_rows[key] = number
+
+
+def _serials_in_use(serial_rows, chunk=1000):
+    """Errors for the rows whose serial number a record not yet destroyed already holds."""
+    keys = list(serial_rows)
+    for start in range(0, len(keys), chunk):
+        for key, other in serial_holders(keys[start : start + chunk]).items():
+            yield RowError(serial_rows[key], "media_serial_number", duplicate_serial_message(key, other))
+
+
+@dataclass(frozen=True)
+class Written:
+    created: list  # the records, as created
+    due: int  # how many of them were already past their expiry: due at once
 
 
 def write_records(*, actor, prepared, job):
     """Write every prepared record of import `job` in one transaction: references, derived expiry
     dates, the label attestations the sheet declares (with the job as their provenance), the
     additional legal minimums, history (bulk, with the importer as the user) and an audit event
-    per record. All or nothing."""
+    per record; the records already past their expiry then become due through the lifecycle. All
+    or nothing. Raises IntegrityError when a record with one of the serial numbers was logged
+    since the sheet was validated."""
     with transaction.atomic():
         now = timezone.now()
         references = reserve_references(len(prepared))
@@ -294,7 +328,10 @@ def write_records(*, actor, prepared, job):
             minimums.append(values.pop("legal_minimums", []))
             expiry = expiry_date_for(values["schedule"], values["trigger_date"], minimums=minimums[-1])
             label_import = job if values.get("label_attested_at") else None
-            records.append(Record(**values, reference=reference, created_by=actor, expiry_date=expiry, label_import=label_import))
+            records.append(Record(
+                **values, reference=reference, created_by=actor, expiry_date=expiry, label_import=label_import,
+                media_serial_key=serial_key(values["media_serial_number"]),
+            ))
         created = bulk_create_with_history(
             records, Record, batch_size=1000, default_user=actor, default_change_reason="imported", default_date=now
         )
@@ -309,25 +346,8 @@ def write_records(*, actor, prepared, job):
                 actor=actor,
                 entries=[Entry("record.created", r, {"reference": r.reference, **source}) for r in created[start : start + 1000]],
             )
-    return created
-
-
-def import_now(*, actor, file_name, data, prepared):
-    """Import a validated sheet at once (the command line's import): the job is kept as the
-    records' provenance, done, without the sheet. Returns (job, records)."""
-    _require(actor)
-    with transaction.atomic():
-        now = timezone.now()
-        job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), content=b"", state=ImportJob.State.DONE,
-            progress=100, row_count=len(prepared), requested_by=actor, requested_at=now, finished_at=now,
-        )
-        created = write_records(actor=actor, prepared=prepared, job=job)
-        job.imported_count = len(created)
-        job.save(update_fields=["imported_count"])
-        audit_event_record(actor=actor, action="import.done", obj=job,
-                           payload={"records": len(created), "sha256": job.sha256, "from": "command line"})
-    return job, created
+        due = expire_now(created, reason="imported past its expiry: due at once")
+    return Written(created, len(due))
 
 
 def _require(actor):
@@ -335,17 +355,65 @@ def _require(actor):
         raise PermissionDenied("Only records managers import records.")
 
 
-def import_job_create(*, actor, file_name, data):
-    """Keep the uploaded sheet and validate it in a Celery task after commit."""
+def earlier_import(sha256, *, exclude=None):
+    """The latest import done of a file with this SHA-256 (other than job `exclude`), or None."""
+    jobs = ImportJob.objects.filter(sha256=sha256, state=ImportJob.State.DONE).exclude(pk=getattr(exclude, "pk", None))
+    return jobs.defer("content").order_by("-finished_at", "-pk").first()
+
+
+def reimport_message(earlier, confirm="tick “Import it again”"):
+    when = timezone.localtime(earlier.finished_at or earlier.requested_at)
+    return (
+        f"This very file was imported before: import #{earlier.pk} on {when:%Y-%m-%d} ({earlier.imported_count} "
+        f"records). Importing it again logs every row a second time; if that is what you want, {confirm}."
+    )
+
+
+def import_job_create(*, actor, file_name, data, allow_reimport=False):
+    """Keep the uploaded sheet and validate it in a Celery task after commit. A file imported
+    before (same SHA-256) is refused unless the records manager confirms importing it again."""
     _require(actor)
+    sha256 = hashlib.sha256(data).hexdigest()
+    earlier = earlier_import(sha256)
+    if earlier is not None and not allow_reimport:
+        raise ValidationError({"allow_reimport": reimport_message(earlier)})
     with transaction.atomic():
         job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=hashlib.sha256(data).hexdigest(), content=data,
+            file_name=file_name[:255], sha256=sha256, content=data, allow_reimport=allow_reimport,
             requested_by=actor, requested_at=timezone.now(),
         )
-        audit_event_record(actor=actor, action="import.uploaded", obj=job, payload={"sha256": job.sha256, "size": len(data)})
+        payload = {"sha256": job.sha256, "size": len(data)}
+        if earlier is not None:
+            payload["reimport_of"] = earlier.pk
+        audit_event_record(actor=actor, action="import.uploaded", obj=job, payload=payload)
         transaction.on_commit(lambda: _enqueue("validate_import", job.pk))
     return job
+
+
+def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
+    """Import a sheet validated by the caller at once (the import_records command), on file as an
+    import like the page's: refused for a file imported before unless confirmed."""
+    _require(actor)
+    sha256 = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        earlier = earlier_import(sha256)
+        if earlier is not None and not allow_reimport:
+            raise ValidationError(reimport_message(earlier, confirm="run it with --allow-reimport"))
+        job = ImportJob.objects.create(
+            file_name=file_name[:255], sha256=sha256, content=b"", allow_reimport=allow_reimport, requested_by=actor,
+            requested_at=timezone.now(), row_count=len(prepared), state=ImportJob.State.IMPORTING,
+        )
+        written = write_records(actor=actor, prepared=prepared, job=job)
+        _done(job, written, actor)
+    return job, written
+
+
+def _done(job, written, actor):
+    job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, len(written.created), written.due, 100
+    job.content, job.finished_at = b"", timezone.now()  # the sheet is not kept once imported
+    job.save(update_fields=["state", "imported_count", "due_count", "progress", "content", "finished_at"])
+    audit_event_record(actor=actor, action="import.done", obj=job,
+                       payload={"records": len(written.created), "due": written.due})
 
 
 def _enqueue(task_name, job_id):
@@ -369,6 +437,9 @@ def _check(job):
     else:
         prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state))
         rows = len(sheet)
+    earlier = None if job.allow_reimport else earlier_import(job.sha256, exclude=job)
+    if earlier is not None:  # imported meanwhile, e.g. uploaded twice at once
+        errors.insert(0, RowError(1, "file", reimport_message(earlier, confirm="upload it again and tick “Import it again”")))
     job.row_count, job.error_count = rows, len(errors)
     job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
     return None if errors else prepared
@@ -407,17 +478,18 @@ def import_job_run(job_id):
     if job is None:
         return None
     prepared = _check(job)
-    if prepared is None:
-        job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
-        job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at"])
-        return job
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.state != ImportJob.State.IMPORTING:
-            return locked
-        created = write_records(actor=job.requested_by, prepared=prepared, job=job)
-        locked.state, locked.imported_count, locked.progress = ImportJob.State.DONE, len(created), 100
-        locked.content, locked.finished_at = b"", timezone.now()  # the sheet is not kept once imported
-        locked.save(update_fields=["state", "imported_count", "progress", "content", "finished_at"])
-        audit_event_record(actor=job.requested_by, action="import.done", obj=locked, payload={"records": len(created)})
-    return locked
+    if prepared is not None:
+        try:
+            with transaction.atomic():
+                locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+                if locked.state == ImportJob.State.IMPORTING:
+                    _done(locked, write_records(actor=job.requested_by, prepared=prepared, job=job), job.requested_by)
+                return locked
+        except IntegrityError:
+            # A record with one of the sheet's serial numbers was logged since the sheet was
+            # checked: checked again, the rows say which.
+            if _check(job) is not None:
+                raise
+    job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
+    job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at"])
+    return job

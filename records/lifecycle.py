@@ -102,6 +102,8 @@ TRANSITIONS = {
 }
 
 EDITABLE_STATUSES = frozenset(set(Status) - {Status.DESTROYED})
+# Where a record's identity is frozen for edits and a records manager corrects it instead.
+CORRECTABLE_STATUSES = EDITABLE_STATUSES - {Status.ACTIVE}
 
 
 def is_on_hold(record):
@@ -217,8 +219,9 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
         # history rows copied from the updated rows in one INSERT ... SELECT, then the events.
         ids = [record.pk for record in moved]
         Record.objects.filter(pk_in(ids)).update(status=spec.target, status_changed_at=now, updated_at=now)
-        history_user = actor or Record.history.model.get_default_history_user(moved[0])
-        write_history_rows(Record, ids, history_type="~", user=history_user, change_reason=change_reason, date=now)
+        # The system's moves (actor None) are the system's in the history too, as transition()
+        # writes them, even when a person's request led to them (a record logged past its expiry).
+        write_history_rows(Record, ids, history_type="~", user=actor, change_reason=change_reason, date=now)
         audit_events_record(actor=actor, entries=entries)
     return moved
 

@@ -65,6 +65,7 @@ ROLE_PERMISSIONS = {
         "records.change_department",
         "records.expire_record",
         "records.extend_retention",
+        "records.correct_record",
         "records.mark_for_destruction",
         "records.confirm_shredding",
         "records.hand_over_media",

@@ -257,7 +257,8 @@ def _display(field_name, value, lookups):
 
 # Fields whose changes the history page lists (status included, though no form edits it).
 HISTORY_FIELDS = [
-    f for f in Record._meta.concrete_fields if f.name not in ("id", "updated_at", "label_check", "status_changed_at")
+    f for f in Record._meta.concrete_fields
+    if f.name not in ("id", "updated_at", "label_check", "status_changed_at", "media_serial_key")
 ]
 
 

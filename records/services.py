@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import labels, lifecycle
+from . import labels, lifecycle, sweep
 from .audit import audit_event_record
+from .dates import past_date_error
 from .models import (
     CpniCategory,
     LabelCheck,
@@ -22,6 +23,7 @@ from .models import (
 )
 from .retention import expiry_date_for, record_expiry
 from .roles import sees_all_departments
+from .serials import check_serial_free, normalise_serial, serial_key, unique_serial
 
 # The fields a person sets on a record; everything else is derived or set by the lifecycle.
 RECORD_INPUT_FIELDS = (
@@ -40,6 +42,13 @@ RECORD_INPUT_FIELDS = (
 )
 # Changing these changes how long the record is kept: only while it is active.
 RETENTION_FIELDS = ("schedule", "trigger_date")
+# What identifies a record in the chain of custody: frozen once it has left active, then only
+# corrected by a records manager (record_correct).
+IDENTITY_FIELDS = ("medium", "media_serial_number", "department", "custodian")
+IDENTITY_LABELS = {
+    "medium": "The medium", "media_serial_number": "The serial number", "department": "The department",
+    "custodian": "The custodian",
+}
 
 
 def _require_permission(actor, permission, message):
@@ -52,8 +61,9 @@ def _require_department_access(actor, department):
         raise PermissionDenied("You can only work with records of your own department.")
 
 
-def validate_record_values(values):
-    """Check a record's input fields together; raise ValidationError naming each bad field."""
+def validate_record_values(values, *, floor=None):
+    """Check a record's input fields together; raise ValidationError naming each bad field.
+    `floor`: the day the company's records began, when the caller has read it already."""
     errors = {}
     medium = values["medium"]
     schedule = values["schedule"]
@@ -62,8 +72,9 @@ def validate_record_values(values):
     trigger_date = values["trigger_date"]
     serial = (values.get("media_serial_number") or "").strip()
 
-    if trigger_date and trigger_date > timezone.localdate():
-        errors["trigger_date"] = "The trigger date cannot be in the future."
+    trigger_error = past_date_error(trigger_date, floor=floor, what="The trigger date")
+    if trigger_error:
+        errors["trigger_date"] = trigger_error
     if schedule is not None:
         if not schedule.is_active:
             errors["schedule"] = f"Schedule {schedule.code} is retired; choose a current schedule."
@@ -76,6 +87,8 @@ def validate_record_values(values):
         errors["media_serial_number"] = f"A {Medium(medium).label.lower()} needs its serial number."
     if medium == Medium.PAPER and serial:
         errors["media_serial_number"] = "Paper records have no media serial number; leave it empty."
+    elif len(serial) > (longest := Record._meta.get_field("media_serial_number").max_length):
+        errors["media_serial_number"] = f"A serial number has at most {longest} characters (in capitals, without spaces)."
     if custodian is not None and department is not None:
         if not custodian.is_active:
             errors["custodian"] = f"{custodian} can no longer sign in and cannot be a custodian."
@@ -135,18 +148,13 @@ def label_document_stamp(*, actor, file_name, data):
 def _label_attestation(*, actor, contains_cpni, verification, visually_confirmed, document, already_attested):
     """Decide the label attestation for a save. Returns None when the existing attestation stands
     (or none is needed), else the (verification, LabelCheck-or-None) to record. Raises
-    ValidationError when a record with CPNI would be saved unlabelled."""
-    if not contains_cpni or (already_attested and not verification):
+    ValidationError when a record with CPNI would be saved unlabelled. A document attached is
+    read whatever method was chosen, and a failed or unreadable check refuses the save: no
+    attestation, visual or standing, overrides it (the LabelCheck is kept, as every check is)."""
+    if not contains_cpni:
         return None
-    if verification == LabelVerification.VISUAL:
-        if not visually_confirmed:
-            raise ValidationError(
-                {"label_confirmed": "Confirm that you saw the CONFIDENTIAL marking on the record."}
-            )
-        return LabelVerification.VISUAL, None
-    if verification == LabelVerification.FILE_CHECK:
-        if document is None:
-            raise ValidationError({"label_document": "Choose the document to check for its CONFIDENTIAL marking."})
+    errors, check = {}, None
+    if document is not None:
         file_name, data = document
         check = label_document_check(actor=actor, file_name=file_name, data=data)
         if check.outcome != LabelCheck.Outcome.LABELLED:
@@ -155,11 +163,22 @@ def _label_attestation(*, actor, contains_cpni, verification, visually_confirmed
                 if check.outcome == LabelCheck.Outcome.NOT_LABELLED
                 else ""
             )
-            raise ValidationError({"label_document": f"{file_name}: {check.reason}{hint}"})
-        return LabelVerification.FILE_CHECK, check
-    raise ValidationError(
-        {"label_verification": "A record that contains CPNI needs a CONFIDENTIAL label attestation."}
-    )
+            if verification != LabelVerification.FILE_CHECK:
+                hint += " A failed file check is not overridden by a visual check: attach a marked document, or none."
+            errors["label_document"] = f"{file_name}: {check.reason}{hint}"
+    if verification == LabelVerification.VISUAL and not visually_confirmed:
+        errors["label_confirmed"] = "Confirm that you saw the CONFIDENTIAL marking on the record."
+    if verification == LabelVerification.FILE_CHECK and document is None:
+        errors["label_document"] = "Choose the document to check for its CONFIDENTIAL marking."
+    if verification and verification not in LabelVerification.values:
+        errors["label_verification"] = "Say how the CONFIDENTIAL label was verified: visual or file check."
+    elif not verification and not already_attested:
+        errors["label_verification"] = "A record that contains CPNI needs a CONFIDENTIAL label attestation."
+    if errors:
+        raise ValidationError(errors)
+    if not verification:
+        return None
+    return verification, check
 
 
 def _apply_attestation(record, attestation, actor):
@@ -259,7 +278,7 @@ def record_create(
         "contains_cpni": contains_cpni,
         "cpni_categories": list(cpni_categories),
         "medium": medium,
-        "media_serial_number": media_serial_number.strip(),
+        "media_serial_number": normalise_serial(media_serial_number),
         "department": department,
         "custodian": custodian,
         "location": location.strip(),
@@ -272,6 +291,7 @@ def record_create(
     legal_minimums = list(dict.fromkeys(legal_minimums))
     if message := _legal_minimums_error(legal_minimums):
         raise ValidationError({"legal_minimums": message})
+    check_serial_free(values["media_serial_number"])
     attestation = _label_attestation(
         actor=actor,
         contains_cpni=contains_cpni,
@@ -290,7 +310,8 @@ def record_create(
         record._history_user = actor
         record._change_reason = "created"
         record._history_date = when = timezone.now()
-        record.save()
+        with unique_serial(record.media_serial_number):
+            record.save()
         del record._history_date  # a later save of this instance is a later change
         _save_legal_minimums(record, legal_minimums, actor=actor, when=when, reason="created")
         if attestation:
@@ -304,7 +325,17 @@ def record_create(
                 "legal_minimums": _citations(legal_minimums),
             },
         )
+        _due_at_once(record, "logged")
     return record
+
+
+def _due_at_once(record, done):
+    """A record just logged or edited whose expiry has already come becomes due now (not at the
+    next sweep), by the system, in the caller's transaction; `record` is updated."""
+    if record.expiry_date is None:
+        return
+    if sweep.expire_now([record], reason=f"{done} past its expiry ({record.expiry_date:%Y-%m-%d}): due at once"):
+        record.refresh_from_db(fields=["status", "status_changed_at", "updated_at"])
 
 
 def record_update(
@@ -325,23 +356,20 @@ def record_update(
     if not lifecycle.is_editable(record):
         raise ValidationError("A destroyed record cannot be changed.")
 
-    for text_field in ("title", "location", "media_serial_number", "customer_reference"):
+    for text_field in ("title", "location", "customer_reference"):
         if text_field in changes:
             changes[text_field] = changes[text_field].strip()
+    if "media_serial_number" in changes:
+        changes["media_serial_number"] = normalise_serial(changes["media_serial_number"])
     if "cpni_categories" in changes:
         changes["cpni_categories"] = list(changes["cpni_categories"])
-    changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    changed = _changed(record, changes)
     carried = list(record.legal_minimums.all()) if legal_minimums is not None else []
     minimums_changed = legal_minimums is not None and {m.pk for m in legal_minimums} != {m.pk for m in carried}
-    retention_changed = [name for name in RETENTION_FIELDS if name in changed]
-    if minimums_changed:
-        retention_changed.append("legal_minimums")
-    if retention_changed and record.status != lifecycle.Status.ACTIVE:
-        raise ValidationError(
-            {name: "Retention can only be changed while the record is active." for name in retention_changed}
-        )
-    values = {name: changes.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
+    _refuse_frozen_changes(record, {**changed, "legal_minimums": legal_minimums} if minimums_changed else changed)
+    values = {name: changed.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
     validate_record_values(values)
+    check_serial_free(values["media_serial_number"], record=record)
     if minimums_changed and (message := _legal_minimums_error(legal_minimums, carried)):
         raise ValidationError({"legal_minimums": message})
     attestation = _label_attestation(
@@ -373,7 +401,8 @@ def record_update(
         locked._history_user = actor
         locked._change_reason = "edited"
         locked._history_date = when
-        locked.save()
+        with unique_serial(locked.media_serial_number, record=locked):
+            locked.save()
         del locked._history_date
         if attestation:
             _link_label_check(attestation[1], locked, actor)
@@ -386,7 +415,106 @@ def record_update(
             obj=locked,
             payload={name: [before[name], after[name]] for name in before if before[name] != after[name]},
         )
+        _due_at_once(locked, "edited")
     return locked
+
+
+def _changed(record, changes):
+    """Those of `changes` that change something. A serial number counts as changed only in its
+    normal form: one stored before serials were normalised may come back as the form shows it."""
+    changed = {name: value for name, value in changes.items() if getattr(record, name) != value}
+    if "media_serial_number" in changed and serial_key(changed["media_serial_number"]) == serial_key(record.media_serial_number):
+        del changed["media_serial_number"]
+    return changed
+
+
+def _refuse_frozen_changes(record, changed):
+    """Retention changes only while the record is active; its identity neither, once it has left
+    active (a records manager corrects it with record_correct)."""
+    if record.status == lifecycle.Status.ACTIVE:
+        return
+    errors = {
+        name: "Retention can only be changed while the record is active."
+        for name in (*RETENTION_FIELDS, "legal_minimums") if name in changed
+    }
+    status = record.get_status_display().lower()
+    for name in IDENTITY_FIELDS:
+        if name in changed:
+            errors[name] = (
+                f"{IDENTITY_LABELS[name]} is frozen: {record.reference} has left active ({status}). "
+                "Only a records manager can correct it, with a reason."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_correct(*, actor, record, reason, **changes):
+    """A records manager corrects what identifies a record (IDENTITY_FIELDS) once it has left
+    active (an active record is edited), never once destroyed or while held, for a stated reason.
+    The new values are checked as on logging, the serial number stays unique, and the correction
+    leaves history (with the reason) and the audit event "record.corrected" (before, after,
+    reason), which the chain of custody shows. A record whose serial key is out of step (a
+    duplicate from before serials were unique) may be corrected without a change: it then takes
+    its key, if no other record holds it."""
+    _require_permission(actor, "records.correct_record", "Only records managers correct a record's identity.")
+    unknown = set(changes) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise ValueError(f"Not correctable: {', '.join(sorted(unknown))}")
+    if "media_serial_number" in changes:
+        changes["media_serial_number"] = normalise_serial(changes["media_serial_number"])
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the record is corrected: the reason is kept with the correction."})
+    with transaction.atomic():
+        locked = Record.objects.select_for_update().get(pk=record.pk)
+        if not lifecycle.is_editable(locked):
+            raise ValidationError(f"{locked.reference} is destroyed: its record and certificate stand as issued.")
+        if locked.status == lifecycle.Status.ACTIVE:
+            raise ValidationError(
+                f"{locked.reference} is active: edit it instead; corrections are for records that have left active."
+            )
+        if lifecycle.is_on_hold(locked):
+            raise ValidationError(
+                f"{locked.reference} is under a legal hold: nothing about it may change until released."
+            )
+        changed = _changed(locked, changes)
+        if not changed and locked.media_serial_key == serial_key(locked.media_serial_number):
+            raise ValidationError("Nothing to correct: the medium, serial number, department and custodian are as given.")
+        values = {name: changed.get(name, getattr(locked, name)) for name in RECORD_INPUT_FIELDS}
+        _validate_correction(values, changed)
+        check_serial_free(values["media_serial_number"], record=locked)
+        before = _audit_values(locked, IDENTITY_FIELDS)
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked._history_user = actor
+        locked._change_reason = f"corrected: {reason}"[:100]
+        with unique_serial(locked.media_serial_number, record=locked):
+            locked.save()
+        audit_event_record(
+            actor=actor,
+            action="record.corrected",
+            obj=locked,
+            payload={"before": before, "after": _audit_values(locked, IDENTITY_FIELDS), "reason": reason},
+        )
+    return locked
+
+
+def _validate_correction(values, changed):
+    """validate_record_values, for what the correction changes and the rules that tie those fields
+    to others (a medium to its serial number and schedule, a department to its custodian): a
+    schedule retired or a trigger date entered long ago does not stand in the way of a correction."""
+    relevant = set(changed)
+    if "medium" in changed:
+        relevant |= {"media_serial_number", "schedule"}
+    if "department" in changed:
+        relevant.add("custodian")
+    try:
+        validate_record_values(values)
+    except ValidationError as error:
+        errors = {name: messages for name, messages in error.message_dict.items() if name in relevant}
+        if errors:
+            raise ValidationError(errors) from None
 
 
 def record_extend_retention(*, actor, record, period_value, period_unit, reason):

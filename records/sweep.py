@@ -52,6 +52,20 @@ def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None)
     return result
 
 
+def expire_now(records, *, reason):
+    """Move those of `records` (just logged, imported or edited) whose expiry has already come to
+    due now, as tonight's sweep would, in the caller's transaction: by the system, through the
+    lifecycle (held records stay as they are). Returns the records moved."""
+    today = timezone.localdate()
+    ids = [r.pk for r in records if r.status == Status.ACTIVE and r.expiry_date is not None and r.expiry_date <= today]
+    moved = []
+    for start in range(0, len(ids), DEFAULT_CHUNK_SIZE):
+        moved += lifecycle.transition_many(ids[start : start + DEFAULT_CHUNK_SIZE], "expire", actor=None, reason=reason)
+    if moved:
+        transaction.on_commit(_enqueue_due_reminders)
+    return moved
+
+
 def _enqueue_due_reminders():
     from .tasks import send_due_reminders
 

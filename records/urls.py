@@ -9,6 +9,7 @@ urlpatterns = [
     path("records/<str:reference>/", records.record_detail, name="record-detail"),
     path("records/<str:reference>/edit/", records.record_edit, name="record-edit"),
     path("records/<str:reference>/extend/", records.record_extend, name="record-extend"),
+    path("records/<str:reference>/correct/", records.record_correct, name="record-correct"),
     path("records/<str:reference>/mark-for-shredding/", destruction.mark_for_shredding, name="record-mark-shredding"),
     path("records/<str:reference>/confirm-shredding/", destruction.confirm_shredding, name="record-confirm-shredding"),
     path("records/<str:reference>/validate/", destruction.validate, name="record-validate"),

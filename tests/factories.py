@@ -1,8 +1,9 @@
 """Test data. Records are made through the services and the lifecycle, as users make them."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import factory
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from records.models import (
     Status,
     User,
 )
+from records.retention import expiry_date_for
 
 TEST_PASSWORD = "correct horse battery staple"
 
@@ -85,12 +87,19 @@ def make_record(*, custodian, status=Status.ACTIVE, medium=Medium.PAPER, schedul
         schedule=schedule,
         trigger_date=timezone.localdate() - timedelta(days=30),
         cpni_categories=["billing"],
-        media_serial_number="" if medium == Medium.PAPER or medium not in Medium.removable() else "SN-0001",
+        media_serial_number=_free_serial() if medium in Medium.removable() else "",
         label_verification=LabelVerification.VISUAL,
         label_confirmed=True,
     )
     values.update(overrides)
-    record = services.record_create(**values)
+    expiry = expiry_date_for(schedule, values["trigger_date"])
+    if expiry is not None and expiry <= timezone.localdate():
+        # Logged while it was still active, as the records the nightly sweep finds were: one logged
+        # today past its expiry would be due at once.
+        with time_machine.travel(timezone.make_aware(datetime.combine(values["trigger_date"], time(12)))):
+            record = services.record_create(**values)
+    else:
+        record = services.record_create(**values)
     destroyed = status == Status.DESTROYED
     if destroyed:
         status = Status.PENDING_SHRED if medium == Medium.PAPER else Status.IN_NETOPS_CUSTODY
@@ -107,6 +116,14 @@ def make_record(*, custodian, status=Status.ACTIVE, medium=Medium.PAPER, schedul
             **sanitized_for(medium),
         )
     return Record.objects.get(pk=record.pk)
+
+
+def _free_serial():
+    """SN-0001, or the next serial number no record holds yet (serial numbers are unique)."""
+    number = 1
+    while Record.objects.filter(media_serial_key=f"SN-{number:04d}").exists():
+        number += 1
+    return f"SN-{number:04d}"
 
 
 # A complete NIST SP 800-88 sanitization, as Network Operations would record it (a purge that

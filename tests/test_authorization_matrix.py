@@ -32,6 +32,7 @@ EXPECTED = {
     "record-detail": ("GET", ALL, 200),
     "record-edit": ("GET", LOGGERS, 200),
     "record-extend": ("POST", MANAGER, 400),
+    "record-correct": ("POST", MANAGER, 400),
     "record-mark-shredding": ("POST", LOGGERS, 302),
     "record-confirm-shredding": ("GET", frozenset({Role.EMPLOYEE}), 200),  # its custodian only
     "record-validate": ("POST", frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR}), 404),  # not destroyed
@@ -91,6 +92,7 @@ API_EXPECTED = {
     "api-record-receive": [("POST", NETOPS, 409)],
     "api-record-confirm-sanitization": [("POST", NETOPS, 409)],
     "api-record-validate": [("POST", frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR}), 409)],
+    "api-record-correct": [("POST", MANAGER, 409)],
     "api-schedule-list": [("GET", ALL, 200), ("POST", MANAGER, 400)],
     "api-schedule-detail": [("GET", ALL, 200), ("PATCH", MANAGER, 200)],
     "api-legal-minimum-list": [("GET", ALL, 200)],

@@ -19,6 +19,7 @@ API_PERMISSIONS = {
     "record-receive": {"POST": "records.receive_media"},
     "record-confirm-sanitization": {"POST": "records.confirm_media_destruction"},
     "record-validate": {"POST": "records.validate_destruction"},
+    "record-correct": {"POST": "records.correct_record"},
     "schedule-list": {"GET": "records.view_retentionschedule", "POST": "records.add_retentionschedule"},
     "schedule-detail": {"GET": "records.view_retentionschedule", "PATCH": "records.change_retentionschedule"},
     "legal-minimum-list": {"GET": "records.view_legalminimum"},

@@ -213,7 +213,7 @@ TRANSITION_ACTIONS = {
     "receive_media": "receive",
     "confirm_media_destruction": "confirm-sanitization",
 }
-ACTIONS = sorted(set(TRANSITION_ACTIONS.values()) | {"validate"})
+ACTIONS = sorted(set(TRANSITION_ACTIONS.values()) | {"validate", "correct"})
 
 
 class RecordDetailSerializer(RecordSerializer):
@@ -277,6 +277,36 @@ class RecordWriteSerializer(serializers.Serializer):
             self.fields["department"].queryset = selectors.departments_for(request.user)
             self.fields["custodian"].queryset = selectors.custodians_for(request.user)
             self.fields["schedule"].queryset = selectors.schedules_in_use()
+
+    def validate(self, data):
+        # A document sent along would be neither read nor kept: refused rather than ignored, so that
+        # no one takes a visual attestation here for a file check that never happened.
+        if isinstance(self.initial_data, dict) and "label_document" in self.initial_data:
+            raise serializers.ValidationError({"label_document": FILE_CHECK_ON_THE_WEB_PAGE})
+        return data
+
+
+FILE_CHECK_ON_THE_WEB_PAGE = (
+    "The API takes no documents: the file check (reading a document for its CONFIDENTIAL marking) is on the web "
+    "page, and a visual attestation does not stand in for a file that was not checked."
+)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    """A records manager's correction of what identifies a record; the fields left out stay as they are."""
+
+    medium = serializers.ChoiceField(Medium.choices, required=False)
+    media_serial_number = StrictCharField(max_length=100, required=False, allow_blank=True)
+    department = _code_field(Department.objects.none(), required=False)
+    custodian = _person_field(required=False)
+    reason = StrictCharField(max_length=500, help_text="Why the record is corrected; kept with the correction.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["department"].queryset = selectors.departments_for(request.user)
+            self.fields["custodian"].queryset = selectors.custodians_for(request.user)
 
 
 class RecordFilterSerializer(serializers.Serializer):

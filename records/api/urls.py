@@ -44,6 +44,7 @@ urlpatterns = [
     path("api/v1/records/<str:reference>/confirm-sanitization/", views.RecordConfirmSanitization.as_view(),
          name="api-record-confirm-sanitization"),
     path("api/v1/records/<str:reference>/validate/", views.RecordValidate.as_view(), name="api-record-validate"),
+    path("api/v1/records/<str:reference>/correct/", views.RecordCorrect.as_view(), name="api-record-correct"),
     path("api/v1/schedules/", views.ScheduleList.as_view(), name="api-schedule-list"),
     path("api/v1/schedules/<str:code>/", views.ScheduleDetail.as_view(), name="api-schedule-detail"),
     path("api/v1/legal-minimums/", views.LegalMinimumList.as_view(), name="api-legal-minimum-list"),

@@ -97,6 +97,9 @@ EXAMPLES = {
         "matter": "Smith v. Example Telecom", "reason": "Litigation hold", "customer_reference": "ACC-20931",
     }),
     "release": example("Settled", {"reason": "Matter settled; counsel released the hold"}),
+    "correct": example("The serial number as printed on the medium", {
+        "media_serial_number": "WX41A12345", "reason": "Serial mistyped at logging; read again from the label",
+    }),
 }
 
 
@@ -170,6 +173,8 @@ def _actions(record, user):
     if (done is not None and not done.validated_by_id and user.has_perm("records.validate_destruction")
             and user.pk not in (done.performed_by_id, record.custodian_id)):
         actions.add("validate")
+    if user.has_perm("records.correct_record") and record.status in lifecycle.CORRECTABLE_STATUSES and not record.on_hold:
+        actions.add("correct")
     return sorted(actions)
 
 
@@ -224,10 +229,13 @@ class RecordList(ApiView):
     @extend_schema(
         tags=[RECORDS_TAG], operation_id="records_create",
         summary="Log a record",
-        description="As the record form: the reference is numbered, the expiry derived from the schedule. A record "
+        description="As the record form: the reference is numbered, the expiry derived from the schedule; a record "
+        "logged already past its expiry is due for destruction at once (`status: \"due\"`). The trigger date lies "
+        "between the day the company's records began and today. The serial number is stored in capitals without "
+        "spaces and is unique among records not yet destroyed (400 naming the record that holds it). A record "
         "with CPNI needs the CONFIDENTIAL label attested: through the API by visual confirmation "
         "(`label_verification: \"visual\"`, `label_confirmed: true`); the file check (reading an uploaded "
-        "document for the marking) is on the web page only.",
+        "document for the marking) is on the web page only, and a body with `label_document` is refused.",
         request=s.RecordWriteSerializer, examples=EXAMPLES["record"],
         responses={201: s.RecordDetailSerializer, **problems(400, 415)},
     )
@@ -253,7 +261,9 @@ class RecordDetail(ApiView):
         tags=[RECORDS_TAG], operation_id="records_partial_update",
         summary="Change a record's input fields",
         description="As the record form: a destroyed record is never changed (409); the schedule and trigger date "
-        "only while the record is active; the expiry follows. A new label attestation is visual only.",
+        "only while the record is active, and the expiry follows (due at once when it has passed); the medium, "
+        "serial number, department and custodian only while it is active too (afterwards see `correct/`). A new "
+        "label attestation is visual only.",
         parameters=[REFERENCE_PARAMETER], request=s.RecordWriteSerializer, examples=EXAMPLES["record-change"],
         responses={200: s.RecordDetailSerializer, **problems(400, 404, 409, 415)},
     )
@@ -615,3 +625,31 @@ class HoldRelease(ApiView):
         holds.hold_release(actor=request.user, hold=hold, reason=data["reason"])
         return Response(s.HoldSerializer(_hold(hold.pk)).data)
 
+
+
+class RecordCorrect(RecordAction):
+    permission_key = "record-correct"
+    request_serializer = s.CorrectionSerializer
+
+    @_action_schema(
+        "Correct what identifies a record", "Records managers, for a reason: the medium, serial number, department "
+        "and custodian, which are frozen for edits once the record has left active. The values are checked as when "
+        "a record is logged and the serial number stays unique; the correction is kept in the history, the audit "
+        "trail (`record.corrected`, before and after) and the chain of custody. 409 for an active record (PATCH "
+        "it), a destroyed one (never corrected) or one under a legal hold.", s.CorrectionSerializer, (400, 415), "correct",
+    )
+    def post(self, request, reference):
+        return super().post(request, reference)
+
+    def check(self, record):
+        if record.status == Status.DESTROYED:
+            raise Conflict(f"{record.reference} is destroyed: its record and certificate stand as issued.")
+        if record.status == Status.ACTIVE:
+            raise Conflict(f"{record.reference} is active: change it with PATCH; corrections are for records that "
+                           "have left active.")
+        if record.on_hold:
+            raise Conflict(f"{record.reference} is under a legal hold: nothing about it may change until released.")
+
+    def perform(self, record, data):
+        data = dict(data)
+        services.record_correct(actor=self.request.user, record=record, reason=data.pop("reason"), **data)

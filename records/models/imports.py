@@ -22,6 +22,12 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], at most a few thousand.")
     error_count = models.PositiveIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
+    due_count = models.PositiveIntegerField(
+        default=0, help_text="Imported records already past their expiry: due for destruction at once."
+    )
+    allow_reimport = models.BooleanField(
+        default=False, help_text="The records manager confirmed importing a file that was imported before."
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

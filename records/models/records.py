@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ..serials import serial_key
 from .organisation import Department
 from .choices import CpniCategory, Medium, PeriodUnit
 from .schedules import LegalMinimum, RetentionSchedule
@@ -72,6 +73,11 @@ class Record(models.Model):
     cpni_categories = models.JSONField(default=list, blank=True)
     medium = models.CharField(max_length=20, choices=Medium.choices)
     media_serial_number = models.CharField(max_length=100, blank=True)
+    # records.serials.serial_key(media_serial_number), kept by save(): unique among records not yet
+    # destroyed. NULL for no serial number, and for the younger records of serial numbers that were
+    # duplicated before the rule existed (migration 0017), until a records manager corrects them.
+    # Longer than the serial itself: upper case can lengthen text ("ß" -> "SS").
+    media_serial_key = models.CharField(max_length=300, null=True, blank=True, editable=False)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="records")
     # Indexed by record_custodian_status_idx, which leads with it.
     custodian = models.ForeignKey(
@@ -111,7 +117,8 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The key is derived from the serial number, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["updated_at", "media_serial_key"])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,6 +131,7 @@ class Record(models.Model):
             ("hand_over_media", "Can hand electronic media over to Network Operations"),
             ("receive_media", "Can acknowledge receipt of electronic media"),
             ("confirm_media_destruction", "Can confirm the destruction of electronic media"),
+            ("correct_record", "Can correct the identity of a record that has left active"),
         ]
         indexes = [
             models.Index(fields=["status", "expiry_date"]),
@@ -165,10 +173,23 @@ class Record(models.Model):
                 condition=models.Q(label_import__isnull=True) | models.Q(label_verification=LabelVerification.VISUAL),
                 name="record_imported_attestation_is_visual",
             ),
+            models.UniqueConstraint(
+                fields=["media_serial_key"],
+                condition=~models.Q(status=Status.DESTROYED),
+                name="record_serial_unique_until_destroyed",
+            ),
         ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "media_serial_number" in update_fields:
+            self.media_serial_key = serial_key(self.media_serial_number)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "media_serial_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("record-detail", args=[self.reference])

@@ -17,8 +17,14 @@ def import_list(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         file_name, data = form.cleaned_data["sheet"]
-        job = imports.import_job_create(actor=request.user, file_name=file_name, data=data)
-        return redirect("import-detail", pk=job.pk)
+        try:
+            job = imports.import_job_create(
+                actor=request.user, file_name=file_name, data=data, allow_reimport=form.cleaned_data["allow_reimport"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("import-detail", pk=job.pk)
     jobs = ImportJob.objects.select_related("requested_by").defer("content")[:20]
     return render(request, "records/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from records import certificates, lifecycle, retention, selectors, services
 from records.pagination import CappedPaginator
-from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
+from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import Record, Status
 
 
@@ -50,9 +50,10 @@ def visible_record_or_403(user, reference):
         raise PermissionDenied("That record belongs to another department.") from None
 
 
-def _detail_context(request, record, extend_form=None):
+def _detail_context(request, record, extend_form=None, correct_form=None):
     can_extend = request.user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE)
     minimums = list(record.legal_minimums.order_by("citation"))
+    can_correct = request.user.has_perm("records.correct_record") and record.status in lifecycle.CORRECTABLE_STATUSES
     return {
         "record": record,
         "legal_minimums": minimums,
@@ -70,6 +71,7 @@ def _detail_context(request, record, extend_form=None):
             and request.user.pk not in (record.destruction.performed_by_id, record.custodian_id)
         ),
         "extend_form": (extend_form or ExtendRetentionForm()) if can_extend else None,
+        "correct_form": (correct_form or RecordCorrectionForm(record=record, user=request.user)) if can_correct else None,
     }
 
 
@@ -85,8 +87,15 @@ def _save_record(request, form, save):
         try:
             return save(**form.service_arguments())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
     return None
+
+
+def _due_now_message(request, record, done):
+    messages.warning(
+        request,
+        f"{record.reference} was {done} past its expiry ({record.expiry_date:%Y-%m-%d}): it is due for destruction now.",
+    )
 
 
 @permission_required("records.add_record", raise_exception=True)
@@ -95,6 +104,8 @@ def record_create(request):
     record = _save_record(request, form, lambda **values: services.record_create(actor=request.user, **values))
     if record:
         messages.success(request, f"{record.reference} was logged.")
+        if record.status == Status.DUE:
+            _due_now_message(request, record, "logged")
         return redirect(record)
     return render(request, "records/record_form.html", {"form": form})
 
@@ -110,6 +121,8 @@ def record_edit(request, reference):
     )
     if saved:
         messages.success(request, f"{saved.reference} was saved.")
+        if record.status == Status.ACTIVE and saved.status == Status.DUE:
+            _due_now_message(request, saved, "edited")
         return redirect(saved)
     return render(request, "records/record_form.html", {"form": form, "record": record})
 
@@ -129,3 +142,20 @@ def record_extend(request, reference):
             messages.success(request, f"{record.reference} is now kept until {record.expiry_date or 'its trigger event plus the extended period'}.")
             return redirect(record)
     return render(request, "records/record_detail.html", _detail_context(request, record, extend_form=form), status=400)
+
+
+@require_POST
+@permission_required("records.correct_record", raise_exception=True)
+def record_correct(request, reference):
+    record = visible_record_or_403(request.user, reference)
+    form = RecordCorrectionForm(request.POST, record=record, user=request.user)
+    if form.is_valid():
+        try:
+            record = services.record_correct(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"{record.reference} was corrected.")
+            return redirect(record)
+    messages.error(request, f"{record.reference} was not corrected: see the correction form below.")
+    return render(request, "records/record_detail.html", _detail_context(request, record, correct_form=form), status=400)

@@ -34,6 +34,13 @@ def _hold(world):
                             records=Record.objects.filter(pk=_record(world).pk))
 
 
+def _medium(world, **kwargs):
+    """A medium whose serial number the request body can name (world["serial"])."""
+    record = _record(world, medium=Medium.SSD, **kwargs)
+    world["serial"] = record.media_serial_number
+    return record
+
+
 def _records(path=""):
     return lambda world, r: f"/api/v1/records/{r.reference}/{path}"
 
@@ -54,14 +61,16 @@ CASES = [
     ("record-confirm-shredding", "POST", lambda w: _record(w, status=Status.PENDING_SHRED),
      _records("confirm-shredding/"), lambda w: {"destroyed_on": _today(), "method": "cross_cut_shredder"},
      frozenset({Role.EMPLOYEE}), 200),  # the custodian only
-    ("record-hand-over", "POST", lambda w: _record(w, status=Status.DUE, medium=Medium.SSD), _records("hand-over/"),
-     lambda w: {"serial_number": "SN-0001"}, LOGGERS, 200),
+    ("record-hand-over", "POST", lambda w: _medium(w, status=Status.DUE), _records("hand-over/"),
+     lambda w: {"serial_number": w["serial"]}, LOGGERS, 200),
     ("record-receive", "POST", lambda w: _record(w, status=Status.AWAITING_HANDOVER, medium=Medium.SSD),
      _records("receive/"), None, NETOPS, 200),
     ("record-confirm-sanitization", "POST", lambda w: _record(w, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD),
      _records("confirm-sanitization/"), lambda w: {**SANITIZED, "destroyed_on": _today()}, NETOPS, 200),
     ("record-validate", "POST", lambda w: _record(w, status=Status.DESTROYED), _records("validate/"), None,
      VALIDATORS, 200),
+    ("record-correct", "POST", lambda w: _medium(w, status=Status.DUE), _records("correct/"),
+     lambda w: {"media_serial_number": f"{w['serial']}-FIXED", "reason": "Mistyped at logging"}, MANAGER, 200),
     ("schedule-list", "GET", lambda w: None, lambda w, o: "/api/v1/schedules/", None, ALL, 200),
     ("schedule-list", "POST", lambda w: None, lambda w, o: "/api/v1/schedules/",
      lambda w: {"code": "NEW", "title": "New", "period_value": 1}, MANAGER, 201),

@@ -193,7 +193,7 @@ class TestDetailAndEdit:
         body = api(employee).get(detail(record)).json()
         assert body["marking"] == "CONFIDENTIAL" and body["status"] == "due" and body["destruction"] is None
         assert body["actions"] == ["mark-for-shredding"]
-        assert api(records_manager).get(detail(record)).json()["actions"] == ["extend", "mark-for-shredding"]
+        assert api(records_manager).get(detail(record)).json()["actions"] == ["correct", "extend", "mark-for-shredding"]
         assert api(netops).get(detail(record)).json()["actions"] == []
         assert api(employee).get(f"{RECORDS}not-a-reference/").status_code == 404
 

@@ -36,7 +36,7 @@ def imported(records_manager):
     job = job_of(records_manager)
     prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes([row()])))
     assert not errors
-    (record,) = imports.write_records(actor=records_manager, prepared=prepared, job=job)
+    (record,) = imports.write_records(actor=records_manager, prepared=prepared, job=job).created
     return Record.objects.get(pk=record.pk)
 
 

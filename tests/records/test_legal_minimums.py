@@ -92,8 +92,10 @@ def test_adding_and_removing_a_minimum_moves_the_expiry_and_shows_in_the_history
 
     record = services.record_update(actor=records_manager, record=record, legal_minimums=[])
     assert record.expiry_date == SCHEDULE_END and not record.legal_minimums.exists()
-    removed = selectors.record_history(record)[0]
+    expired, removed = selectors.record_history(record)[:2]
     assert ("legal minimums", "47 CFR 64.2011(d) (2 years)", "—") in {(c.field, c.old, c.new) for c in removed.changes}
+    assert record.status == "due" and ("status", "Active", "Due for destruction") in {
+        (c.field, c.old, c.new) for c in expired.changes}, "past its expiry once more: due at once"
     assert RecordLegalMinimum.history.filter(record_id=record.pk, history_type="-").get().history_user == records_manager
 
 
@@ -338,7 +340,7 @@ def test_the_import_takes_minimums_by_code_or_citation(employee, records_manager
     rows = [sheet_row(legal_minimums="BREACH-RECORDS; 47 cfr 64.2011(d)"), sheet_row(title="Without")]
     prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
     assert not errors
-    carrying, plain = imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager))
+    carrying, plain = imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager)).created
     assert list(carrying.legal_minimums.all()) == [breach] and not plain.legal_minimums.exists()
     assert Record.objects.get(pk=carrying.pk).expiry_date == BREACH_END
     assert Record.objects.get(pk=plain.pk).expiry_date == SCHEDULE_END

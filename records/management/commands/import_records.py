@@ -1,9 +1,12 @@
-"""Import an inventory sheet from the shell: the same validation and all-or-nothing write."""
+"""Import an inventory sheet from the shell: the same validation and all-or-nothing write, on file
+as an import like the page's."""
 
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from records import imports
 from records.models import User
@@ -16,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--as", dest="username", required=True, help="The records manager importing.")
         parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
+        parser.add_argument(
+            "--allow-reimport", action="store_true",
+            help="Import the file even though this very file (same SHA-256) was imported before.",
+        )
 
-    def handle(self, *args, file, username, dry_run, **options):
+    def handle(self, *args, file, username, dry_run, allow_reimport, **options):
         actor = User.objects.filter(username=username, is_active=True).first()
         if actor is None or not actor.has_perm("records.add_importjob"):
             raise CommandError(f"{username} is not an active user allowed to import records (records managers are).")
@@ -30,15 +37,32 @@ class Command(BaseCommand):
             sheet = imports.read_sheet(file.name, data)
         except imports.SheetError as error:
             raise CommandError(str(error)) from error
+        prepared = self.validated(sheet)
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
+            return
+        try:
+            job, written = imports.import_sheet_now(
+                actor=actor, file_name=file.name, data=data, prepared=prepared, allow_reimport=allow_reimport
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        except IntegrityError:  # a serial number of the sheet was logged meanwhile: the rows say which
+            self.validated(sheet)
+            raise
+        created = written.created
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported {len(created)} records as import #{job.pk} ({created[0].reference} to {created[-1].reference})."
+        ))
+        if written.due:
+            self.stdout.write(self.style.WARNING(
+                f"{written.due} of them were already past their expiry: they are due for destruction now."
+            ))
+
+    def validated(self, sheet):
         prepared, errors = imports.validate_sheet(sheet)
         for error in errors:
             self.stdout.write(f"row {error.row}, {error.column}: {error.message}")
         if errors:
             raise CommandError(f"{len(errors)} errors in {len(sheet)} rows: nothing was imported.", returncode=1)
-        if dry_run:
-            self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
-            return
-        job, created = imports.import_now(actor=actor, file_name=file.name, data=data, prepared=prepared)
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {len(created)} records ({created[0].reference} to {created[-1].reference}) as import #{job.pk}."
-        ))
+        return prepared

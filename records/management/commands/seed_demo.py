@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from records import destruction, holds, lifecycle, services
+from records import destruction, holds, services
 from records.registers import register_save
 from records.models import CompanyProfile, CustomerComplaint, Department, PretextingObservation, LabelVerification, LegalMinimum, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
@@ -182,11 +182,9 @@ class Command(BaseCommand):
         ))
 
     def _advance_demo_lifecycle(self, records, users, today):
-        """Show records in several states: expired ones become due (as the retention sweep does),
-        and a few move on towards destruction."""
-        due = [r for r in records if r.expiry_date and r.expiry_date <= today]
-        for record in due:
-            lifecycle.transition(record, "expire", actor=None, reason="retention period ended")
+        """Show records in several states: those logged past their expiry are due already, and a
+        few move on towards destruction."""
+        due = [r for r in records if r.status == Status.DUE]
         paper = [r for r in due if r.medium == Medium.PAPER][:3]
         media = [r for r in due if r.medium in Medium.removable()][:4]
         for record in paper:
