@@ -7,7 +7,7 @@ import datetime
 import itertools
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from . import sanitization
 from .dates import records_began_on
 from .destruction import paper_methods
 from .models.certification import signatory_problem
+from .serials import serial_holders, serial_key
 from .models import (
     CertificationFiling,
     CompanyProfile,
@@ -174,3 +175,39 @@ def expiry_dates_not_derived_from_the_rules():
                 "it is recomputed when a records manager next changes its schedule or legal minimums (previewed, "
                 "then confirmed); until then the sweep goes by the stored date.",
             )
+
+
+@check
+def serial_numbers_shared_by_records_not_destroyed():
+    unkeyed = (
+        Record.objects.exclude(status=Status.DESTROYED).exclude(media_serial_number="").filter(media_serial_key__isnull=True)
+        .values_list("reference", "media_serial_number").order_by("pk")
+    )
+    for reference, serial in unkeyed.iterator(chunk_size=500):
+        other = serial_holders([serial_key(serial)]).get(serial_key(serial))
+        problem = (
+            f"its serial number {serial} is also that of {other.reference}: serial numbers are unique until destruction."
+            if other else f"its serial number {serial} is not keyed for uniqueness (it was a duplicate when serial "
+            "numbers became unique)."
+        )
+        yield Finding(
+            "serial", reference, problem,
+            "a records manager corrects the serial number of one of them (“Correct the record's identity” on its page, "
+            "with a reason); a correction with only a reason keys a number no other record holds.",
+        )
+
+
+@check
+def attestations_imported_without_their_provenance():
+    imported = Record.history.filter(id=OuterRef("pk"), history_type="+", history_change_reason="imported")
+    for reference, verification in (
+        Record.objects.filter(contains_cpni=True, label_import__isnull=True).filter(Exists(imported))
+        .values_list("reference", "label_verification").order_by("pk")
+    ):
+        kind = "a file check with no file" if verification == "file_check" else "a visual check"
+        yield Finding(
+            "attestation", reference,
+            f"its label attestation ({kind}) was imported before imports kept their provenance: it reads as if the "
+            "named person attested it in CPNI Track.",
+            "the custodian or a records manager attests the CONFIDENTIAL label again on the record's page.",
+        )

@@ -63,3 +63,22 @@ def test_destructions_and_expiries_written_around_the_application_are_reported(e
     assert f"[destruction] {disk_certificate} ({disk.reference}): The method Degauss is not a Clear method" in out
     assert f"[destruction] {disk_certificate} ({disk.reference}): A Clear or Purge without the tool and its version." in out
     assert f"[expiry] {stale.reference}: its expiry date is {stale.expiry_date + timedelta(days=1)}" in out
+
+
+def test_duplicate_serial_numbers_from_before_are_reported(employee, frozen_today):
+    from records.models import Medium
+
+    first = make_record(custodian=employee, medium=Medium.USB_DRIVE, media_serial_number="TP-0099")
+    second = make_record(custodian=employee, medium=Medium.USB_DRIVE, media_serial_number="TP-0100")
+    Record.objects.filter(pk=second.pk).update(media_serial_number="tp-0099 ", media_serial_key=None)  # as before keys
+    code, out, _ = run()
+    assert code == 1
+    assert (f"[serial] {second.reference}: its serial number tp-0099  is also that of {first.reference}: serial numbers "
+            "are unique until destruction.") in out
+
+
+def test_attestations_imported_before_imports_kept_their_provenance_are_reported(employee, frozen_today):
+    record = make_record(custodian=employee)
+    Record.history.filter(id=record.pk, history_type="+").update(history_change_reason="imported")
+    code, out, _ = run()
+    assert code == 1 and f"[attestation] {record.reference}: its label attestation (a visual check) was imported" in out
