@@ -22,7 +22,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from records import destruction, holds, lifecycle, schedules, selectors, services
-from records.models import LegalHold, Record, RetentionSchedule, Status, active_hold_exists
+from records.models import LegalHold, Record, RetentionSchedule, Status
 
 from . import serializers as s
 from .exceptions import Conflict, problem
@@ -211,10 +211,11 @@ class RecordList(ApiView):
             on_hold=data.get("on_hold"),
             sort=data["sort"],
         )
-        records = selectors.with_active_holds(records.annotate(on_hold=active_hold_exists()))
         if data.get("hold"):
             records = records.filter(held_by__hold_id=data["hold"])
-        page = self.paginate_queryset(records)
+        page = self.paginate_queryset(selectors.with_active_holds(records))
+        for record in page:
+            record.on_hold = bool(record.active_holds)
         return self.get_paginated_response(s.RecordSerializer(page, many=True).data)
 
     @extend_schema(

@@ -87,3 +87,13 @@ def active_hold_exists():
     return models.Exists(
         HeldRecord.objects.filter(record_id=models.OuterRef("pk"), hold__released_at__isnull=True)
     )
+
+
+def an_active_hold():
+    """A subquery for a few rows (a page, a custodian's due records): the id of an active hold on
+    the record (OuterRef "pk"), or NULL. PostgreSQL looks it up row by row in HeldRecord(record,
+    hold), where for an EXISTS it may hash every held record first, whatever the rows asked about."""
+    return models.Subquery(
+        HeldRecord.objects.filter(record_id=models.OuterRef("pk"), hold__released_at__isnull=True)
+        .values("hold_id")[:1]
+    )

@@ -19,7 +19,7 @@ ON_HOLD_BADGE = '<span class="status status-on-hold" title="Under an active lega
 @register.simple_tag
 def record_rows(rows):
     """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS, and
-    `on_hold`: a held record is badged so before its status). Written here with the standard library's HTML escape, because the template language, or
+    `hold`: an active legal hold's id, for a record badged On hold before its status). Written here with the standard library's HTML escape, because the template language, or
     format_html for each cell, spent more on a page of rows than on the rest of the page."""
     # One reverse() for the page: the links differ only in the (URL-quoted) reference.
     link_start, link_end = reverse("record-detail", args=["~"]).rsplit("~", 1)
@@ -32,7 +32,7 @@ def record_rows(rows):
             # As User.__str__ names the custodian (get_full_name() or username), from the plain row.
             f"{row.custodian__first_name} {row.custodian__last_name}".strip() or row.custodian__username,
             row.schedule__code,
-        )), ON_HOLD_BADGE if row.on_hold else "", *map(escape, (
+        )), ON_HOLD_BADGE if row.hold else "", *map(escape, (
             row.status, STATUS_LABELS[row.status],
             row.expiry_date.isoformat() if row.expiry_date else "—",
             row.created_at.astimezone(zone).date().isoformat(),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from records import certificates, holds, lifecycle, selectors, services
 from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordFilterForm, RecordForm
-from records.models import Record, Status, active_hold_exists
+from records.models import Record, Status, an_active_hold
 
 
 def dashboard(request):
@@ -38,8 +38,8 @@ def record_list(request):
     records = selectors.record_list(request.user, **filters)
     total = selectors.tallied_record_count(request.user, **filters)
     page = CappedPaginator(records, settings.RECORDS_PER_PAGE, total=total).get_page(request.GET.get("page"))
-    # Whether each row of the page is held: an EXISTS per row shown, over HeldRecord(record, hold).
-    rows = page.object_list.annotate(on_hold=active_hold_exists()).values_list(*LIST_COLUMNS, "on_hold", named=True)
+    # Whether each row shown is held, looked up row by row in the page's own query.
+    rows = page.object_list.annotate(hold=an_active_hold()).values_list(*LIST_COLUMNS, "hold", named=True)
     return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 
 
