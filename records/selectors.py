@@ -95,8 +95,11 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
 def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None,
                          expiry_from=None, expiry_to=None, on_hold=None, sort=None):
     """How many records record_list(user, same filters) holds, read from the running tallies
-    (records.tallies), or None when a filter the tallies do not keep (search, medium, expiry
-    range, legal hold) is set. The order (`sort`) changes no count."""
+    (records.tallies), or for the records on hold (of a department or all) from the holds' rows
+    (held_record_count); None when a filter neither keeps (search, medium, expiry range, legal
+    hold with another filter) is set. The order (`sort`) changes no count."""
+    if on_hold and not (search or medium or expiry_from or expiry_to or status or schedule is not None):
+        return held_record_count(user, department)
     if search or medium or expiry_from or expiry_to or on_hold is not None:
         return None
     tallies = _with_status_department_schedule(
@@ -217,11 +220,13 @@ def dashboard_summary(user, today=None):
     )
 
 
-def held_record_count(user):
-    """How many of the records the user sees are under an active legal hold, counted from the
-    holds' rows (HeldRecord, with each record's department) of the few active holds, never from
-    the records themselves."""
+def held_record_count(user, department=None):
+    """How many of the records the user sees (of `department`, if given) are under an active
+    legal hold, counted from the holds' rows (HeldRecord, with each record's department) of the
+    few active holds, never from the records themselves."""
     held = _in_departments_seen_by(user, HeldRecord.objects.filter(hold__released_at__isnull=True))
+    if department is not None:
+        held = held.filter(department=department)
     return held.values("record_id").distinct().count()
 
 

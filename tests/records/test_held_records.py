@@ -72,6 +72,18 @@ class TestRecordList:
         html = client.get(reverse("record-list"), {"on_hold": value}).content.decode()
         assert {name for name, r in records.items() if f">{r.reference}</a>" in html} == shown
 
+    def test_the_held_list_counts_what_it_lists(self, client, employee, outsider, records_manager, department):
+        due = make_record(custodian=employee, status=Status.DUE)
+        hold(records_manager, due, make_record(custodian=employee), make_record(custodian=outsider))
+        hold(records_manager, due, matter="FCC inquiry 26-17")
+        make_record(custodian=employee, status=Status.DUE)
+        client.force_login(records_manager)
+        for filters, expected in (({}, 3), ({"department": department.pk}, 2), ({"status": "due"}, 1),
+                                  ({"department": department.pk, "status": "due"}, 1)):
+            response = client.get(reverse("record-list"), {"on_hold": "yes", **filters})
+            assert response.context["page"].paginator.count == expected, filters
+            assert len(response.context["rows"]) == expected, filters
+
     def test_a_bad_on_hold_value_is_explained_and_ignored(self, client, employee):
         make_record(custodian=employee)
         client.force_login(employee)
