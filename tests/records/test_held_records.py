@@ -47,14 +47,14 @@ def status_cell(html, record):
 
 
 class TestRecordList:
-    def test_held_records_carry_an_on_hold_badge_before_their_status(self, client, employee, records_manager):
+    def test_held_records_carry_an_on_hold_badge_beside_their_status(self, client, employee, records_manager):
         held, free = make_record(custodian=employee, status=Status.DUE), make_record(custodian=employee, status=Status.DUE)
         hold(records_manager, held)
         client.force_login(employee)
         html = client.get(reverse("record-list")).content.decode()
         assert status_cell(html, held) == (
-            '<span class="status status-on-hold" title="Under an active legal hold: kept as it is">On hold</span> '
-            '<span class="status status-due">Due for destruction</span>'
+            '<span class="status status-due">Due for destruction</span> '
+            '<span class="status status-on-hold" title="Under an active legal hold: kept as it is">On hold</span>'
         )
         assert status_cell(html, free) == '<span class="status status-due">Due for destruction</span>'
 
@@ -115,7 +115,7 @@ class TestRecordPage:
         second = hold(records_manager, record, matter="FCC inquiry 26-17")
         client.force_login(records_manager)
         html = client.get(record.get_absolute_url()).content.decode()
-        assert '<span class="status status-on-hold">On hold</span> <span class="status status-due">' in html
+        assert '<span class="status status-due">Due for destruction</span> <span class="status status-on-hold">On hold</span>' in html
         assert frozen(record, first, second) in html
         placed = timezone.localtime(first.placed_at).strftime("%Y-%m-%d %H:%M")
         assert (f'<a href="{reverse("hold-detail", args=[first.pk])}">#{first.pk} Smith v. Carrier</a>, placed {placed} '
