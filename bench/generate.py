@@ -362,7 +362,7 @@ class Generator:
                     for number, moment in enumerate(times, start=1):
                         events.append((moment, index, number))
                     if category == "held":
-                        held.append(record_id)
+                        held.append((record_id, custodian.department_id))
                 if block:
                     copy.write("".join(block))
                     bar.update(len(block))
@@ -515,8 +515,9 @@ class Generator:
                                      release_reason="Matter settled.")
             through = LegalHold.records.through
             through.objects.bulk_create(
-                [through(hold=holds[n % 2], record_id=record_id, added_at=holds[n % 2].placed_at)
-                 for n, record_id in enumerate(self.held)],
+                [through(hold=holds[n % 2], record_id=record_id, department_id=department_id,
+                         added_at=holds[n % 2].placed_at)
+                 for n, (record_id, department_id) in enumerate(self.held)],
                 batch_size=5000,
             )
         with connection.cursor() as cursor:

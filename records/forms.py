@@ -245,6 +245,10 @@ class RecordFilterForm(forms.Form):
     schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
     expiry_from = forms.DateField(required=False, widget=ListDateInput, label="Expires from")
     expiry_to = forms.DateField(required=False, widget=ListDateInput, label="Expires to")
+    on_hold = forms.TypedChoiceField(
+        choices=[("", "Held or not"), ("yes", "On hold"), ("no", "Not on hold")], coerce=lambda value: value == "yes",
+        empty_value=None, required=False, widget=ListSelect, label="Legal hold",
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")],
@@ -274,6 +278,7 @@ class RecordFilterForm(forms.Form):
             "schedule": data.get("schedule"),
             "expiry_from": data.get("expiry_from"),
             "expiry_to": data.get("expiry_to"),
+            "on_hold": data.get("on_hold"),
             "sort": data.get("sort") or "-created",
         }
 

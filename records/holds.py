@@ -34,9 +34,55 @@ def records_by_references(text):
     return Record.objects.filter(reference__in=references)
 
 
-def hold_place(*, actor, matter, reason, records, scope):
+def active_holds_of(record):
+    """The active legal holds on `record`, oldest first."""
+    return LegalHold.objects.active().filter(held_records__record_id=record.pk).order_by("pk")
+
+
+def holds_named(holds):
+    """'legal hold #3 (Smith v. Carrier)', or 'legal holds #3 (Smith v. Carrier) and #5 (…)'."""
+    names = [f"#{hold.pk} ({hold.matter})" for hold in holds]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"legal hold{'s' if len(names) > 1 else ''} {listed}"
+
+
+def frozen_message(record, holds):
+    """Why `record`, under the active `holds`, cannot be changed."""
+    return (f"{record.reference} is under {holds_named(holds)}: it cannot be changed until the "
+            f"hold{'s are' if len(holds) > 1 else ' is'} released.")
+
+
+def refuse_change_while_held(record):
+    """A record under an active legal hold is kept exactly as it is: ValidationError naming the
+    hold(s). Only the holds' own business goes on (placing and releasing holds, keeping the
+    record longer: records.services.record_extend_retention)."""
+    holds = list(active_holds_of(record))
+    if holds:
+        raise ValidationError(frozen_message(record, holds), code="on_hold")
+
+
+def _destroyed_in(records, listed):
+    """(the destroyed records of `records` as the hold keeps them, how many): each one named when
+    they were `listed` one by one, a count only for a scope."""
+    destroyed = records.filter(status=Status.DESTROYED)
+    if not listed:
+        return [], destroyed.count()
+    named = [
+        {
+            "reference": record.reference,
+            "destroyed_on": record.destruction.destroyed_on.isoformat() if hasattr(record, "destruction") else None,
+            "certificate_number": record.destruction.certificate_number if hasattr(record, "destruction") else None,
+        }
+        for record in destroyed.select_related("destruction").order_by("reference")
+    ]
+    return named, len(named)
+
+
+def hold_place(*, actor, matter, reason, records, scope, listed=False):
     """Place a hold on every record of the queryset `records` that is not destroyed. The hold, its
-    records and an audit event per record are written in one transaction."""
+    records and an audit event per record are written in one transaction. The destroyed records
+    that matched are left out and the hold says so: each by reference, date destroyed and
+    certificate when the records were `listed` one by one, else how many."""
     _require(actor, "records.add_legalhold")
     matter, reason = matter.strip(), reason.strip()
     errors = {}
@@ -46,20 +92,27 @@ def hold_place(*, actor, matter, reason, records, scope):
         errors["reason"] = "Say why the records must be kept."
     if errors:
         raise ValidationError(errors)
+    named, count = _destroyed_in(records, listed)
     covered = records.exclude(status=Status.DESTROYED).select_related(None).order_by("pk")
     if not covered.exists():
-        raise ValidationError("No record that can still be held matches; destroyed records cannot be held.")
+        left_out = LegalHold(scope=scope[:300], destroyed_left_out=named[:20], destroyed_left_out_count=count)
+        raise ValidationError(" ".join([
+            *left_out.left_out_notes, "No record that can still be held matches; destroyed records cannot be held."
+        ]))
     with transaction.atomic():
         now = timezone.now()
-        hold = LegalHold(matter=matter, reason=reason, placed_by=actor, placed_at=now, scope=scope[:300])
+        hold = LegalHold(matter=matter, reason=reason, placed_by=actor, placed_at=now, scope=scope[:300],
+                         destroyed_left_out=named, destroyed_left_out_count=count)
         hold._history_user = actor
         hold.save()
         total, last = 0, 0
         while True:
-            chunk = list(covered.filter(pk__gt=last).only("pk", "reference", "title")[:CHUNK])
+            chunk = list(covered.filter(pk__gt=last).only("pk", "reference", "title", "department_id")[:CHUNK])
             if not chunk:
                 break
-            HeldRecord.objects.bulk_create(HeldRecord(hold=hold, record=r, added_at=now) for r in chunk)
+            HeldRecord.objects.bulk_create(
+                HeldRecord(hold=hold, record=r, department_id=r.department_id, added_at=now) for r in chunk
+            )
             audit_events_record(
                 actor=actor,
                 entries=[Entry("record.hold_placed", r, {"hold": hold.pk, "matter": matter}) for r in chunk],
@@ -68,7 +121,10 @@ def hold_place(*, actor, matter, reason, records, scope):
             last = chunk[-1].pk
         audit_events_record(
             actor=actor,
-            entries=[Entry("hold.placed", hold, {"matter": matter, "reason": reason, "scope": hold.scope, "records": total})],
+            entries=[Entry("hold.placed", hold, {
+                "matter": matter, "reason": reason, "scope": hold.scope, "records": total,
+                "destroyed_left_out": count, "destroyed_named": [item["reference"] for item in named],
+            })],
         )
     return hold
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import LegalHold, Notification, NotificationItem, Record, Status
+from .models import LegalHold, Notification, NotificationItem, Record, Status, active_hold_exists
 from .roles import Role
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,16 @@ def record_notification(*, kind, recipient, records, subject, template, context,
     return notification
 
 
+def _to_destroy(records):
+    """`records` without those under an active legal hold: nobody is asked to destroy those, nor
+    chased about them (they are announced once the last hold on them is released)."""
+    return records.filter(~active_hold_exists())
+
+
 def due_reminders_prepare():
-    """One email per custodian listing their due records not yet announced to them."""
+    """One email per custodian listing their due records, not on hold, not yet announced to them."""
     due = (
-        Record.objects.filter(status=Status.DUE)
+        _to_destroy(Record.objects.filter(status=Status.DUE))
         .filter(_not_yet_announced(Kind.DUE_REMINDER, "custodian_id"))
         .select_related("custodian", "schedule")
         .order_by("custodian_id", "pk")
@@ -80,13 +86,14 @@ def due_reminders_prepare():
 
 
 def escalations_prepare(now=None):
-    """Records still due after ESCALATION_DAYS: one email per records manager, each record once."""
+    """Records still due after ESCALATION_DAYS and not on hold: one email per records manager, each
+    record once."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_ESCALATION_DAYS)
     created = []
     for manager in _records_managers():
         overdue = list(
-            Record.objects.filter(status=Status.DUE, status_changed_at__lte=cutoff)
+            _to_destroy(Record.objects.filter(status=Status.DUE, status_changed_at__lte=cutoff))
             .exclude(
                 Exists(
                     NotificationItem.objects.filter(
@@ -116,7 +123,8 @@ def escalations_prepare(now=None):
 def custody_alerts_prepare(now=None):
     """Media in Network Operations custody for longer than each threshold of
     NETOPS_CUSTODY_ALERT_DAYS: one email per threshold to every Director of Network Operations and
-    records manager, listing the media that crossed it; each medium once per threshold and person."""
+    records manager, listing the media that crossed it (not those on hold, which are to be kept);
+    each medium once per threshold and person."""
     now = now or timezone.now()
     recipients = list(
         get_user_model().objects.filter(
@@ -128,7 +136,7 @@ def custody_alerts_prepare(now=None):
         held_since = now - timedelta(days=days)
         for person in recipients:
             overdue = list(
-                Record.objects.filter(status=Status.IN_NETOPS_CUSTODY, status_changed_at__lte=held_since)
+                _to_destroy(Record.objects.filter(status=Status.IN_NETOPS_CUSTODY, status_changed_at__lte=held_since))
                 .exclude(
                     Exists(NotificationItem.objects.filter(
                         kind=Kind.CUSTODY_ALERT, record_id=OuterRef("pk"), recipient=person, threshold_days=days
@@ -159,12 +167,17 @@ def weekly_digest_prepare(today=None):
     today = today or timezone.localdate()
     year, week, _ = today.isocalendar()
     cutoff = timezone.now() - timedelta(days=settings.RETENTION_ESCALATION_DAYS)
+    due = Record.objects.filter(status=Status.DUE)
+    in_destruction = Record.objects.filter(
+        status__in=[Status.PENDING_SHRED, Status.AWAITING_HANDOVER, Status.IN_NETOPS_CUSTODY]
+    )
     numbers = {
-        "due": Record.objects.filter(status=Status.DUE).count(),
-        "overdue": Record.objects.filter(status=Status.DUE, status_changed_at__lte=cutoff).count(),
-        "in_destruction": Record.objects.filter(
-            status__in=[Status.PENDING_SHRED, Status.AWAITING_HANDOVER, Status.IN_NETOPS_CUSTODY]
-        ).count(),
+        # Held records are counted apart: they are not to be destroyed.
+        "due": _to_destroy(due).count(),
+        "overdue": _to_destroy(due.filter(status_changed_at__lte=cutoff)).count(),
+        "in_destruction": _to_destroy(in_destruction).count(),
+        "held_due": due.filter(active_hold_exists()).count(),
+        "held_in_destruction": in_destruction.filter(active_hold_exists()).count(),
         "expiring_30": Record.objects.filter(
             status=Status.ACTIVE, expiry_date__gt=today, expiry_date__lte=today + timedelta(days=30)
         ).count(),

@@ -6,7 +6,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from .models import (
@@ -14,6 +14,8 @@ from .models import (
     Department,
     Destruction,
     ExpiryTally,
+    HeldRecord,
+    LegalHold,
     LegalMinimum,
     Record,
     RecordLegalMinimum,
@@ -22,6 +24,7 @@ from .models import (
     StatusTally,
     User,
     active_hold_exists,
+    an_active_hold,
 )
 from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
@@ -49,6 +52,14 @@ def records_visible_to(user):
     return _in_departments_seen_by(user, Record.objects.all())
 
 
+def with_active_holds(records):
+    """`records`, each read with its active legal holds (oldest first) as `active_holds`: one
+    query for all of them, over HeldRecord(record, hold)."""
+    return records.prefetch_related(
+        Prefetch("legal_holds", queryset=LegalHold.objects.active().order_by("pk"), to_attr="active_holds")
+    )
+
+
 def record_for_user(user, reference):
     """The record with that reference if the user may see it, else Record.DoesNotExist."""
     return records_visible_to(user).select_related(
@@ -58,8 +69,9 @@ def record_for_user(user, reference):
 
 
 def record_list(user, *, search="", status="", medium="", department=None, schedule=None,
-                expiry_from=None, expiry_to=None, sort="-created"):
-    """The filtered, sorted record list for the list page."""
+                expiry_from=None, expiry_to=None, on_hold=None, sort="-created"):
+    """The filtered, sorted record list for the list page. `on_hold`: True for the records under an
+    active legal hold only, False for the others, None for all."""
     records = records_visible_to(user).select_related("department", "custodian", "schedule")
     if search:
         records = records.filter(
@@ -76,17 +88,22 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
         records = records.filter(expiry_date__gte=expiry_from)
     if expiry_to:
         records = records.filter(expiry_date__lte=expiry_to)
+    if on_hold is not None:
+        records = records.filter(active_hold_exists() if on_hold else ~active_hold_exists())
     descending = sort.startswith("-")
     columns = RECORD_SORTS.get(sort.lstrip("-"), RECORD_SORTS["created"])
     return records.order_by(*[f"-{c}" if descending else c for c in columns])
 
 
 def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None,
-                         expiry_from=None, expiry_to=None, sort=None):
+                         expiry_from=None, expiry_to=None, on_hold=None, sort=None):
     """How many records record_list(user, same filters) holds, read from the running tallies
-    (records.tallies), or None when a filter the tallies do not keep (search, medium, expiry
-    range) is set. The order (`sort`) changes no count."""
-    if search or medium or expiry_from or expiry_to:
+    (records.tallies), or for the records on hold (of a department or all) from the holds' rows
+    (held_record_count); None when a filter neither keeps (search, medium, expiry range, legal
+    hold with another filter) is set. The order (`sort`) changes no count."""
+    if on_hold and not (search or medium or expiry_from or expiry_to or status or schedule is not None):
+        return held_record_count(user, department)
+    if search or medium or expiry_from or expiry_to or on_hold is not None:
         return None
     tallies = _with_status_department_schedule(
         _in_departments_seen_by(user, StatusTally.objects.all()), status, department, schedule
@@ -183,7 +200,9 @@ class DashboardSummary:
     expiring_30: int
     expiring_90: int
     missing_label: int
-    due_in_my_custody: int
+    due_in_my_custody: int  # to be destroyed: due and not on hold
+    held_due_in_my_custody: int  # due, but on hold: kept as they are
+    on_hold: int  # records under an active legal hold
     expiries_by_month: list  # [MonthBar] for the next 12 months
 
 
@@ -206,6 +225,9 @@ def dashboard_summary(user, today=None):
         per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
     tallest = max(per_month.values(), default=0) or 1
+    my_due = records.filter(status=Status.DUE, custodian_id=user.pk).annotate(hold=an_active_hold()).aggregate(
+        to_destroy=Count("pk", filter=Q(hold__isnull=True)), held=Count("pk", filter=Q(hold__isnull=False))
+    )
     return DashboardSummary(
         status_counts=[(status, by_status.get(status.value, 0)) for status in Status],
         total=sum(by_status.values()),
@@ -215,9 +237,29 @@ def dashboard_summary(user, today=None):
         missing_label=records.filter(contains_cpni=True, label_attested_at__isnull=True)
         .exclude(status=Status.DESTROYED)
         .count(),
-        due_in_my_custody=records.filter(status=Status.DUE, custodian_id=user.pk).count(),
+        due_in_my_custody=my_due["to_destroy"],
+        held_due_in_my_custody=my_due["held"],
+        on_hold=held_record_count(user),
         expiries_by_month=[MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months],
     )
+
+
+def held_record_count(user, department=None):
+    """How many of the records the user sees (of `department`, if given) are under an active
+    legal hold, counted from the holds' rows (HeldRecord, with each record's department) of the
+    few active holds, never from the records themselves."""
+    held = _in_departments_seen_by(user, HeldRecord.objects.filter(hold__released_at__isnull=True))
+    if department is not None:
+        held = held.filter(department=department)
+    return held.values("record_id").distinct().count()
+
+
+def my_due_records(user):
+    """(to destroy, on hold): the due records in the user's custody, soonest expired first; those
+    on hold with their active holds (with_active_holds)."""
+    due = (records_visible_to(user).filter(custodian=user, status=Status.DUE).annotate(hold=an_active_hold())
+           .select_related("schedule").order_by("expiry_date", "pk"))
+    return due.filter(hold__isnull=True), with_active_holds(due.filter(hold__isnull=False))
 
 
 @dataclass(frozen=True)
@@ -375,18 +417,26 @@ def media_in(status):
 def netops_queue(today=None):
     """Network Operations' work: media awaiting hand-over and media in custody (longest-held first,
     with days in custody), the first NETOPS_LIST_LENGTH of each with the full counts, and the
-    latest sanitizations."""
+    latest sanitizations. Media under a legal hold are not in either list but in their own, with
+    their holds."""
     today = today or timezone.localdate()
-    awaiting = media_in(Status.AWAITING_HANDOVER)
-    in_custody = media_in(Status.IN_NETOPS_CUSTODY)
+    stages = (Status.AWAITING_HANDOVER, Status.IN_NETOPS_CUSTODY)
+    # Media whose destruction waits for a legal hold's release are not Network Operations' work:
+    # counted per stage in one query (by a hash of the held records) and taken off each stage's
+    # count, which is then read from the status index alone.
+    held = (Record.objects.filter(status__in=stages).filter(active_hold_exists())
+            .select_related("department", "custodian").order_by("status_changed_at", "pk"))
+    held_in = dict(held.values_list("status").annotate(n=Count("pk")).order_by())
+    awaiting, in_custody = (media_in(stage).filter(~active_hold_exists()) for stage in stages)
     return {
         "awaiting": list(awaiting[:NETOPS_LIST_LENGTH]),
-        "awaiting_count": awaiting.count(),
+        "awaiting_count": media_in(Status.AWAITING_HANDOVER).count() - held_in.get(Status.AWAITING_HANDOVER, 0),
         "in_custody": [
             CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days)
             for record in in_custody[:NETOPS_LIST_LENGTH]
         ],
-        "in_custody_count": in_custody.count(),
+        "in_custody_count": media_in(Status.IN_NETOPS_CUSTODY).count() - held_in.get(Status.IN_NETOPS_CUSTODY, 0),
+        **first_held(held, sum(held_in.values())),
         "length": NETOPS_LIST_LENGTH,
         "recently_destroyed": Destruction.objects.filter(kind=Destruction.Kind.SANITIZATION)
         .select_related("record", "performed_by", "validated_by")
@@ -408,9 +458,29 @@ def first_and_chosen(records, chosen_references=(), chosen_ids=()):
     return list(records.filter(Q(pk__in=first) | Q(reference__in=list(chosen_references)) | Q(pk__in=ids)))
 
 
-def due_media_for_handover(user):
-    """Due electronic records the user may hand over: their own, or any a records manager sees."""
-    records = records_visible_to(user).filter(status=Status.DUE).exclude(medium="paper").exclude(active_hold_exists())
+def _due_media_of(user):
+    """Due electronic records of the user's custody, or any a records manager sees."""
+    records = records_visible_to(user).filter(status=Status.DUE).exclude(medium="paper")
     if Role.RECORDS_MANAGER not in roles_of(user):
         records = records.filter(custodian=user)
     return records.select_related("department", "custodian").order_by("expiry_date", "pk")
+
+
+def due_media_for_handover(user):
+    """Due electronic records the user may hand over: their own, or any a records manager sees,
+    not under a legal hold."""
+    return _due_media_of(user).filter(~active_hold_exists())
+
+
+def held_media_not_for_handover(user):
+    """The due electronic records the user would hand over but for a legal hold (first_held)."""
+    return first_held(_due_media_of(user).filter(active_hold_exists()))
+
+
+def first_held(held, count=None):
+    """{"held": the first NETOPS_LIST_LENGTH of `held` (records on hold) with their holds,
+    "held_count": how many (`count` when known)}. Counted first, by a hash of the held records,
+    and listed only when there are some: listing none would probe every record of `held`'s other
+    conditions."""
+    count = held.count() if count is None else count
+    return {"held": list(with_active_holds(held)[:NETOPS_LIST_LENGTH]) if count else [], "held_count": count}

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import labels, lifecycle, sweep
+from . import holds, labels, lifecycle, sweep
 from .audit import audit_event_record
 from .dates import past_date_error
 from .models import (
@@ -351,6 +351,7 @@ def record_update(
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     _require_department_access(actor, record.department)
+    holds.refuse_change_while_held(record)
     if "department" in changes:
         _require_department_access(actor, changes["department"])
     if not lifecycle.is_editable(record):

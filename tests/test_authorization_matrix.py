@@ -81,10 +81,10 @@ PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": (
 # The REST API: name -> [(method, roles allowed, status when allowed)], one per method. Denied roles
 # get 403 and anonymous callers 401, as JSON (never a redirect to sign in). Requests carry an empty
 # JSON body; the world's record is pending shredding and on hold, so once a role's permission lets
-# a lifecycle step through, the state answers 409.
+# a lifecycle step or an edit through, the state answers 409.
 API_EXPECTED = {
     "api-record-list": [("GET", ALL, 200), ("POST", LOGGERS, 400)],
-    "api-record-detail": [("GET", ALL, 200), ("PATCH", LOGGERS, 200)],
+    "api-record-detail": [("GET", ALL, 200), ("PATCH", LOGGERS, 409)],
     "api-record-extend": [("POST", MANAGER, 409)],
     "api-record-mark-for-shredding": [("POST", LOGGERS, 409)],
     "api-record-confirm-shredding": [("POST", LOGGERS, 409)],

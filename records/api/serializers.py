@@ -161,6 +161,13 @@ class RetentionTermSerializer(serializers.Serializer):
     governs = serializers.BooleanField(help_text="It ends last: the expiry (before extensions) is its end.")
 
 
+class HoldReferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LegalHold
+        fields = ["id", "matter", "placed_at"]
+        read_only_fields = fields
+
+
 class RecordSerializer(serializers.ModelSerializer):
     marking = MarkingField()
     cpni_categories = serializers.ListField(child=serializers.ChoiceField(CpniCategory.choices), read_only=True)
@@ -169,7 +176,15 @@ class RecordSerializer(serializers.ModelSerializer):
     schedule = serializers.SlugRelatedField("code", read_only=True)
     label_attested_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField("username", read_only=True)
-    on_hold = serializers.BooleanField(read_only=True, help_text="Under an active legal hold: frozen.")
+    on_hold = serializers.BooleanField(
+        read_only=True, help_text="Under an active legal hold: kept exactly as it is (no change, never due or "
+        "destroyed) until every hold on it is released.",
+    )
+    active_holds = HoldReferenceSerializer(
+        many=True, read_only=True,
+        help_text="The active legal holds on the record, oldest first (empty when not on hold); each is "
+        "GET /api/v1/holds/{id}/.",
+    )
     label_verification = serializers.ChoiceField(
         LabelVerification.choices, allow_blank=True, read_only=True, help_text="Empty when not attested."
     )
@@ -197,7 +212,7 @@ class RecordSerializer(serializers.ModelSerializer):
         fields = [
             "marking", "reference", "title", "contains_cpni", "cpni_categories", "medium", "media_serial_number",
             "department", "custodian", "location", "customer_reference", "schedule", "trigger_date",
-            "expiry_date", "status", "status_changed_at", "on_hold", "notes", "label_verification",
+            "expiry_date", "status", "status_changed_at", "on_hold", "active_holds", "notes", "label_verification",
             "label_attestation_source", "label_attested_by", "label_attested_on", "label_attested_at",
             "label_import_id", "label_declared_by", "created_by", "created_at", "updated_at",
         ]
@@ -320,6 +335,9 @@ class RecordFilterSerializer(serializers.Serializer):
     expiry_from = serializers.DateField(required=False)
     expiry_to = serializers.DateField(required=False)
     hold = serializers.IntegerField(required=False, min_value=1, max_value=2**53, help_text="A legal hold's id.")
+    on_hold = serializers.BooleanField(
+        required=False, help_text="`true`: only records under an active legal hold; `false`: only the others.",
+    )
     sort = serializers.ChoiceField(
         [(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")], required=False,
         default="-created",
@@ -472,6 +490,12 @@ class ScheduleChangedSerializer(ScheduleSerializer):
 # Legal holds
 
 
+class DestroyedLeftOutSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    destroyed_on = serializers.DateField(allow_null=True)
+    certificate_number = serializers.CharField(allow_null=True, help_text="Its certificate of destruction.")
+
+
 class HoldSerializer(serializers.ModelSerializer):
     marking = MarkingField()
     placed_by = serializers.SlugRelatedField("username", read_only=True)
@@ -480,12 +504,25 @@ class HoldSerializer(serializers.ModelSerializer):
     record_count = serializers.IntegerField(
         read_only=True, help_text="Records it covers; list them with GET /api/v1/records/?hold={id}."
     )
+    destroyed_left_out = DestroyedLeftOutSerializer(
+        many=True, read_only=True,
+        help_text="Destroyed records among those listed by reference, which the hold could not hold.",
+    )
+    destroyed_left_out_count = serializers.IntegerField(
+        read_only=True, help_text="How many destroyed records matched the hold's scope and were left out.",
+    )
+    left_out_notes = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="The same, as the hold's page says it, e.g. \"CPNI-2026-000123 was destroyed on 2026-11-20 "
+        "(certificate CD-2026-000045): not held.\"",
+    )
 
     class Meta:
         model = LegalHold
         fields = [
             "marking", "id", "matter", "reason", "scope", "is_active", "record_count", "placed_by", "placed_at",
-            "released_by", "released_at", "release_reason",
+            "released_by", "released_at", "release_reason", "destroyed_left_out", "destroyed_left_out_count",
+            "left_out_notes",
         ]
         read_only_fields = fields
 

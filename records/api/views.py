@@ -23,7 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from records import destruction, holds, lifecycle, retention, schedules, selectors, services
-from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status, active_hold_exists
+from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status
 
 from . import serializers as s
 from .exceptions import Conflict, problem
@@ -159,7 +159,8 @@ def _record(request, reference):
         record = selectors.record_for_user(request.user, reference)
     except Record.DoesNotExist:
         raise NotFound() from None
-    record.on_hold = lifecycle.is_on_hold(record)
+    record.active_holds = list(holds.active_holds_of(record))
+    record.on_hold = bool(record.active_holds)
     return record
 
 
@@ -217,13 +218,16 @@ class RecordList(ApiView):
             schedule=data.get("schedule"),
             expiry_from=data.get("expiry_from"),
             expiry_to=data.get("expiry_to"),
+            on_hold=data.get("on_hold"),
             sort=data["sort"],
-        ).annotate(on_hold=active_hold_exists()).select_related(
+        ).select_related(
             "created_by", "label_attested_by", "label_import__requested_by"
         ).defer("label_import__content")
         if data.get("hold"):
             records = records.filter(held_by__hold_id=data["hold"])
-        page = self.paginate_queryset(records)
+        page = self.paginate_queryset(selectors.with_active_holds(records))
+        for record in page:
+            record.on_hold = bool(record.active_holds)
         return self.get_paginated_response(s.RecordSerializer(page, many=True).data)
 
     @extend_schema(
@@ -260,10 +264,11 @@ class RecordDetail(ApiView):
     @extend_schema(
         tags=[RECORDS_TAG], operation_id="records_partial_update",
         summary="Change a record's input fields",
-        description="As the record form: a destroyed record is never changed (409); the schedule and trigger date "
-        "only while the record is active, and the expiry follows (due at once when it has passed); the medium, "
-        "serial number, department and custodian only while it is active too (afterwards see `correct/`). A new "
-        "label attestation is visual only.",
+        description="As the record form: a destroyed record is never changed (409), nor one under an active legal "
+        "hold (409, naming the hold: \"CPNI-2026-000123 is under legal hold #3 (Smith v. Carrier): it cannot be "
+        "changed until the hold is released.\"); the schedule and trigger date only while the record is active, and "
+        "the expiry follows (due at once when it has passed); the medium, serial number, department and custodian "
+        "only while it is active too (afterwards see `correct/`). A new label attestation is visual only.",
         parameters=[REFERENCE_PARAMETER], request=s.RecordWriteSerializer, examples=EXAMPLES["record-change"],
         responses={200: s.RecordDetailSerializer, **problems(400, 404, 409, 415)},
     )
@@ -271,6 +276,8 @@ class RecordDetail(ApiView):
         record = _record(request, reference)
         if record.status not in lifecycle.EDITABLE_STATUSES:
             raise Conflict("A destroyed record cannot be changed.")
+        if record.active_holds:
+            raise Conflict(holds.frozen_message(record, record.active_holds))
         data = dict(self.body(s.RecordWriteSerializer, partial=True))
         attestation = {name: data.pop(name) for name in ("label_verification", "label_confirmed") if name in data}
         services.record_update(actor=request.user, record=record, **attestation, **data)
@@ -573,7 +580,10 @@ class HoldList(ApiView):
         tags=[HOLDS_TAG], operation_id="holds_create", summary="Place a legal hold",
         description="Records managers. On exactly one of: `references` (the records listed), `schedule` (every "
         "record of a schedule, by code), `department` (by code) or `customer_reference`. Destroyed records are "
-        "never held; a held record never becomes due and is never destroyed until released.",
+        "never held: the hold says which it left out (`destroyed_left_out`, with the date and certificate, for "
+        "records listed by reference; `destroyed_left_out_count` for any scope; `left_out_notes` in words), and "
+        "is refused (400, naming them) when nothing else matches. A held record never becomes due, is never "
+        "destroyed and is never changed until released.",
         request=s.HoldCreateSerializer, examples=EXAMPLES["hold"],
         responses={201: s.HoldSerializer, **problems(400, 415)},
     )
@@ -589,7 +599,7 @@ class HoldList(ApiView):
             reference = data["customer_reference"].strip()
             records, scope = Record.objects.filter(customer_reference=reference), f"customer reference {reference}"
         hold = holds.hold_place(actor=request.user, matter=data["matter"], reason=data["reason"], records=records,
-                                scope=scope)
+                                scope=scope, listed="references" in data)
         return Response(s.HoldSerializer(_hold(hold.pk)).data, status=status.HTTP_201_CREATED,
                         headers={"Location": f"{request.path}{hold.pk}/"})
 

@@ -12,7 +12,7 @@ from .certification import (
 from .choices import CpniCategory, Medium, PeriodUnit
 from .destruction import CertificateCounter, Destruction
 from .imports import ImportJob
-from .holds import HeldRecord, LegalHold, active_hold_exists
+from .holds import HeldRecord, LegalHold, active_hold_exists, an_active_hold
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
 from .organisation import Department, User
@@ -50,6 +50,7 @@ __all__ = [
     "NotificationItem",
     "RetentionExtension",
     "active_hold_exists",
+    "an_active_hold",
     "LabelCheck",
     "LabelVerification",
     "Medium",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .organisation import Department
 from .records import Record
 
 
@@ -24,6 +25,11 @@ class LegalHold(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.TextField(blank=True)
     records = models.ManyToManyField(Record, through="HeldRecord", related_name="legal_holds")
+    # Destroyed records that matched when the hold was placed, which it could not hold: each one
+    # (reference, destroyed_on, certificate_number) when they were listed by reference, and how many
+    # in any scope.
+    destroyed_left_out = models.JSONField(default=list, blank=True)
+    destroyed_left_out_count = models.PositiveIntegerField(default=0)
 
     objects = LegalHoldQuerySet.as_manager()
     history = HistoricalRecords()
@@ -39,19 +45,55 @@ class LegalHold(models.Model):
     def is_active(self):
         return self.released_at is None
 
+    @property
+    def left_out_notes(self):
+        """What the hold says about the destroyed records it could not hold, for people."""
+        notes = [destroyed_note(item) for item in self.destroyed_left_out]
+        unnamed = self.destroyed_left_out_count - len(self.destroyed_left_out)
+        if unnamed > 0:
+            notes.append(
+                f"{unnamed:,} destroyed record{'s' if unnamed != 1 else ''} in {self.scope} "
+                f"{'were' if unnamed != 1 else 'was'} left out: a destroyed record cannot be held."
+            )
+        return notes
+
+
+def destroyed_note(item):
+    """'CPNI-… was destroyed on … (certificate CD-…): not held.' for one destroyed record."""
+    when = f" on {item['destroyed_on']}" if item.get("destroyed_on") else ""
+    certificate = f" (certificate {item['certificate_number']})" if item.get("certificate_number") else ""
+    return f"{item['reference']} was destroyed{when}{certificate}: not held."
+
 
 class HeldRecord(models.Model):
     hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, related_name="held_records")
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="held_by")
+    # The record's department as the hold was placed, which a held record keeps (it cannot be
+    # changed while held): a department's held records are counted from the holds' rows alone,
+    # instead of looking up every held record (indexed by heldrecord_dept_hold_idx).
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     added_at = models.DateTimeField()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hold", "record"], name="held_record_once_per_hold")]
-        indexes = [models.Index(fields=["record", "hold"])]
+        indexes = [
+            models.Index(fields=["record", "hold"]),
+            models.Index(fields=["department", "hold", "record"], name="heldrecord_dept_hold_idx"),
+        ]
 
 
 def active_hold_exists():
     """A subquery for filters: the record (OuterRef "pk") is under at least one active hold."""
     return models.Exists(
         HeldRecord.objects.filter(record_id=models.OuterRef("pk"), hold__released_at__isnull=True)
+    )
+
+
+def an_active_hold():
+    """A subquery for a few rows (a page, a custodian's due records): the id of an active hold on
+    the record (OuterRef "pk"), or NULL. PostgreSQL looks it up row by row in HeldRecord(record,
+    hold), where for an EXISTS it may hash every held record first, whatever the rows asked about."""
+    return models.Subquery(
+        HeldRecord.objects.filter(record_id=models.OuterRef("pk"), hold__released_at__isnull=True)
+        .values("hold_id")[:1]
     )

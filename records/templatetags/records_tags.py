@@ -13,24 +13,26 @@ from records.models import Medium, Status
 register = template.Library()
 MEDIUM_LABELS, STATUS_LABELS = dict(Medium.choices), dict(Status.choices)
 URL_SAFE = "!$&'()*+,;=~:@"  # what django.urls.reverse leaves unquoted in a path segment
+ON_HOLD_BADGE = ' <span class="status status-on-hold" title="Under an active legal hold: kept as it is">On hold</span>'
 
 
 @register.simple_tag
 def record_rows(rows):
-    """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS).
-    Written here with the standard library's HTML escape, because the template language, or
+    """The record list's table rows from its plain rows (records.views.records.LIST_COLUMNS, and
+    `hold`: an active legal hold's id, for a record badged On hold after its status). Written here with the standard library's HTML escape, because the template language, or
     format_html for each cell, spent more on a page of rows than on the rest of the page."""
     # One reverse() for the page: the links differ only in the (URL-quoted) reference.
     link_start, link_end = reverse("record-detail", args=["~"]).rsplit("~", 1)
     zone = timezone.get_current_timezone()
     return mark_safe("\n".join(  # noqa: S308 (every value below is escaped)  # nosec B308 B703
         '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-        '<td><span class="status status-{}">{}</span></td><td>{}</td><td>{}</td></tr>'.format(*map(escape, (
+        '<td><span class="status status-{}">{}</span>{}</td><td>{}</td><td>{}</td></tr>'.format(*map(escape, (
             f"{link_start}{quote(row.reference, safe=URL_SAFE)}{link_end}", row.reference, row.title,
             MEDIUM_LABELS[row.medium], row.department__name,
             # As User.__str__ names the custodian (get_full_name() or username), from the plain row.
             f"{row.custodian__first_name} {row.custodian__last_name}".strip() or row.custodian__username,
             row.schedule__code, row.status, STATUS_LABELS[row.status],
+        )), ON_HOLD_BADGE if row.hold else "", *map(escape, (
             row.expiry_date.isoformat() if row.expiry_date else "—",
             row.created_at.astimezone(zone).date().isoformat(),
         )))

@@ -13,7 +13,7 @@ from records import certificates, destruction, selectors
 from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
-from records.models import Status
+from records.models import Status, active_hold_exists
 from records.views.records import visible_record_or_403
 
 
@@ -72,7 +72,8 @@ def hand_over(request):
             messages.success(request, f"{len(moved)} medi{'um' if len(moved) == 1 else 'a'} handed over to Network Operations.")
             return redirect("dashboard")
     return render(request, "records/handover_form.html", {"form": form, "due_count": due.count(),
-                                                          "length": selectors.NETOPS_LIST_LENGTH})
+                                                          "length": selectors.NETOPS_LIST_LENGTH,
+                                                          **selectors.held_media_not_for_handover(request.user)})
 
 
 @permission_required("records.receive_media", raise_exception=True)
@@ -102,7 +103,7 @@ def netops_destroy(request):
     chosen = request.GET.getlist("record")
     form = SanitizationForm(
         request.POST or None, queryset=in_custody,
-        shown=selectors.first_and_chosen(in_custody, chosen_references=chosen, chosen_ids=request.POST.getlist("records")),
+        shown=selectors.first_and_chosen(in_custody.filter(~active_hold_exists()), chosen_references=chosen, chosen_ids=request.POST.getlist("records")),
         initial={"records": in_custody.filter(reference__in=chosen)},
     )
     if request.method == "POST" and form.is_valid():

@@ -51,12 +51,15 @@ def hold_create(request):
             records, scope = _records_in_scope(request.user, form.cleaned_data)
             hold = holds.hold_place(
                 actor=request.user, matter=form.cleaned_data["matter"], reason=form.cleaned_data["reason"],
-                records=records, scope=scope,
+                records=records, scope=scope, listed=form.cleaned_data["scope"] == "references",
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Legal hold #{hold.pk} was placed.")
+            held = hold.held_records.count()
+            messages.success(request, f"Legal hold #{hold.pk} was placed on {held:,} record{'s' if held != 1 else ''}.")
+            for note in hold.left_out_notes:
+                messages.warning(request, note)
             return redirect("hold-detail", pk=hold.pk)
     return render(request, "records/hold_form.html", {"form": form})
 

@@ -7,20 +7,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import certificates, lifecycle, retention, selectors, services
+from records import certificates, holds, lifecycle, retention, selectors, services
 from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
-from records.models import Record, Status
+from records.models import Record, Status, an_active_hold
 
 
 def dashboard(request):
     summary = selectors.dashboard_summary(request.user)
-    my_due = selectors.records_visible_to(request.user).filter(custodian=request.user, status=Status.DUE)
-    return render(
-        request,
-        "records/dashboard.html",
-        {"summary": summary, "my_due": my_due.select_related("schedule").order_by("expiry_date", "pk")[:20]},
-    )
+    my_due, my_held = selectors.my_due_records(request.user)
+    return render(request, "records/dashboard.html", {
+        "summary": summary,
+        "my_due": my_due[:20] if summary.due_in_my_custody else [],
+        "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
+    })
 
 
 # What the list's rows show (records_tags.record_rows) and no more, read as plain rows.
@@ -38,7 +38,8 @@ def record_list(request):
     records = selectors.record_list(request.user, **filters)
     total = selectors.tallied_record_count(request.user, **filters)
     page = CappedPaginator(records, settings.RECORDS_PER_PAGE, total=total).get_page(request.GET.get("page"))
-    rows = page.object_list.values_list(*LIST_COLUMNS, named=True)
+    # Whether each row shown is held, looked up row by row in the page's own query.
+    rows = page.object_list.annotate(hold=an_active_hold()).values_list(*LIST_COLUMNS, "hold", named=True)
     return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 
 
@@ -54,15 +55,18 @@ def _detail_context(request, record, extend_form=None, correct_form=None):
     can_extend = request.user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE)
     minimums = list(record.legal_minimums.order_by("citation"))
     can_correct = request.user.has_perm("records.correct_record") and record.status in lifecycle.CORRECTABLE_STATUSES
+    record_holds = list(record.legal_holds.select_related("placed_by").order_by("-placed_at", "-pk"))
+    active_holds = [hold for hold in reversed(record_holds) if hold.is_active]
     return {
         "record": record,
         "legal_minimums": minimums,
         "terms": retention.governing_terms(record, minimums),
         "history": selectors.record_history(record),
         "events": selectors.audit_events_for(record),
-        "holds": record.legal_holds.order_by("-placed_at"),
+        "holds": record_holds,
+        "frozen": holds.frozen_message(record, active_holds) if active_holds else "",
         "extensions": record.extensions.select_related("extended_by"),
-        "can_edit": request.user.has_perm("records.change_record") and lifecycle.is_editable(record),
+        "can_edit": request.user.has_perm("records.change_record") and lifecycle.is_editable(record) and not active_holds,
         "actions": lifecycle.available_transitions(record, request.user),
         "custody": certificates.custody_chain(record),
         "can_validate": (
@@ -115,6 +119,11 @@ def record_edit(request, reference):
     record = visible_record_or_403(request.user, reference)
     if not lifecycle.is_editable(record):
         raise PermissionDenied("A destroyed record cannot be changed.")
+    try:
+        holds.refuse_change_while_held(record)
+    except ValidationError as error:
+        return render(request, "records/record_frozen.html", {"record": record, "message": error.messages[0]},
+                      status=409 if request.method == "POST" else 200)
     form = RecordForm(request.POST or None, request.FILES or None, user=request.user, record=record)
     saved = _save_record(
         request, form, lambda **values: services.record_update(actor=request.user, record=record, **values)
