@@ -631,7 +631,7 @@ def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_a
     monkeypatch.setattr(certification, "COPY_SEQUENCES", 1)
     reached, failed = [], threading.Event()
 
-    def broken_pdf(year, summary):
+    def broken_pdf(year, summary, draft=False):
         failed.set()
         raise RuntimeError("the template is broken")
 
@@ -868,7 +868,7 @@ def test_the_export_command_builds_the_package_and_copies_it(year_data, records_
     assert package.requested_by == records_manager and package.state == CertificationPackage.State.READY
     assert hashlib.sha256(output.read_bytes()).hexdigest() == package.sha256
     assert package.sha256 in stdout.getvalue()
-    assert package.draft and "#1 DRAFT (the year has not ended" in stdout.getvalue(), "2026 has not ended on 2026-11-23"
+    assert package.draft and f"#{package.pk} DRAFT (the year has not ended" in stdout.getvalue(), "2026 has not ended on 2026-11-23"
     assert "-DRAFT-" in certification.package_path(package).name
     with zipfile.ZipFile(output) as archive:
         archive.extractall(tmp_path / "unzipped")
