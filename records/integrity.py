@@ -22,6 +22,7 @@ from .models import (
     CustomerComplaint,
     DataBrokerAction,
     Destruction,
+    HeldRecord,
     PretextingObservation,
     Record,
     Status,
@@ -210,4 +211,26 @@ def attestations_imported_without_their_provenance():
             f"its label attestation ({kind}) was imported before imports kept their provenance: it reads as if the "
             "named person attested it in CPNI Track.",
             "the custodian or a records manager attests the CONFIDENTIAL label again on the record's page.",
+        )
+
+
+@check
+def holds_out_of_step_with_their_records():
+    drifted = (
+        HeldRecord.objects.filter(hold__released_at__isnull=True).exclude(department_id=F("record__department_id"))
+        .values_list("hold_id", "record__reference").order_by("pk")
+    )
+    for hold_id, reference in drifted.iterator(chunk_size=500):
+        yield Finding(
+            "hold", f"hold #{hold_id}", f"{reference} is counted under another department than the record's.",
+            "a records manager releases the hold and places it again on the same records.",
+        )
+    destroyed = (
+        HeldRecord.objects.filter(hold__released_at__isnull=True, record__status=Status.DESTROYED)
+        .values_list("hold_id", "record__reference").order_by("pk")
+    )
+    for hold_id, reference in destroyed.iterator(chunk_size=500):
+        yield Finding(
+            "hold", f"hold #{hold_id}", f"{reference} was destroyed while the hold was active.",
+            "a destroyed record is never changed: keep this finding with the hold's papers for counsel and the auditors.",
         )

@@ -82,3 +82,19 @@ def test_attestations_imported_before_imports_kept_their_provenance_are_reported
     Record.history.filter(id=record.pk, history_type="+").update(history_change_reason="imported")
     code, out, _ = run()
     assert code == 1 and f"[attestation] {record.reference}: its label attestation (a visual check) was imported" in out
+
+
+def test_held_records_destroyed_or_counted_elsewhere_are_reported(employee, records_manager, other_department, frozen_today):
+    from records import holds
+    from records.models import HeldRecord, Status
+
+    record = make_record(custodian=employee)
+    hold = holds.hold_place(actor=records_manager, matter="Smith v. Carrier", reason="Litigation", scope="one",
+                            records=Record.objects.filter(pk=record.pk))
+    assert run()[0] == 0
+    HeldRecord.objects.filter(hold=hold).update(department=other_department)
+    Record.objects.filter(pk=record.pk).update(status=Status.DESTROYED)
+    code, out, _ = run()
+    assert code == 1
+    assert f"[hold] hold #{hold.pk}: {record.reference} is counted under another department than the record's." in out
+    assert f"[hold] hold #{hold.pk}: {record.reference} was destroyed while the hold was active." in out
