@@ -27,7 +27,7 @@ def log_record(page, *, title, medium, serial=""):
     page.get_by_label("Information in bills").check()
     page.get_by_label("Location:", exact=True).fill("HQ, records room")
     page.get_by_label("Retention schedule:", exact=True).select_option(label="TOLL-BILLING — Toll billing records (18 months)")
-    page.get_by_label("Trigger date:", exact=True).fill("2024-01-15")  # 18 months ago and more: expired
+    page.get_by_label("Trigger date:", exact=True).fill("2024-01-15")  # 18 months ago and more: due at once
 
 
 def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, tmp_path):
@@ -39,8 +39,9 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     emma.get_by_label("I have seen the word CONFIDENTIAL").check()
     journey.shot(emma, "paper-record-form")
     emma.get_by_role("button", name="Log record").click()
-    expect(emma.get_by_text("was logged")).to_be_visible()
+    expect(emma.get_by_text("was logged past its expiry")).to_be_visible()
     paper = reference_of(emma)
+    expect(emma.locator(".status").first).to_have_text("Due for destruction")
     journey.shot(emma, "paper-record-logged")
 
     # ... and an electronic one, whose PDF lacks the marking: refused, stamped, accepted.
@@ -60,12 +61,12 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     assert stamped.name == "usage-export-CONFIDENTIAL.pdf"
     emma.get_by_label("Document to check:", exact=True).set_input_files(stamped)
     emma.get_by_role("button", name="Log record").click()
-    expect(emma.get_by_text("was logged")).to_be_visible()
+    expect(emma.get_by_text("was logged past its expiry")).to_be_visible()
     usb = reference_of(emma)
     expect(emma.get_by_text("File check by CPNI Track")).to_be_visible()
     journey.shot(emma, "electronic-record-logged")
 
-    # A records manager places a legal hold on both: the sweep leaves them alone.
+    # A records manager places a legal hold on both: they are kept as they are, and off every to-do list.
     rita = journey.as_user("rita")
     journey.go(rita, "/holds/new/")
     rita.get_by_label("Matter:", exact=True).fill("E2E v. Carrier")
@@ -75,18 +76,20 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     rita.get_by_role("button", name="Place hold").click()
     expect(rita.get_by_text("was placed")).to_be_visible()
     journey.shot(rita, "hold-placed")
-    stack.manage("retention_sweep", "--no-progress")
     journey.go(rita, f"/records/{paper}/")
-    expect(rita.locator(".status").first).to_have_text("Active")
+    expect(rita.locator(".status").first).to_have_text("Due for destruction")
+    expect(rita.locator(".status-on-hold")).to_have_text("On hold")
+    journey.go(emma, "/")
+    expect(emma.get_by_role("heading", name="Your due records on legal hold: keep them")).to_be_visible()
+    journey.shot(emma, "employee-sees-held-records")
 
-    # ... and releases it: the next sweep makes both records due.
+    # ... and releases it: both records are the employee's to do again.
     journey.go(rita, "/holds/")
     rita.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
     rita.get_by_label("Why is the hold released?", exact=True).fill("Matter settled")
     rita.get_by_role("button", name="Release hold").click()
     expect(rita.get_by_text("was released")).to_be_visible()
     journey.shot(rita, "hold-released")
-    assert "2 records became due" in stack.manage("retention_sweep", "--no-progress")
 
     # The employee sees them due, shreds the paper and confirms it.
     journey.go(emma, "/")
