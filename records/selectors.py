@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .models import (
     AuditEvent,
+    CertificationFiling,
     Department,
     Destruction,
     ExpiryTally,
@@ -484,3 +485,12 @@ def first_held(held, count=None):
     conditions."""
     count = held.count() if count is None else count
     return {"held": list(with_active_holds(held)[:NETOPS_LIST_LENGTH]) if count else [], "held_count": count}
+
+
+def certification_due_for(user):
+    """The next annual certification due, for those who prepare or sign it (else None)."""
+    from compliance.deadlines import next_certification_due
+
+    if not user.has_perm("records.add_certificationpackage"):
+        return None
+    return next_certification_due(set(CertificationFiling.objects.standing().values_list("year", flat=True)))

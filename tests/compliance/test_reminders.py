@@ -82,3 +82,14 @@ def test_the_certification_page_counts_down_to_the_next_due_date(
     assert text in page
     if filed:
         assert "2026-03-03 <strong>late</strong> (due 2026-03-02)" in page
+
+
+def test_the_dashboards_of_those_who_prepare_or_sign_it_count_down_too(client, time_machine, records_manager, officer, employee, auditor):
+    from django.urls import reverse
+
+    time_machine.move_to("2026-11-23 12:00 -0500")
+    due = "The 2025 certification is overdue:</strong> it was due Monday 2 March 2026"
+    for user, shown in ((records_manager, True), (officer, True), (employee, False), (auditor, False)):
+        client.force_login(user)
+        page = " ".join(client.get(reverse("dashboard")).content.decode().split())
+        assert (due in page) is shown, user
