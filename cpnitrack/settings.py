@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         "VisualLabelVerificationEnum": "records.api.serializers.VISUAL_ONLY",
         "PeriodUnitEnum": "records.models.PeriodUnit",
         "MediumEnum": "records.models.Medium",
+        "CertificationStatusEnum": "compliance.selectors.STATUS_CHOICES",
+        "StatusEnum": "records.models.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

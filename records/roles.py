@@ -80,13 +80,15 @@ ROLE_PERMISSIONS = {
         "records.add_companyprofile",
         "records.change_companyprofile",
         "records.add_certificationpackage",
+        "records.follow_certification",
         "records.add_importjob",
         "records.view_importjob",
     ],
     Role.NETOPS_DIRECTOR: _READ_EVERYTHING
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],
-    Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent"],
-    Role.OFFICER: _READ_EVERYTHING + ["records.add_certificationpackage", "records.add_certificationfiling"],
+    Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent", "records.follow_certification"],
+    Role.OFFICER: _READ_EVERYTHING
+    + ["records.add_certificationpackage", "records.add_certificationfiling", "records.follow_certification"],
 }
 
 

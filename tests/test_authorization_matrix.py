@@ -99,6 +99,7 @@ API_EXPECTED = {
     "api-hold-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
     "api-hold-detail": [("GET", READ_ALL, 200)],
     "api-hold-release": [("POST", MANAGER, 400)],
+    "api-certification-list": [("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200)],
     "api-schema": [("GET", ALL, 200)],
 }
 

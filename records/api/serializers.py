@@ -8,9 +8,12 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compliance.selectors import STATUS_CHOICES, STATUSES
+
 from records import sanitization, selectors
 from records.destruction import paper_methods
 from records.models import (
+    CertificationPackage,
     CpniCategory,
     Department,
     Destruction,
@@ -578,3 +581,26 @@ class ProblemSerializer(serializers.Serializer):
 
 class ConfirmationProblemSerializer(ProblemSerializer):
     impact = ScheduleImpactSerializer(help_text="What the change would do; nothing was changed.")
+
+
+class CertificationPackageRefSerializer(serializers.ModelSerializer):
+    built_at = serializers.DateTimeField(source="finished_at", allow_null=True, read_only=True)
+
+    class Meta:
+        model = CertificationPackage
+        fields = ["id", "state", "draft", "requested_at", "built_at", "sha256"]
+        read_only_fields = fields
+
+
+class CertificationYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="The calendar year the certification covers.")
+    status = serializers.ChoiceField(
+        STATUS_CHOICES, help_text="; ".join(f"`{name}`: {meaning}" for name, meaning in STATUSES.items())
+    )
+    due_date = serializers.DateField(help_text="1 March of the next year, or the next business day (47 CFR 1.4(j)).")
+    overdue = serializers.BooleanField(help_text="Not filed and past its due date.")
+    packages = CertificationPackageRefSerializer(many=True, help_text="The year's package builds, newest first.")
+    signed_on = serializers.DateField(source="filing.signed_on", allow_null=True, default=None)
+    signed_by = serializers.CharField(source="filing.signed_by.username", allow_null=True, default=None)
+    filed_on = serializers.DateField(source="filing.filed_on", allow_null=True, default=None)
+    filed_package = serializers.IntegerField(source="filing.package_id", allow_null=True, default=None)

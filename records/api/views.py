@@ -22,13 +22,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from compliance.selectors import certification_years
 from records import destruction, holds, lifecycle, retention, schedules, selectors, services
 from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status
 
 from . import serializers as s
 from .exceptions import Conflict, problem
 
-RECORDS_TAG, SCHEDULES_TAG, HOLDS_TAG = "records", "schedules", "holds"
+RECORDS_TAG, SCHEDULES_TAG, HOLDS_TAG, CERTIFICATION_TAG = "records", "schedules", "holds", "certification"
 _REFERENCE = re.compile(s.REFERENCE_PATTERN)
 _CODE = re.compile(s.CODE_PATTERN)
 _ID = re.compile(r"[1-9][0-9]{0,15}")
@@ -663,3 +664,20 @@ class RecordCorrect(RecordAction):
     def perform(self, record, data):
         data = dict(data)
         services.record_correct(actor=self.request.user, record=record, reason=data.pop("reason"), **data)
+
+
+class CertificationList(ApiView):
+    permission_key = "certification-list"
+    serializer_class = s.CertificationYearSerializer
+
+    @extend_schema(
+        tags=[CERTIFICATION_TAG], operation_id="certifications_list",
+        summary="Where each year's annual CPNI certification stands (newest year first)",
+        description="One entry for every calendar year from the first with records up to the current one: its "
+        "status, due date (47 CFR 64.2009(e), 1 March of the next year or the next business day), the package "
+        "builds and the standing filing. Records managers, officers and auditors.",
+        responses={200: s.CertificationYearSerializer(many=True), **problems(400, 404)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(certification_years())
+        return self.get_paginated_response(s.CertificationYearSerializer(page, many=True).data)

@@ -228,6 +228,7 @@ class CertificationFiling(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        permissions = [("follow_certification", "Can follow where each year's certification stands (API)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["year"], condition=models.Q(withdrawn_at__isnull=True), name="one_standing_filing_a_year"

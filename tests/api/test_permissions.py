@@ -82,6 +82,8 @@ CASES = [
     ("hold-list", "POST", _record, lambda w, o: "/api/v1/holds/",
      lambda w: {"matter": "M", "reason": "R", "schedule": "TOLL"}, MANAGER, 201),
     ("hold-detail", "GET", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/", None, READ_ALL, 200),
+    ("certification-list", "GET", lambda w: None, lambda w, o: "/api/v1/certifications/", None,
+     frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]
