@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from records import certification, public_filing
+from records import certification
 from records.certification import DRAFT_MARK, NO_BROKER_ACTIONS, NO_COMPLAINTS, NO_PRETEXTING, build_package
 from records.models import (
     AuditEvent,
