@@ -383,7 +383,6 @@ def _certification_pdf(year, summary, draft=False):
 
 def _pdf_context(year, summary, draft=False):
     filing = standing_filing(year)
-    categories = CustomerComplaint.Category
     return {
         **heading_context(year, filing, draft),
         "page_footer": f'"CPNI Certification {year}{" " + DRAFT_MARK if draft else ""}"',
@@ -392,7 +391,7 @@ def _pdf_context(year, summary, draft=False):
         "statement": procedures_statement(),
         "broker_actions": broker_action_rows(year),
         "no_broker_actions": NO_BROKER_ACTIONS,
-        "complaints": [(categories(code).label, count) for code, count in summary.complaints_by_category.items()],
+        "complaints": complaint_counts(summary),
         "complaints_total": summary.complaints_total,
         "no_complaints": NO_COMPLAINTS,
         "pretexting": pretexting_rows(year),
@@ -400,6 +399,11 @@ def _pdf_context(year, summary, draft=False):
         "appendix": _appendix_rows(summary, draft),
         "time_zone": settings.TIME_ZONE,
     }
+
+
+def complaint_counts(summary):
+    """(category's label, count) of the year's complaints, every category, zero or not."""
+    return [(CustomerComplaint.Category(code).label, count) for code, count in summary.complaints_by_category.items()]
 
 
 def standing_filing(year):

@@ -22,6 +22,7 @@ from .certification import (
     _long_date,
     _on_days_of,
     broker_action_rows,
+    complaint_counts,
     heading_context,
     pretexting_rows,
     procedures_statement,
@@ -61,22 +62,21 @@ def public_filing_pdf(year, draft=False, summary=None):
     CompanyProfile.DoesNotExist when the company profile has not been filled in."""
     summary = summary or year_summary(year)
     filing = standing_filing(year)
-    categories = CustomerComplaint.Category
     context = {
         **heading_context(year, filing, draft),
         "title": title(year),
         "docket": DOCKET,
         "page_footer": f'"CPNI Certification for {year + 1} ({year}){" " + DRAFT_MARK if draft else ""}"',
-        "date_filed": _long_date(filing.filed_on) if filing else "",
+        "date_filed": _long_date(filing.filed_on) if filing else "________________",
         "date_signed": _long_date(filing.signed_on) if filing else "",
         "truthfulness": TRUTHFULNESS,
         "attachments": ATTACHMENTS,
         "statement": [paragraph.replace(f"“{MARKING}”", MARKING_NAMED) for paragraph in procedures_statement()],
         "broker_actions": broker_action_rows(year),
         "no_broker_actions": NO_BROKER_ACTIONS,
-        "complaint_counts": [(categories(code).label, count) for code, count in summary.complaints_by_category.items()],
+        "complaints": complaint_counts(summary),
         "complaints_total": summary.complaints_total,
-        "complaints": _complaint_rows(year),
+        "complaint_rows": _complaint_rows(year),
         "no_complaints": NO_COMPLAINTS,
         "pretexting": pretexting_rows(year),
         "no_pretexting": NO_PRETEXTING,

@@ -21,8 +21,7 @@ from records.models import (
     PretextingObservation,
 )
 from records.public_filing import public_filing_pdf
-from records.roles import Role
-from tests.factories import UserFactory, make_company_profile
+from tests.factories import make_company_profile
 from tests.records.test_certification import NEW_YORK, pages_of
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +35,9 @@ PAGE_ONE = [
     "Date filed: ________________",
     "Names of companies covered by this certification: Example Telecom, Inc. Example Telecom of Vermont, LLC",
     "Form 499 Filer ID: 831234",
-    "Name of signatory: Olivia Ortega",
+    "Name of signatory: Oscar Tanaka",
     "Title of signatory: President and CEO",
-    "I, Olivia Ortega, certify that I am an officer of the company named above, and acting as an agent of the "
+    "I, Oscar Tanaka, certify that I am an officer of the company named above, and acting as an agent of the "
     "company, that I have personal knowledge that the company has established operating procedures",
     "I attest that this certification and its attachments are truthful, accurate and complete.",
     "consistent with 47 C.F.R. § 1.17, which requires truthful and accurate statements to the Commission",
@@ -47,7 +46,7 @@ PAGE_ONE = [
     "Attachments: 1. Accompanying statement explaining how the company's procedures ensure compliance "
     "2. Explanation of actions taken against data brokers "
     "3. Summary of customer complaints concerning the unauthorized release of CPNI",
-    "Signed: Olivia Ortega, President and CEO Date",
+    "Signed: Oscar Tanaka, President and CEO Date",
 ]
 
 
@@ -58,15 +57,9 @@ def var_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def olivia(db):
-    return UserFactory(username="olivia", first_name="Olivia", last_name="Ortega", title="President and CEO", role=Role.OFFICER)
-
-
-@pytest.fixture
-def profile(frozen_today, olivia):
-    return make_company_profile(
-        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC", filer_id="831234", signatory=olivia
-    )
+def profile(frozen_today, officer):
+    names = "Example Telecom, Inc.\nExample Telecom of Vermont, LLC"
+    return make_company_profile(company_names=names, filer_id="831234", signatory=officer)
 
 
 @pytest.fixture
@@ -118,7 +111,7 @@ def test_page_one_is_the_certification_as_filed_and_the_attachments_follow(regis
     assert "Petition against DataFinders LLC in the Superior Court" in later
     assert "Caller posing as the account holder" in later and "Call-back to the number of record" in later
     assert "Attachment 3: Summary of Customer Complaints" in later
-    assert "The company has received 4 customer complaints in 2025 concerning the unauthorized release of CPNI" in later
+    assert "The company has received 4 customer complaints in the past year concerning the unauthorized release of CPNI" in later
     assert ("Improper access by employees 2 Improper disclosure to individuals not authorized to receive it 0 "
             "Improper access to online information by individuals not authorized to view it 1 "
             "Other (describe) 1 Total 4") in later
@@ -152,13 +145,13 @@ def test_page_one_keeps_the_signature_whatever_the_number_of_register_rows(regis
     assert "Total 200" in text and "Complaint number 195" in text and "Petition number 48" in text
 
 
-def test_a_filed_year_with_nothing_to_report_shows_its_dates_and_says_so(records_manager, officer, olivia, time_machine):
+def test_a_filed_year_with_nothing_to_report_shows_its_dates_and_says_so(records_manager, officer, time_machine):
     make_company_profile(filer_id="", no_filer_id_reason="Company does not provide interstate telecommunications service",
-                         signatory=olivia)
+                         signatory=officer)
     time_machine.move_to(datetime(2026, 2, 20, 15, tzinfo=NEW_YORK))
     package = CertificationPackage.objects.create(year=YEAR, requested_by=records_manager, requested_at=timezone.now(),
                                                   state=CertificationPackage.State.READY)
-    CertificationFiling.objects.create(year=YEAR, package=package, signed_by=olivia, signed_on=date(2026, 2, 19),
+    CertificationFiling.objects.create(year=YEAR, package=package, signed_by=officer, signed_on=date(2026, 2, 19),
                                        filed_on=date(2026, 2, 20), recorded_at=timezone.now())
 
     data = public_filing_pdf(YEAR)
@@ -166,7 +159,7 @@ def test_a_filed_year_with_nothing_to_report_shows_its_dates_and_says_so(records
     text = " ".join(pages)
 
     assert "Date filed: February 20, 2026" in pages[0]
-    assert "Signed: Olivia Ortega, President and CEO February 19, 2026 Date" in pages[0]
+    assert "Signed: Oscar Tanaka, President and CEO February 19, 2026 Date" in pages[0]
     assert "Form 499 Filer ID: N/A (Company does not provide interstate telecommunications service)" in pages[0]
     assert NO_BROKER_ACTIONS in text and NO_COMPLAINTS in text and NO_PRETEXTING in text
     time_machine.move_to(datetime(2026, 6, 1, tzinfo=NEW_YORK))
@@ -186,7 +179,7 @@ def test_a_draft_is_marked_on_every_page_and_never_confidential(profile, records
 
     assert len(pages) >= 4 and all(DRAFT_MARK in page for page in pages)
     assert "A draft made before 2026 ended: the attachments report the year to date" in pages[0]
-    assert "Signed: Olivia Ortega" in pages[0]
+    assert "Signed: Oscar Tanaka" in pages[0]
     assert not any("CONFIDENTIAL" in page for page in pages)
 
 
