@@ -60,7 +60,7 @@ def public_filing_pdf(year, draft=False, summary=None):
     """The public filing for calendar `year` as PDF bytes (Letter). `summary`, the year's
     year_summary when the caller has it already, gives the complaint counts. Raises
     CompanyProfile.DoesNotExist when the company profile has not been filled in."""
-    summary = summary or year_summary(year)
+    summary = year_summary(year) if summary is None else summary
     filing = standing_filing(year)
     context = {
         **heading_context(year, filing, draft),
