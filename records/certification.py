@@ -1,7 +1,8 @@
 """The annual 47 CFR 64.2009(e) CPNI certification: the year's figures, the accompanying statement
 of procedures (generated from the live configuration), the certification PDF, and the package an
-officer files and an outside auditor checks on their own: a ZIP with the PDF, the registers, the
-year's audit events and a stand-alone verifier.
+officer files and an outside auditor checks on their own: a ZIP with the certification PDF (internal,
+CONFIDENTIAL), the public filing for ECFS (records.public_filing), the registers, the year's audit
+events and a stand-alone verifier.
 
 These are plain functions over stored data; none checks permissions (the callers do). A year is
 the calendar year in settings.TIME_ZONE (year_bounds).
@@ -381,39 +382,68 @@ def _certification_pdf(year, summary, draft=False):
 
 
 def _pdf_context(year, summary, draft=False):
-    profile = company_profile()
-    filing = CertificationFiling.objects.standing().filter(year=year).first()
-    zone = ZoneInfo(settings.TIME_ZONE)
-    categories = CustomerComplaint.Category
+    filing = standing_filing(year)
     return {
-        "year": year,
-        "draft": DRAFT_MARK if draft else "",
+        **heading_context(year, filing, draft),
         "page_footer": f'"CPNI Certification {year}{" " + DRAFT_MARK if draft else ""}"',
         "title": f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
         "date_filed": _long_date(filing.filed_on) if filing else "Not yet filed",
+        "statement": procedures_statement(),
+        "broker_actions": broker_action_rows(year),
+        "no_broker_actions": NO_BROKER_ACTIONS,
+        "complaints": complaint_counts(summary),
+        "complaints_total": summary.complaints_total,
+        "no_complaints": NO_COMPLAINTS,
+        "pretexting": pretexting_rows(year),
+        "no_pretexting": NO_PRETEXTING,
+        "appendix": _appendix_rows(summary, draft),
+        "time_zone": settings.TIME_ZONE,
+    }
+
+
+def complaint_counts(summary):
+    """(category's label, count) of the year's complaints, every category, zero or not."""
+    return [(CustomerComplaint.Category(code).label, count) for code, count in summary.complaints_by_category.items()]
+
+
+def standing_filing(year):
+    """The year's filing not withdrawn, or None."""
+    return CertificationFiling.objects.standing().filter(year=year).first()
+
+
+def heading_context(year, filing, draft=False):
+    """What every PDF of the year's certification says of the company and its signatory, and its
+    metadata: the creation date is when `filing` was recorded (none while the year is not filed)."""
+    profile = company_profile()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return {
+        "year": year,
+        "draft": DRAFT_MARK if draft else "",
         "created_w3c": filing.recorded_at.astimezone(zone).isoformat(timespec="seconds") if filing else "",
         "company_names": [name.strip() for name in profile.company_names.splitlines() if name.strip()],
         "filer_id": profile.filer_id_display,
         "signatory_name": profile.signatory_name,
         "signatory_title": profile.signatory_title,
-        "statement": procedures_statement(),
-        "broker_actions": [
-            {"date": _format(action.taken_on, zone), "forum": action.get_forum_display(),
-             "description": action.description, "outcome": action.outcome}
-            for action in DataBrokerAction.objects.filter(_on_days_of("taken_on", year)).order_by("taken_on", "pk")
-        ],
-        "no_broker_actions": NO_BROKER_ACTIONS,
-        "complaints": [(categories(code).label, count) for code, count in summary.complaints_by_category.items()],
-        "complaints_total": summary.complaints_total,
-        "no_complaints": NO_COMPLAINTS,
-        "pretexting": [
-            {"date": _format(seen.observed_on, zone), "method": seen.method, "steps": seen.steps_taken}
-            for seen in PretextingObservation.objects.filter(_on_days_of("observed_on", year)).order_by("observed_on", "pk")
-        ],
-        "no_pretexting": NO_PRETEXTING,
-        "appendix": _appendix_rows(summary, draft),
-        "time_zone": settings.TIME_ZONE,
     }
+
+
+def broker_action_rows(year):
+    """The year's actions against data brokers, oldest first, as the PDFs list them."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return [
+        {"date": _format(action.taken_on, zone), "forum": action.get_forum_display(),
+         "description": action.description, "outcome": action.outcome}
+        for action in DataBrokerAction.objects.filter(_on_days_of("taken_on", year)).order_by("taken_on", "pk")
+    ]
+
+
+def pretexting_rows(year):
+    """The year's pretexting observations, oldest first, as the PDFs list them."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return [
+        {"date": _format(seen.observed_on, zone), "method": seen.method, "steps": seen.steps_taken}
+        for seen in PretextingObservation.objects.filter(_on_days_of("observed_on", year)).order_by("observed_on", "pk")
+    ]
 
 
 def _long_date(value):
@@ -573,6 +603,8 @@ def _write_package(out, package, report):
             return _ZipEntry(archive.open(name, stamp, spool=spool), name, files)
 
         def the_years_documents(report):
+            from . import public_filing  # which builds on this module
+
             report(2, "Summarising the year")
             summary = year_summary(year)
             with spooled("summary.json") as summary_out:
@@ -583,6 +615,8 @@ def _write_package(out, package, report):
             report(5, "Rendering the certification")
             with spooled("certification.pdf") as pdf:
                 pdf.write_bytes(_certification_pdf(year, summary, package.draft))
+            with spooled(public_filing.FILE_NAME) as public:
+                public.write_bytes(public_filing.public_filing_pdf(year, package.draft, summary))
             report(10, "Exporting the registers")
             registers = []
             for name, writer in (
@@ -594,7 +628,7 @@ def _write_package(out, package, report):
                 with spooled(name) as register:
                     writer(register, year)
                 registers.append(register)
-            return [summary_out, pdf], registers
+            return [summary_out, pdf, public], registers
 
         # Two threads on connections of their own: the documents, and the events' JSON Lines.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="package-alongside") as beside:

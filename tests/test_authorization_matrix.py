@@ -4,13 +4,14 @@ The patterns come from the URL resolver, so a new page cannot escape this test: 
 entry in EXPECTED fails it. Then object-level cases for the state-changing views."""
 
 import re
+import zipfile
 from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from records import holds
+from records import certification, holds
 from records.models import CertificationFiling, CertificationPackage, CustomerComplaint, ImportJob, LegalMinimum, Medium, Record, Status
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
@@ -66,6 +67,8 @@ EXPECTED = {
     "package-detail": ("GET", READ_ALL, 200),
     "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
     "package-file": ("POST", frozenset({Role.OFFICER}), 400),
+    "package-certification-pdf": ("GET", READ_ALL, 200),
+    "package-public-filing": ("GET", READ_ALL, 200),
     "filing-withdraw": ("POST", frozenset({Role.OFFICER}), 400),  # the officer who filed it
     "import-list": ("GET", MANAGER, 200),
     "import-template": ("GET", MANAGER, 200),
@@ -123,10 +126,15 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     record = make_record(custodian=employee, schedule=schedule, status=Status.PENDING_SHRED)
     hold = holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t", records=Record.objects.filter(pk=record.pk))
     complaint = CustomerComplaint.objects.create(received_on=date(2026, 1, 5), category="employee_access", summary="S", recorded_by=records_manager)
-    (tmp_path / "packages").mkdir()
-    (tmp_path / "packages" / "p.zip").write_bytes(b"PK")
     package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
-                                                  state="ready", file_name="p.zip", sha256="0" * 64)
+                                                  state="ready", sha256="0" * 64)
+    path = certification.package_path(package)
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as archive:  # the package's PDFs, read in the browser
+        archive.writestr("certification.pdf", b"%PDF-1.7")
+        archive.writestr("public-filing.pdf", b"%PDF-1.7")
+    package.file_name = path.name
+    package.save()
     filing = CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
                                                 filed_on=date(2026, 2, 20), recorded_at=timezone.now())
     job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,

@@ -1,15 +1,18 @@
 """The annual CPNI certification: packages built per year, downloaded, and the officer's filing."""
 
+import zipfile
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from compliance.deadlines import next_certification_due
-from records import filing
+from records import certification, filing, public_filing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
@@ -83,6 +86,42 @@ def package_download(request, pk):
     audit_event_record(actor=request.user, action="certification.package_downloaded", obj=package,
                        payload={"year": package.year, "sha256": package.sha256})
     return FileResponse(path.open("rb"), as_attachment=True, filename=package.file_name, content_type="application/zip")
+
+
+@permission_required("records.view_certificationpackage", raise_exception=True)
+def package_certification_pdf(request, pk):
+    """The internal certification PDF of the package, to read in the browser before signing."""
+    return _package_pdf(request, pk, "certification.pdf", "export.certification_pdf", "CONFIDENTIAL-cpni-certification")
+
+
+@permission_required("records.view_certificationpackage", raise_exception=True)
+def package_public_filing(request, pk):
+    """The public filing of the package, as the officer files it in ECFS."""
+    return _package_pdf(request, pk, public_filing.FILE_NAME, "export.public_filing", "cpni-certification-public-filing")
+
+
+def _package_pdf(request, pk, entry, action, stem):
+    """The PDF `entry` as the package's ZIP holds it (what was built, not a new rendering), inline."""
+    package = get_object_or_404(CertificationPackage, pk=pk)
+    if package.state != CertificationPackage.State.READY:
+        return _not_found(request, f"The {package.year} package is not built yet ({package.get_state_display()}): "
+                                   f"its {entry} can be read once it is ready.")
+    try:
+        with zipfile.ZipFile(certification.package_path(package)) as archive:
+            data = archive.read(entry)
+    except (FileNotFoundError, KeyError, zipfile.BadZipFile):
+        return _not_found(request, f"Package #{package.pk} holds no {entry} (its file is missing or was built "
+                                   f"before it had one): build the {package.year} package again.")
+    audit_event_record(actor=request.user, action=action, obj=package,
+                       payload={"year": package.year, "file": entry, "package_sha256": package.sha256})
+    draft = "-DRAFT" if package.draft else ""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, f"{stem}-{package.year}{draft}-{package.pk}.pdf")
+    return response
+
+
+def _not_found(request, message):
+    return render(request, "404.html", {"message": message}, status=404)
 
 
 @require_POST

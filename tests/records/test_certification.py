@@ -56,6 +56,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 PACKAGE_FILES = [
     "summary.json",
     "certification.pdf",
+    "public-filing.pdf",
     "audit-events.csv",
     "audit-events.jsonl",
     "destruction-register.csv",
@@ -320,7 +321,8 @@ def test_the_zip_holds_the_package_files_and_the_package_is_ready(built, var_dir
     assert percents == sorted(percents)
 
 
-def test_every_file_is_marked_confidential(built):
+def test_every_file_but_the_public_filing_is_marked_confidential(built):
+    """The public filing holds no CPNI and is filed as it is (tests/records/test_public_filing.py)."""
     folder = built.folder
     for name in PACKAGE_FILES:
         if name.endswith(".csv"):
@@ -523,7 +525,7 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
     package = build(records_manager)
     folder = unpack(package, tmp_path / "package")
     code, output = verify(folder)
-    assert code == 0 and output.startswith("OK: 9 files match the manifest; 4 audit events"), output
+    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 1} files match the manifest; 4 audit events"), output
 
     # split on LF alone: str.splitlines would also split at the U+2028 left raw in the payload
     lines = (folder / "audit-events.jsonl").read_text(encoding="utf-8").split("\n")[1:]
@@ -617,7 +619,7 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
     with zipfile.ZipFile(certification.package_path(package)) as archive:
         assert archive.namelist() == PACKAGE_FILES
     code, output = verify(folder)
-    assert code == 0 and output.startswith("OK: 9 files match the manifest"), output
+    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 1} files match the manifest"), output
     assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["records_destroyed"] == 2
     assert len(csv_rows(folder / "destruction-register.csv")) == 2
     assert len(jsonl_events(folder / "audit-events.jsonl")) == package.event_count > 10
