@@ -3,6 +3,7 @@ complaints about unauthorized release of CPNI, actions against data brokers and 
 and the packages built and filed for each year."""
 
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -61,6 +62,11 @@ class CompanyProfile(models.Model):
         return self.signatory.title if self.signatory else ""
 
     @property
+    def filer_id_is_well_formed(self):
+        """No Filer ID, or six digits."""
+        return not self.filer_id.strip() or re.fullmatch(r"\d{6}", self.filer_id.strip()) is not None
+
+    @property
     def filer_id_display(self):
         return self.filer_id or f"N/A ({self.no_filer_id_reason})"
 
@@ -68,6 +74,8 @@ class CompanyProfile(models.Model):
         errors = {}
         if not self.filer_id.strip() and not self.no_filer_id_reason.strip():
             errors["no_filer_id_reason"] = "Give the Form 499 Filer ID, or the reason there is none."
+        elif not self.filer_id_is_well_formed:
+            errors["filer_id"] = "A Form 499 Filer ID is six digits, e.g. 825123."
         if self.records_began_on and self.records_began_on > timezone.localdate():
             errors["records_began_on"] = "The company's records cannot begin in the future."
         problem = signatory_problem(self.signatory) if self.signatory_id else "Choose the officer who signs the certification."

@@ -101,6 +101,9 @@ def test_company_profile_needs_a_filer_id_or_a_reason(client, records_manager, o
     data = {"company_names": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": "", "signatory": officer.pk}
     refused = client.post(reverse("company-profile"), data)
     assert refused.status_code == 200 and "reason there is none" in refused.content.decode()
+    malformed = client.post(reverse("company-profile"), {**data, "filer_id": "82512A"})
+    assert malformed.status_code == 200 and "A Form 499 Filer ID is six digits" in malformed.content.decode()
+    assert not CompanyProfile.objects.exists()
     assert client.post(reverse("company-profile"), {**data, "filer_id": "825123"}).status_code == 302
     assert CompanyProfile.objects.get().filer_id == "825123"
     client.force_login(officer)
