@@ -8,7 +8,13 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from compliance.company import company_profile
-from compliance.models import CertificationFiling, CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.models import (
+    CertificationAmendment,
+    CertificationFiling,
+    CustomerComplaint,
+    DataBrokerAction,
+    PretextingObservation,
+)
 from compliance.statement import procedures_statement
 from compliance.year_summary import on_days_of, year_summary
 from records.certificates import _format, _render_pdf
@@ -16,6 +22,8 @@ from records.models import Destruction, Medium
 
 TEMPLATE = "compliance/certification_pdf.html"
 DRAFT_MARK = "DRAFT — year not ended"
+#: The title's first word in a package built for an amendment of a filed certification.
+AMENDED = "Amended "
 
 NO_BROKER_ACTIONS = (
     "The company has not taken any actions (proceedings instituted or petitions filed by a company at "
@@ -31,7 +39,7 @@ NO_PRETEXTING = (
 )
 
 
-def certification_pdf(year, draft=False, summary=None):
+def certification_pdf(year, draft=False, summary=None, amended=False):
     """The annual certification for `year` as PDF bytes (Letter, CONFIDENTIAL on every page), with
     the accompanying statement and an appendix of the year's figures. `summary`, the year's
     year_summary when the caller has it already, saves computing it again.
@@ -41,15 +49,15 @@ def certification_pdf(year, draft=False, summary=None):
     recorded (none while the year is not filed); no URL is fetched. Raises
     CompanyProfile.DoesNotExist when the company profile has not been filled in."""
     summary = year_summary(year) if summary is None else summary
-    return _render_pdf(render_to_string(TEMPLATE, _pdf_context(year, summary, draft)))
+    return _render_pdf(render_to_string(TEMPLATE, _pdf_context(year, summary, draft, amended)))
 
 
-def _pdf_context(year, summary, draft=False):
+def _pdf_context(year, summary, draft=False, amended=False):
     filing = standing_filing(year)
     return {
         **heading_context(year, filing, draft),
         "page_footer": f'"CPNI Certification {year}{" " + DRAFT_MARK if draft else ""}"',
-        "title": f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
+        "title": f"{AMENDED if amended else ''}Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
         "date_filed": long_date(filing.filed_on) if filing else "Not yet filed",
         "statement": procedures_statement(),
         "broker_actions": broker_action_rows(year),
@@ -70,8 +78,11 @@ def complaint_counts(summary):
 
 
 def standing_filing(year):
-    """The year's filing not withdrawn, or None."""
-    return CertificationFiling.objects.standing().filter(year=year).first()
+    """The year's filed certification the PDFs date themselves by, or None: none while the year is
+    not filed, or is reopened by an amendment (whose package is a new certification, not yet filed)."""
+    if CertificationAmendment.objects.filter(year=year, filing__isnull=True).exists():
+        return None
+    return CertificationFiling.objects.standing().filter(year=year, filed_on__isnull=False).first()
 
 
 def heading_context(year, filing, draft=False):

@@ -57,9 +57,18 @@ class PackageRequestForm(forms.Form):
     year = forms.IntegerField(min_value=2000, max_value=2999, initial=lambda: timezone.localdate().year - 1)
 
 
-class FilingForm(forms.Form):
+def add_errors(form, error):
+    """A service's ValidationError on the form: beside the fields it names, and above the form for
+    the rest (such as the package's state)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class SignForm(forms.Form):
     signed_on = forms.DateField(widget=DateInput, label="Signed on")
-    filed_on = forms.DateField(widget=DateInput, label="Filed with the FCC on")
     personal_knowledge = forms.BooleanField(required=False, label=filing.PERSONAL_KNOWLEDGE)
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), required=False,
                                label="Your password", help_text="Entered again: the signature is yours.")
@@ -68,6 +77,30 @@ class FilingForm(forms.Form):
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
 
+class FileForm(forms.Form):
+    signed_pdf = forms.FileField(label="The signed certification as filed (PDF)",
+                                 help_text="The public filing, signed, exactly as uploaded to ECFS. It holds no CPNI.")
+    ecfs_confirmation = forms.CharField(max_length=40, label="ECFS confirmation number")
+    filed_on = forms.DateField(widget=DateInput, label="Filed in ECFS on")
+    lock_confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, year, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lock_confirmed"].label = filing.lock_notice(year)
+
+    def clean_signed_pdf(self):
+        upload = self.cleaned_data["signed_pdf"]
+        if upload.size > filing.SIGNED_PDF_MAX_BYTES:
+            raise forms.ValidationError(f"The signed PDF is over {filing.SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB.")
+        return upload.read()
+
+
+class AmendmentForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             label="What the amendment corrects",
+                             help_text="Say what was wrong in the filed certification. No CPNI.")
+
+
 class WithdrawFilingForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
-                             label="Why the filing was recorded in error")
+                             label="Why it was recorded in error")

@@ -169,9 +169,11 @@ def _write_package(out, package, report):
                 )
             report(5, "Rendering the certification")
             with spooled("certification.pdf") as pdf:
-                pdf.write_bytes(certification_pdf(year, package.draft, summary))
+                pdf.write_bytes(certification_pdf(year, package.draft, summary, amended=package.amendment_id is not None))
             with spooled(public_filing.FILE_NAME) as public:
-                public.write_bytes(public_filing.public_filing_pdf(year, package.draft, summary))
+                public.write_bytes(public_filing.public_filing_pdf(
+                    year, package.draft, summary, amended=package.amendment_id is not None
+                ))
             report(10, "Exporting the registers")
             registers = []
             for name, writer in (
@@ -287,6 +289,8 @@ def _manifest(package, snapshot, files):
         "year": package.year,
         "company": "; ".join(name.strip() for name in company_profile().company_names.splitlines() if name.strip()),
         "package_id": package.pk,
+        "version": package.version,
+        "amendment": package.amendment_id,
         "requested_at": package.requested_at.astimezone(dt_timezone.utc).isoformat(),
         "event_count": snapshot.event_count,
         "first_sequence": snapshot.first_sequence,

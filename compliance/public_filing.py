@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from compliance.certification_pdf import (
+    AMENDED,
     DRAFT_MARK,
     NO_BROKER_ACTIONS,
     NO_COMPLAINTS,
@@ -50,12 +51,12 @@ TRUTHFULNESS = (
 )
 
 
-def title(year):
+def title(year, amended=False):
     """The filing for calendar year `year` is made in the next year and headed by both."""
-    return f"Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year + 1}, covering calendar year {year}"
+    return f"{AMENDED if amended else ''}Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year + 1}, covering calendar year {year}"
 
 
-def public_filing_pdf(year, draft=False, summary=None):
+def public_filing_pdf(year, draft=False, summary=None, amended=False):
     """The public filing for calendar `year` as PDF bytes (Letter). `summary`, the year's
     year_summary when the caller has it already, gives the complaint counts. Raises
     CompanyProfile.DoesNotExist when the company profile has not been filled in."""
@@ -63,7 +64,7 @@ def public_filing_pdf(year, draft=False, summary=None):
     filing = standing_filing(year)
     context = {
         **heading_context(year, filing, draft),
-        "title": title(year),
+        "title": title(year, amended),
         "docket": DOCKET,
         "page_footer": f'"CPNI Certification for {year + 1} ({year}){" " + DRAFT_MARK if draft else ""}"',
         "date_filed": long_date(filing.filed_on) if filing else "________________",

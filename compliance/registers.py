@@ -1,10 +1,13 @@
 """The registers that feed the annual certification: complaints, data-broker actions, pretexting
-observations and the company profile. Kept by records managers; every save is audited."""
+observations and the company profile. Kept by records managers; every save is audited, and an
+entry dated in a year whose certification was filed stays as filed (compliance.filed_years)."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from records.audit import audit_event_record
+
+from .filed_years import refuse_locked_dates
 
 
 def _plain(value):
@@ -21,6 +24,11 @@ def register_save(*, actor, instance, fields):
     permission = f"{meta.app_label}.{'add' if creating else 'change'}_{meta.model_name}"
     if not actor.has_perm(permission):
         raise PermissionDenied("Only records managers keep the certification registers.")
+    dated_by = getattr(instance, "dated_by", None)
+    if dated_by:  # neither changed in, moved out of nor moved into a year whose certification was filed
+        if not creating:
+            refuse_locked_dates(**{dated_by: getattr(instance, dated_by)})
+        refuse_locked_dates(**{dated_by: fields.get(dated_by, getattr(instance, dated_by))})
     before = {} if creating else {name: _plain(getattr(instance, name)) for name in fields}
     for name, value in fields.items():
         setattr(instance, name, value)

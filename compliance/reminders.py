@@ -37,7 +37,7 @@ def certification_reminders_prepare(today=None):
     today = today or timezone.localdate()
     year = today.year - 1
     slots = [day for day in reminder_dates(year) if day <= today]
-    if not slots or CertificationFiling.objects.standing().filter(year=year).exists():
+    if not slots or CertificationFiling.objects.filed().filter(year=year).exists():
         return []
     slot, due = slots[-1], certification_due_date(year)
     if today > due:

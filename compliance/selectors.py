@@ -6,7 +6,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from records.models import Record
-from compliance.models import CertificationFiling, CertificationPackage
+from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage
 
 from .deadlines import certification_due_date
 
@@ -18,21 +18,35 @@ class CertificationYear:
     due_date: object
     overdue: bool
     packages: list  # the year's packages, newest first
-    filing: object  # the standing CertificationFiling, or None
+    filing: object  # the standing CertificationFiling (signed, perhaps filed), or None
+    open_amendment: object  # the CertificationAmendment reopening the year, or None
+
+    @property
+    def amended_certification_needed(self):
+        return self.open_amendment is not None
 
 
 STATUSES = {
     "draft": "The year has not ended, or no final package has been built for it yet.",
-    "built": "A final package is ready; the certification is not filed yet.",
+    "built": "A final package is ready; the certification is not signed yet.",
+    "signed": "Signed by the officer; not yet recorded as filed in ECFS.",
     "filed": "Signed and filed on or before its due date.",
     "late": "Signed and filed after its due date.",
+    "amending": "Filed, then reopened by an amendment: an amended certification is needed.",
+    "amended": "An amended certification was filed.",
 }
 STATUS_CHOICES = [(name, name) for name in STATUSES]  # the API schema's enum of them
 
 
-def _status(year, today, packages, filing):
-    if filing is not None:
+def _status(year, today, packages, filing, open_amendment, amended_filings):
+    if open_amendment is not None:
+        return "amending"
+    if filing is not None and filing.is_filed:
+        if filing.pk in amended_filings:
+            return "amended"
         return "late" if filing.is_late else "filed"
+    if filing is not None:
+        return "signed"
     final = any(p.state == CertificationPackage.State.READY and not p.draft for p in packages)
     return "built" if year < today.year and final else "draft"
 
@@ -49,11 +63,14 @@ def certification_years(today=None):
     for package in CertificationPackage.objects.filter(year__gte=first_year).order_by("-requested_at", "-pk"):
         packages.setdefault(package.year, []).append(package)
     filings = {f.year: f for f in CertificationFiling.objects.standing().select_related("signed_by")}
+    open_amendments = {a.year: a for a in CertificationAmendment.objects.filter(filing__isnull=True)}
+    amended_filings = set(CertificationAmendment.objects.filter(filing__isnull=False).values_list("filing_id", flat=True))
     rows = []
     for year in range(today.year, first_year - 1, -1):
-        filing, due = filings.get(year), certification_due_date(year)
+        filing, due, amendment = filings.get(year), certification_due_date(year), open_amendments.get(year)
         rows.append(CertificationYear(
-            year=year, status=_status(year, today, packages.get(year, []), filing), due_date=due,
-            overdue=filing is None and today > due, packages=packages.get(year, []), filing=filing,
+            year=year, status=_status(year, today, packages.get(year, []), filing, amendment, amended_filings),
+            due_date=due, overdue=(filing is None or not filing.is_filed) and today > due,
+            packages=packages.get(year, []), filing=filing, open_amendment=amendment,
         ))
     return rows

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from . import lifecycle, sanitization
 from .audit import audit_event_record
+from compliance.filed_years import locked_date_error
+
 from .dates import past_date_error
 from .models import CertificateCounter, Destruction, Medium, Record, Status
 from .wording import join_words
@@ -89,7 +91,7 @@ def _date_error(value, earliest, *, what, since):
     (`earliest`: {reference: date}, the day the record `since`)."""
     if value is None:
         return f"{what} is required."
-    message = past_date_error(value, what=what)
+    message = past_date_error(value, what=what) or locked_date_error(value, what)
     if message:
         return message
     early = {reference: day for reference, day in earliest.items() if value < day}

@@ -88,14 +88,14 @@ def register_dates_out_of_range():
 
 @check
 def filings_dated_before_their_year_ended():
-    for filing in CertificationFiling.objects.standing().order_by("year"):
+    for filing in CertificationFiling.objects.filed().order_by("year"):
         year_ended = datetime.date(filing.year + 1, 1, 1)
         if filing.signed_on < year_ended or filing.filed_on < filing.signed_on:
             yield Finding(
                 "filing-date", f"the {filing.year} certification",
                 f"signed on {filing.signed_on:%Y-%m-%d} and filed on {filing.filed_on:%Y-%m-%d}: a year's certification is "
                 f"signed after the year ended ({year_ended:%Y-%m-%d}) and filed after it is signed.",
-                "the officer checks the dates against the filing's ECFS confirmation; a filed year is not changed in place.",
+                "the officer checks the dates against the filing's ECFS confirmation and opens an amendment to correct them.",
             )
 
 

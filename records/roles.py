@@ -30,6 +30,7 @@ _READ_EVERYTHING = [
     "compliance.view_companyprofile",
     "compliance.view_certificationpackage",
     "compliance.view_certificationfiling",
+    "compliance.view_certificationamendment",
 ]
 
 ROLE_PERMISSIONS = {
@@ -80,6 +81,7 @@ ROLE_PERMISSIONS = {
         "compliance.add_companyprofile",
         "compliance.change_companyprofile",
         "compliance.add_certificationpackage",
+        "compliance.add_certificationamendment",
         "compliance.follow_certification",
         "records.add_importjob",
         "records.view_importjob",
@@ -88,7 +90,12 @@ ROLE_PERMISSIONS = {
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],
     Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent", "compliance.follow_certification"],
     Role.OFFICER: _READ_EVERYTHING
-    + ["compliance.add_certificationpackage", "compliance.add_certificationfiling", "compliance.follow_certification"],
+    + [
+        "compliance.add_certificationpackage",
+        "compliance.add_certificationfiling",
+        "compliance.add_certificationamendment",
+        "compliance.follow_certification",
+    ],
 }
 
 

@@ -493,4 +493,4 @@ def certification_due_for(user):
 
     if not user.has_perm("compliance.add_certificationpackage"):
         return None
-    return next_certification_due(set(CertificationFiling.objects.standing().values_list("year", flat=True)))
+    return next_certification_due(set(CertificationFiling.objects.filed().values_list("year", flat=True)))

@@ -68,7 +68,10 @@ EXPECTED = {
     "package-request": ("POST", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 400),
     "package-detail": ("GET", READ_ALL, 200),
     "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
-    "package-file": ("POST", frozenset({Role.OFFICER}), 400),
+    "package-sign": ("POST", frozenset({Role.OFFICER}), 400),
+    "filing-file": ("POST", frozenset({Role.OFFICER}), 400),  # the officer who signed it
+    "filing-signed-pdf": ("GET", READ_ALL, 200),
+    "amendment-open": ("POST", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 400),
     "package-certification-pdf": ("GET", READ_ALL, 200),
     "package-public-filing": ("GET", READ_ALL, 200),
     "filing-withdraw": ("POST", frozenset({Role.OFFICER}), 400),  # the officer who filed it
@@ -138,7 +141,10 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     package.file_name = path.name
     package.save()
     filing = CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
-                                                filed_on=date(2026, 2, 20), recorded_at=timezone.now())
+                                                filed_on=date(2026, 2, 20), recorded_at=timezone.now(),
+                                                signed_pdf_name="cpni-certification-2025-filed.pdf")
+    (path.parent.parent / "filings").mkdir()
+    (path.parent.parent / "filings" / filing.signed_pdf_name).write_bytes(b"%PDF-1.7")
     job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
                                    requested_at=timezone.now(), state="invalid")
     return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
@@ -153,7 +159,7 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing"}.get(name.split("-")[0], "pk_register")]
+            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

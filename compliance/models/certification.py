@@ -15,6 +15,11 @@ class CertificationPackage(models.Model):
         FAILED = "failed", "Failed"
 
     year = models.PositiveSmallIntegerField()
+    version = models.PositiveSmallIntegerField(default=1, help_text="The year's packages are numbered 1, 2, … as asked for.")
+    amendment = models.ForeignKey(
+        "CertificationAmendment", null=True, blank=True, on_delete=models.PROTECT, related_name="packages",
+        help_text="The amendment this package was built for, after the year's certification was filed.",
+    )
     draft = models.BooleanField(
         default=False, help_text="Built before the year ended: a draft, watermarked on every page, never filed."
     )
@@ -41,13 +46,20 @@ class CertificationPackage(models.Model):
 
 class CertificationFilingQuerySet(models.QuerySet):
     def standing(self):
-        """The filings not withdrawn: at most one a year, and it locks the year."""
-        return self.filter(withdrawn_at__isnull=True)
+        """The filings neither withdrawn nor superseded by an amended filing: at most one a year."""
+        return self.filter(withdrawn_at__isnull=True, superseded_at__isnull=True)
+
+    def filed(self):
+        """The standing filings recorded as filed in ECFS."""
+        return self.standing().filter(filed_on__isnull=False)
 
 
 class CertificationFiling(models.Model):
-    """The officer's record that a year's certification was signed and filed; it locks the year
-    until withdrawn (a filing recorded in error, within WITHDRAWAL_DAYS, by its officer)."""
+    """A year's certification as its officer signed it and then filed it in ECFS. Signing and
+    filing are two steps: a filing signed but not yet filed (filed_on empty) locks nothing; once
+    filed, with the signed PDF as filed and the ECFS confirmation number, the year is locked (see
+    compliance.locks) until an amendment reopens it. A filing recorded in error is withdrawn by its
+    officer within WITHDRAWAL_DAYS; an amended filing supersedes the one it amends."""
 
     WITHDRAWAL_DAYS = 7
 
@@ -55,13 +67,19 @@ class CertificationFiling(models.Model):
     package = models.ForeignKey(CertificationPackage, on_delete=models.PROTECT, related_name="+")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_on = models.DateField()
-    filed_on = models.DateField()
-    recorded_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(help_text="When the signature was recorded.")
+    filed_on = models.DateField(null=True, blank=True)
+    filed_at = models.DateTimeField(null=True, blank=True, help_text="When the filing was recorded.")
+    ecfs_confirmation = models.CharField(max_length=40, blank=True, verbose_name="ECFS confirmation number")
+    signed_pdf_name = models.CharField(max_length=200, blank=True)
+    signed_pdf_sha256 = models.CharField(max_length=64, blank=True)
+    signed_pdf_size = models.PositiveIntegerField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdrawal_reason = models.TextField(blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, help_text="When an amended filing took its place.")
 
     objects = CertificationFilingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -70,12 +88,19 @@ class CertificationFiling(models.Model):
         permissions = [("follow_certification", "Can follow where each year's certification stands (API)")]
         constraints = [
             models.UniqueConstraint(
-                fields=["year"], condition=models.Q(withdrawn_at__isnull=True), name="one_standing_filing_a_year"
+                fields=["year"], condition=models.Q(withdrawn_at__isnull=True, superseded_at__isnull=True),
+                name="one_standing_filing_a_year",
             ),
         ]
 
     def __str__(self):
+        if self.filed_on is None:
+            return f"{self.year} certification signed {self.signed_on:%Y-%m-%d}"
         return f"{self.year} certification filed {self.filed_on:%Y-%m-%d}"
+
+    @property
+    def is_filed(self):
+        return self.filed_on is not None
 
     @property
     def due_on(self):
@@ -85,4 +110,33 @@ class CertificationFiling(models.Model):
 
     @property
     def is_late(self):
-        return self.filed_on > self.due_on
+        return self.filed_on is not None and self.filed_on > self.due_on
+
+
+class CertificationAmendment(models.Model):
+    """A filed year reopened to correct what it reported: registers and destructions dated in the
+    year can change again, and an amended certification is needed until one is filed."""
+
+    year = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    amends = models.ForeignKey(CertificationFiling, on_delete=models.PROTECT, related_name="+",
+                               help_text="The filing the amendment corrects.")
+    filing = models.ForeignKey(CertificationFiling, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               help_text="The amended certification as filed; empty while it is still needed.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["year"], condition=models.Q(filing__isnull=True), name="one_open_amendment_a_year"),
+        ]
+
+    def __str__(self):
+        return f"Amendment of the {self.year} certification"
+
+    @property
+    def is_open(self):
+        return self.filing_id is None

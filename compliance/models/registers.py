@@ -29,6 +29,9 @@ class CustomerComplaint(models.Model):
     resolved_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    #: The date that places the entry in a certification year.
+    dated_by = "received_on"
+
     history = HistoricalRecords()
 
     class Meta:
@@ -66,6 +69,9 @@ class DataBrokerAction(models.Model):
     outcome = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
+    #: The date that places the entry in a certification year.
+    dated_by = "taken_on"
+
     history = HistoricalRecords()
 
     class Meta:
@@ -85,6 +91,9 @@ class PretextingObservation(models.Model):
     method = models.TextField()
     steps_taken = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    #: The date that places the entry in a certification year.
+    dated_by = "observed_on"
 
     history = HistoricalRecords()
 

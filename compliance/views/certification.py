@@ -13,23 +13,25 @@ from django.views.decorators.http import require_POST
 from compliance import filing, public_filing
 from compliance.package import package_path
 from compliance.deadlines import next_certification_due
-from compliance.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
+from compliance.selectors import certification_years
+from compliance.forms import AmendmentForm, FileForm, PackageRequestForm, SignForm, WithdrawFilingForm, add_errors
 from records.audit import audit_event_record
-from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
+from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
 
 
 @permission_required("compliance.view_certificationpackage", raise_exception=True)
 def certification_home(request, request_form=None):
-    filings = list(CertificationFiling.objects.standing().select_related("signed_by", "package").order_by("-year"))
+    years = certification_years()
     return render(
         request,
         "compliance/certification.html",
         {
             "profile": CompanyProfile.objects.first(),
-            "next_due": next_certification_due({f.year for f in filings}),
+            "next_due": next_certification_due({y.year for y in years if y.filing is not None and y.filing.is_filed}),
+            "years": years,
+            "amending": [y for y in years if y.amended_certification_needed],
             "packages": CertificationPackage.objects.select_related("requested_by")[:50],
-            "filings": filings,
             "request_form": request_form or PackageRequestForm(),
         },
     )
@@ -53,23 +55,36 @@ def package_request(request):
 
 
 @permission_required("compliance.view_certificationpackage", raise_exception=True)
-def package_detail(request, pk, filing_form=None, withdraw_form=None):
-    package = get_object_or_404(CertificationPackage.objects.select_related("requested_by"), pk=pk)
-    filed = CertificationFiling.objects.standing().filter(year=package.year).select_related("signed_by", "package").first()
+def package_detail(request, pk, sign_form=None, file_form=None, withdraw_form=None, amendment_form=None):
+    package = get_object_or_404(CertificationPackage.objects.select_related("requested_by", "amendment"), pk=pk)
+    standing = CertificationFiling.objects.standing().filter(year=package.year).select_related("signed_by", "package").first()
     profile = CompanyProfile.objects.select_related("signatory").first()
     signatory = profile.signatory if profile else None
+    open_amendment = CertificationAmendment.objects.filter(year=package.year, filing__isnull=True).first()
+    ours = standing is not None and standing.package_id == package.pk
     return render(
         request,
         "compliance/package_detail.html",
         {
             "package": package,
-            "filed": filed,
+            "standing": standing,
+            "ours": ours,
+            "open_amendment": open_amendment,
+            "amendments": CertificationAmendment.objects.filter(year=package.year).select_related("opened_by", "filing"),
             "building": package.state in (CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING),
-            "filing_form": filing_form or FilingForm(),
+            "signable": not package.draft and package.state == CertificationPackage.State.READY
+            and (standing is None or (open_amendment is not None and standing.pk == open_amendment.amends_id))
+            and (open_amendment is None or package.amendment_id == open_amendment.pk),
+            "sign_form": sign_form or SignForm(),
+            "file_form": file_form or FileForm(year=package.year),
             "withdrawals": CertificationFiling.objects.filter(package=package, withdrawn_at__isnull=False)
             .select_related("signed_by", "withdrawn_by"),
-            "can_withdraw": filed is not None and filed.package_id == package.pk and filing.may_withdraw(request.user, filed),
+            "can_withdraw": ours and filing.may_withdraw(request.user, standing),
+            "can_record_filing": ours and not standing.is_filed and request.user.pk == standing.signed_by_id,
             "withdraw_form": withdraw_form or WithdrawFilingForm(),
+            "amendment_form": amendment_form or AmendmentForm(),
+            "can_amend": ours and standing.is_filed and open_amendment is None
+            and request.user.has_perm("compliance.add_certificationamendment"),
             "signatory": signatory,
             "is_signatory": signatory is not None and signatory.pk == request.user.pk,
             "has_second_factor": has_confirmed_device(request.user),
@@ -126,18 +141,72 @@ def _not_found(request, message):
 
 @require_POST
 @permission_required("compliance.add_certificationfiling", raise_exception=True)
-def package_file(request, pk):
+def package_sign(request, pk):
     package = get_object_or_404(CertificationPackage, pk=pk)
-    form = FilingForm(request.POST)
+    form = SignForm(request.POST)
     if form.is_valid():
         try:
-            filing.certification_file(actor=request.user, package=package, **form.cleaned_data)
+            filing.certification_sign(actor=request.user, package=package, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
-            messages.success(request, f"The {package.year} certification is recorded as filed; the year is locked.")
+            messages.success(request, f"Your signature of the {package.year} certification is recorded. File the public "
+                                      "filing in ECFS, then record the filing here.")
             return redirect("package-detail", pk=package.pk)
-    response = package_detail(request, pk, filing_form=form)
+    response = package_detail(request, pk, sign_form=form)
+    response.status_code = 400
+    return response
+
+
+@require_POST
+@permission_required("compliance.add_certificationfiling", raise_exception=True)
+def filing_file(request, pk):
+    signed = get_object_or_404(CertificationFiling, pk=pk)
+    form = FileForm(request.POST, request.FILES, year=signed.year)
+    if form.is_valid():
+        try:
+            filing.certification_file(
+                actor=request.user, filing=signed, filed_on=form.cleaned_data["filed_on"],
+                ecfs_confirmation=form.cleaned_data["ecfs_confirmation"], signed_pdf=form.cleaned_data["signed_pdf"],
+                lock_confirmed=form.cleaned_data["lock_confirmed"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The {signed.year} certification is recorded as filed; the year is locked.")
+            return redirect("package-detail", pk=signed.package_id)
+    response = package_detail(request, signed.package_id, file_form=form)
+    response.status_code = 400
+    return response
+
+
+@permission_required("compliance.view_certificationfiling", raise_exception=True)
+def filing_signed_pdf(request, pk):
+    """The signed certification as it was filed in ECFS, as the officer uploaded it."""
+    filed = get_object_or_404(CertificationFiling, pk=pk, filed_on__isnull=False)
+    path = filing.signed_pdf_path(filed)
+    if not path.is_file():
+        return _not_found(request, f"The signed PDF of the {filed.year} filing is missing from the server's files.")
+    response = FileResponse(path.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filed.signed_pdf_name)
+    return response
+
+
+@require_POST
+@permission_required("compliance.add_certificationamendment", raise_exception=True)
+def amendment_open(request, pk):
+    filed = get_object_or_404(CertificationFiling, pk=pk)
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            filing.amendment_open(actor=request.user, year=filed.year, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"The {filed.year} certification is open for amendment: correct the registers, "
+                                      "then build, sign and file the amended certification.")
+            return redirect("certification")
+    response = package_detail(request, filed.package_id, amendment_form=form)
     response.status_code = 400
     return response
 
@@ -151,7 +220,7 @@ def filing_withdraw(request, pk):
         try:
             filing.certification_withdraw(actor=request.user, filing=filed, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"The {filed.year} filing is withdrawn; the year is open again.")
             return redirect("package-detail", pk=filed.package_id)

@@ -588,7 +588,7 @@ class CertificationPackageRefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CertificationPackage
-        fields = ["id", "state", "draft", "requested_at", "built_at", "sha256"]
+        fields = ["id", "version", "state", "draft", "amendment", "requested_at", "built_at", "sha256"]
         read_only_fields = fields
 
 
@@ -604,3 +604,12 @@ class CertificationYearSerializer(serializers.Serializer):
     signed_by = serializers.CharField(source="filing.signed_by.username", allow_null=True, default=None)
     filed_on = serializers.DateField(source="filing.filed_on", allow_null=True, default=None)
     filed_package = serializers.IntegerField(source="filing.package_id", allow_null=True, default=None)
+    ecfs_confirmation = serializers.CharField(
+        source="filing.ecfs_confirmation", allow_null=True, default=None, help_text="ECFS's confirmation of the filing."
+    )
+    signed_pdf_sha256 = serializers.CharField(
+        source="filing.signed_pdf_sha256", allow_null=True, default=None, help_text="SHA-256 of the signed PDF as filed."
+    )
+    amended_certification_needed = serializers.BooleanField(
+        help_text="The filed certification was reopened by an amendment not yet filed."
+    )

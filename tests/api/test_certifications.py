@@ -42,7 +42,8 @@ def test_one_entry_a_year_from_the_first_with_records(api, employee, records_man
     assert list(years) == [2026, 2025, 2024, 2023]
     assert years[2026] | {"packages": None} == {
         "year": 2026, "status": "draft", "due_date": "2027-03-01", "overdue": False, "packages": None,
-        "signed_on": None, "signed_by": None, "filed_on": None, "filed_package": None}
+        "signed_on": None, "signed_by": None, "filed_on": None, "filed_package": None, "ecfs_confirmation": None,
+        "signed_pdf_sha256": None, "amended_certification_needed": False}
     assert [p["id"] for p in years[2026]["packages"]] == [draft_2026.pk] and years[2026]["packages"][0]["draft"]
     assert (years[2025]["status"], years[2025]["due_date"], years[2025]["overdue"]) == ("built", "2026-03-02", True)
     assert final_2025.pk in [p["id"] for p in years[2025]["packages"]]

@@ -923,9 +923,9 @@ def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_
     time_machine.move_to(datetime(2027, 2, 20, 12, tzinfo=NEW_YORK))  # the year has ended: the draft stays a draft
     client.force_login(olivia)
     page = client.get(reverse("package-detail", args=[draft.pk])).content.decode()
-    assert "It cannot be filed" in page and "Sign and record the filing" not in page
+    assert "It cannot be filed" in page and "Sign the 2026 certification" not in page
     with pytest.raises(ValidationError) as refused:
-        filing.certification_file(actor=olivia, package=draft, signed_on=date(2027, 2, 19), filed_on=date(2027, 2, 20),
+        filing.certification_sign(actor=olivia, package=draft, signed_on=date(2027, 2, 19),
                                   password=TEST_PASSWORD, personal_knowledge=True)
     assert "is a draft, built before 2026 ended" in str(refused.value)
     assert not CertificationFiling.objects.exists()

@@ -12,10 +12,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from records.models import AuditEvent
 from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.roles import Role
+from tests.compliance.test_filing import record_filing
 from tests.factories import TEST_PASSWORD, UserFactory, make_company_profile
 
 pytestmark = pytest.mark.django_db
-SIGNED = {"signed_on": "2026-02-20", "filed_on": "2026-02-21", "personal_knowledge": "on", "password": TEST_PASSWORD}
+SIGNED = {"signed_on": "2026-02-20", "personal_knowledge": "on", "password": TEST_PASSWORD}
 
 
 @pytest.fixture
@@ -61,9 +62,9 @@ def test_another_officer_cannot_sign(client, package):
     other = UserFactory(username="otto", title="CFO", role=Role.OFFICER)
     client.force_login(other)
     page = client.get(reverse("package-detail", args=[package.pk])).content.decode()
-    assert "Only Oscar Tanaka, the officer named in the" in page and "Sign and record the filing" not in page
+    assert "Only Oscar Tanaka, the officer named in the" in page and "Sign the 2025 certification" not in page
     events = AuditEvent.objects.count()
-    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 403
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 403
     assert nothing_filed(events)
 
 
@@ -75,11 +76,11 @@ def test_another_officer_cannot_sign(client, package):
 def test_the_signatory_re_enters_their_password_and_attests(client, officer, package, change, field, message):
     client.force_login(officer)
     events = AuditEvent.objects.count()
-    refused = client.post(reverse("package-file", args=[package.pk]), {**SIGNED, **change})
+    refused = client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, **change})
     assert refused.status_code == 400 and message in refused.content.decode()
     assert nothing_filed(events)
-    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302
-    event = AuditEvent.objects.get(action="certification.filed")
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 302
+    event = AuditEvent.objects.get(action="certification.signed")
     assert event.actor == officer and event.payload["reauthenticated"] == "password"
     assert event.payload["personal_knowledge_attested"].startswith("I have personal knowledge")
 
@@ -96,20 +97,21 @@ def test_a_signatory_with_a_second_factor_enters_a_fresh_code(client, officer, p
     assert "Code from your authenticator app" in page
     events = AuditEvent.objects.count()
     device.refresh_from_db()
-    reused = client.post(reverse("package-file", args=[package.pk]), {**SIGNED, "otp_token": code()})
+    reused = client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, "otp_token": code()})
     assert reused.status_code == 400 and "That code is not right" in reused.content.decode(), "a used code is refused"
     assert nothing_filed(events)
     time_machine.move_to(timezone.now() + timedelta(seconds=31))
     device.refresh_from_db()
-    assert client.post(reverse("package-file", args=[package.pk]), {**SIGNED, "otp_token": code()}).status_code == 302
-    assert AuditEvent.objects.get(action="certification.filed").payload["reauthenticated"] == "password and second factor"
+    assert client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, "otp_token": code()}).status_code == 302
+    assert AuditEvent.objects.get(action="certification.signed").payload["reauthenticated"] == "password and second factor"
 
 
 def test_the_officer_withdraws_a_filing_recorded_in_error_within_7_days(client, officer, records_manager, package, time_machine):
     client.force_login(officer)
-    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 302
     filed = CertificationFiling.objects.get()
-    assert "Withdraw the filing recorded in error" in client.get(reverse("package-detail", args=[package.pk])).content.decode()
+    assert record_filing(client, filed).status_code == 302
+    assert "Withdraw the filing" in client.get(reverse("package-detail", args=[package.pk])).content.decode()
 
     for someone in (records_manager, UserFactory(username="otto", title="CFO", role=Role.OFFICER)):
         client.force_login(someone)
@@ -129,14 +131,14 @@ def test_the_officer_withdraws_a_filing_recorded_in_error_within_7_days(client, 
     assert event.actor == officer and event.payload["reason"] == "Recorded against the wrong package"
     assert "was withdrawn on" in client.get(reverse("package-detail", args=[package.pk])).content.decode()
     assert not CertificationFiling.objects.standing().exists(), "the year is open again"
-    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302, "and can be filed again"
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 302, "and can be filed again"
     assert CertificationFiling.objects.count() == 2 and CertificationFiling.objects.standing().count() == 1
 
     late = CertificationFiling.objects.standing().get()
     time_machine.move_to(timezone.now() + timedelta(days=8))
     client.force_login(officer)  # the session ended while idle
     page = client.get(reverse("package-detail", args=[package.pk])).content.decode()
-    assert "Withdraw the filing recorded in error" not in page
+    assert "Withdraw the filing" not in page
     too_late = client.post(reverse("filing-withdraw", args=[late.pk]), {"reason": "Oops"})
     assert too_late.status_code == 400 and "can be withdrawn within 7 days" in too_late.content.decode()
     assert CertificationFiling.objects.standing().get() == late

@@ -10,10 +10,11 @@ from records.audit import audit_event_record
 from records.models import AuditEvent
 from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
+from tests.compliance.test_filing import record_filing
 from tests.factories import TEST_PASSWORD, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
-SIGNED = {"signed_on": "2026-02-20", "filed_on": "2026-02-21", "personal_knowledge": "on", "password": TEST_PASSWORD}
+SIGNED = {"signed_on": "2026-02-20", "personal_knowledge": "on", "password": TEST_PASSWORD}
 READ_ALL = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER}
 
 
@@ -174,17 +175,18 @@ def test_build_download_and_file_the_certification_through_the_pages(
     assert client.get(reverse("package-detail", args=[package.pk])).status_code == 200
     assert client.get(reverse("package-download", args=[package.pk])).status_code == 403
     assert client.post(reverse("package-request"), {"year": "2025"}).status_code == 403
-    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 403
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 403
 
     client.force_login(records_manager)
-    assert client.post(reverse("package-file", args=[package.pk]), {"signed_on": "2026-02-20", "filed_on": "2026-02-21"}).status_code == 403
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 403
 
     client.force_login(officer)
-    bad = client.post(reverse("package-file", args=[package.pk]), {**SIGNED, "signed_on": "2026-02-21", "filed_on": "2026-02-20"})
-    assert bad.status_code == 400 and "after it is signed" in bad.content.decode()
-    assert client.post(reverse("package-file", args=[package.pk]), SIGNED).status_code == 302
+    assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 302
     filing = CertificationFiling.objects.get()
     assert filing.year == 2025 and filing.signed_by == officer and filing.package == package
+    bad = record_filing(client, filing, filed_on="2026-02-19")
+    assert bad.status_code == 400 and "cannot be before 2026-02-20, the day it was signed" in bad.content.decode()
+    assert record_filing(client, filing).status_code == 302
     assert AuditEvent.objects.filter(action="certification.filed", actor=officer).exists()
     locked = client.post(reverse("package-request"), {"year": "2025"})
     assert locked.status_code == 400 and "locked" in locked.content.decode()

@@ -77,20 +77,20 @@ def ready_package(records_manager, officer):
     return make
 
 
-@pytest.mark.parametrize("year, signed_on, filed_on, field, message", [
-    (2026, "2026-11-20", "2026-11-21", "signed_on", "cannot be before 2027-01-01, the first day after the year 2026"),
-    (2025, "1800-01-01", "1800-01-02", "signed_on", "cannot be before 2026-01-01, the first day after the year 2025"),
-    (2025, "2025-12-31", "2026-01-02", "signed_on", "cannot be before 2026-01-01"),
-    (2025, "2026-02-20", "2026-12-01", "filed_on", "The filing date cannot be in the future"),
+@pytest.mark.parametrize("year, signed_on, message", [
+    (2026, "2026-11-20", "cannot be before 2027-01-01, the first day after the year 2026"),
+    (2025, "1800-01-01", "cannot be before 2026-01-01, the first day after the year 2025"),
+    (2025, "2025-12-31", "cannot be before 2026-01-01"),
+    (2025, "2026-12-01", "The signing date cannot be in the future"),
 ])
-def test_a_filing_dated_before_the_year_ended_or_in_the_future_is_refused(
-    client, officer, ready_package, frozen_today, year, signed_on, filed_on, field, message
+def test_a_signature_dated_before_the_year_ended_or_in_the_future_is_refused(
+    client, officer, ready_package, frozen_today, year, signed_on, message
 ):
     package = ready_package(year)
     client.force_login(officer)
     events = AuditEvent.objects.count()
-    refused = client.post(reverse("package-file", args=[package.pk]),
-                          {"signed_on": signed_on, "filed_on": filed_on, "personal_knowledge": "on", "password": TEST_PASSWORD})
+    refused = client.post(reverse("package-sign", args=[package.pk]),
+                          {"signed_on": signed_on, "personal_knowledge": "on", "password": TEST_PASSWORD})
     assert refused.status_code == 400 and message in refused.content.decode()
     assert not CertificationFiling.objects.exists() and AuditEvent.objects.count() == events
 

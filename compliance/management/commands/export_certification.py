@@ -7,12 +7,11 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
 from compliance import filing
 from compliance.package import build_package, package_path
-from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
+from compliance.models import CompanyProfile
 
 
 class Command(BaseCommand):
@@ -33,9 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, year, output, username, no_progress, **options):
         user = self._requester(username)
         self._check_year(year)
-        package = CertificationPackage.objects.create(
-            year=year, draft=filing.is_draft_year(year), requested_by=user, requested_at=timezone.now()
-        )
+        package = filing.new_package(actor=user, year=year)
         with tqdm(total=100, unit="%", disable=no_progress, file=sys.stderr) as bar:
             def progress(percent, step):
                 bar.set_description(step)
@@ -70,13 +67,8 @@ class Command(BaseCommand):
         return user
 
     def _check_year(self, year):
-        if year < 2000 or year > timezone.localdate().year:
-            raise CommandError(f"{year} is not a calendar year that has begun.")
-        filing = CertificationFiling.objects.standing().filter(year=year).first()
-        if filing is not None:
-            raise CommandError(
-                f"The {year} certification was filed on {filing.filed_on:%Y-%m-%d} with package #{filing.package_id}; "
-                "a filed year's package is not built again."
-            )
+        refusal = filing.package_refusal(year)
+        if refusal:
+            raise CommandError(refusal)
         if not CompanyProfile.objects.exists():
             raise CommandError("Fill in the company profile (company, Form 499 Filer ID, signatory) first.")
