@@ -628,7 +628,7 @@ def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_a
     monkeypatch.setattr(event_export, "COPY_SEQUENCES", 1)
     reached, failed = [], threading.Event()
 
-    def broken_pdf(year, draft=False, summary=None):
+    def broken_pdf(year, draft=False, summary=None, amended=False):
         failed.set()
         raise RuntimeError("the template is broken")
 
