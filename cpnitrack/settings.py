@@ -147,6 +147,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The privileged roles may turn on a TOTP second factor; with this on, they must.
 REQUIRE_SECOND_FACTOR = env.bool("REQUIRE_SECOND_FACTOR", default=False)
 OTP_TOTP_ISSUER = "CPNI Track"
+# The administration pages never show another person's TOTP secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Transport security: on by default whenever DEBUG is off. SECURE_TRANSPORT=false only for a
 # plain-HTTP rehearsal on loopback (make prod-local).
