@@ -156,14 +156,9 @@ def hold_release(*, actor, hold, reason):
     return locked
 
 
-def _cell(value):
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def hold_report_rows(hold):
-    """Rows of the hold report: one per record covered (streamed, not loaded at once)."""
+    """Rows of the hold report: one per record covered (streamed, not loaded at once), for
+    records.csv_safe.csv_writer."""
     yield ["CONFIDENTIAL — CPNI Track legal hold report"]
     yield ["hold", "matter", "placed_at", "placed_by", "released_at", "released_by", "reference", "title",
            "medium", "department", "custodian", "status", "expiry_date", "added_at"]
@@ -175,9 +170,9 @@ def hold_report_rows(hold):
     for item in held.iterator(chunk_size=CHUNK):
         record = item.record
         yield [
-            hold.pk, _cell(hold.matter), hold.placed_at.isoformat(), hold.placed_by.get_username(),
+            hold.pk, hold.matter, hold.placed_at.isoformat(), hold.placed_by.get_username(),
             hold.released_at.isoformat() if hold.released_at else "",
             hold.released_by.get_username() if hold.released_by else "",
-            record.reference, _cell(record.title), record.medium, _cell(record.department), record.custodian.get_username(),
+            record.reference, record.title, record.medium, record.department, record.custodian.get_username(),
             record.status, record.expiry_date.isoformat() if record.expiry_date else "", item.added_at.isoformat(),
         ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .audit import Entry, audit_event_record, audit_events_record
+from .csv_safe import csv_writer
 from .dates import past_date_error, records_began_on
 from .models import (
     CpniCategory, Department, ImportJob, LabelVerification, LegalMinimum, Medium, Record, RecordLegalMinimum,
@@ -64,7 +65,7 @@ class RowError:
 def template_csv():
     """The sheet to fill in: the header and one example row."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(COLUMNS)
     writer.writerow(EXAMPLE_ROW)
     return out.getvalue()

@@ -1,7 +1,5 @@
 """Legal holds: placing, reviewing, releasing and reporting."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from records import holds, selectors
 from records.audit import audit_event_record
+from records.csv_safe import csv_writer
 from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
 from records.models import LegalHold, Record
 
@@ -102,7 +101,7 @@ def hold_report(request, pk):
     """The hold's records as CSV, streamed row by row."""
     hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
     audit_event_record(actor=request.user, action="export.hold_report", obj=hold)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in holds.hold_report_rows(hold)), content_type="text/csv; charset=utf-8"
     )
