@@ -239,6 +239,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A job (the retention sweep) holds a lease it renews as it works; a killed worker's lease is
+# free again after this long, and a run that found it taken tries again after as long.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 
 # CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
 # inventory imports accept sheets up to IMPORT_MAX_MB.
