@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .conflicts import StateConflict
 from .audit import audit_event_record
 from .dates import past_date_error
 from .locks import JobLocked, job_lease
@@ -106,7 +107,7 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
         raise ValidationError(errors)
     with transaction.atomic():
         if CertificationFiling.objects.select_for_update().standing().filter(year=package.year).exists():
-            raise ValidationError(f"The {package.year} certification was already filed.")
+            raise StateConflict(f"The {package.year} certification was already filed.")
         filing = CertificationFiling(
             year=package.year, package=package, signed_by=actor, signed_on=signed_on, filed_on=filed_on,
             recorded_at=timezone.now(),
@@ -153,7 +154,7 @@ def certification_withdraw(*, actor, filing, reason):
     with transaction.atomic():
         locked = CertificationFiling.objects.select_for_update().get(pk=filing.pk)
         if locked.withdrawn_at is not None:
-            raise ValidationError(f"The {locked.year} filing was already withdrawn.")
+            raise StateConflict(f"The {locked.year} filing was already withdrawn.")
         locked.withdrawn_at, locked.withdrawn_by, locked.withdrawal_reason = timezone.now(), actor, reason
         locked._history_user = actor
         locked._change_reason = "withdrawn"

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
+from .conflicts import StateConflict
 from .models import HeldRecord, LegalHold, Record, Status
 
 CHUNK = 1000
@@ -53,12 +54,12 @@ def frozen_message(record, holds):
 
 
 def refuse_change_while_held(record):
-    """A record under an active legal hold is kept exactly as it is: ValidationError naming the
+    """A record under an active legal hold is kept exactly as it is: StateConflict naming the
     hold(s). Only the holds' own business goes on (placing and releasing holds, keeping the
     record longer: records.services.record_extend_retention)."""
     holds = list(active_holds_of(record))
     if holds:
-        raise ValidationError(frozen_message(record, holds), code="on_hold")
+        raise StateConflict(frozen_message(record, holds), code="on_hold")
 
 
 def _destroyed_in(records, listed):
@@ -139,7 +140,7 @@ def hold_release(*, actor, hold, reason):
     with transaction.atomic():
         locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if not locked.is_active:
-            raise ValidationError("This hold was already released.")
+            raise StateConflict("This hold was already released.")
         locked.released_by, locked.released_at, locked.release_reason = actor, timezone.now(), reason
         locked._history_user = actor
         locked.save(update_fields=["released_by", "released_at", "release_reason"])

@@ -235,7 +235,7 @@ class TestObjectLevel:
         client.post(reverse("record-mark-shredding", args=[record.reference]))
         client.force_login(records_manager)
         refused = client.post(reverse("record-extend", args=[record.reference]), {"period_value": 1, "period_unit": "years", "reason": "r"})
-        assert refused.status_code == 400 and "being destroyed" in refused.content.decode()
+        assert refused.status_code == 409 and "being destroyed" in refused.content.decode()
         after = Record.objects.get(pk=record.pk)
         assert after.status == Status.DESTROYED and after.title == record.title and not after.extensions.exists()
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from compliance.deadlines import next_certification_due
 from records import certification, filing, public_filing
 from records.audit import audit_event_record
+from records.conflicts import error_status
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
@@ -128,17 +129,18 @@ def _not_found(request, message):
 @permission_required("records.add_certificationfiling", raise_exception=True)
 def package_file(request, pk):
     package = get_object_or_404(CertificationPackage, pk=pk)
-    form = FilingForm(request.POST)
+    form, status = FilingForm(request.POST), 400
     if form.is_valid():
         try:
             filing.certification_file(actor=request.user, package=package, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+            status = error_status(error)
         else:
             messages.success(request, f"The {package.year} certification is recorded as filed; the year is locked.")
             return redirect("package-detail", pk=package.pk)
     response = package_detail(request, pk, filing_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response
 
 
@@ -146,15 +148,16 @@ def package_file(request, pk):
 @permission_required("records.add_certificationfiling", raise_exception=True)
 def filing_withdraw(request, pk):
     filed = get_object_or_404(CertificationFiling, pk=pk)
-    form = WithdrawFilingForm(request.POST)
+    form, status = WithdrawFilingForm(request.POST), 400
     if form.is_valid():
         try:
             filing.certification_withdraw(actor=request.user, filing=filed, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
+            status = error_status(error)
         else:
             messages.success(request, f"The {filed.year} filing is withdrawn; the year is open again.")
             return redirect("package-detail", pk=filed.package_id)
     response = package_detail(request, filed.package_id, withdraw_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response
