@@ -71,6 +71,7 @@ ROLE_PERMISSIONS = {
         "records.hand_over_media",
         "records.validate_destruction",
         "records.verify_auditevent",
+        "records.issue_enrolmentcode",
         "records.add_customercomplaint",
         "records.change_customercomplaint",
         "records.add_databrokeraction",

@@ -21,7 +21,7 @@ LOGGERS = frozenset({Role.EMPLOYEE, Role.RECORDS_MANAGER})
 MANAGER = frozenset({Role.RECORDS_MANAGER})
 NETOPS = frozenset({Role.NETOPS_DIRECTOR})
 READ_ALL = ALL - {Role.EMPLOYEE}
-PRIVILEGED = frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER})
+PRIVILEGED = frozenset({Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER})
 NOBODY = frozenset()
 
 # name: (method, roles allowed, status when allowed). Denied roles get 403; anonymous visitors are
@@ -76,6 +76,7 @@ EXPECTED = {
     "import-confirm": ("POST", MANAGER, 302),
     "second-factor-setup": ("GET", PRIVILEGED, 200),
     "second-factor-verify": ("GET", ALL, 200),
+    "enrolment-codes": ("GET", MANAGER, 200),
     "api-docs": ("GET", ALL, 200),  # the API's interactive page: a page like the others
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).

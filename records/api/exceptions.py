@@ -8,6 +8,7 @@ stable `code`, and for 400 the messages per field in `errors` (nested fields as 
     an unknown or invisible object           -> 404 not_found (no hint whether it exists)
     IntegrityError (a concurrent duplicate)  -> 409 conflict
     the database going away mid-request     -> 503 database_unavailable (nothing was saved)
+    Ratelimited (records.ratelimits)         -> 429 rate_limited, with Retry-After
 and DRF's own: 401 not_authenticated / authentication_failed, 405, 406, 415, 400 parse_error."""
 
 import logging
@@ -21,7 +22,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from django_ratelimit.exceptions import Ratelimited
+
 from records.conflicts import CONCURRENT_SAVE, StateConflict
+from records.ratelimits import RateLimited
 
 NON_FIELD = "non_field_errors"
 log = logging.getLogger(__name__)
@@ -86,6 +90,12 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         errors = django_validation_errors(exc)
         return Response(problem(400, _first_message(errors), "validation_error", errors), status=400)
+    if isinstance(exc, Ratelimited):
+        retry_after = getattr(exc, "retry_after", 60)
+        detail = str(exc) if isinstance(exc, RateLimited) else "Too many requests: wait and try again."
+        response = Response(problem(429, detail, "rate_limited", retry_after=retry_after), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, PermissionDenied):  # Django's, from a service or the lifecycle: keep its message
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, (ObjectDoesNotExist, Http404)):

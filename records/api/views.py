@@ -20,11 +20,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from compliance.selectors import certification_years
 from records import destruction, holds, lifecycle, retention, schedules, selectors, services
 from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status
+from records.ratelimits import rate_check
 
 from . import serializers as s
 from .exceptions import Conflict, problem
@@ -127,6 +129,11 @@ class ApiView(GenericAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         return login_not_required(super().as_view(**initkwargs))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS:
+            rate_check(request, "api_write")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

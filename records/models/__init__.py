@@ -15,7 +15,7 @@ from .imports import ImportJob
 from .holds import HeldRecord, LegalHold, active_hold_exists, an_active_hold
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
-from .organisation import Department, User
+from .organisation import Department, EnrolmentCode, User
 from .records import (
     LabelCheck,
     LabelVerification,
@@ -38,6 +38,7 @@ __all__ = [
     "CompanyProfile",
     "CustomerComplaint",
     "DataBrokerAction",
+    "EnrolmentCode",
     "PretextingObservation",
     "Department",
     "Destruction",

@@ -17,6 +17,7 @@ from records.audit import audit_event_record
 from records.conflicts import error_status
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+from records.ratelimits import rate_limited
 from records.second_factor import has_confirmed_device
 
 
@@ -38,6 +39,7 @@ def certification_home(request, request_form=None):
 
 @require_POST
 @permission_required("records.add_certificationpackage", raise_exception=True)
+@rate_limited("package_build")
 def package_request(request):
     form = PackageRequestForm(request.POST)
     if form.is_valid():
