@@ -10,6 +10,7 @@ from datetime import timezone as dt_timezone
 
 from django.db import connection
 
+from records.csv_safe import csv_cell
 from records.labels import MARKING
 
 #: Rows read from the database at a time while exporting: memory stays bounded by this.
@@ -71,9 +72,10 @@ _CSV_QUOTED = re.compile(r'[,"\r\n]')
 
 
 def csv_line(values):
+    cells = (csv_cell(value) for value in values)
     return ",".join(
-        f'"{value.replace(chr(34), chr(34) * 2)}"' if not value or _CSV_QUOTED.search(value) else value
-        for value in values
+        f'"{cell.replace(chr(34), chr(34) * 2)}"' if not cell or _CSV_QUOTED.search(cell) else cell
+        for cell in cells
     ) + "\n"
 
 

@@ -23,6 +23,7 @@ from compliance.models import (
     signatory_problem,
 )
 from records.audit import audit_event_record
+from records.conflicts import StateConflict
 from records.dates import past_date_error
 from records.locks import JobLocked, job_lease
 from records.second_factor import WRONG_CODE, confirmed_device
@@ -138,7 +139,7 @@ def certification_sign(*, actor, package, signed_on, password, otp_token="", per
         standing = CertificationFiling.objects.select_for_update().standing().filter(year=package.year).first()
         amendment = CertificationAmendment.objects.select_for_update().filter(year=package.year, filing__isnull=True).first()
         if standing is not None and not (amendment and standing.pk == amendment.amends_id):
-            raise ValidationError(f"The {package.year} certification was already signed, on {standing.signed_on:%Y-%m-%d}.")
+            raise StateConflict(f"The {package.year} certification was already signed, on {standing.signed_on:%Y-%m-%d}.")
         if standing is not None:  # the filing the amendment corrects gives way to the amended one
             standing.superseded_at = timezone.now()
             standing._history_user, standing._change_reason = actor, "superseded by an amendment"
@@ -210,9 +211,9 @@ def certification_file(*, actor, filing, filed_on, ecfs_confirmation, signed_pdf
     with transaction.atomic():
         locked = CertificationFiling.objects.select_for_update().get(pk=filing.pk)
         if locked.withdrawn_at is not None or locked.superseded_at is not None:
-            raise ValidationError("This signature was withdrawn: sign the certification again.")
+            raise StateConflict("This signature was withdrawn: sign the certification again.")
         if locked.is_filed:
-            raise ValidationError(f"The {locked.year} certification was already recorded as filed.")
+            raise StateConflict(f"The {locked.year} certification was already recorded as filed.")
         name, digest = _keep_signed_pdf(locked, signed_pdf)
         locked.filed_on, locked.filed_at, locked.ecfs_confirmation = filed_on, timezone.now(), ecfs_confirmation
         locked.signed_pdf_name, locked.signed_pdf_sha256, locked.signed_pdf_size = name, digest, len(signed_pdf)
@@ -256,7 +257,7 @@ def amendment_open(*, actor, year, reason):
         if filed is None:
             raise ValidationError(f"The {year} certification is not filed: it can be corrected without an amendment.")
         if CertificationAmendment.objects.filter(year=year, filing__isnull=True).exists():
-            raise ValidationError(f"An amendment of the {year} certification is already open.")
+            raise StateConflict(f"An amendment of the {year} certification is already open.")
         amendment = CertificationAmendment(year=year, reason=reason, opened_by=actor, opened_at=timezone.now(), amends=filed)
         amendment._history_user = actor
         amendment.save()
@@ -300,7 +301,7 @@ def certification_withdraw(*, actor, filing, reason):
     with transaction.atomic():
         locked = CertificationFiling.objects.select_for_update().get(pk=filing.pk)
         if locked.withdrawn_at is not None or locked.superseded_at is not None:
-            raise ValidationError(f"The {locked.year} filing was already withdrawn or amended.")
+            raise StateConflict(f"The {locked.year} filing was already withdrawn or amended.")
         locked.withdrawn_at, locked.withdrawn_by, locked.withdrawal_reason = timezone.now(), actor, reason
         locked._history_user = actor
         locked._change_reason = "withdrawn"

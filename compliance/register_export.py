@@ -6,6 +6,7 @@ from datetime import date
 from compliance.exports import chunked, copy_out, csv_header, csv_line, iso, through_copy
 from compliance.models import CustomerComplaint, DataBrokerAction, PretextingObservation
 from compliance.year_summary import on_days_of
+from records.csv_safe import csv_cell_sql
 from records.models import Destruction
 
 DESTRUCTION_FIELDS = (
@@ -21,11 +22,13 @@ PRETEXTING_FIELDS = ("id", "observed_on", "method", "steps_taken", "recorded_by"
 
 # The destruction register on PostgreSQL, in one statement: a hash join over the records rather
 # than one look-up per destruction. validated_at as iso writes it.
-_DESTRUCTIONS_COPY = """
+_DESTRUCTIONS_COPY = f"""
 COPY (
-  SELECT destruction.certificate_number, destroyed.reference, destroyed.title, destroyed.medium, schedule.code,
-    destruction.kind, destruction.method_type, destruction.method, to_char(destruction.destroyed_on, 'YYYY-MM-DD'),
-    performer.username, coalesce(witness.username, ''), coalesce(validator.username, ''),
+  SELECT {csv_cell_sql("destruction.certificate_number")}, {csv_cell_sql("destroyed.reference")},
+    {csv_cell_sql("destroyed.title")}, {csv_cell_sql("destroyed.medium")}, {csv_cell_sql("schedule.code")},
+    {csv_cell_sql("destruction.kind")}, {csv_cell_sql("destruction.method_type")}, {csv_cell_sql("destruction.method")},
+    to_char(destruction.destroyed_on, 'YYYY-MM-DD'), {csv_cell_sql("performer.username")},
+    {csv_cell_sql("coalesce(witness.username, '')")}, {csv_cell_sql("coalesce(validator.username, '')")},
     coalesce(replace(to_char(destruction.validated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
                      '.000000+', '+'), '')
   FROM records_destruction AS destruction
@@ -37,7 +40,7 @@ COPY (
   WHERE destruction.destroyed_on >= %(first)s AND destruction.destroyed_on < %(next)s
   ORDER BY destruction.id
 ) TO STDOUT WITH (FORMAT csv)
-"""
+"""  # nosec B608: the project's own column expressions (records.csv_safe); values as parameters
 
 
 def write_destructions(out, year):

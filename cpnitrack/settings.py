@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "records.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "records.middleware.ConflictMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -140,13 +142,37 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Rate limits (records.ratelimits), each "count/period" (s, m, h, d; "5/15m": five in fifteen
+# minutes): failed sign-ins from one address (whatever the usernames; django-axes locks one
+# username from one address besides), wrong second-factor codes of one person, label checks,
+# imports and package builds of one person, API changes of one caller. Over a limit: 429.
+RATE_LIMITS = {
+    "sign_in": env("RATE_LIMIT_SIGN_IN", default="30/15m"),
+    "second_factor": env("RATE_LIMIT_SECOND_FACTOR", default="5/15m"),
+    "label_check": env("RATE_LIMIT_LABEL_CHECK", default="30/m"),
+    "import": env("RATE_LIMIT_IMPORT", default="20/h"),
+    "package_build": env("RATE_LIMIT_PACKAGE_BUILD", default="10/h"),
+    "api_write": env("RATE_LIMIT_API_WRITE", default="600/m"),
+}
+# The counts live in their own cache: in memory of each process by default; with several web
+# processes, a cache they share (RATELIMIT_CACHE_URL=redis://127.0.0.1:6379/1).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": env.cache("RATELIMIT_CACHE_URL", default="locmemcache://ratelimit"),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "records.ratelimits.too_many_requests"
 # A session ends after this much inactivity (records.middleware.SessionRenewalMiddleware renews it
 # at most once a minute) and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The privileged roles may turn on a TOTP second factor; with this on, they must.
 REQUIRE_SECOND_FACTOR = env.bool("REQUIRE_SECOND_FACTOR", default=False)
+# Setting one up takes a one-time enrolment code from a records manager, valid this many hours.
+SECOND_FACTOR_ENROLMENT_CODE_HOURS = env.int("SECOND_FACTOR_ENROLMENT_CODE_HOURS", default=24)
 OTP_TOTP_ISSUER = "CPNI Track"
+# The administration pages never show another person's TOTP secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Transport security: on by default whenever DEBUG is off. SECURE_TRANSPORT=false only for a
 # plain-HTTP rehearsal on loopback (make prod-local).
@@ -237,6 +263,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A job (the retention sweep) holds a lease it renews as it works; a killed worker's lease is
+# free again after this long, and a run that found it taken tries again after as long.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 
 # CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
 # inventory imports accept sheets up to IMPORT_MAX_MB.

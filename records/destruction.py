@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import lifecycle, sanitization
+from .conflicts import StateConflict
 from .audit import audit_event_record
 from compliance.filed_years import locked_date_error
 
@@ -277,7 +278,7 @@ def destruction_validate(*, actor, destruction):
     with transaction.atomic():
         locked = Destruction.objects.select_for_update().get(pk=destruction.pk)
         if locked.validated_by_id:
-            raise ValidationError(f"Already validated by {locked.validated_by}.")
+            raise StateConflict(f"Already validated by {locked.validated_by}.")
         locked.validated_by, locked.validated_at = actor, timezone.now()
         locked.validator_title, locked.validator_organization = actor.title, settings.COMPANY_NAME
         locked._history_user = actor

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
+from .conflicts import StateConflict
 from .models import HeldRecord, LegalHold, Record, Status
 
 CHUNK = 1000
@@ -53,12 +54,12 @@ def frozen_message(record, holds):
 
 
 def refuse_change_while_held(record):
-    """A record under an active legal hold is kept exactly as it is: ValidationError naming the
+    """A record under an active legal hold is kept exactly as it is: StateConflict naming the
     hold(s). Only the holds' own business goes on (placing and releasing holds, keeping the
     record longer: records.services.record_extend_retention)."""
     holds = list(active_holds_of(record))
     if holds:
-        raise ValidationError(frozen_message(record, holds), code="on_hold")
+        raise StateConflict(frozen_message(record, holds), code="on_hold")
 
 
 def _destroyed_in(records, listed):
@@ -139,7 +140,7 @@ def hold_release(*, actor, hold, reason):
     with transaction.atomic():
         locked = LegalHold.objects.select_for_update().get(pk=hold.pk)
         if not locked.is_active:
-            raise ValidationError("This hold was already released.")
+            raise StateConflict("This hold was already released.")
         locked.released_by, locked.released_at, locked.release_reason = actor, timezone.now(), reason
         locked._history_user = actor
         locked.save(update_fields=["released_by", "released_at", "release_reason"])
@@ -156,14 +157,9 @@ def hold_release(*, actor, hold, reason):
     return locked
 
 
-def _cell(value):
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def hold_report_rows(hold):
-    """Rows of the hold report: one per record covered (streamed, not loaded at once)."""
+    """Rows of the hold report: one per record covered (streamed, not loaded at once), for
+    records.csv_safe.csv_writer."""
     yield ["CONFIDENTIAL — CPNI Track legal hold report"]
     yield ["hold", "matter", "placed_at", "placed_by", "released_at", "released_by", "reference", "title",
            "medium", "department", "custodian", "status", "expiry_date", "added_at"]
@@ -175,9 +171,9 @@ def hold_report_rows(hold):
     for item in held.iterator(chunk_size=CHUNK):
         record = item.record
         yield [
-            hold.pk, _cell(hold.matter), hold.placed_at.isoformat(), hold.placed_by.get_username(),
+            hold.pk, hold.matter, hold.placed_at.isoformat(), hold.placed_by.get_username(),
             hold.released_at.isoformat() if hold.released_at else "",
             hold.released_by.get_username() if hold.released_by else "",
-            record.reference, _cell(record.title), record.medium, _cell(record.department), record.custodian.get_username(),
+            record.reference, record.title, record.medium, record.department, record.custodian.get_username(),
             record.status, record.expiry_date.isoformat() if record.expiry_date else "", item.added_at.isoformat(),
         ]

@@ -14,7 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from .conflicts import StateConflict
 from .audit import Entry, audit_event_record, audit_events_record
+from .csv_safe import csv_writer
 from .dates import past_date_error, records_began_on
 from .models import (
     CpniCategory, Department, ImportJob, LabelVerification, LegalMinimum, Medium, Record, RecordLegalMinimum,
@@ -64,7 +66,7 @@ class RowError:
 def template_csv():
     """The sheet to fill in: the header and one example row."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(COLUMNS)
     writer.writerow(EXAMPLE_ROW)
     return out.getvalue()
@@ -465,7 +467,7 @@ def import_job_confirm(*, actor, job):
         state=ImportJob.State.IMPORTING, progress=0
     )
     if not updated:
-        raise ValidationError("Only a validated import without errors can be imported.")
+        raise StateConflict("Only a validated import without errors can be imported.")
     audit_event_record(actor=actor, action="import.confirmed", obj=job, payload={"rows": job.row_count})
     transaction.on_commit(lambda: _enqueue("run_import", job.pk))
 

@@ -22,11 +22,12 @@ from django.db.models.lookups import In
 from django.utils import timezone
 
 from .audit import Entry, audit_events_record
+from .conflicts import StateConflict
 from .models import Medium, Record, Status, active_hold_exists
 from .roles import Role, roles_of
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(StateConflict):
     """The record's state or medium does not allow the transition."""
 
 

@@ -1,12 +1,14 @@
 """Leases in the database that keep two runs of a job apart, on SQLite and PostgreSQL alike.
 
 A lease expires on its own, so a worker killed half-way blocks the job only until its lease
-runs out; the holder renews it as it makes progress."""
+runs out (JOB_LEASE_SECONDS, a minute by default); the holder renews it as it makes progress, so a
+job that runs for hours keeps it as long as it keeps working."""
 
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -44,10 +46,15 @@ class Lease:
         self._held().update(holder="", expires_at=None)
 
 
+def lease_ttl():
+    return timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
 @contextmanager
-def job_lease(name, ttl=timedelta(minutes=10)):
-    """Hold the lease `name` for the block (JobLocked if another run holds it)."""
-    lease = Lease(name, ttl)
+def job_lease(name, ttl=None):
+    """Hold the lease `name` for the block (JobLocked if another run holds it). The block renews
+    it (lease.renew()) at least once per `ttl`, by default lease_ttl()."""
+    lease = Lease(name, ttl or lease_ttl())
     lease.acquire()
     try:
         yield lease

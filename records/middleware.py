@@ -1,18 +1,22 @@
-"""Request-wide rules: a clear page when the database is unreachable, and the second factor."""
+"""Request-wide rules: a clear page when the database is unreachable or a change conflicts with
+one made meanwhile, and the second factor."""
 
 import logging
 import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from .conflicts import CONCURRENT_SAVE, RELOAD, StateConflict
 from .roles import Role, roles_of
 
 log = logging.getLogger(__name__)
-PRIVILEGED = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER}
+# The roles that see every department's records, or destroy media, or sign: they use a second
+# factor (mandatory with REQUIRE_SECOND_FACTOR), set up with an enrolment code.
+PRIVILEGED = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.AUDITOR, Role.OFFICER}
 
 
 class RejectNulInPathMiddleware:
@@ -43,6 +47,29 @@ class DatabaseUnavailableMiddleware:
             log.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
             return render(request, "database_unavailable.html", status=503)
         return None
+
+
+class ConflictMiddleware:
+    """A change a view did not expect to conflict: the object's state changed under the request
+    (StateConflict, from a service under its row lock) or a concurrent save broke a unique
+    constraint (IntegrityError). 409 with what happened, as the API answers; the transaction was
+    rolled back, so nothing was saved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, StateConflict):
+            message = str(exception)
+        elif isinstance(exception, IntegrityError):
+            log.warning("Concurrent save refused during %s %s: %s", request.method, request.path, exception)
+            message = CONCURRENT_SAVE
+        else:
+            return None
+        return render(request, "409.html", {"message": message, "reload": RELOAD}, status=409)
 
 
 class SessionRenewalMiddleware:

@@ -72,6 +72,7 @@ ROLE_PERMISSIONS = {
         "records.hand_over_media",
         "records.validate_destruction",
         "records.verify_auditevent",
+        "records.issue_enrolmentcode",
         "compliance.add_customercomplaint",
         "compliance.change_customercomplaint",
         "compliance.add_databrokeraction",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import holds, labels, lifecycle, sweep
+from .conflicts import StateConflict
 from .audit import audit_event_record
 from .dates import past_date_error
 from .models import (
@@ -355,7 +356,7 @@ def record_update(
     if "department" in changes:
         _require_department_access(actor, changes["department"])
     if not lifecycle.is_editable(record):
-        raise ValidationError("A destroyed record cannot be changed.")
+        raise StateConflict("A destroyed record cannot be changed.")
 
     for text_field in ("title", "location", "customer_reference"):
         if text_field in changes:
@@ -387,7 +388,8 @@ def record_update(
     with transaction.atomic():
         locked = Record.objects.select_for_update().get(pk=record.pk)
         if not lifecycle.is_editable(locked):
-            raise ValidationError("A destroyed record cannot be changed.")
+            raise StateConflict("A destroyed record cannot be changed.")
+        holds.refuse_change_while_held(locked)  # again under the lock: a hold placed meanwhile wins
         before = _audit_values(locked, list(changed) + ["expiry_date", "label_verification"])
         when = timezone.now()
         if minimums_changed:
@@ -469,13 +471,13 @@ def record_correct(*, actor, record, reason, **changes):
     with transaction.atomic():
         locked = Record.objects.select_for_update().get(pk=record.pk)
         if not lifecycle.is_editable(locked):
-            raise ValidationError(f"{locked.reference} is destroyed: its record and certificate stand as issued.")
+            raise StateConflict(f"{locked.reference} is destroyed: its record and certificate stand as issued.")
         if locked.status == lifecycle.Status.ACTIVE:
-            raise ValidationError(
+            raise StateConflict(
                 f"{locked.reference} is active: edit it instead; corrections are for records that have left active."
             )
         if lifecycle.is_on_hold(locked):
-            raise ValidationError(
+            raise StateConflict(
                 f"{locked.reference} is under a legal hold: nothing about it may change until released."
             )
         changed = _changed(locked, changes)
@@ -533,7 +535,7 @@ def record_extend_retention(*, actor, record, period_value, period_unit, reason)
     with transaction.atomic():
         locked = Record.objects.select_for_update().get(pk=record.pk)
         if locked.status not in (lifecycle.Status.ACTIVE, lifecycle.Status.DUE):
-            raise ValidationError("Only active or due records can be kept longer; this one is being destroyed.")
+            raise StateConflict("Only active or due records can be kept longer; this one is being destroyed.")
         extension = RetentionExtension(
             record=locked, period_value=period_value, period_unit=period_unit, reason=reason,
             extended_by=actor, extended_at=timezone.now(),

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
 
 from .audit import audit_event_record
+from .ratelimits import rate_count
 from .roles import sync_role_groups
 from .selectors import FILTER_CHOICES_CACHE_KEY
 
@@ -32,6 +33,8 @@ def audit_failed_sign_in(sender, credentials, request=None, **kwargs):
     # The attempted username is kept (never the password) so repeated guessing shows in the log.
     username = str(credentials.get("username", ""))[:150]
     audit_event_record(actor=None, action="auth.sign_in_failed", object_type="username", object_repr=username)
+    if request is not None:
+        rate_count(request, "sign_in")
 
 
 # Configuration people change in the administration pages: each change is an audit event.

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers around the services, safe to run twice, late or after a crash."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 from . import imports, notifications, sweep
@@ -15,10 +16,14 @@ RETRY = dict(
 )
 
 
-@shared_task(**{**RETRY, "autoretry_for": (JobLocked, OperationalError)}, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
-def retention_sweep():
-    """Daily: move every record past expiry (and not on hold) to due."""
-    result = sweep.retention_sweep()
+@shared_task(bind=True, **{**RETRY, "autoretry_for": (OperationalError,)}, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
+def retention_sweep(self):
+    """Daily: move every record past expiry (and not on hold) to due. A run that finds the lease
+    taken (another sweep, or one killed a moment ago) tries again once a lease could have run out."""
+    try:
+        result = sweep.retention_sweep()
+    except JobLocked as locked:
+        raise self.retry(exc=locked, countdown=settings.JOB_LEASE_SECONDS) from locked
     return {"moved": result.moved, "chunks": result.chunks}
 
 

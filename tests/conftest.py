@@ -38,11 +38,20 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test's database starts afresh (rolled back), so must the cache of what was read from it."""
-    from django.core.cache import cache
+def _no_rate_limits(settings):
+    """Rate limits are off but where a test turns them on (tests/records/test_ratelimits.py): the
+    fuzzing and schema tests send hundreds of requests a minute."""
+    settings.RATELIMIT_ENABLE = False
 
-    cache.clear()
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test's database starts afresh (rolled back), so must the cache of what was read from it,
+    and the rate limits' counts."""
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from compliance.deadlines import next_certification_due
 from compliance.selectors import certification_years
 from compliance.forms import AmendmentForm, FileForm, PackageRequestForm, SignForm, WithdrawFilingForm, add_errors
 from records.audit import audit_event_record
+from records.conflicts import error_status
+from records.ratelimits import rate_limited
 from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
 
@@ -39,6 +41,7 @@ def certification_home(request, request_form=None):
 
 @require_POST
 @permission_required("compliance.add_certificationpackage", raise_exception=True)
+@rate_limited("package_build")
 def package_request(request):
     form = PackageRequestForm(request.POST)
     if form.is_valid():
@@ -143,18 +146,19 @@ def _not_found(request, message):
 @permission_required("compliance.add_certificationfiling", raise_exception=True)
 def package_sign(request, pk):
     package = get_object_or_404(CertificationPackage, pk=pk)
-    form = SignForm(request.POST)
+    status, form = 400, SignForm(request.POST)
     if form.is_valid():
         try:
             filing.certification_sign(actor=request.user, package=package, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
+            status = error_status(error)
         else:
             messages.success(request, f"Your signature of the {package.year} certification is recorded. File the public "
                                       "filing in ECFS, then record the filing here.")
             return redirect("package-detail", pk=package.pk)
     response = package_detail(request, pk, sign_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response
 
 
@@ -162,7 +166,7 @@ def package_sign(request, pk):
 @permission_required("compliance.add_certificationfiling", raise_exception=True)
 def filing_file(request, pk):
     signed = get_object_or_404(CertificationFiling, pk=pk)
-    form = FileForm(request.POST, request.FILES, year=signed.year)
+    status, form = 400, FileForm(request.POST, request.FILES, year=signed.year)
     if form.is_valid():
         try:
             filing.certification_file(
@@ -172,11 +176,12 @@ def filing_file(request, pk):
             )
         except ValidationError as error:
             add_errors(form, error)
+            status = error_status(error)
         else:
             messages.success(request, f"The {signed.year} certification is recorded as filed; the year is locked.")
             return redirect("package-detail", pk=signed.package_id)
     response = package_detail(request, signed.package_id, file_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response
 
 
@@ -196,18 +201,19 @@ def filing_signed_pdf(request, pk):
 @permission_required("compliance.add_certificationamendment", raise_exception=True)
 def amendment_open(request, pk):
     filed = get_object_or_404(CertificationFiling, pk=pk)
-    form = AmendmentForm(request.POST)
+    status, form = 400, AmendmentForm(request.POST)
     if form.is_valid():
         try:
             filing.amendment_open(actor=request.user, year=filed.year, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             add_errors(form, error)
+            status = error_status(error)
         else:
             messages.success(request, f"The {filed.year} certification is open for amendment: correct the registers, "
                                       "then build, sign and file the amended certification.")
             return redirect("certification")
     response = package_detail(request, filed.package_id, amendment_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response
 
 
@@ -215,15 +221,16 @@ def amendment_open(request, pk):
 @permission_required("compliance.add_certificationfiling", raise_exception=True)
 def filing_withdraw(request, pk):
     filed = get_object_or_404(CertificationFiling, pk=pk)
-    form = WithdrawFilingForm(request.POST)
+    status, form = 400, WithdrawFilingForm(request.POST)
     if form.is_valid():
         try:
             filing.certification_withdraw(actor=request.user, filing=filed, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             add_errors(form, error)
+            status = error_status(error)
         else:
             messages.success(request, f"The {filed.year} filing is withdrawn; the year is open again.")
             return redirect("package-detail", pk=filed.package_id)
     response = package_detail(request, filed.package_id, withdraw_form=form)
-    response.status_code = 400
+    response.status_code = status
     return response

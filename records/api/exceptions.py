@@ -3,10 +3,12 @@ stable `code`, and for 400 the messages per field in `errors` (nested fields as 
 
     django ValidationError (services)        -> 400 validation_error
     PermissionDenied (services, lifecycle)   -> 403 permission_denied
-    TransitionNotAllowed (lifecycle)         -> 409 state_conflict
+    StateConflict (lifecycle, services: the
+      state changed or does not allow it)    -> 409 state_conflict
     an unknown or invisible object           -> 404 not_found (no hint whether it exists)
     IntegrityError (a concurrent duplicate)  -> 409 conflict
     the database going away mid-request     -> 503 database_unavailable (nothing was saved)
+    Ratelimited (records.ratelimits)         -> 429 rate_limited, with Retry-After
 and DRF's own: 401 not_authenticated / authentication_failed, 405, 406, 415, 400 parse_error."""
 
 import logging
@@ -20,7 +22,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from records.lifecycle import TransitionNotAllowed
+from django_ratelimit.exceptions import Ratelimited
+
+from records.conflicts import CONCURRENT_SAVE, StateConflict
+from records.ratelimits import RateLimited
 
 NON_FIELD = "non_field_errors"
 log = logging.getLogger(__name__)
@@ -80,18 +85,23 @@ def _first_message(errors):
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, StateConflict):
+        return Response(problem(409, exc, "state_conflict"), status=409)
     if isinstance(exc, DjangoValidationError):
         errors = django_validation_errors(exc)
         return Response(problem(400, _first_message(errors), "validation_error", errors), status=400)
-    if isinstance(exc, TransitionNotAllowed):
-        return Response(problem(409, exc, "state_conflict"), status=409)
+    if isinstance(exc, Ratelimited):
+        retry_after = getattr(exc, "retry_after", 60)
+        detail = str(exc) if isinstance(exc, RateLimited) else "Too many requests: wait and try again."
+        response = Response(problem(429, detail, "rate_limited", retry_after=retry_after), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, PermissionDenied):  # Django's, from a service or the lifecycle: keep its message
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, (ObjectDoesNotExist, Http404)):
         exc = exceptions.NotFound()
     if isinstance(exc, IntegrityError):
-        return Response(problem(409, "This conflicts with data saved at the same time; try again.", "conflict"),
-                        status=409)
+        return Response(problem(409, CONCURRENT_SAVE, "conflict"), status=409)
     if isinstance(exc, (OperationalError, InterfaceError)):  # as DatabaseUnavailableMiddleware, in JSON
         request = context.get("request")
         log.error("Database unavailable during API %s %s: %s", getattr(request, "method", ""),

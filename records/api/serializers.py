@@ -571,11 +571,14 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Stable, for programs: validation_error, not_authenticated, authentication_failed, "
         "permission_denied, not_found, state_conflict, confirmation_required, conflict, method_not_allowed, "
-        "not_acceptable, unsupported_media_type, parse_error."
+        "not_acceptable, unsupported_media_type, parse_error, rate_limited."
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()), required=False,
         help_text="400 only: the messages per field (`non_field_errors` for the request as a whole).",
+    )
+    retry_after = serializers.IntegerField(
+        required=False, help_text="429 only: seconds to wait before trying again (as the Retry-After header)."
     )
 
 

@@ -20,11 +20,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from compliance.selectors import certification_years
 from records import destruction, holds, lifecycle, retention, schedules, selectors, services
 from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status
+from records.ratelimits import rate_check
 
 from . import serializers as s
 from .exceptions import Conflict, problem
@@ -41,15 +43,19 @@ _PROBLEMS = {
     404: "No such object, or none the caller may see.",
     409: "The object's state does not allow this (e.g. not due yet, under a legal hold, already done).",
     415: "The body must be JSON (application/json).",
+    429: "Too many changes through the API in a while (RATE_LIMIT_API_WRITE): wait `retry_after` seconds "
+         "(also in the Retry-After header).",
     503: "The database cannot be reached; nothing from this request was saved. Try again later.",
 }
 
 
 def problems(*codes):
-    """The problem responses of an operation: 401, 403 and 503 always, and `codes`."""
+    """The problem responses of an operation: 401, 403 and 503 always, `codes`, and 429 for a
+    change (an operation that may answer 409 or 415)."""
+    limited = {429} if {409, 415} & set(codes) else set()
     return {
         code: OpenApiResponse(s.ProblemSerializer, description=_PROBLEMS[code])
-        for code in sorted({401, 403, 503, *codes})
+        for code in sorted({401, 403, 503, *codes, *limited})
     }
 
 
@@ -127,6 +133,11 @@ class ApiView(GenericAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         return login_not_required(super().as_view(**initkwargs))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS:
+            rate_check(request, "api_write")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

