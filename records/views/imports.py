@@ -10,8 +10,10 @@ from django.views.decorators.http import require_POST
 from records import imports
 from records.forms import ImportForm
 from records.models import ImportJob
+from records.uploads import accepts_upload
 
 
+@accepts_upload("IMPORT_MAX_BYTES")
 @permission_required("records.add_importjob", raise_exception=True)
 def import_list(request):
     form = ImportForm(request.POST or None, request.FILES or None)
