@@ -9,10 +9,13 @@ its time is up; the answer, or the reader's exception, comes back through a pipe
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
+import os
 import resource
 import signal
+from multiprocessing.process import AuthenticationString
 
 from .budgets import Budget, too_much_memory, too_slow
 
@@ -30,10 +33,11 @@ def run(function, *args, budget: Budget):
     child runs out of time or memory, or dies, and never leaves the child running.
     """
     receiver, sender = _context.Pipe(duplex=False)
-    child = _context.Process(
-        target=_child, args=(sender, function, args, budget.memory_bytes, budget.seconds), daemon=True
-    )
-    child.start()
+    with _allowed_to_have_children():
+        child = _context.Process(
+            target=_child, args=(sender, function, args, budget.memory_bytes, budget.seconds), daemon=True
+        )
+        child.start()
     sender.close()
     try:
         if not receiver.poll(budget.seconds):
@@ -53,6 +57,24 @@ def run(function, *args, budget: Budget):
     if outcome == "error":
         raise value
     return value
+
+
+@contextlib.contextmanager
+def _allowed_to_have_children():
+    """Celery's prefork pool (billiard) marks its processes daemonic, and multiprocessing refuses
+    children to a daemonic process lest they outlive it. This child cannot: it is killed and
+    joined here whatever happens, and its CPU limit ends it even if this process is killed first.
+    Billiard also leaves its own kind of authentication key, which multiprocessing cannot pass
+    on; the process's own key is kept, as multiprocessing's kind."""
+    config = multiprocessing.current_process()._config
+    daemonic = config.get("daemon", False)
+    config["daemon"] = False
+    if not isinstance(config.get("authkey"), AuthenticationString):
+        config["authkey"] = AuthenticationString(bytes(config.get("authkey") or os.urandom(32)))
+    try:
+        yield
+    finally:
+        config["daemon"] = daemonic
 
 
 def _child(sender, function, args, memory_bytes, seconds):
