@@ -172,7 +172,6 @@ def _signable_error(package):
     return ""
 
 
-SIGNED_PDF_MAX_BYTES = 20 * 1024 * 1024
 ECFS_CONFIRMATION = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{5,39}")
 
 
@@ -200,8 +199,8 @@ def certification_file(*, actor, filing, filed_on, ecfs_confirmation, signed_pdf
         errors["ecfs_confirmation"] = "Enter the confirmation number ECFS gave the filing (letters, digits and dashes)."
     if not signed_pdf:
         errors["signed_pdf"] = "Attach the signed certification as filed (PDF)."
-    elif len(signed_pdf) > SIGNED_PDF_MAX_BYTES:
-        errors["signed_pdf"] = f"The signed PDF is over {SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB."
+    elif len(signed_pdf) > settings.SIGNED_PDF_MAX_BYTES:
+        errors["signed_pdf"] = f"The signed PDF is over {settings.SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB."
     elif not signed_pdf.startswith(b"%PDF-"):
         errors["signed_pdf"] = "That file is not a PDF: attach the signed certification as filed in ECFS."
     if not lock_confirmed:

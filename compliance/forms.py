@@ -2,6 +2,7 @@
 certification's package requests, filing and withdrawal."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from records import selectors
@@ -90,8 +91,8 @@ class FileForm(forms.Form):
 
     def clean_signed_pdf(self):
         upload = self.cleaned_data["signed_pdf"]
-        if upload.size > filing.SIGNED_PDF_MAX_BYTES:
-            raise forms.ValidationError(f"The signed PDF is over {filing.SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB.")
+        if upload.size > settings.SIGNED_PDF_MAX_BYTES:
+            raise forms.ValidationError(f"The signed PDF is over {settings.SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB.")
         return upload.read()
 
 

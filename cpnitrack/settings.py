@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "records.middleware.RejectNulInPathMiddleware",
+    "records.middleware.RequestBodyLimitMiddleware",
     "records.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "records.middleware.SessionRenewalMiddleware",
@@ -270,10 +271,28 @@ JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 # CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
 # inventory imports accept sheets up to IMPORT_MAX_MB.
 LABEL_CHECK_MAX_BYTES = env.int("LABEL_CHECK_MAX_MB", default=20) * 1024 * 1024
+# The signed certification as filed in ECFS, uploaded by the officer with the filing.
+SIGNED_PDF_MAX_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
 # Uploads are held in memory only, never written to disk, and not kept beyond the size limit.
 FILE_UPLOAD_HANDLERS = ["records.uploads.LimitedMemoryUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the non-file fields of a request
+# Every request body is refused (413) by its Content-Length before it is read when it is larger
+# than this, or for the upload views than their file limit and this (records.middleware).
+REQUEST_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# What reading one uploaded file may cost (records.budgets), in a child process (records.confined):
+# the bytes its ZIP members really expand to, its XML elements, a PDF's pages, the seconds and the
+# memory the reading takes. A file over any of them is refused with a message naming the limit.
+DOCUMENT_MAX_EXPANDED_BYTES = env.int("DOCUMENT_MAX_EXPANDED_MB", default=100) * 1024 * 1024
+DOCUMENT_MAX_ELEMENTS = env.int("DOCUMENT_MAX_ELEMENTS", default=2_000_000)
+DOCUMENT_MAX_PAGES = env.int("DOCUMENT_MAX_PAGES", default=2_000)
+DOCUMENT_MAX_SECONDS = env.float("DOCUMENT_MAX_SECONDS", default=20.0)  # below gunicorn's 30 s timeout
+DOCUMENT_MAX_MEMORY_BYTES = env.int("DOCUMENT_MAX_MEMORY_MB", default=1024) * 1024 * 1024
+IMPORT_MAX_EXPANDED_BYTES = env.int("IMPORT_MAX_EXPANDED_MB", default=500) * 1024 * 1024
+IMPORT_MAX_ELEMENTS = env.int("IMPORT_MAX_ELEMENTS", default=20_000_000)
+IMPORT_MAX_SECONDS = env.float("IMPORT_MAX_SECONDS", default=600.0)
+IMPORT_MAX_MEMORY_BYTES = env.int("IMPORT_MAX_MEMORY_MB", default=2048) * 1024 * 1024
 
 RECORDS_PER_PAGE = env.int("RECORDS_PER_PAGE", default=25)
 
@@ -287,7 +306,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["records.api.permissions.RolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["records.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "records.api.pagination.Pagination",
     "DEFAULT_METADATA_CLASS": None,  # OPTIONS answers 405: the schema describes the API
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

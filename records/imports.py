@@ -2,20 +2,20 @@
 first, every error named by row and column; nothing is written unless every row is valid, and
 then every row is written in one transaction, with history and an audit event per record."""
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-import openpyxl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from . import confined
 from .conflicts import StateConflict
 from .audit import Entry, audit_event_record, audit_events_record
+from .budgets import OverBudget, sheet_budget
 from .csv_safe import csv_writer
 from .dates import past_date_error, records_began_on
 from .models import (
@@ -24,16 +24,11 @@ from .models import (
 )
 from .retention import expiry_date_for
 from .selectors import in_custody_role
+from .sheets import COLUMNS, REQUIRED, SheetError, read_sheet  # noqa: F401 - the import's sheet
 from .serials import duplicate_serial_message, normalise_serial, serial_holders, serial_key
 from .services import reserve_references, validate_record_values
 from .sweep import expire_now
 
-COLUMNS = (
-    "title", "medium", "media_serial_number", "contains_cpni", "cpni_categories", "department", "custodian",
-    "location", "customer_reference", "schedule", "trigger_date", "legal_minimums", "label_verification",
-    "label_attested_by", "label_attested_on", "notes",
-)
-REQUIRED = ("title", "medium", "department", "custodian", "location", "schedule")
 EXAMPLE_ROW = (
     "Toll detail printouts 2025", "paper", "", "yes", "billing; destination", "billing", "emma", "HQ, cabinet B2",
     "ACCT-20931", "TOLL-BILLING", "2025-03-31", "", "visual", "emma", "2025-04-02", "Moved from the old archive",
@@ -43,14 +38,9 @@ FILE_CHECK_REFUSED = (
     "document itself, and a sheet carries no document. Declare visual, or check the file on the record's page "
     "once it is imported."
 )
-MAX_ROWS = 200_000
 MAX_STORED_ERRORS = 1000
 # The model's own field names, for the error messages of the shared record validation.
 FIELD_TO_COLUMN = {"cpni_categories": "cpni_categories", "label_verification": "label_verification"}
-
-
-class SheetError(ValueError):
-    """The file cannot be read as a sheet of records."""
 
 
 @dataclass(frozen=True)
@@ -72,61 +62,11 @@ def template_csv():
     return out.getvalue()
 
 
-def read_sheet(file_name, data):
-    """The rows of a CSV or XLSX file as dicts keyed by column name, with their row numbers.
-    Raises SheetError for an unreadable file, unknown or missing columns, or too many rows."""
-    if data[:2] == b"PK":
-        rows = _xlsx_rows(data)
-    else:
-        rows = _csv_rows(data)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise SheetError("The file is empty.") from None
-    names = [str(cell or "").strip().lower().replace(" ", "_") for cell in header]
-    unknown = [name for name in names if name and name not in COLUMNS]
-    if unknown:
-        raise SheetError(f"Unknown columns: {', '.join(unknown)}. Use the template's columns.")
-    missing = [name for name in REQUIRED if name not in names]
-    if missing:
-        raise SheetError(f"Missing columns: {', '.join(missing)}.")
-    sheet = []
-    for number, cells in enumerate(rows, start=2):
-        values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name}
-        if all(value in (None, "") for value in values.values()):
-            continue
-        sheet.append((number, values))
-        if len(sheet) > MAX_ROWS:
-            raise SheetError(f"The file has more than {MAX_ROWS:,} rows; split it.")
-    if not sheet:
-        raise SheetError("The file has a header but no records.")
-    return sheet
-
-
-def _csv_rows(data):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise SheetError("This is not a CSV or XLSX file.")
-    lines = (line for line in io.StringIO(text, newline="") if not line.startswith("#"))
-    try:
-        yield from csv.reader(lines)
-    except csv.Error as error:
-        raise SheetError(f"The CSV cannot be read: {error}.") from None
-
-
-def _xlsx_rows(data):
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for damaged files
-        raise SheetError(f"The XLSX file cannot be read ({type(error).__name__}).") from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield list(row)
-    finally:
-        workbook.close()
+def read_sheet_confined(file_name, data):
+    """``read_sheet`` in a child process within the import's budget (IMPORT_MAX_* settings):
+    raises SheetError, or OverBudget naming the limit the file went over."""
+    budget = sheet_budget()
+    return confined.run(read_sheet, file_name, data, budget, budget=budget)
 
 
 class _Lookups:
@@ -433,8 +373,8 @@ def _progress(job, state):
 def _check(job):
     """Read and validate the job's sheet; store the outcome. Returns the prepared rows or None."""
     try:
-        sheet = read_sheet(job.file_name, bytes(job.content))
-    except SheetError as error:
+        sheet = read_sheet_confined(job.file_name, bytes(job.content))
+    except (SheetError, OverBudget) as error:
         errors, prepared, rows = [RowError(1, "file", str(error))], [], 0
     else:
         prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state))

@@ -59,13 +59,12 @@ from pypdf.errors import PyPdfError
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
+from .budgets import ArchiveReader, Budget, OverBudget, too_many_pages
+
 MARKING = "CONFIDENTIAL"
 
 #: Whitespace characters tolerated between two letters of the marking.
 MAX_GAP_BETWEEN_LETTERS = 3
-
-#: A DOCX whose parts would expand beyond this many bytes is not read (zip bomb guard).
-DOCX_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 
 KIND_PDF = "pdf"
 KIND_DOCX = "docx"
@@ -126,9 +125,6 @@ REASON_PDF_NO_TEXT = (
     "The PDF has no text layer (an image-only scan?), so its marking cannot be checked."
 )
 REASON_DOCX_DAMAGED = "The file is damaged and cannot be read as a Word document."
-REASON_DOCX_TOO_LARGE = (
-    "The Word document expands to more than 50 MB when unpacked, so it was not read."
-)
 REASON_DOCX_NOT_PLAIN = (
     "Macro-enabled Word documents and Word templates are not accepted: "
     "save it as a .docx document and upload it again."
@@ -200,27 +196,29 @@ def _looks_like_pdf(data: bytes) -> bool:
     return data.find(_PDF_HEADER, 0, _PDF_HEADER_WINDOW + len(_PDF_HEADER)) >= 0
 
 
-def _looks_like_docx_zip(data: bytes) -> bool:
+def _looks_like_docx_zip(data: bytes, budget: Budget) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            return "word/document.xml" in names or _declared_main_part(archive)[0] is not None
+            return "word/document.xml" in names or _declared_main_part(ArchiveReader(archive, budget))[0] is not None
     except (_Unreadable, etree.XMLSyntaxError, *_ZIP_ERRORS):
         return False
 
 
-def detect_kind(file_name: str, data: bytes) -> str:
+def detect_kind(file_name: str, data: bytes, budget: Budget | None = None) -> str:
     """Return "pdf", "docx", "text" or "" for ``data``, by the rules of the module docstring.
 
     An OLE compound file gives "" unless it is a password-protected Office
-    document named ``.docx``, which gives "docx".
+    document named ``.docx``, which gives "docx". Raises OverBudget for a ZIP
+    whose content types alone are over ``budget``.
     """
+    budget = budget or Budget()
     extension = _extension(file_name)
     if _looks_like_pdf(data):
         return KIND_PDF
     if data.startswith(_OLE_MAGIC):
         return KIND_DOCX if extension == ".docx" and _is_encrypted_office(data) else KIND_UNKNOWN
-    if data.startswith(_ZIP_MAGIC) and _looks_like_docx_zip(data):
+    if data.startswith(_ZIP_MAGIC) and _looks_like_docx_zip(data, budget):
         return KIND_DOCX
     if extension == ".pdf":
         return KIND_PDF
@@ -240,15 +238,18 @@ def _is_encrypted_office(data: bytes) -> bool:
 # --------------------------------------------------------------------------- check
 
 
-def check_document(file_name: str, data: bytes) -> LabelCheckResult:
+def check_document(file_name: str, data: bytes, budget: Budget | None = None) -> LabelCheckResult:
     """Check ``data`` (the bytes of ``file_name``) for the CONFIDENTIAL marking.
 
-    Never raises for bad input: damaged, encrypted, image-only, empty and
-    unsupported files come back as ``Outcome.UNREADABLE`` with a reason; a
-    document is ``NOT_LABELLED`` only when its text was read and the marking is
-    not in it.
+    Damaged, encrypted, image-only, empty and unsupported files come back as
+    ``Outcome.UNREADABLE`` with a reason; a document is ``NOT_LABELLED`` only
+    when its text was read and the marking is not in it. A document over
+    ``budget`` (expanded bytes, elements, pages) raises OverBudget: it was not
+    read, so there is no outcome to give. Time and memory are the caller's to
+    limit (``records.confined``).
     """
-    kind = detect_kind(file_name, data) if data else KIND_UNKNOWN
+    budget = budget or Budget()
+    kind = detect_kind(file_name, data, budget) if data else KIND_UNKNOWN
 
     def result(outcome: Outcome, reason: str) -> LabelCheckResult:
         return LabelCheckResult(
@@ -266,7 +267,7 @@ def check_document(file_name: str, data: bytes) -> LabelCheckResult:
     if kind not in checkers:
         return result(Outcome.UNREADABLE, _unsupported_reason(data))
     try:
-        outcome, reason = checkers[kind](file_name, data)
+        outcome, reason = checkers[kind](file_name, data, budget)
     except _Unreadable as unreadable:
         return result(Outcome.UNREADABLE, unreadable.args[0])
     return result(outcome, reason)
@@ -301,15 +302,23 @@ def _open_pdfium(data: bytes) -> pypdfium2.PdfDocument:
         raise _Unreadable(REASON_PDF_DAMAGED) from error
 
 
-def _check_pdf(file_name: str, data: bytes) -> tuple[Outcome, str]:
+def _check_pdf(file_name: str, data: bytes, budget: Budget) -> tuple[Outcome, str]:
     with _PDFIUM_LOCK:
         document = _open_pdfium(data)
         try:
+            _refuse_many_pages(document, budget)
             return _pdf_verdict(document)
         except pypdfium2.PdfiumError as error:
             raise _Unreadable(REASON_PDF_DAMAGED) from error
         finally:
             document.close()
+
+
+def _refuse_many_pages(document: pypdfium2.PdfDocument, budget: Budget) -> None:
+    # PDFium takes the page count from the page tree's /Count: a tree that reuses its nodes
+    # declares a million pages in a few hundred bytes, and each page is read by walking it.
+    if len(document) > budget.pages:
+        raise too_many_pages(budget)
 
 
 def _pdf_verdict(document: pypdfium2.PdfDocument) -> tuple[Outcome, str]:
@@ -404,19 +413,18 @@ _DOCX_STORIES = (
 )
 
 
-def _read_xml(archive: zipfile.ZipFile, name: str) -> etree._Element:
-    # A parser per call: lxml parsers must not be shared between threads.
+def _read_xml(reader: ArchiveReader, name: str) -> etree._Element:
+    # A parser per call: lxml parsers must not be shared between threads. The reader counts the
+    # member's bytes and elements against the document's budget before lxml builds anything.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    return etree.fromstring(archive.read(name), parser=parser)
+    return etree.fromstring(reader.read(name), parser=parser)
 
 
-def _declared_main_part(archive: zipfile.ZipFile) -> tuple[str | None, str | None]:
+def _declared_main_part(reader: ArchiveReader) -> tuple[str | None, str | None]:
     """(part name, content type) of the Word main part declared in [Content_Types].xml."""
-    if "[Content_Types].xml" not in archive.namelist():
+    if "[Content_Types].xml" not in reader.archive.namelist():
         return None, None
-    if archive.getinfo("[Content_Types].xml").file_size > DOCX_MAX_UNCOMPRESSED_BYTES:
-        raise _Unreadable(REASON_DOCX_TOO_LARGE)
-    types = _read_xml(archive, "[Content_Types].xml")
+    types = _read_xml(reader, "[Content_Types].xml")
     for override in types.iter(f"{{{_CONTENT_TYPES_NS}}}Override"):
         content_type = override.get("ContentType", "")
         if content_type in _WORD_MAIN_TYPES:
@@ -424,15 +432,16 @@ def _declared_main_part(archive: zipfile.ZipFile) -> tuple[str | None, str | Non
     return None, None
 
 
-def _docx_stories(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+def _docx_stories(reader: ArchiveReader) -> list[tuple[str, str]]:
     """(part name, description) of the parts to search, body first. Raises _Unreadable."""
-    main_part, content_type = _declared_main_part(archive)
+    archive = reader.archive
+    main_part, content_type = _declared_main_part(reader)
     if main_part is None or main_part not in archive.namelist():
         raise _Unreadable(REASON_DOCX_DAMAGED)
     if content_type != _DOCX_MAIN_TYPE:
         raise _Unreadable(REASON_DOCX_NOT_PLAIN)
     folder = main_part.rpartition("/")[0] + "/" if "/" in main_part else ""
-    referenced = _referenced_parts(archive, main_part, folder)
+    referenced = _referenced_parts(reader, main_part, folder)
     stories = [(main_part, "in the document body")]
     for pattern, description in _DOCX_STORIES:
         matches = []
@@ -440,21 +449,18 @@ def _docx_stories(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
             if name in referenced and name.startswith(folder) and (match := pattern.fullmatch(name[len(folder) :])):
                 matches.append((int(match.group(1) or 0), name))
         stories += [(name, description) for _, name in sorted(matches)]
-    total = sum(archive.getinfo(name).file_size for name, _ in stories)
-    if total > DOCX_MAX_UNCOMPRESSED_BYTES:
-        raise _Unreadable(REASON_DOCX_TOO_LARGE)
     return stories
 
 
-def _referenced_parts(archive: zipfile.ZipFile, main_part: str, folder: str) -> set[str]:
+def _referenced_parts(reader: ArchiveReader, main_part: str, folder: str) -> set[str]:
     """The parts the main part refers to (its relationships): a header no section uses is never
     shown by Word, so its text is no marking."""
     rels = f"{folder}_rels/{main_part[len(folder):]}.rels"
-    if rels not in archive.namelist():
+    if rels not in reader.archive.namelist():
         return set()
     return {
         folder + relationship.get("Target", "").lstrip("/").removeprefix(folder)
-        for relationship in _read_xml(archive, rels)
+        for relationship in _read_xml(reader, rels)
         if relationship.get("TargetMode") != "External"
     }
 
@@ -487,13 +493,14 @@ def _watermark_texts(root: etree._Element) -> list[str]:
     return [path.get("string", "") for path in root.iter(f"{{{_VML}}}textpath")]
 
 
-def _check_docx(file_name: str, data: bytes) -> tuple[Outcome, str]:
+def _check_docx(file_name: str, data: bytes, budget: Budget) -> tuple[Outcome, str]:
     if data.startswith(_OLE_MAGIC):
         raise _Unreadable(_unsupported_reason(data))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for name, description in _docx_stories(archive):
-                root = _read_xml(archive, name)
+            reader = ArchiveReader(archive, budget)
+            for name, description in _docx_stories(reader):
+                root = _read_xml(reader, name)
                 if any(contains_marking(text) for text in _paragraph_texts(root)):
                     return _found(description)
                 if any(contains_marking(text) for text in _watermark_texts(root)):
@@ -524,7 +531,7 @@ def _decode_text(data: bytes, extension: str) -> str | None:
         return None
 
 
-def _check_text(file_name: str, data: bytes) -> tuple[Outcome, str]:
+def _check_text(file_name: str, data: bytes, budget: Budget) -> tuple[Outcome, str]:
     text = _decode_text(data, _extension(file_name))
     if text is None:
         raise _Unreadable(REASON_UNSUPPORTED)
@@ -538,7 +545,7 @@ def _check_text(file_name: str, data: bytes) -> tuple[Outcome, str]:
 # --------------------------------------------------------------------------- stamping
 
 
-def stamp_document(file_name: str, data: bytes) -> StampedDocument:
+def stamp_document(file_name: str, data: bytes, budget: Budget | None = None) -> StampedDocument:
     """Return a copy of the document that carries CONFIDENTIAL on every page.
 
     PDF: at the top and bottom of every page, upright as viewed. DOCX: a bold
@@ -547,18 +554,22 @@ def stamp_document(file_name: str, data: bytes) -> StampedDocument:
     Guarantees ``check_document(result.file_name, result.content).labelled``
     for every input it accepts; raises StampError (with a sentence for the
     user) for empty, damaged, encrypted and unsupported files. An image-only
-    PDF can be stamped: the stamp gives it a text layer.
+    PDF can be stamped: the stamp gives it a text layer. A document over
+    ``budget`` raises OverBudget, as ``check_document`` does.
     """
+    budget = budget or Budget()
     if not data:
         raise StampError(REASON_EMPTY)
-    kind = detect_kind(file_name, data)
+    kind = detect_kind(file_name, data, budget)
     stampers = {KIND_PDF: _stamp_pdf, KIND_DOCX: _stamp_docx, KIND_TEXT: _stamp_text}
     if kind not in stampers:
         raise StampError(_unsupported_reason(data))
     try:
-        content = stampers[kind](file_name, data)
+        content = stampers[kind](file_name, data, budget)
     except _Unreadable as unreadable:
         raise StampError(unreadable.args[0]) from unreadable
+    except OverBudget:
+        raise
     except Exception as error:  # the PDF and Word libraries raise many types for odd files
         raise StampError(REASON_CANNOT_STAMP) from error
     stamped = StampedDocument(
@@ -566,7 +577,7 @@ def stamp_document(file_name: str, data: bytes) -> StampedDocument:
         content=content,
         content_type=CONTENT_TYPES[kind],
     )
-    if not check_document(stamped.file_name, stamped.content).labelled:
+    if not check_document(stamped.file_name, stamped.content, budget).labelled:
         raise StampError(REASON_CANNOT_STAMP)
     return stamped
 
@@ -594,9 +605,9 @@ _STAMP_COLOUR = (0.8, 0.0, 0.0)
 _PYPDF_ERRORS = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError)
 
 
-def _stamp_pdf(file_name: str, data: bytes) -> bytes:
+def _stamp_pdf(file_name: str, data: bytes, budget: Budget) -> bytes:
     try:
-        writer = PdfWriter(clone_from=_pypdf_reader(data))
+        writer = PdfWriter(clone_from=_pypdf_reader(data, budget))
         if not writer.pages:
             raise _Unreadable(REASON_PDF_NO_PAGES)
         geometries = [_viewed_geometry(page) for page in writer.pages]
@@ -611,14 +622,18 @@ def _stamp_pdf(file_name: str, data: bytes) -> bytes:
     return output.getvalue()
 
 
-def _pypdf_reader(data: bytes) -> PdfReader:
+def _pypdf_reader(data: bytes, budget: Budget) -> PdfReader:
     """A pypdf reader for a PDF that PDFium can open, decrypted if needed.
 
     Raises _Unreadable for what PDFium cannot open, so stamping accepts exactly
-    what the check reads.
+    what the check reads, and OverBudget for more pages than the budget.
     """
     with _PDFIUM_LOCK:
-        _open_pdfium(data).close()
+        document = _open_pdfium(data)
+        try:
+            _refuse_many_pages(document, budget)
+        finally:
+            document.close()
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if not reader.is_encrypted:
@@ -677,9 +692,9 @@ def _stamp_overlay(geometries: list[tuple[float, float, int]]) -> bytes:
 # ---- DOCX stamping
 
 
-def _stamp_docx(file_name: str, data: bytes) -> bytes:
-    _check_docx(file_name, data)  # same readability rules as the check; raises _Unreadable
-    _refuse_large_archive(data)
+def _stamp_docx(file_name: str, data: bytes, budget: Budget) -> bytes:
+    _check_docx(file_name, data, budget)  # same readability rules as the check; raises _Unreadable
+    _refuse_large_archive(data, budget)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many unrelated types for a broken package
@@ -705,11 +720,10 @@ def _stamp_docx(file_name: str, data: bytes) -> bytes:
     return output.getvalue()
 
 
-def _refuse_large_archive(data: bytes) -> None:
-    # python-docx loads every part (images included) into memory.
+def _refuse_large_archive(data: bytes, budget: Budget) -> None:
+    # python-docx loads every part (images included) into memory and parses every XML part.
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > DOCX_MAX_UNCOMPRESSED_BYTES:
-            raise _Unreadable(REASON_DOCX_TOO_LARGE)
+        ArchiveReader(archive, budget).scan()
 
 
 def _prepend_marking(header) -> None:
@@ -725,7 +739,7 @@ def _prepend_marking(header) -> None:
 # ---- text stamping
 
 
-def _stamp_text(file_name: str, data: bytes) -> bytes:
+def _stamp_text(file_name: str, data: bytes, budget: Budget) -> bytes:
     text = _decode_text(data, _extension(file_name))
     if text is None:
         raise _Unreadable(REASON_UNSUPPORTED)

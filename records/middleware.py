@@ -1,14 +1,15 @@
-"""Request-wide rules: a clear page when the database is unreachable or a change conflicts with
-one made meanwhile, and the second factor."""
+"""Request-wide rules: a cap on request bodies, a clear page when the database is unreachable or a
+change conflicts with one made meanwhile, and the second factor."""
 
 import logging
 import time
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve, reverse
 
 from .conflicts import CONCURRENT_SAVE, RELOAD, StateConflict
 from .roles import Role, roles_of
@@ -30,6 +31,50 @@ class RejectNulInPathMiddleware:
         if "\x00" in request.path:
             return HttpResponseBadRequest("Bad request: the address contains a NUL character.")
         return self.get_response(request)
+
+
+def body_limit(request):
+    """The largest body ``request`` may have: REQUEST_MAX_BODY_BYTES, and for a view that accepts an
+    upload (records.uploads.accepts_upload) its file limit on top."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        view = None
+    upload = getattr(settings, getattr(view, "upload_limit_setting", ""), 0) if view else 0
+    return settings.REQUEST_MAX_BODY_BYTES + upload
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request whose body is larger than its view accepts, by its Content-Length, before
+    anything reads it (anonymous or signed in; the login page included): 413, nothing read, so
+    nothing is kept in memory or on disk. A body sent in chunks without a length is refused (411):
+    its size is known only once read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if not length and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return _refusal(request, 411, "A request body must state its length (Content-Length).", "length_required")
+        limit = body_limit(request)
+        request.max_body_bytes = limit  # the upload handler keeps no more
+        size = int(length) if length.isdigit() else 0
+        if size > limit:
+            detail = (f"This request is {size / 2**20:.1f} MB; this page accepts at most {limit / 2**20:.1f} MB. "
+                      "Nothing was read or saved.")
+            return _refusal(request, 413, detail, "request_too_large")
+        return self.get_response(request)
+
+
+def _refusal(request, status, detail, code):
+    if request.path_info.startswith("/api/"):
+        from records.api.exceptions import problem
+
+        return JsonResponse(problem(status, detail, code), status=status)
+    # A plain page: the request was not read, so no session, user or CSRF token is known.
+    body = render_to_string("request_refused.html", {"status": status, "detail": detail})
+    return HttpResponse(body, status=status)
 
 
 class DatabaseUnavailableMiddleware:

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import holds, labels, lifecycle, sweep
+from . import budgets, confined, holds, labels, lifecycle, sweep
 from .conflicts import StateConflict
 from .audit import audit_event_record
 from .dates import past_date_error
@@ -105,11 +105,22 @@ def validate_record_values(values, *, floor=None):
         raise ValidationError(errors)
 
 
+def _read_document(function, file_name, data):
+    """``function`` (check or stamp) on the document in a child process within the document budget
+    (DOCUMENT_MAX_* settings); a document over it is a ValidationError naming the limit."""
+    budget = budgets.document_budget()
+    try:
+        return confined.run(function, file_name, data, budget, budget=budget)
+    except budgets.OverBudget as error:
+        raise ValidationError(str(error), code="over_budget") from None
+
+
 def label_document_check(*, actor, file_name, data):
     """Read a document for its CONFIDENTIAL marking and record the outcome (the fingerprint, not
-    the file). The LabelCheck is saved whatever the outcome: failed checks count too."""
+    the file). The LabelCheck is saved whatever the outcome: failed checks count too. A document
+    over its reading budget is refused with a ValidationError, and nothing is saved."""
     _require_permission(actor, "records.add_labelcheck", "You are not allowed to check documents.")
-    result = labels.check_document(file_name, data)
+    result = _read_document(labels.check_document, file_name, data)
     with transaction.atomic():
         check = LabelCheck.objects.create(
             file_name=file_name[:255],
@@ -131,10 +142,11 @@ def label_document_check(*, actor, file_name, data):
 
 
 def label_document_stamp(*, actor, file_name, data):
-    """A copy of the document stamped CONFIDENTIAL (labels.StampError if it cannot be stamped).
-    The copy is returned, never stored; the request is audited by the original's fingerprint."""
+    """A copy of the document stamped CONFIDENTIAL (labels.StampError if it cannot be stamped, a
+    ValidationError if it is over its reading budget). The copy is returned, never stored; the
+    request is audited by the original's fingerprint."""
     _require_permission(actor, "records.add_labelcheck", "You are not allowed to check documents.")
-    stamped = labels.stamp_document(file_name, data)
+    stamped = _read_document(labels.stamp_document, file_name, data)
     audit_event_record(
         actor=actor,
         action="label.stamped_copy",
@@ -157,7 +169,10 @@ def _label_attestation(*, actor, contains_cpni, verification, visually_confirmed
     errors, check = {}, None
     if document is not None:
         file_name, data = document
-        check = label_document_check(actor=actor, file_name=file_name, data=data)
+        try:
+            check = label_document_check(actor=actor, file_name=file_name, data=data)
+        except ValidationError as error:  # over its reading budget: not read, nothing kept
+            raise ValidationError({"label_document": f"{file_name}: {' '.join(error.messages)}"}) from None
         if check.outcome != LabelCheck.Outcome.LABELLED:
             hint = (
                 " Mark the document CONFIDENTIAL, or download a stamped copy, and upload it again."

@@ -1,5 +1,6 @@
 """Uploaded documents are read for their label and then forgotten: they stay in memory, are never
-written to disk, and nothing past the size limit is kept, however large the upload."""
+written to disk, and nothing past the size limit is kept, however large the upload. Only the views
+marked ``accepts_upload`` take a body larger than REQUEST_MAX_BODY_BYTES (records.middleware)."""
 
 from io import BytesIO
 
@@ -8,10 +9,21 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
 
+def accepts_upload(setting):
+    """Mark a view as taking an upload of up to ``settings.<setting>`` bytes: its requests may be
+    that much larger than REQUEST_MAX_BODY_BYTES (checked before the body is read)."""
+
+    def mark(view):
+        view.upload_limit_setting = setting
+        return view
+
+    return mark
+
+
 class LimitedMemoryUploadHandler(FileUploadHandler):
-    """Keeps at most one byte more than the largest accepted upload (a document to check, or an
-    inventory sheet) in memory and reports the file's true size, so a form refuses an oversized
-    file by its size before reading any of it."""
+    """Keeps at most one byte more than the view's body limit (at most the largest accepted upload
+    without one) in memory and reports the file's true size, so a form refuses an oversized file
+    by its size before reading any of it."""
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
@@ -19,7 +31,9 @@ class LimitedMemoryUploadHandler(FileUploadHandler):
         self.received = 0
 
     def receive_data_chunk(self, raw_data, start):
-        room = max(settings.LABEL_CHECK_MAX_BYTES, settings.IMPORT_MAX_BYTES) + 1 - self.file.tell()
+        largest = max(settings.LABEL_CHECK_MAX_BYTES, settings.IMPORT_MAX_BYTES)
+        limit = min(getattr(self.request, "max_body_bytes", largest), largest)
+        room = limit + 1 - self.file.tell()
         if room > 0:
             self.file.write(raw_data[:room])
         self.received += len(raw_data)

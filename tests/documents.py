@@ -310,13 +310,112 @@ __all__ = [
     "corrupt_docx_bytes",
     "corrupt_pdf_bytes",
     "docx_bytes",
+    "empty_paragraphs_docx_bytes",
     "encrypted_pdf_bytes",
     "image_only_pdf_bytes",
     "joined_pdf_bytes",
     "landscape_pdf_bytes",
     "ole_bytes",
+    "page_tree_pdf_bytes",
     "pdf_bytes",
     "random_binary_bytes",
     "reshaped_pdf_bytes",
+    "rezipped",
+    "with_understated_sizes",
+    "zip_bomb_docx_bytes",
     "zip_bytes",
 ]
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def rezipped(data, changes):
+    """The ZIP ``data`` with members replaced or added: {name: bytes or callable(old bytes)}."""
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            change = changes.get(info.filename, content)
+            target.writestr(info.filename, change(content) if callable(change) else change)
+        for name, content in changes.items():
+            if name not in source.namelist():
+                target.writestr(name, content)
+    return output.getvalue()
+
+
+def zip_bomb_docx_bytes(expanded_bytes):
+    """A small, CONFIDENTIAL-marked DOCX whose body relationships part really expands to
+    ``expanded_bytes`` (blank space after its XML, sizes declared truthfully)."""
+    return rezipped(
+        docx_bytes(["CONFIDENTIAL"]),
+        {"word/_rels/document.xml.rels": lambda rels: rels + b" " * expanded_bytes},
+    )
+
+
+def with_understated_sizes(data, member, declared=1000):
+    """The ZIP ``data`` with ``member``'s uncompressed size declared as ``declared`` bytes in both
+    its local header and the central directory (its real content unchanged)."""
+    data = bytearray(data)
+    name = member.encode()
+    local = data.find(b"PK\x03\x04" + data[4:4])
+    while local >= 0:
+        name_length = struct.unpack_from("<H", data, local + 26)[0]
+        if data[local + 30 : local + 30 + name_length] == name:
+            struct.pack_into("<I", data, local + 22, declared)
+        local = data.find(b"PK\x03\x04", local + 4)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == name:
+            struct.pack_into("<I", data, central + 24, declared)
+        central = data.find(b"PK\x01\x02", central + 4)
+    return bytes(data)
+
+
+def empty_paragraphs_docx_bytes(count):
+    """A DOCX whose body is ``count`` empty paragraphs (6 bytes each, deflated to almost nothing)."""
+    body = b"<w:p/>" * count
+    return rezipped(docx_bytes(["CONFIDENTIAL"]), {
+        "word/document.xml": (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            + body + b"<w:p><w:r><w:t>CONFIDENTIAL</w:t></w:r></w:p></w:body></w:document>"
+        ),
+    })
+
+
+def page_tree_pdf_bytes(levels, fan_out=10):
+    """A PDF of one page reused through a page tree ``levels`` deep, each node listing the node
+    below ``fan_out`` times: it declares ``fan_out ** levels`` pages in well under 2 kB."""
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        4: _pdf_stream(b"BT /F1 12 Tf 72 720 Td (Customer call records) Tj ET"),
+    }
+    leaf = 5 + levels - 1
+    nodes = [2] + list(range(5, leaf))
+    for depth, number in enumerate(nodes):
+        child = nodes[depth + 1] if depth + 1 < len(nodes) else leaf
+        kids = b" ".join(b"%d 0 R" % child for _ in range(fan_out))
+        parent = b" /Parent %d 0 R" % nodes[depth - 1] if depth else b""
+        count = fan_out ** (levels - depth)
+        objects[number] = b"<< /Type /Pages /Kids [%s] /Count %d%s >>" % (kids, count, parent)
+    objects[leaf] = (b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+                     b"/Resources << /Font << /F1 3 0 R >> >> >>" % nodes[-1])
+    output = bytearray(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(output)
+        output += b"%d 0 obj\n%s\nendobj\n" % (number, objects[number])
+    xref = len(output)
+    size = max(objects) + 1
+    output += b"xref\n0 %d\n0000000000 65535 f \n" % size
+    for number in range(1, size):
+        output += b"%010d 00000 n \n" % offsets[number]
+    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(output)
+
+
+def _pdf_stream(content):
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)

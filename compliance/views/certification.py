@@ -18,6 +18,7 @@ from compliance.forms import AmendmentForm, FileForm, PackageRequestForm, SignFo
 from records.audit import audit_event_record
 from records.conflicts import error_status
 from records.ratelimits import rate_limited
+from records.uploads import accepts_upload
 from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
 
@@ -162,6 +163,7 @@ def package_sign(request, pk):
     return response
 
 
+@accepts_upload("SIGNED_PDF_MAX_BYTES")
 @require_POST
 @permission_required("compliance.add_certificationfiling", raise_exception=True)
 def filing_file(request, pk):

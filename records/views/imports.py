@@ -11,8 +11,10 @@ from records import imports
 from records.forms import ImportForm
 from records.models import ImportJob
 from records.ratelimits import rate_limited
+from records.uploads import accepts_upload
 
 
+@accepts_upload("IMPORT_MAX_BYTES")
 @permission_required("records.add_importjob", raise_exception=True)
 @rate_limited("import")
 def import_list(request):

@@ -1,6 +1,7 @@
 """The CONFIDENTIAL label check page and the stamped copy."""
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -9,8 +10,10 @@ from django.views.decorators.http import require_POST
 from records import labels, services
 from records.forms import LabelDocumentForm
 from records.ratelimits import rate_limited
+from records.uploads import accepts_upload
 
 
+@accepts_upload("LABEL_CHECK_MAX_BYTES")
 @permission_required("records.add_labelcheck", raise_exception=True)
 @rate_limited("label_check")
 def label_check(request):
@@ -18,10 +21,14 @@ def label_check(request):
     check = None
     if request.method == "POST" and form.is_valid():
         file_name, data = form.cleaned_data["document"]
-        check = services.label_document_check(actor=request.user, file_name=file_name, data=data)
+        try:
+            check = services.label_document_check(actor=request.user, file_name=file_name, data=data)
+        except ValidationError as error:
+            form.add_error("document", error)
     return render(request, "records/label_check.html", {"form": form, "check": check})
 
 
+@accepts_upload("LABEL_CHECK_MAX_BYTES")
 @require_POST
 @permission_required("records.add_labelcheck", raise_exception=True)
 @rate_limited("label_check")
@@ -37,6 +44,8 @@ def label_stamp(request):
             stamped = services.label_document_stamp(actor=request.user, file_name=file_name, data=data)
         except labels.StampError as error:
             form.add_error("document", str(error))
+        except ValidationError as error:
+            form.add_error("document", error)
         else:
             response = HttpResponse(stamped.content, content_type=stamped.content_type)
             response["Content-Disposition"] = content_disposition_header(True, stamped.file_name)

@@ -12,6 +12,7 @@ from records.conflicts import StateConflict, error_status
 from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import Record, Status, an_active_hold
+from records.uploads import accepts_upload
 
 
 def dashboard(request):
@@ -106,6 +107,7 @@ def _due_now_message(request, record, done):
     )
 
 
+@accepts_upload("LABEL_CHECK_MAX_BYTES")
 @permission_required("records.add_record", raise_exception=True)
 def record_create(request):
     form = RecordForm(request.POST or None, request.FILES or None, user=request.user)
@@ -118,6 +120,7 @@ def record_create(request):
     return render(request, "records/record_form.html", {"form": form})
 
 
+@accepts_upload("LABEL_CHECK_MAX_BYTES")
 @permission_required("records.change_record", raise_exception=True)
 def record_edit(request, reference):
     record = visible_record_or_403(request.user, reference)

@@ -63,3 +63,41 @@ def test_a_worker_runs_the_sweep_and_sends_the_reminders(employee, tmp_path):
     assert notification.recipient == employee and notification.items.count() == 3
     assert all(r.reference in notification.body for r in records)
     assert "records.tasks.retention_sweep" in output and "succeeded" in output
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_prefork_worker_reads_sheets_in_a_child_within_their_budget(records_manager, employee, tmp_path):
+    from django.utils import timezone
+
+    from records.models import ImportJob
+    from tests.records.test_budgets import inflated_shared_strings
+    from tests.records.test_imports import row, xlsx_bytes
+
+    ScheduleFactory(code="TOLL-BILLING", period_value=18)
+    queue = f"cpnitrack-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+           "VAR_DIR": str(tmp_path), "IMPORT_MAX_EXPANDED_MB": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cpnitrack", "worker", "--pool=prefork", "--concurrency=1",
+         "-Q", queue, "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        sheets = {"good.xlsx": xlsx_bytes([row()]), "bomb.xlsx": inflated_shared_strings(xlsx_bytes([row()]), 100_000)}
+        jobs = {}
+        for name, data in sheets.items():
+            jobs[name] = ImportJob.objects.create(
+                file_name=name, sha256=name.ljust(64, "0"), content=data, requested_by=records_manager,
+                requested_at=timezone.now(),
+            )
+            tasks.validate_import.apply_async((jobs[name].pk,), queue=queue)
+        done = wait_for(lambda: not ImportJob.objects.filter(state=ImportJob.State.VALIDATING).exists())
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert done, f"the worker did not validate the sheets:\n{output[-3000:]}"
+    good, bomb = (ImportJob.objects.get(pk=jobs[name].pk) for name in ("good.xlsx", "bomb.xlsx"))
+    assert good.state == ImportJob.State.VALID, good.errors
+    assert bomb.state == ImportJob.State.INVALID
+    assert bomb.errors[0]["message"] == "This file expands to more than 1 MB when unpacked, so it was not read."

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from records import labels
+from records.budgets import Budget, OverBudget
 from records.labels import Outcome, StampError, check_document, contains_marking, stamp_document
 from tests.documents import (
     corrupt_docx_bytes,
@@ -317,14 +318,13 @@ def test_macro_enabled_word_document_is_refused():
     assert "Macro-enabled" in result.reason
 
 
-def test_docx_that_would_unpack_beyond_the_limit_is_not_read(monkeypatch):
-    monkeypatch.setattr(labels, "DOCX_MAX_UNCOMPRESSED_BYTES", 10_000)
+def test_docx_that_would_unpack_beyond_the_budget_is_not_read():
     data = docx_bytes(["CONFIDENTIAL"] + ["Customer call records " * 20] * 40)
 
-    result = check_document("memo.docx", data)
-
-    assert result.outcome is Outcome.UNREADABLE
-    assert "more than 50 MB" in result.reason
+    with pytest.raises(OverBudget, match="expands to more than 0.01 MB when unpacked"):
+        check_document("memo.docx", data, Budget(expanded_bytes=10_486))
+    with pytest.raises(OverBudget, match="expands to more than 0.01 MB when unpacked"):
+        stamp_document("memo.docx", data, Budget(expanded_bytes=10_486))
 
 
 def test_other_zip_files_are_unsupported():

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from records import labels
+from records import budgets, confined, labels
 
 STATUS_TEXT = {
     labels.Outcome.LABELLED: "labelled",
@@ -84,7 +84,11 @@ def _check_file(path):
         return labels.Outcome.UNREADABLE, f"The file cannot be opened: {error.strerror or error}."
     if len(data) > limit:
         return too_large
-    result = labels.check_document(path.name, data)
+    budget = budgets.document_budget()
+    try:
+        result = confined.run(labels.check_document, path.name, data, budget, budget=budget)
+    except budgets.OverBudget as error:
+        return labels.Outcome.UNREADABLE, str(error)
     return result.outcome, result.reason
 
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
 from records import imports
+from records.budgets import OverBudget
 from records.models import User
 
 
@@ -34,8 +35,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is larger than the {settings.IMPORT_MAX_BYTES // 2**20} MB limit.")
         data = file.read_bytes()
         try:
-            sheet = imports.read_sheet(file.name, data)
-        except imports.SheetError as error:
+            sheet = imports.read_sheet_confined(file.name, data)
+        except (imports.SheetError, OverBudget) as error:
             raise CommandError(str(error)) from error
         prepared = self.validated(sheet)
         if dry_run:

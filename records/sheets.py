@@ -1,0 +1,91 @@
+"""Reading an inventory sheet (CSV or XLSX) into rows keyed by column name: the first step of an
+import, and the one that reads what the user sent. Plain Python (no Django), so that it can run in
+a child process with a time and memory limit (``records.confined``)."""
+
+import csv
+import io
+import zipfile
+import zlib
+
+import openpyxl
+
+from .budgets import MB, ArchiveReader, Budget
+
+COLUMNS = (
+    "title", "medium", "media_serial_number", "contains_cpni", "cpni_categories", "department", "custodian",
+    "location", "customer_reference", "schedule", "trigger_date", "legal_minimums", "label_verification",
+    "label_attested_by", "label_attested_on", "notes",
+)
+REQUIRED = ("title", "medium", "department", "custodian", "location", "schedule")
+MAX_ROWS = 200_000
+# Columns past these are not read: openpyxl pads every row up to the width the sheet declares.
+MAX_COLUMNS = 4 * len(COLUMNS)
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a sheet of records."""
+
+
+def read_sheet(file_name, data, budget=None):
+    """The rows of a CSV or XLSX file as dicts keyed by column name, with their row numbers.
+    Raises SheetError for an unreadable file, unknown or missing columns, or too many rows (empty
+    ones count: each is read), and OverBudget for an XLSX over ``budget``'s expanded bytes or
+    elements. Time and memory are the caller's to limit (``records.confined``)."""
+    if data[:2] == b"PK":
+        rows = _xlsx_rows(data, budget or Budget(expanded_bytes=500 * MB, elements=20_000_000))
+    else:
+        rows = _csv_rows(data)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise SheetError("The file is empty.") from None
+    names = [str(cell or "").strip().lower().replace(" ", "_") for cell in header]
+    unknown = [name for name in names if name and name not in COLUMNS]
+    if unknown:
+        raise SheetError(f"Unknown columns: {', '.join(unknown)}. Use the template's columns.")
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise SheetError(f"Missing columns: {', '.join(missing)}.")
+    sheet = []
+    for number, cells in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise SheetError(f"The file has more than {MAX_ROWS:,} rows; split it.")
+        values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name}
+        if all(value in (None, "") for value in values.values()):
+            continue
+        sheet.append((number, values))
+    if not sheet:
+        raise SheetError("The file has a header but no records.")
+    return sheet
+
+
+def _csv_rows(data):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise SheetError("This is not a CSV or XLSX file.")
+    lines = (line for line in io.StringIO(text, newline="") if not line.startswith("#"))
+    try:
+        yield from csv.reader(lines)
+    except csv.Error as error:
+        raise SheetError(f"The CSV cannot be read: {error}.") from None
+
+
+def _xlsx_rows(data, budget):
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # openpyxl holds the shared strings in memory and trusts the sizes the archive declares.
+            ArchiveReader(archive, budget).scan()
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError) as error:
+        raise SheetError(f"The XLSX file cannot be read ({type(error).__name__}).") from None
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for damaged files
+        raise SheetError(f"The XLSX file cannot be read ({type(error).__name__}).") from None
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            yield list(row)
+    finally:
+        workbook.close()
