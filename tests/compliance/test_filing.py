@@ -179,3 +179,16 @@ def test_withdrawing_an_amended_filing_leaves_the_amendment_open(client, signed,
     amendment.refresh_from_db()
     assert amendment.filing is None and not is_locked(2025)
     assert [y.status for y in certification_years() if y.year == 2025] == ["amending"]
+
+
+def test_a_scanned_signed_pdf_of_several_megabytes_is_accepted_and_one_too_large_refused(client, signed, settings):
+    scanned = SIGNED_PDF + b"0" * (3 * 1024 * 1024)  # over the 2 MB of an ordinary form
+    settings.SIGNED_PDF_MAX_BYTES = 4 * 1024 * 1024
+    too_large = SimpleUploadedFile("signed.pdf", scanned + b"0" * (2 * 1024 * 1024), content_type="application/pdf")
+    assert record_filing(client, signed, signed_pdf=too_large).status_code in (400, 413)
+    signed.refresh_from_db()
+    assert signed.filed_on is None
+    upload = SimpleUploadedFile("signed.pdf", scanned, content_type="application/pdf")
+    assert record_filing(client, signed, signed_pdf=upload).status_code == 302
+    signed.refresh_from_db()
+    assert signed.signed_pdf_size == len(scanned)
