@@ -42,6 +42,33 @@ class TestSignIn:
         time_machine.move_to(timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(minutes=1))
         assert sign_in(client, "emma").status_code == 302
 
+    def test_behind_a_proxy_a_strangers_failures_do_not_lock_out_the_real_user(self, client, employee, settings):
+        from cpnitrack.client_address import client_address_settings
+
+        for name, value in client_address_settings(1).items():  # TRUSTED_PROXY_COUNT=1
+            setattr(settings, name, value)
+        settings.AXES_FAILURE_LIMIT = 3
+        proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the app from the proxy
+
+        def attempt(forwarded_for, password=TEST_PASSWORD):
+            return client.post(reverse("login"), {"username": "emma", "password": password},
+                               HTTP_X_FORWARDED_FOR=forwarded_for, **proxy)
+
+        for _ in range(3):
+            attempt("10.9.9.9", "wrong password")
+        assert attempt("10.9.9.9").status_code == 429, "the stranger's own address is locked out"
+        # Claiming the real user's address in front of the chain does not move the stranger.
+        assert attempt("10.1.2.3, 10.9.9.9").status_code == 429
+        assert attempt("10.1.2.3").status_code == 302, "the real user, from her own address, signs in"
+
+    def test_without_a_proxy_the_forwarded_header_is_not_believed(self, client, employee, settings):
+        settings.AXES_FAILURE_LIMIT = 3
+        for number in range(3):
+            client.post(reverse("login"), {"username": "emma", "password": "wrong"}, REMOTE_ADDR="10.9.9.9",
+                        HTTP_X_FORWARDED_FOR=f"10.9.9.{10 + number}")
+        assert client.post(reverse("login"), {"username": "emma", "password": TEST_PASSWORD}, REMOTE_ADDR="10.9.9.9",
+                           HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 429
+
     def test_a_session_expires_after_inactivity(self, client, employee, settings, time_machine):
         assert sign_in(client, "emma").status_code == 302
         assert client.get(reverse("dashboard")).status_code == 200
