@@ -5,6 +5,8 @@ from django.urls import include, path
 from records.views.account import second_factor_setup, second_factor_verify
 from records.views.health import healthz
 
+handler500 = "records.views.errors.server_error"  # a 503 page when the database is unreachable
+
 admin.site.site_header = "CPNI Track administration"
 admin.site.site_title = "CPNI Track"
 

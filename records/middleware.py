@@ -4,12 +4,12 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from .roles import Role, roles_of
+from .views.errors import DATABASE_ERRORS, database_unavailable
 
 log = logging.getLogger(__name__)
 PRIVILEGED = {Role.RECORDS_MANAGER, Role.NETOPS_DIRECTOR, Role.OFFICER}
@@ -30,7 +30,8 @@ class RejectNulInPathMiddleware:
 
 class DatabaseUnavailableMiddleware:
     """The database went away mid-request: say so plainly (503). The request's transaction never
-    committed, so nothing from it was saved, and nothing confirmed earlier is lost."""
+    committed, so nothing from it was saved, and nothing confirmed earlier is lost. (An error
+    raised in middleware rather than a view gets the same answer from records.views.errors.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,9 +40,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
+        if isinstance(exception, DATABASE_ERRORS):
             log.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
-            return render(request, "database_unavailable.html", status=503)
+            return database_unavailable(request)
         return None
 
 
@@ -59,7 +60,8 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty():
+        # A failed request renews nothing (and, with the database gone, could not read the session).
+        if response.status_code < 500 and session is not None and not session.is_empty():
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.RENEW_AFTER_SECONDS:
                 session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.urls import reverse
@@ -208,6 +209,25 @@ class TestUploadsAndFaults:
             handler.receive_data_chunk(chunk, 0)
         upload = handler.file_complete(24)
         assert upload.size == 24 and len(upload.read()) == 11, "the true size is known; only limit + 1 bytes are kept"
+
+    def test_a_signed_in_person_gets_the_clear_page_when_the_database_is_down(self, client, employee, monkeypatch):
+        """The session is read (and the person found) by middleware before any view runs."""
+        from django.db.backends import utils
+
+        client.force_login(employee)
+        client.raise_request_exception = False
+
+        def database_down(*args, **kwargs):
+            raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+        monkeypatch.setattr(utils.CursorWrapper, "execute", database_down)
+        page = client.get(reverse("record-list"))
+        assert page.status_code == 503 and page["Retry-After"]
+        assert "cannot reach its database" in page.content.decode()
+        api = client.get("/api/v1/records/")
+        assert api.status_code == 503 and api.json()["code"] == "database_unavailable"
+        anonymous = Client(raise_request_exception=False).get(reverse("dashboard"))
+        assert anonymous.status_code == 302, "no session to read: sent to sign in as usual"
 
     def test_the_database_going_away_mid_request_gives_a_clear_page_and_saves_nothing(self, client, employee, monkeypatch):
         from records import services
