@@ -216,6 +216,28 @@ def _admin_expectations(name):
 class TestObjectLevel:
     """The state-changing views refuse another department's record, a destroyed one and a held one."""
 
+    def test_another_departments_record_is_answered_as_a_missing_one(self, client, employee, outsider):
+        """Nothing tells an employee whether a reference of another department exists: the pages
+        and the API answer exactly as for a reference nobody has."""
+        record = make_record(custodian=employee, status=Status.DUE)
+        missing = re.sub(r"\d+$", lambda m: "9" * len(m.group()), record.reference)
+        assert not Record.objects.filter(reference=missing).exists()
+        client.force_login(outsider)
+        token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+        cases = [("GET", name) for name in ("record-detail", "record-edit", "record-certificate", "record-confirm-shredding",
+                                            "api-record-detail")]
+        cases += [("POST", name) for name in ("record-edit", "record-mark-shredding", "record-confirm-shredding",
+                                              "api-record-mark-for-shredding", "api-record-hand-over")]
+        cases += [("PATCH", "api-record-detail")]
+        for method, name in cases:
+            api = name.startswith("api-")
+            theirs, nobodys = (call(client, method, reverse(name, args=[reference]), api=api) for reference in (record.reference, missing))
+            assert theirs.status_code == nobodys.status_code == 404, (method, name, theirs.status_code, nobodys.status_code)
+            bodies = [token.sub(b"", r.content).replace(reference.encode(), b"REF")
+                      for r, reference in ((theirs, record.reference), (nobodys, missing))]
+            assert bodies[0] == bodies[1], (method, name)
+        assert Record.objects.get(pk=record.pk).status == Status.DUE
+
     def test_another_departments_record(self, client, employee, outsider, records_manager):
         record = make_record(custodian=employee, status=Status.DUE)
         pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
@@ -223,7 +245,7 @@ class TestObjectLevel:
         for method, name, ref in [("GET", "record-detail", record), ("GET", "record-edit", record), ("POST", "record-edit", record),
                                   ("POST", "record-mark-shredding", record), ("GET", "record-confirm-shredding", pending),
                                   ("POST", "record-confirm-shredding", pending), ("GET", "record-certificate", record)]:
-            assert call(client, method, reverse(name, args=[ref.reference])).status_code == 403, (method, name)
+            assert call(client, method, reverse(name, args=[ref.reference])).status_code == 404, (method, name)
         assert Record.objects.get(pk=record.pk).status == Status.DUE
         assert Record.objects.get(pk=pending.pk).status == Status.PENDING_SHRED
 
