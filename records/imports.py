@@ -370,7 +370,8 @@ def reimport_message(earlier, confirm="tick “Import it again”"):
 
 
 def import_job_create(*, actor, file_name, data, allow_reimport=False):
-    """Keep the uploaded sheet and validate it in a Celery task after commit. A file imported
+    """Keep the uploaded sheet (until it is imported or found invalid) and validate it in a Celery
+    task after commit. A file imported
     before (same SHA-256) is refused unless the records manager confirms importing it again."""
     _require(actor)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -379,7 +380,7 @@ def import_job_create(*, actor, file_name, data, allow_reimport=False):
         raise ValidationError({"allow_reimport": reimport_message(earlier)})
     with transaction.atomic():
         job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=sha256, content=data, allow_reimport=allow_reimport,
+            file_name=file_name[:255], sha256=sha256, content=data, size=len(data), allow_reimport=allow_reimport,
             requested_by=actor, requested_at=timezone.now(),
         )
         payload = {"sha256": job.sha256, "size": len(data)}
@@ -400,7 +401,7 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
         if earlier is not None and not allow_reimport:
             raise ValidationError(reimport_message(earlier, confirm="run it with --allow-reimport"))
         job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=sha256, content=b"", allow_reimport=allow_reimport, requested_by=actor,
+            file_name=file_name[:255], sha256=sha256, content=b"", size=len(data), allow_reimport=allow_reimport, requested_by=actor,
             requested_at=timezone.now(), row_count=len(prepared), state=ImportJob.State.IMPORTING,
         )
         written = write_records(actor=actor, prepared=prepared, job=job)
@@ -410,8 +411,8 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
 
 def _done(job, written, actor):
     job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, len(written.created), written.due, 100
-    job.content, job.finished_at = b"", timezone.now()  # the sheet is not kept once imported
-    job.save(update_fields=["state", "imported_count", "due_count", "progress", "content", "finished_at"])
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "imported_count", "due_count", "progress", "finished_at", _forget_sheet(job)])
     audit_event_record(actor=actor, action="import.done", obj=job,
                        payload={"records": len(written.created), "due": written.due})
 
@@ -454,8 +455,18 @@ def import_job_validate(job_id):
     job.state = ImportJob.State.VALID if prepared else ImportJob.State.INVALID
     job.progress = 100
     job.finished_at = timezone.now()
-    job.save(update_fields=["row_count", "error_count", "errors", "state", "progress", "finished_at"])
+    fields = ["row_count", "error_count", "errors", "state", "progress", "finished_at"]
+    if not prepared:
+        fields.append(_forget_sheet(job))
+    job.save(update_fields=fields)
     return job
+
+
+def _forget_sheet(job):
+    """A sheet that will not be imported is not kept (it may hold CPNI): its hash, name, size and
+    result stay. Returns the field to save."""
+    job.content = b""
+    return "content"
 
 
 def import_job_confirm(*, actor, job):
@@ -491,5 +502,5 @@ def import_job_run(job_id):
             if _check(job) is not None:
                 raise
     job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
-    job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at"])
+    job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at", _forget_sheet(job)])
     return job
