@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "records.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "records.middleware.RejectNulInPathMiddleware",
     "records.middleware.DatabaseUnavailableMiddleware",

@@ -1,4 +1,5 @@
-"""Request-wide rules: a clear page when the database is unreachable, and the second factor."""
+"""Request-wide rules: nothing cached, a clear page when the database is unreachable, and the
+second factor."""
 
 import logging
 import time
@@ -6,6 +7,7 @@ import time
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from django.urls import reverse
 
 from .roles import Role, roles_of
@@ -26,6 +28,20 @@ class RejectNulInPathMiddleware:
         if "\x00" in request.path:
             return HttpResponseBadRequest("Bad request: the address contains a NUL character.")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No browser or proxy keeps what the application answers: its pages, PDFs, CSV and ZIP
+    downloads and API responses are CONFIDENTIAL, and a shared computer's back button or cache
+    must not show them after sign-out. (Static files are served before this, and cached.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
 
 
 class DatabaseUnavailableMiddleware:

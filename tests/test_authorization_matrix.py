@@ -167,6 +167,9 @@ def call(client, method, url, api=False):
 
 @pytest.mark.django_db
 def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
+    """Each role and anonymous visitors get exactly the expected outcome at every URL; every answer
+    to a signed-in person (page, PDF, CSV or ZIP download, API response, redirect or refusal) tells
+    browsers and proxies not to keep it."""
     patterns = list(url_patterns())
     unnamed = [str(p.pattern) for name, p in patterns if name.endswith("None")]
     assert all(name.startswith("admin:") for name, p in patterns if name.endswith("None")), unnamed
@@ -192,6 +195,8 @@ def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
             if role is not None:
                 client.force_login(users_by_role[role])
             response = call(client, method, url, api=name in API_EXPECTED)
+            if role is not None and "no-store" not in response.get("Cache-Control", ""):
+                failures.append(f"{method} {url} as {role}: {response.status_code} without Cache-Control: no-store")
             if response.status_code != expected:
                 failures.append(f"{method} {url} as {role or 'anonymous'}: {response.status_code}, expected {expected}")
             elif name in API_EXPECTED and expected in (401, 403) and response["Content-Type"] != "application/json":

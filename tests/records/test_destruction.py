@@ -341,6 +341,7 @@ def test_certificate_downloads_for_those_who_may_see_the_record(client, employee
     client.force_login(auditor)
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"], "no browser or proxy keeps a copy"
     assert record.destruction.certificate_number in response["Content-Disposition"]
     text = "".join(page.get_textpage().get_text_bounded() for page in pypdfium2.PdfDocument(response.content))
     assert record.reference in text and record.destruction.certificate_number in text and "CONFIDENTIAL" in text
