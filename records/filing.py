@@ -12,9 +12,8 @@ from .dates import past_date_error
 from .locks import JobLocked, job_lease
 from .models import CertificationFiling, CertificationPackage, CompanyProfile
 from .models.certification import signatory_problem
+from .queueing import STALLED_AFTER, queue_after_commit
 from .second_factor import WRONG_CODE, confirmed_device
-
-STALLED_AFTER = timedelta(minutes=10)
 
 
 def is_draft_year(year):
@@ -24,7 +23,8 @@ def is_draft_year(year):
 
 def certification_package_request(*, actor, year):
     """Queue a build of `year`'s package (built by a Celery task after commit). Refused for a year
-    already filed, a year not yet begun, or without a company profile."""
+    already filed, a year not yet begun, or without a company profile. The package's `queued`
+    says whether the build reached the task queue; if not, the reconcile task queues it later."""
     if not actor.has_perm("records.add_certificationpackage"):
         raise PermissionDenied("Only records managers and officers prepare the certification.")
     if year > timezone.localdate().year or year < 2000:
@@ -43,7 +43,7 @@ def certification_package_request(*, actor, year):
         )
         audit_event_record(actor=actor, action="certification.package_requested", obj=package,
                            payload={"year": year, "draft": package.draft})
-        transaction.on_commit(lambda: _enqueue_build(package.pk))
+        package.queued = queue_after_commit(lambda: _enqueue_build(package.pk), what=f"certification package #{package.pk}")
     return package
 
 

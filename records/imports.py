@@ -6,20 +6,23 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import openpyxl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .audit import Entry, audit_event_record, audit_events_record
 from .dates import past_date_error, records_began_on
+from .locks import JobLocked, job_lease
 from .models import (
     CpniCategory, Department, ImportJob, LabelVerification, LegalMinimum, Medium, Record, RecordLegalMinimum,
     RetentionSchedule, User,
 )
+from .queueing import STALLED_AFTER, queue_after_commit
 from .retention import expiry_date_for
 from .selectors import in_custody_role
 from .serials import duplicate_serial_message, normalise_serial, serial_holders, serial_key
@@ -42,6 +45,7 @@ FILE_CHECK_REFUSED = (
     "once it is imported."
 )
 MAX_ROWS = 200_000
+IMPORT_LEASE_TTL = timedelta(minutes=15)  # renewed as the rows are checked
 MAX_STORED_ERRORS = 1000
 # The model's own field names, for the error messages of the shared record validation.
 FIELD_TO_COLUMN = {"cpni_categories": "cpni_categories", "label_verification": "label_verification"}
@@ -371,8 +375,9 @@ def reimport_message(earlier, confirm="tick “Import it again”"):
 
 def import_job_create(*, actor, file_name, data, allow_reimport=False):
     """Keep the uploaded sheet (until it is imported or found invalid) and validate it in a Celery
-    task after commit. A file imported
-    before (same SHA-256) is refused unless the records manager confirms importing it again."""
+    task after commit; the job's `queued` says whether that task reached the queue (if not, the
+    reconcile task queues it later). A file imported before (same SHA-256) is refused unless the
+    records manager confirms importing it again."""
     _require(actor)
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = earlier_import(sha256)
@@ -387,7 +392,7 @@ def import_job_create(*, actor, file_name, data, allow_reimport=False):
         if earlier is not None:
             payload["reimport_of"] = earlier.pk
         audit_event_record(actor=actor, action="import.uploaded", obj=job, payload=payload)
-        transaction.on_commit(lambda: _enqueue("validate_import", job.pk))
+        job.queued = queue_after_commit(lambda: _enqueue("validate_import", job.pk), what=f"the check of import #{job.pk}")
     return job
 
 
@@ -423,20 +428,22 @@ def _enqueue(task_name, job_id):
     getattr(tasks, task_name).delay(job_id)
 
 
-def _progress(job, state):
+def _progress(job, state, lease):
     def report(percent):
+        if lease is not None:
+            lease.renew()
         ImportJob.objects.filter(pk=job.pk, state=state).update(progress=min(percent, 99))
     return report
 
 
-def _check(job):
+def _check(job, lease=None):
     """Read and validate the job's sheet; store the outcome. Returns the prepared rows or None."""
     try:
         sheet = read_sheet(job.file_name, bytes(job.content))
     except SheetError as error:
         errors, prepared, rows = [RowError(1, "file", str(error))], [], 0
     else:
-        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state))
+        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state, lease))
         rows = len(sheet)
     earlier = None if job.allow_reimport else earlier_import(job.sha256, exclude=job)
     if earlier is not None:  # imported meanwhile, e.g. uploaded twice at once
@@ -446,12 +453,28 @@ def _check(job):
     return None if errors else prepared
 
 
-def import_job_validate(job_id):
+def _one_run_at_a_time(step):
+    """Run `step(job_id, lease)` under the import's lease: a second delivery of its task while a
+    run is under way (the reconcile task queues again work that waits long) just returns None."""
+
+    def run(job_id):
+        try:
+            with job_lease(f"import-{job_id}", ttl=IMPORT_LEASE_TTL) as lease:
+                return step(job_id, lease)
+        except JobLocked:
+            return None
+
+    run.__doc__ = step.__doc__
+    return run
+
+
+@_one_run_at_a_time
+def import_job_validate(job_id, lease):
     """Validate a freshly uploaded sheet (idempotent: only a job still validating is touched)."""
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.VALIDATING).first()
     if job is None:
         return None
-    prepared = _check(job)
+    prepared = _check(job, lease)
     job.state = ImportJob.State.VALID if prepared else ImportJob.State.INVALID
     job.progress = 100
     job.finished_at = timezone.now()
@@ -470,25 +493,27 @@ def _forget_sheet(job):
 
 
 def import_job_confirm(*, actor, job):
-    """The records manager confirms a valid import; it runs in a Celery task after commit."""
+    """The records manager confirms a valid import; it runs in a Celery task after commit.
+    Returns whether that task reached the queue (a Queued); if not, the reconcile task queues it later."""
     _require(actor)
     updated = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALID).update(
-        state=ImportJob.State.IMPORTING, progress=0
+        state=ImportJob.State.IMPORTING, progress=0, confirmed_at=timezone.now()
     )
     if not updated:
         raise ValidationError("Only a validated import without errors can be imported.")
     audit_event_record(actor=actor, action="import.confirmed", obj=job, payload={"rows": job.row_count})
-    transaction.on_commit(lambda: _enqueue("run_import", job.pk))
+    return queue_after_commit(lambda: _enqueue("run_import", job.pk), what=f"import #{job.pk}")
 
 
-def import_job_run(job_id):
+@_one_run_at_a_time
+def import_job_run(job_id, lease):
     """Write a confirmed import. The sheet is validated again (people or schedules may have changed
     since), then every row is written in one transaction, or none. A second delivery of the task
     finds the job done and does nothing."""
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.IMPORTING).select_related("requested_by").first()
     if job is None:
         return None
-    prepared = _check(job)
+    prepared = _check(job, lease)
     if prepared is not None:
         try:
             with transaction.atomic():
@@ -504,3 +529,15 @@ def import_job_run(job_id):
     job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
     job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at", _forget_sheet(job)])
     return job
+
+
+def stalled_imports(now=None, after=STALLED_AFTER):
+    """Imports still validating, or importing, long after they were uploaded or confirmed: their
+    task was lost (a broker restarted without its queue, or was unreachable when it was sent) or
+    its worker died."""
+    cutoff = (now or timezone.now()) - after
+    return ImportJob.objects.defer("content").filter(
+        Q(state=ImportJob.State.VALIDATING, requested_at__lte=cutoff)
+        | Q(state=ImportJob.State.IMPORTING, confirmed_at__lte=cutoff)
+        | Q(state=ImportJob.State.IMPORTING, confirmed_at__isnull=True, requested_at__lte=cutoff)
+    )

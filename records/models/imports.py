@@ -33,6 +33,7 @@ class ImportJob(models.Model):
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the records manager confirmed the import.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from records import certification, filing, public_filing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+from records.queueing import waiting_for_queue_message
 from records.second_factor import has_confirmed_device
 
 
@@ -45,7 +46,11 @@ def package_request(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"The {package.year} package is being built.")
+            if package.queued.waiting_for_queue:
+                messages.warning(request, waiting_for_queue_message(
+                    f"Your request for the {package.year} package is saved.", "its build"))
+            else:
+                messages.success(request, f"The {package.year} package is being built.")
             return redirect("package-detail", pk=package.pk)
     response = certification_home(request, request_form=form)
     response.status_code = 400

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from records import imports
 from records.forms import ImportForm
 from records.models import ImportJob
+from records.queueing import waiting_for_queue_message
 
 
 @permission_required("records.add_importjob", raise_exception=True)
@@ -24,6 +25,8 @@ def import_list(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if job.queued.waiting_for_queue:
+                messages.warning(request, waiting_for_queue_message(f"{job.file_name} is uploaded and saved.", "its check"))
             return redirect("import-detail", pk=job.pk)
     jobs = ImportJob.objects.select_related("requested_by").defer("content")[:20]
     return render(request, "records/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
@@ -41,11 +44,15 @@ def import_detail(request, pk):
 def import_confirm(request, pk):
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
     try:
-        imports.import_job_confirm(actor=request.user, job=job)
+        queued = imports.import_job_confirm(actor=request.user, job=job)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Importing {job.row_count} records.")
+        if queued.waiting_for_queue:
+            messages.warning(request, waiting_for_queue_message(
+                f"Import #{job.pk} is confirmed.", f"the import of its {job.row_count} records"))
+        else:
+            messages.success(request, f"Importing {job.row_count} records.")
     return redirect("import-detail", pk=job.pk)
 
 
