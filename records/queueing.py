@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +56,13 @@ def waiting_for_queue_message(saved, waiting):
     """What to tell the person whose work was saved but whose task did not reach the queue."""
     return (f"{saved} The task queue cannot be reached right now, so {waiting} waits: it runs by itself once the "
             "queue is back (waiting work is queued again every few minutes). There is no need to ask again.")
+
+
+def not_started_for_long(queued_at, progress):
+    """Whether work queued at `queued_at` has shown no progress for as long as the reconcile task
+    waits before taking its message for lost (a page then says it waits for the queue)."""
+    return progress == 0 and queued_at is not None and queued_at <= timezone.now() - STALLED_AFTER
+
+
+WAITING_NOTE = ("This has not started yet: the task queue may be unreachable. It runs by itself once the queue is "
+                "back; there is no need to ask again.")

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from compliance.deadlines import next_certification_due
-from records import certification, filing, public_filing
+from records import certification, filing, public_filing, queueing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
@@ -70,6 +70,8 @@ def package_detail(request, pk, filing_form=None, withdraw_form=None):
             "package": package,
             "filed": filed,
             "building": package.state in (CertificationPackage.State.QUEUED, CertificationPackage.State.BUILDING),
+            "waiting_note": queueing.WAITING_NOTE if package.state == CertificationPackage.State.QUEUED
+            and queueing.not_started_for_long(package.requested_at, package.progress) else "",
             "filing_form": filing_form or FilingForm(),
             "withdrawals": CertificationFiling.objects.filter(package=package, withdrawn_at__isnull=False)
             .select_related("signed_by", "withdrawn_by"),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from records import imports
 from records.forms import ImportForm
 from records.models import ImportJob
+from records import queueing
 from records.queueing import waiting_for_queue_message
 
 
@@ -36,7 +37,11 @@ def import_list(request):
 def import_detail(request, pk):
     job = get_object_or_404(ImportJob.objects.select_related("requested_by").defer("content"), pk=pk)
     working = job.state in (ImportJob.State.VALIDATING, ImportJob.State.IMPORTING)
-    return render(request, "records/import_detail.html", {"job": job, "working": working})
+    queued_at = job.confirmed_at if job.state == ImportJob.State.IMPORTING else job.requested_at
+    waiting = working and queueing.not_started_for_long(queued_at, job.progress)
+    return render(request, "records/import_detail.html", {
+        "job": job, "working": working, "waiting_note": queueing.WAITING_NOTE if waiting else "",
+    })
 
 
 @require_POST

@@ -179,8 +179,11 @@ def test_with_the_broker_down_a_package_request_and_an_import_are_saved_and_said
     assert "inventory.csv is uploaded and saved. The task queue cannot be reached" in response.content.decode()
     assert job.state == ImportJob.State.VALIDATING
 
+    assert "has not started yet" not in client.get(reverse("package-detail", args=[package.pk])).content.decode()
     sent = sent_tasks(monkeypatch)
     time_machine.move_to(timezone.now() + timedelta(minutes=11))
+    for page in (reverse("package-detail", args=[package.pk]), reverse("import-detail", args=[job.pk])):
+        assert "This has not started yet: the task queue may be unreachable" in client.get(page).content.decode(), page
     tasks.reconcile_pending_work()  # beat, once the queue is back
     assert sorted(sent) == [("build_certification_package", package.pk), ("validate_import", job.pk)]
     tasks.validate_import(job.pk)
