@@ -3,6 +3,7 @@ first, every error named by row and column; nothing is written unless every row 
 then every row is written in one transaction, with history and an audit event per record."""
 
 import csv
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -457,6 +458,7 @@ def _one_run_at_a_time(step):
     """Run `step(job_id, lease)` under the import's lease: a second delivery of its task while a
     run is under way (the reconcile task queues again work that waits long) just returns None."""
 
+    @functools.wraps(step)
     def run(job_id):
         try:
             with job_lease(f"import-{job_id}", ttl=IMPORT_LEASE_TTL) as lease:
@@ -464,7 +466,6 @@ def _one_run_at_a_time(step):
         except JobLocked:
             return None
 
-    run.__doc__ = step.__doc__
     return run
 
 

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import patch_cache_control
 from django.urls import reverse
 
 from .roles import Role, roles_of
@@ -40,7 +40,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True)
         return response
 
 

@@ -16,7 +16,6 @@ from records import certification, filing, public_filing, queueing
 from records.audit import audit_event_record
 from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.models import CertificationFiling, CertificationPackage, CompanyProfile
-from records.queueing import waiting_for_queue_message
 from records.second_factor import has_confirmed_device
 
 
@@ -47,7 +46,7 @@ def package_request(request):
             form.add_error(None, error)
         else:
             if package.queued.waiting_for_queue:
-                messages.warning(request, waiting_for_queue_message(
+                messages.warning(request, queueing.waiting_for_queue_message(
                     f"Your request for the {package.year} package is saved.", "its build"))
             else:
                 messages.success(request, f"The {package.year} package is being built.")

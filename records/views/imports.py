@@ -7,11 +7,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import imports
+from records import imports, queueing
 from records.forms import ImportForm
 from records.models import ImportJob
-from records import queueing
-from records.queueing import waiting_for_queue_message
 
 
 @permission_required("records.add_importjob", raise_exception=True)
@@ -27,7 +25,7 @@ def import_list(request):
             form.add_error(None, error)
         else:
             if job.queued.waiting_for_queue:
-                messages.warning(request, waiting_for_queue_message(f"{job.file_name} is uploaded and saved.", "its check"))
+                messages.warning(request, queueing.waiting_for_queue_message(f"{job.file_name} is uploaded and saved.", "its check"))
             return redirect("import-detail", pk=job.pk)
     jobs = ImportJob.objects.select_related("requested_by").defer("content")[:20]
     return render(request, "records/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
@@ -54,7 +52,7 @@ def import_confirm(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         if queued.waiting_for_queue:
-            messages.warning(request, waiting_for_queue_message(
+            messages.warning(request, queueing.waiting_for_queue_message(
                 f"Import #{job.pk} is confirmed.", f"the import of its {job.row_count} records"))
         else:
             messages.success(request, f"Importing {job.row_count} records.")

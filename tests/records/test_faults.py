@@ -139,10 +139,15 @@ def use_broker(url):
 
 @pytest.fixture
 def broker_down(settings):
-    """The broker cannot be reached (nothing listens at its address) until the test ends."""
+    """The broker cannot be reached (nothing listens at its address) until the test ends; a
+    message fails at once rather than after Celery's retries."""
+    from cpnitrack.celery import app
+
+    retry, app.conf.task_publish_retry = app.conf.task_publish_retry, False
     use_broker(f"redis://127.0.0.1:{_free_port()}/0")
     yield
     use_broker(settings.CELERY_BROKER_URL)
+    app.conf.task_publish_retry = retry
 
 
 def sent_tasks(monkeypatch):
