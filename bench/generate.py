@@ -64,10 +64,9 @@ from records.management.commands.seed_demo import (  # noqa: E402
     RECORD_TEMPLATES,
     SCHEDULES,
 )
-from records.models import (  # noqa: E402
+from records.models import (
     AuditChainHead,
     CertificateCounter,
-    CompanyProfile,
     Department,
     LegalHold,
     Medium,
@@ -75,6 +74,7 @@ from records.models import (  # noqa: E402
     RetentionSchedule,
     User,
 )
+from compliance.models import CompanyProfile
 from records.retention import add_period  # noqa: E402
 from records.roles import Role  # noqa: E402
 

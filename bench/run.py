@@ -223,7 +223,7 @@ class Bench:
     def export(self):
         name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
         year = int(self.today[:4])
-        log(f"figure 2: the certification package of {year} (records.certification.build_package) on N")
+        log(f"figure 2: the certification package of {year} (compliance.package.build_package) on N")
         app = self.task(name, "export", "--year", str(year))
         log(f"  {app}")
         log("figure 2: COPY (SELECT the same columns of the same events) TO STDOUT")

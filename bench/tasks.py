@@ -121,14 +121,14 @@ def verify(args):
 # --------------------------------------------------------------------------- figure 2: the export
 
 def _year_filter(year):
-    from records.certification import year_bounds
+    from compliance.year_summary import year_bounds
 
     return year_bounds(year)
 
 
 def export(args):
-    from records.certification import build_package, package_path
-    from records.models import CertificationPackage
+    from compliance.package import build_package, package_path
+    from compliance.models import CertificationPackage
 
     manager = User.objects.get(username=args.user)
     package = CertificationPackage.objects.create(year=args.year, requested_by=manager, requested_at=timezone.now())

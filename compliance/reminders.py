@@ -7,7 +7,8 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from records.models import CertificationFiling, Notification
+from records.models import Notification
+from compliance.models import CertificationFiling
 from records.notifications import record_notification
 from records.roles import Role
 

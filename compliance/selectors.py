@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Min
 from django.utils import timezone
 
-from records.models import CertificationFiling, CertificationPackage, Record
+from records.models import Record
+from compliance.models import CertificationFiling, CertificationPackage
 
 from .deadlines import certification_due_date
 

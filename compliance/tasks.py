@@ -5,7 +5,8 @@ from celery import shared_task
 from records.notifications import notifications_deliver
 from records.tasks import RETRY
 
-from . import reminders
+from . import filing, reminders
+from .models import CertificationPackage
 
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)
@@ -13,3 +14,12 @@ def send_certification_reminders():
     """Daily: recall the annual certification to records managers and officers while it is due."""
     reminders.certification_reminders_prepare()
     return notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
+def build_certification_package(package_id):
+    """Build a requested certification package; a re-run after a crash rebuilds it from scratch."""
+    package = CertificationPackage.objects.filter(pk=package_id).first()
+    if package is None or package.state == CertificationPackage.State.READY:
+        return None
+    return filing.certification_package_build(package)

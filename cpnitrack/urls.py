@@ -19,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("records.api.urls")),  # /api/v1/, /api/schema/, /api/docs/
     path("", include("records.urls")),
+    path("", include("compliance.urls")),
 ]

@@ -12,7 +12,7 @@ DEFAULT_RECORDS_BEGAN_ON = datetime.date(1990, 1, 1)
 
 def records_began_on():
     """The earliest date a fact in CPNI Track may carry."""
-    from .models import CompanyProfile
+    from compliance.models import CompanyProfile
 
     began = CompanyProfile.objects.values_list("records_began_on", flat=True).first()
     return began or DEFAULT_RECORDS_BEGAN_ON

@@ -7,22 +7,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import filing, sanitization, selectors
+from . import sanitization, selectors
 from .destruction import paper_methods
 from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
 from .serials import DUPLICATE_SERIAL, DuplicateSerial
-from .models import (
-    CompanyProfile,
+from records.models import (
     CpniCategory,
-    CustomerComplaint,
-    DataBrokerAction,
     Department,
     Destruction,
     LabelVerification,
     LegalMinimum,
     Medium,
     PeriodUnit,
-    PretextingObservation,
     Record,
     RetentionSchedule,
     Status,
@@ -543,68 +539,6 @@ class AuditFilterForm(forms.Form):
         if cleaned.get("since") and cleaned.get("until") and cleaned["since"] > cleaned["until"]:
             self.add_error("until", "The end of the range is before its start.")
         return cleaned
-
-
-class ComplaintForm(forms.ModelForm):
-    class Meta:
-        model = CustomerComplaint
-        fields = ["received_on", "category", "other_category", "summary", "resolution", "resolved_on"]
-        widgets = {"received_on": DateInput, "resolved_on": DateInput,
-                   "summary": forms.Textarea(attrs={"rows": 3}), "resolution": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"summary": "What happened, in a sentence or two. No CPNI: no names, numbers, accounts or call details."}
-
-
-class DataBrokerActionForm(forms.ModelForm):
-    class Meta:
-        model = DataBrokerAction
-        fields = ["taken_on", "forum", "description", "outcome"]
-        widgets = {"taken_on": DateInput, "description": forms.Textarea(attrs={"rows": 3}),
-                   "outcome": forms.Textarea(attrs={"rows": 3})}
-
-
-class PretextingForm(forms.ModelForm):
-    class Meta:
-        model = PretextingObservation
-        fields = ["observed_on", "method", "steps_taken"]
-        widgets = {"observed_on": DateInput, "method": forms.Textarea(attrs={"rows": 3}),
-                   "steps_taken": forms.Textarea(attrs={"rows": 3})}
-
-
-class CompanyProfileForm(forms.ModelForm):
-    class Meta:
-        model = CompanyProfile
-        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory", "records_began_on"]
-        widgets = {"company_names": forms.Textarea(attrs={"rows": 2}), "records_began_on": DateInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["records_began_on"].required = False
-        self.fields["signatory"].queryset = selectors.officers()
-        self.fields["signatory"].label_from_instance = lambda user: f"{user.get_full_name() or user}, {user.title or 'no title'}"
-
-    def clean_records_began_on(self):
-        """Left empty, the date stays as it was (1990-01-01 for a new profile)."""
-        return self.cleaned_data["records_began_on"] or self.instance.records_began_on
-
-
-class PackageRequestForm(forms.Form):
-    year = forms.IntegerField(min_value=2000, max_value=2999, initial=lambda: timezone.localdate().year - 1)
-
-
-class FilingForm(forms.Form):
-    signed_on = forms.DateField(widget=DateInput, label="Signed on")
-    filed_on = forms.DateField(widget=DateInput, label="Filed with the FCC on")
-    personal_knowledge = forms.BooleanField(required=False, label=filing.PERSONAL_KNOWLEDGE)
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}), required=False,
-                               label="Your password", help_text="Entered again: the signature is yours.")
-    otp_token = forms.CharField(required=False, max_length=12, label="Code from your authenticator app",
-                                help_text="Only if you use a second factor.",
-                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
-
-
-class WithdrawFilingForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
-                             label="Why the filing was recorded in error")
 
 
 class ImportForm(forms.Form):

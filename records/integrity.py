@@ -14,19 +14,10 @@ from django.utils import timezone
 from . import sanitization
 from .dates import records_began_on
 from .destruction import paper_methods
-from .models.certification import signatory_problem
+from compliance.models import signatory_problem
 from .serials import serial_holders, serial_key
-from .models import (
-    CertificationFiling,
-    CompanyProfile,
-    CustomerComplaint,
-    DataBrokerAction,
-    Destruction,
-    HeldRecord,
-    PretextingObservation,
-    Record,
-    Status,
-)
+from records.models import Destruction, HeldRecord, Record, Status
+from compliance.models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 
 CHECKS = []
 

@@ -9,9 +9,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
-from .models import (
+from records.models import (
     AuditEvent,
-    CertificationFiling,
     Department,
     Destruction,
     ExpiryTally,
@@ -27,6 +26,7 @@ from .models import (
     active_hold_exists,
     an_active_hold,
 )
+from compliance.models import CertificationFiling
 from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
@@ -491,6 +491,6 @@ def certification_due_for(user):
     """The next annual certification due, for those who prepare or sign it (else None)."""
     from compliance.deadlines import next_certification_due
 
-    if not user.has_perm("records.add_certificationpackage"):
+    if not user.has_perm("compliance.add_certificationpackage"):
         return None
     return next_certification_due(set(CertificationFiling.objects.standing().values_list("year", flat=True)))

@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.db import transaction
@@ -13,7 +14,11 @@ from .selectors import FILTER_CHOICES_CACHE_KEY
 
 @receiver(post_migrate)
 def apply_role_permissions(sender, app_config=None, **kwargs):
-    if app_config is not None and app_config.label == "records":
+    # After the last app's post_migrate (sent only to apps with models): the roles hold
+    # permissions of several apps (records, compliance, django_celery_beat), each created by its
+    # own app's post_migrate.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if app_config is not None and app_config is with_models[-1]:
         sync_role_groups()
 
 

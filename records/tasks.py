@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import filing, imports, notifications, sweep
+from . import imports, notifications, sweep
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -51,23 +51,15 @@ def send_custody_alerts():
     return notifications.notifications_deliver()
 
 
-@shared_task(**RETRY, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
-def build_certification_package(package_id):
-    """Build a requested certification package; a re-run after a crash rebuilds it from scratch."""
-    from .models import CertificationPackage
-
-    package = CertificationPackage.objects.filter(pk=package_id).first()
-    if package is None or package.state == CertificationPackage.State.READY:
-        return None
-    return filing.certification_package_build(package)
-
-
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)
 def reconcile_pending_work():
     """Every few minutes: make up for task messages lost with a broker restart, or never sent
     because the broker was unreachable. The work itself lives in the database, so it is found
     again: stalled certification packages and imports (validating or importing) are queued once
     more, due records not yet announced are announced, and unsent emails are sent."""
+    from compliance import filing  # whose tasks module builds on this one's RETRY
+    from compliance.tasks import build_certification_package
+
     for package_id in filing.stalled_packages().values_list("pk", flat=True):
         build_certification_package.delay(package_id)
     for job_id, state in imports.stalled_imports().values_list("pk", "state"):

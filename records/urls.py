@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, certification, destruction, holds, imports, labels, records, registers, schedules
+from .views import audit, destruction, holds, imports, labels, records, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -21,20 +21,6 @@ urlpatterns = [
     path("records/<str:reference>/audit/", audit.record_audit_trail, name="record-audit"),
     path("audit/", audit.audit_log, name="audit-log"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
-    path("registers/<slug:kind>/", registers.register_list, name="register-list"),
-    path("registers/<slug:kind>/new/", registers.register_edit, name="register-create"),
-    path("registers/<slug:kind>/<int:pk>/", registers.register_edit, name="register-edit"),
-    path("company/", registers.company_profile, name="company-profile"),
-    path("certification/", certification.certification_home, name="certification"),
-    path("certification/packages/", certification.package_request, name="package-request"),
-    path("certification/packages/<int:pk>/", certification.package_detail, name="package-detail"),
-    path("certification/packages/<int:pk>/download/", certification.package_download, name="package-download"),
-    path("certification/packages/<int:pk>/file/", certification.package_file, name="package-file"),
-    path("certification/packages/<int:pk>/certification.pdf", certification.package_certification_pdf,
-         name="package-certification-pdf"),
-    path("certification/packages/<int:pk>/public-filing.pdf", certification.package_public_filing,
-         name="package-public-filing"),
-    path("certification/filings/<int:pk>/withdraw/", certification.filing_withdraw, name="filing-withdraw"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

@@ -137,7 +137,7 @@ SANITIZED = dict(
 
 def make_company_profile(*, signatory, **overrides):
     """The company profile, with `signatory` (an officer with a title) as the signing officer."""
-    from records.models import CompanyProfile
+    from compliance.models import CompanyProfile
 
     values = dict(company_names="Example Telecom, Inc.", filer_id="825123", signatory=signatory)
     values.update(overrides)

@@ -11,8 +11,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from records import certification, holds
-from records.models import CertificationFiling, CertificationPackage, CustomerComplaint, ImportJob, LegalMinimum, Medium, Record, Status
+from compliance import package as packaging
+from records import holds
+from records.models import ImportJob, LegalMinimum, Medium, Record, Status
+from compliance.models import CertificationFiling, CertificationPackage, CustomerComplaint
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
 
@@ -128,7 +130,7 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     complaint = CustomerComplaint.objects.create(received_on=date(2026, 1, 5), category="employee_access", summary="S", recorded_by=records_manager)
     package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
                                                   state="ready", sha256="0" * 64)
-    path = certification.package_path(package)
+    path = packaging.package_path(package)
     path.parent.mkdir()
     with zipfile.ZipFile(path, "w") as archive:  # the package's PDFs, read in the browser
         archive.writestr("certification.pdf", b"%PDF-1.7")

@@ -26,7 +26,7 @@ API_PERMISSIONS = {
     "hold-list": {"GET": "records.view_legalhold", "POST": "records.add_legalhold"},
     "hold-detail": {"GET": "records.view_legalhold"},
     "hold-release": {"POST": "records.change_legalhold"},
-    "certification-list": {"GET": "records.follow_certification"},
+    "certification-list": {"GET": "compliance.follow_certification"},
 }
 
 

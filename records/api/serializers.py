@@ -13,7 +13,6 @@ from compliance.selectors import STATUS_CHOICES, STATUSES
 from records import sanitization, selectors
 from records.destruction import paper_methods
 from records.models import (
-    CertificationPackage,
     CpniCategory,
     Department,
     Destruction,
@@ -27,6 +26,7 @@ from records.models import (
     Status,
     User,
 )
+from compliance.models import CertificationPackage
 
 from .pagination import MARKING
 

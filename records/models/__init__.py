@@ -1,14 +1,6 @@
 """The CPNI Track domain. Status changes happen only in records.lifecycle."""
 
 from .audit import AuditChainHead, AuditEvent
-from .certification import (
-    CertificationFiling,
-    CertificationPackage,
-    CompanyProfile,
-    CustomerComplaint,
-    DataBrokerAction,
-    PretextingObservation,
-)
 from .choices import CpniCategory, Medium, PeriodUnit
 from .destruction import CertificateCounter, Destruction
 from .imports import ImportJob
@@ -33,12 +25,6 @@ __all__ = [
     "AuditEvent",
     "CpniCategory",
     "CertificateCounter",
-    "CertificationFiling",
-    "CertificationPackage",
-    "CompanyProfile",
-    "CustomerComplaint",
-    "DataBrokerAction",
-    "PretextingObservation",
     "Department",
     "Destruction",
     "HeldRecord",

@@ -72,7 +72,7 @@ MAIN_NAV = (
     ("records.view_legalhold", "hold-list", "Legal holds"),
     ("records.add_importjob", "import-list", "Import"),
     ("records.view_auditevent", "audit-log", "Audit log"),
-    ("records.view_certificationpackage", "certification", "Certification"),
+    ("compliance.view_certificationpackage", "certification", "Certification"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from records.models import CertificationFiling, CertificationPackage, Record
+from records.models import Record
+from compliance.models import CertificationFiling, CertificationPackage
 from records.roles import Role
 from tests.factories import make_record
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from compliance import tasks
 from compliance.reminders import reminder_dates
-from records.models import CertificationFiling, CertificationPackage, Notification
+from records.models import Notification
+from compliance.models import CertificationFiling, CertificationPackage
 
 pytestmark = pytest.mark.django_db
 

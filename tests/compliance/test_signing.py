@@ -9,7 +9,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from records.models import AuditEvent, CertificationFiling, CertificationPackage, CompanyProfile
+from records.models import AuditEvent
+from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.roles import Role
 from tests.factories import TEST_PASSWORD, UserFactory, make_company_profile
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.audit import audit_event_record
-from records.models import AuditEvent, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
+from records.models import AuditEvent
+from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
 from tests.factories import TEST_PASSWORD, make_company_profile, make_record
 
@@ -144,8 +145,8 @@ def company(officer):
 def test_build_download_and_file_the_certification_through_the_pages(
     client, records_manager, officer, auditor, company, django_capture_on_commit_callbacks, monkeypatch, frozen_today
 ):
-    from records import tasks
-    from records.models import CertificationFiling, CertificationPackage
+    from compliance import tasks
+    from compliance.models import CertificationFiling, CertificationPackage
 
     built = []
     monkeypatch.setattr(tasks.build_certification_package, "delay", lambda pk: built.append(pk))

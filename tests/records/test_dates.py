@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from records.dates import DEFAULT_RECORDS_BEGAN_ON, past_date_error, records_began_on
 from tests.factories import TEST_PASSWORD, make_company_profile
-from records.models import AuditEvent, CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
+from records.models import AuditEvent
+from compliance.models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_a_complaint_is_resolved_after_it_was_received(client, records_manager, 
 def ready_package(records_manager, officer):
     from django.utils import timezone
 
-    from records.models import CertificationPackage
+    from compliance.models import CertificationPackage
 
     make_company_profile(signatory=officer)
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from records import destruction, holds, lifecycle, services
 from records.lifecycle import TransitionNotAllowed
-from records.models import AuditEvent, CompanyProfile, Destruction, Medium, Notification, Record, Status
+from records.models import AuditEvent, Destruction, Medium, Notification, Record, Status
+from compliance.models import CompanyProfile
 from records.roles import Role
 from tests.factories import SANITIZED, UserFactory, destruction_state, make_record, sanitized_for
 

@@ -17,9 +17,13 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from records import certification, filing, lifecycle, notifications, sweep, tasks
+from compliance import filing
+from compliance import package as packaging
+from compliance import tasks as compliance_tasks
+from records import lifecycle, notifications, sweep, tasks
 from records.locks import job_lease
-from records.models import AuditEvent, CertificationPackage, ImportJob, Notification, Record, Status
+from records.models import AuditEvent, ImportJob, Notification, Record, Status
+from compliance.models import CertificationPackage
 from records.roles import Role
 from tests.factories import ScheduleFactory, UserFactory, make_company_profile, make_record
 
@@ -93,27 +97,27 @@ def test_a_worker_killed_during_an_export_then_a_rerun_builds_the_package_cleanl
     make_company_profile(signatory=UserFactory(username="oscar", title="CEO", role=Role.OFFICER))
     make_record(custodian=employee)
     package = CertificationPackage.objects.create(year=timezone.localdate().year, requested_by=records_manager, requested_at=timezone.now())
-    real = certification._write_destructions
+    real = packaging.write_destructions
 
     def killed(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(certification, "_write_destructions", killed)
+    monkeypatch.setattr(packaging, "write_destructions", killed)
     with pytest.raises(SystemExit):
-        tasks.build_certification_package(package.pk)
-    monkeypatch.setattr(certification, "_write_destructions", real)
+        compliance_tasks.build_certification_package(package.pk)
+    monkeypatch.setattr(packaging, "write_destructions", real)
     package.refresh_from_db()
     assert package.state != CertificationPackage.State.READY
     assert filing.stalled_packages(now=timezone.now() + timedelta(minutes=11)).filter(pk=package.pk).exists()
 
-    tasks.build_certification_package(package.pk)  # the redelivered task (acks_late)
+    compliance_tasks.build_certification_package(package.pk)  # the redelivered task (acks_late)
     package.refresh_from_db()
     assert package.state == CertificationPackage.State.READY
     folder = tmp_path / "packages"
     assert [p.name for p in folder.iterdir()] == [package.file_name], "no partial file is left behind"
     names = zipfile.ZipFile(folder / package.file_name).namelist()
     assert "manifest.json" in names and "verify_package.py" in names
-    tasks.build_certification_package(package.pk)  # a third delivery changes nothing
+    compliance_tasks.build_certification_package(package.pk)  # a third delivery changes nothing
     assert CertificationPackage.objects.get(pk=package.pk).sha256 == package.sha256
 
 
@@ -153,7 +157,7 @@ def broker_down(settings):
 def sent_tasks(monkeypatch):
     """The broker is back: the tasks sent from now on, by name and argument."""
     sent = []
-    for task in (tasks.build_certification_package, tasks.validate_import, tasks.run_import, tasks.send_due_reminders):
+    for task in (compliance_tasks.build_certification_package, tasks.validate_import, tasks.run_import, tasks.send_due_reminders):
         monkeypatch.setattr(task, "delay", lambda *args, name=task.name.rsplit(".", 1)[-1]: sent.append((name, *args)))
     return sent
 

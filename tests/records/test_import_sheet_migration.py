@@ -1,4 +1,4 @@
-"""Migration 0026 on a database that already keeps invalid import sheets: their bytes are emptied,
+"""Migration 0027 on a database that already keeps invalid import sheets: their bytes are emptied,
 their hash, name, size and result stay; a sheet still waiting to be imported is kept."""
 
 import pytest
@@ -6,8 +6,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = ("records", "0025_follow_certification_permission")
-AFTER = ("records", "0026_import_sheets_not_kept")
+BEFORE = ("records", "0026_registers_and_certification_to_compliance")
+AFTER = ("records", "0027_import_sheets_not_kept")
 
 
 def migrate_to(target):

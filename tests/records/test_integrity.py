@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from records.models import CustomerComplaint, Record
+from records.models import Record
+from compliance.models import CustomerComplaint
 from tests.factories import make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db

@@ -308,12 +308,13 @@ def assert_shown_escaped(response, value):
 
 
 def table_counts():
-    """Row counts of every table of the records app (historical tables included), in one query.
+    """Row counts of every table of the records and compliance apps (historical tables included), in one query.
     The dashboard's tallies are left out: the database derives them from the records (a new
     expiry day is a new tally row), and tests/records/test_tallies.py checks them."""
     derived = {"records.StatusTally", "records.ExpiryTally"}
     models = [
-        m for m in apps.get_app_config("records").get_models() if not m._meta.proxy and m._meta.label not in derived
+        m for label in ("records", "compliance") for m in apps.get_app_config(label).get_models()
+        if not m._meta.proxy and m._meta.label not in derived
     ]
     quote = connection.ops.quote_name
     sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in models)

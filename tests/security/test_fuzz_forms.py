@@ -13,19 +13,8 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from records.models import (
-    CompanyProfile,
-    CustomerComplaint,
-    DataBrokerAction,
-    Department,
-    Destruction,
-    LegalHold,
-    Medium,
-    Record,
-    RetentionSchedule,
-    Status,
-    User,
-)
+from records.models import Department, Destruction, LegalHold, Medium, Record, RetentionSchedule, Status, User
+from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction
 from records.models.choices import PeriodUnit
 from tests.factories import MEDIUM, SANITIZED, make_company_profile, make_record
 from tests.security.fuzzkit import (
@@ -317,8 +306,8 @@ def test_company_profile(data, manager, officer):
         return
     event("profile saved")
     assert CompanyProfile.objects.count() == 1
-    assert set(changed) <= {"records.CompanyProfile", "records.HistoricalCompanyProfile", "records.AuditEvent"}, changed
-    assert changed.get("records.HistoricalCompanyProfile", 0) == changed.get("records.AuditEvent", 0) <= 1, changed
+    assert set(changed) <= {"compliance.CompanyProfile", "compliance.HistoricalCompanyProfile", "records.AuditEvent"}, changed
+    assert changed.get("compliance.HistoricalCompanyProfile", 0) == changed.get("records.AuditEvent", 0) <= 1, changed
     page = manager.get("/company/")
     assert page.status_code == 200
     assert_no_injection(page)
@@ -573,4 +562,4 @@ def test_certification_package_request(year, with_profile, officer_client, offic
         event("package refused")
         return _refused(response, changed, ok=(400,))
     event("package requested")
-    assert changed == {"records.CertificationPackage": 1, "records.AuditEvent": 1}, changed
+    assert changed == {"compliance.CertificationPackage": 1, "records.AuditEvent": 1}, changed

@@ -12,8 +12,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, services
-from records.registers import register_save
-from records.models import CompanyProfile, CustomerComplaint, Department, PretextingObservation, LabelVerification, LegalMinimum, Medium, Record, RetentionSchedule, Status, User
+from compliance.registers import register_save
+from records.models import (
+    Department,
+    LabelVerification,
+    LegalMinimum,
+    Medium,
+    Record,
+    RetentionSchedule,
+    Status,
+    User,
+)
+from compliance.models import CompanyProfile, CustomerComplaint, PretextingObservation
 from records.roles import Role
 
 DEPARTMENTS = [

@@ -29,23 +29,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from records import certification, holds, services
+from compliance import event_export, exports, register_export
+from compliance import package as packaging
+from compliance.certification_pdf import NO_BROKER_ACTIONS, NO_COMPLAINTS, NO_PRETEXTING, certification_pdf
+from compliance.package import build_package
+from compliance.statement import procedures_statement
+from compliance.year_summary import year_bounds, year_summary
+from records import holds, services
 from records.audit import GENESIS_HASH, audit_event_record, event_hash
-from records.certification import build_package, certification_pdf, procedures_statement, year_bounds, year_summary
 from records.destruction import media_destruction_confirm, record_mark_for_shredding, shredding_confirm
-from records.models import (
-    AuditEvent,
-    CertificationFiling,
-    CertificationPackage,
-    CompanyProfile,
-    CustomerComplaint,
-    DataBrokerAction,
-    Destruction,
-    Medium,
-    PretextingObservation,
-    Record,
-    Status,
-)
+from records.models import AuditEvent, Destruction, Medium, Record, Status
+from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
 from tests.factories import TEST_PASSWORD, SANITIZED, ScheduleFactory, UserFactory, make_company_profile, make_record
 
@@ -80,7 +74,7 @@ def build(user, year=YEAR, progress=None):
 
 
 def unpack(package, folder):
-    with zipfile.ZipFile(certification.package_path(package)) as archive:
+    with zipfile.ZipFile(packaging.package_path(package)) as archive:
         archive.extractall(folder)
     return folder
 
@@ -298,7 +292,7 @@ def test_the_years_boundaries_are_those_of_the_carriers_time_zone(profile, recor
 # --------------------------------------------------------------------------- the package, file by file
 
 def test_the_zip_holds_the_package_files_and_the_package_is_ready(built, var_dir):
-    package, path = built.package, certification.package_path(built.package)
+    package, path = built.package, packaging.package_path(built.package)
     with zipfile.ZipFile(path) as archive:
         assert archive.namelist() == PACKAGE_FILES
 
@@ -322,7 +316,7 @@ def test_the_zip_holds_the_package_files_and_the_package_is_ready(built, var_dir
 
 
 def test_every_file_but_the_public_filing_is_marked_confidential(built):
-    """The public filing holds no CPNI and is filed as it is (tests/records/test_public_filing.py)."""
+    """The public filing holds no CPNI and is filed as it is (tests/compliance/test_public_filing.py)."""
     folder = built.folder
     for name in PACKAGE_FILES:
         if name.endswith(".csv"):
@@ -461,15 +455,16 @@ def test_building_the_same_package_twice_gives_a_valid_package_each_time(built, 
     assert again.state == CertificationPackage.State.READY
     assert again.event_count == first_count + 1  # the first build's own audit event is of 2026 too
     assert sorted(p.name for p in (var_dir / "packages").iterdir()) == [package.file_name]
-    assert hashlib.sha256(certification.package_path(package).read_bytes()).hexdigest() == again.sha256
+    assert hashlib.sha256(packaging.package_path(package).read_bytes()).hexdigest() == again.sha256
     assert verify(built.folder)[0] == 0
     assert verify(unpack(package, tmp_path / "again"))[0] == 0
     assert AuditEvent.objects.filter(action="certification.package_built", object_id=str(package.pk)).count() == 2
 
 
 def test_events_are_exported_in_chunks_without_losing_or_repeating_one(year_data, records_manager, monkeypatch, tmp_path):
-    monkeypatch.setattr(certification, "CHUNK_SIZE", 3)
-    monkeypatch.setattr(certification, "COPY_SEQUENCES", 3)  # PostgreSQL's COPY, three sequence numbers at a time
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(event_export, "CHUNK_SIZE", 3)  # its progress, reported once a chunk
+    monkeypatch.setattr(event_export, "COPY_SEQUENCES", 3)  # PostgreSQL's COPY, three sequence numbers at a time
     reports = []
     package = build(records_manager, progress=lambda percent, step: reports.append((percent, step)))
     events = jsonl_events(unpack(package, tmp_path / "package") / "audit-events.jsonl")
@@ -543,7 +538,7 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
     )
 
     rows = csv_rows(folder / "audit-events.csv")
-    assert [list(row) for row in rows] == [list(certification.EVENT_FIELDS)] * 4
+    assert [list(row) for row in rows] == [list(event_export.EVENT_FIELDS)] * 4
     assert [{**row, "sequence": int(row["sequence"]), "payload": json.loads(row["payload"])} for row in rows] == events
     assert [row["payload"] for row in rows] == [AWKWARD_PAYLOAD_EXPORTED] * 3 + ["{}"]
     data = (folder / "audit-events.csv").read_bytes()
@@ -569,18 +564,18 @@ class _Collected:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # so that a second connection sees the events
 @pytest.mark.parametrize("alongside", [False, True], ids=["one connection", "two connections"])
-@pytest.mark.parametrize("chunk", [certification.COPY_SEQUENCES, 2])
+@pytest.mark.parametrize("chunk", [event_export.COPY_SEQUENCES, 2])
 def test_postgresqls_copy_exports_the_same_bytes_as_the_generic_path(
     year_data, awkward_events, monkeypatch, chunk, alongside
 ):
-    monkeypatch.setattr(certification, "COPY_SEQUENCES", chunk)
-    monkeypatch.setattr(certification, "JSONL_BLOCK", 3)  # JSON Lines three sequence numbers to a block
-    snapshot = certification._audit_snapshot(YEAR)
+    monkeypatch.setattr(event_export, "COPY_SEQUENCES", chunk)
+    monkeypatch.setattr(event_export, "JSONL_BLOCK", 3)  # JSON Lines three sequence numbers to a block
+    snapshot = packaging.audit_snapshot(YEAR)
     copied, generic = (_Collected(), _Collected()), (_Collected(), _Collected())
     with ThreadPoolExecutor(max_workers=1) as beside, CaptureQueriesContext(connection):  # logged, as with DEBUG on
-        certification._write_events(*copied, YEAR, snapshot, lambda share: None, beside if alongside else None)
-    monkeypatch.setattr(certification, "_through_copy", lambda: False)
-    certification._write_events(*generic, YEAR, snapshot, lambda share: None)
+        event_export.write_events(*copied, YEAR, snapshot, lambda share: None, beside if alongside else None)
+    monkeypatch.setattr(event_export, "through_copy", lambda: False)
+    event_export.write_events(*generic, YEAR, snapshot, lambda share: None)
     for through_copy, through_python in zip(copied, generic):
         assert through_copy.data() == through_python.data()
         assert through_copy.data().count(b"test.awkward") == 3
@@ -593,9 +588,9 @@ def test_postgresqls_copy_exports_the_same_destruction_register_as_the_generic_p
     )
     copied, generic = _Collected(), _Collected()
     with CaptureQueriesContext(connection):  # queries logged, as with DEBUG on
-        certification._write_destructions(copied, YEAR)
-    monkeypatch.setattr(certification, "_through_copy", lambda: False)
-    certification._write_destructions(generic, YEAR)
+        register_export.write_destructions(copied, YEAR)
+    monkeypatch.setattr(register_export, "through_copy", lambda: False)
+    register_export.write_destructions(generic, YEAR)
     assert copied.data() == generic.data()
     assert copied.data().count(b"\n") == 4 and b",2026-11-23T17:00:01.250000+00:00\n" in copied.data()
 
@@ -606,17 +601,17 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
     year_data, records_manager, monkeypatch, tmp_path
 ):
     made_in = []
-    real = certification.year_summary
+    real = packaging.year_summary
 
     def summary_noting_its_thread(year):
         made_in.append(threading.current_thread().name)
         return real(year)
 
-    monkeypatch.setattr(certification, "year_summary", summary_noting_its_thread)
+    monkeypatch.setattr(packaging, "year_summary", summary_noting_its_thread)
     package = build(records_manager)
     assert made_in and made_in[0].startswith("package-alongside")  # on a connection of its own
     folder = unpack(package, tmp_path / "package")
-    with zipfile.ZipFile(certification.package_path(package)) as archive:
+    with zipfile.ZipFile(packaging.package_path(package)) as archive:
         assert archive.namelist() == PACKAGE_FILES
     code, output = verify(folder)
     assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 1} files match the manifest"), output
@@ -630,14 +625,14 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
 def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_all(
     year_data, records_manager, monkeypatch, var_dir
 ):
-    monkeypatch.setattr(certification, "COPY_SEQUENCES", 1)
+    monkeypatch.setattr(event_export, "COPY_SEQUENCES", 1)
     reached, failed = [], threading.Event()
 
-    def broken_pdf(year, summary, draft=False):
+    def broken_pdf(year, draft=False, summary=None):
         failed.set()
         raise RuntimeError("the template is broken")
 
-    real = certification._write_events
+    real = packaging.write_events
 
     def events_noting_progress(csv_out, jsonl_out, year, snapshot, share_done, beside):
         def noting(share):
@@ -648,8 +643,8 @@ def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_a
             share_done(share)
         real(csv_out, jsonl_out, year, snapshot, noting, beside)
 
-    monkeypatch.setattr(certification, "_certification_pdf", broken_pdf)
-    monkeypatch.setattr(certification, "_write_events", events_noting_progress)
+    monkeypatch.setattr(packaging, "certification_pdf", broken_pdf)
+    monkeypatch.setattr(packaging, "write_events", events_noting_progress)
     with pytest.raises(RuntimeError, match="the template is broken"):
         build(records_manager)
     package = CertificationPackage.objects.get()
@@ -667,7 +662,7 @@ def test_a_failure_alongside_the_events_fails_the_build_without_exporting_them_a
 def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(
     alongside, year_data, records_manager, monkeypatch, var_dir
 ):
-    real_consume, real_write_bytes = certification._ZipEntry._consume, certification._ZipEntry.write_bytes
+    real_consume, real_write_bytes = packaging.ZipEntry._consume, packaging.ZipEntry.write_bytes
     streamed_by = set()
 
     def noting_the_thread(entry, data):
@@ -679,8 +674,8 @@ def test_an_error_while_writing_the_zip_fails_the_build_and_leaves_no_file(
             raise OSError(28, "No space left on device")
         real_consume(entry, block)
 
-    monkeypatch.setattr(certification._ZipEntry, "write_bytes", noting_the_thread)
-    monkeypatch.setattr(certification._ZipEntry, "_consume", disk_full)
+    monkeypatch.setattr(packaging.ZipEntry, "write_bytes", noting_the_thread)
+    monkeypatch.setattr(packaging.ZipEntry, "_consume", disk_full)
     with pytest.raises(OSError, match="No space left on device"):
         build(records_manager)
     package = CertificationPackage.objects.get()
@@ -744,9 +739,9 @@ def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(record
 
     assert "Date filed: February 20, 2027" in text
     assert "Form 499 Filer ID: N/A (Company does not provide interstate telecommunications service)" in text
-    assert certification.NO_BROKER_ACTIONS in text
-    assert certification.NO_COMPLAINTS in text
-    assert certification.NO_PRETEXTING in text
+    assert NO_BROKER_ACTIONS in text
+    assert NO_COMPLAINTS in text
+    assert NO_PRETEXTING in text
     assert "No retention schedule is active." in text
     time_machine.move_to(datetime(2027, 6, 1, tzinfo=NEW_YORK))
     assert certification_pdf(YEAR) == data
@@ -834,7 +829,7 @@ def test_every_destruction_of_the_year_is_in_its_register_and_counted_once(
     """A destruction belongs to the year it happened in (destroyed_on), whenever it was recorded:
     paper shredded on 2026-12-31 and confirmed on 2027-01-02 is in 2026's register and count, not 2027's."""
     if path == "generic":  # on PostgreSQL, the register is otherwise written by COPY
-        monkeypatch.setattr(certification, "_through_copy", lambda: False)
+        monkeypatch.setattr(register_export, "through_copy", lambda: False)
     time_machine.move_to(datetime(2026, 12, 20, 10, tzinfo=NEW_YORK))
     make_record(custodian=employee, status=Status.DESTROYED, schedule=schedule)
     late = make_record(custodian=employee, status=Status.PENDING_SHRED, schedule=schedule)
@@ -871,7 +866,7 @@ def test_the_export_command_builds_the_package_and_copies_it(year_data, records_
     assert hashlib.sha256(output.read_bytes()).hexdigest() == package.sha256
     assert package.sha256 in stdout.getvalue()
     assert package.draft and f"#{package.pk} DRAFT (the year has not ended" in stdout.getvalue(), "2026 has not ended on 2026-11-23"
-    assert "-DRAFT-" in certification.package_path(package).name
+    assert "-DRAFT-" in packaging.package_path(package).name
     with zipfile.ZipFile(output) as archive:
         archive.extractall(tmp_path / "unzipped")
     assert verify(tmp_path / "unzipped")[0] == 0
@@ -909,7 +904,7 @@ def test_the_export_command_refuses_a_filed_year(frozen_today, profile, records_
 # --------------------------------------------------------------------------- drafts
 
 def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_data, records_manager, olivia, time_machine):
-    from records import filing, tasks
+    from compliance import filing, tasks
 
     client.force_login(records_manager)
     assert client.post(reverse("package-request"), {"year": str(YEAR)}).status_code == 302
@@ -917,7 +912,7 @@ def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_
     assert draft.draft
     tasks.build_certification_package(draft.pk)
     draft.refresh_from_db()
-    with zipfile.ZipFile(certification.package_path(draft)) as archive:
+    with zipfile.ZipFile(packaging.package_path(draft)) as archive:
         pdf = archive.read("certification.pdf")
         assert json.loads(archive.read("summary.json"))["draft"] is True
     pages = pages_of(pdf)
@@ -939,7 +934,7 @@ def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_
     assert client.post(reverse("package-request"), {"year": str(YEAR)}).status_code == 302
     final = CertificationPackage.objects.latest("pk")
     tasks.build_certification_package(final.pk)
-    with zipfile.ZipFile(certification.package_path(CertificationPackage.objects.get(pk=final.pk))) as archive:
+    with zipfile.ZipFile(packaging.package_path(CertificationPackage.objects.get(pk=final.pk))) as archive:
         pages = pages_of(archive.read("certification.pdf"))
     assert not final.draft and not any("DRAFT" in page for page in pages)
     assert "Records due for destruction at year end " in " ".join(pages)

@@ -10,19 +10,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from records import certification
-from records.certification import DRAFT_MARK, NO_BROKER_ACTIONS, NO_COMPLAINTS, NO_PRETEXTING, build_package
-from records.models import (
-    AuditEvent,
-    CertificationFiling,
-    CertificationPackage,
-    CustomerComplaint,
-    DataBrokerAction,
-    PretextingObservation,
-)
-from records.public_filing import public_filing_pdf
+from compliance import package as packaging
+from compliance.certification_pdf import DRAFT_MARK, NO_BROKER_ACTIONS, NO_COMPLAINTS, NO_PRETEXTING
+from compliance.package import build_package
+from records.models import AuditEvent
+from compliance.models import CertificationFiling, CertificationPackage, CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.public_filing import public_filing_pdf
 from tests.factories import make_company_profile
-from tests.records.test_certification import NEW_YORK, pages_of
+from tests.compliance.test_certification import NEW_YORK, pages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +84,7 @@ def build(user, year=YEAR):
 
 
 def from_the_zip(package, name):
-    with zipfile.ZipFile(certification.package_path(package)) as archive:
+    with zipfile.ZipFile(packaging.package_path(package)) as archive:
         return archive.read(name)
 
 
@@ -220,17 +215,17 @@ def test_a_package_not_built_or_without_the_file_is_not_found_with_a_clear_messa
 
     older = CertificationPackage.objects.create(year=YEAR, requested_by=records_manager, requested_at=timezone.now(),
                                                 state=CertificationPackage.State.READY)
-    certification.package_path(older).parent.mkdir(parents=True)
+    packaging.package_path(older).parent.mkdir(parents=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("certification.pdf", b"%PDF-1.7")
-    certification.package_path(older).write_bytes(buffer.getvalue())
+    packaging.package_path(older).write_bytes(buffer.getvalue())
     response = client.get(reverse("package-public-filing", args=[older.pk]))
     assert response.status_code == 404
     assert f"Package #{older.pk} holds no public-filing.pdf" in response.content.decode()
     assert "build the 2025 package again" in response.content.decode()
 
-    certification.package_path(older).unlink()
+    packaging.package_path(older).unlink()
     assert client.get(reverse("package-certification-pdf", args=[older.pk])).status_code == 404
     assert AuditEvent.objects.count() == events, "nothing served, nothing audited"
 

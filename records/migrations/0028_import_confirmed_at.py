@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0026_import_sheets_not_kept'),
+        ('records', '0027_import_sheets_not_kept'),
     ]
 
     operations = [

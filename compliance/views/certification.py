@@ -2,7 +2,6 @@
 
 import zipfile
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -11,20 +10,22 @@ from django.utils.http import content_disposition_header
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from compliance import filing, public_filing
+from compliance.package import package_path
 from compliance.deadlines import next_certification_due
-from records import certification, filing, public_filing, queueing
+from compliance.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
+from records import queueing
 from records.audit import audit_event_record
-from records.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
-from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.second_factor import has_confirmed_device
 
 
-@permission_required("records.view_certificationpackage", raise_exception=True)
+@permission_required("compliance.view_certificationpackage", raise_exception=True)
 def certification_home(request, request_form=None):
     filings = list(CertificationFiling.objects.standing().select_related("signed_by", "package").order_by("-year"))
     return render(
         request,
-        "records/certification.html",
+        "compliance/certification.html",
         {
             "profile": CompanyProfile.objects.first(),
             "next_due": next_certification_due({f.year for f in filings}),
@@ -36,7 +37,7 @@ def certification_home(request, request_form=None):
 
 
 @require_POST
-@permission_required("records.add_certificationpackage", raise_exception=True)
+@permission_required("compliance.add_certificationpackage", raise_exception=True)
 def package_request(request):
     form = PackageRequestForm(request.POST)
     if form.is_valid():
@@ -56,7 +57,7 @@ def package_request(request):
     return response
 
 
-@permission_required("records.view_certificationpackage", raise_exception=True)
+@permission_required("compliance.view_certificationpackage", raise_exception=True)
 def package_detail(request, pk, filing_form=None, withdraw_form=None):
     package = get_object_or_404(CertificationPackage.objects.select_related("requested_by"), pk=pk)
     filed = CertificationFiling.objects.standing().filter(year=package.year).select_related("signed_by", "package").first()
@@ -64,7 +65,7 @@ def package_detail(request, pk, filing_form=None, withdraw_form=None):
     signatory = profile.signatory if profile else None
     return render(
         request,
-        "records/package_detail.html",
+        "compliance/package_detail.html",
         {
             "package": package,
             "filed": filed,
@@ -83,10 +84,10 @@ def package_detail(request, pk, filing_form=None, withdraw_form=None):
     )
 
 
-@permission_required("records.add_certificationpackage", raise_exception=True)
+@permission_required("compliance.add_certificationpackage", raise_exception=True)
 def package_download(request, pk):
     package = get_object_or_404(CertificationPackage, pk=pk, state=CertificationPackage.State.READY)
-    path = settings.VAR_DIR / "packages" / package.file_name
+    path = package_path(package)
     if not path.is_file():
         raise Http404("The package file is missing; build the package again.")
     audit_event_record(actor=request.user, action="certification.package_downloaded", obj=package,
@@ -94,13 +95,13 @@ def package_download(request, pk):
     return FileResponse(path.open("rb"), as_attachment=True, filename=package.file_name, content_type="application/zip")
 
 
-@permission_required("records.view_certificationpackage", raise_exception=True)
+@permission_required("compliance.view_certificationpackage", raise_exception=True)
 def package_certification_pdf(request, pk):
     """The internal certification PDF of the package, to read in the browser before signing."""
     return _package_pdf(request, pk, "certification.pdf", "export.certification_pdf", "CONFIDENTIAL-cpni-certification")
 
 
-@permission_required("records.view_certificationpackage", raise_exception=True)
+@permission_required("compliance.view_certificationpackage", raise_exception=True)
 def package_public_filing(request, pk):
     """The public filing of the package, as the officer files it in ECFS."""
     return _package_pdf(request, pk, public_filing.FILE_NAME, "export.public_filing", "cpni-certification-public-filing")
@@ -113,7 +114,7 @@ def _package_pdf(request, pk, entry, action, stem):
         return _not_found(request, f"The {package.year} package is not built yet ({package.get_state_display()}): "
                                    f"its {entry} can be read once it is ready.")
     try:
-        with zipfile.ZipFile(certification.package_path(package)) as archive:
+        with zipfile.ZipFile(package_path(package)) as archive:
             data = archive.read(entry)
     except (FileNotFoundError, KeyError, zipfile.BadZipFile):
         return _not_found(request, f"Package #{package.pk} holds no {entry} (its file is missing or was built "
@@ -131,7 +132,7 @@ def _not_found(request, message):
 
 
 @require_POST
-@permission_required("records.add_certificationfiling", raise_exception=True)
+@permission_required("compliance.add_certificationfiling", raise_exception=True)
 def package_file(request, pk):
     package = get_object_or_404(CertificationPackage, pk=pk)
     form = FilingForm(request.POST)
@@ -149,7 +150,7 @@ def package_file(request, pk):
 
 
 @require_POST
-@permission_required("records.add_certificationfiling", raise_exception=True)
+@permission_required("compliance.add_certificationfiling", raise_exception=True)
 def filing_withdraw(request, pk):
     filed = get_object_or_404(CertificationFiling, pk=pk)
     form = WithdrawFilingForm(request.POST)

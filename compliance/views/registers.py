@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from records.forms import CompanyProfileForm, ComplaintForm, DataBrokerActionForm, PretextingForm
-from records.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
-from records.registers import register_save
+from compliance.forms import CompanyProfileForm, ComplaintForm, DataBrokerActionForm, PretextingForm
+from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.registers import register_save
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Register:
     columns: tuple  # (field name, heading)
 
     def permission(self, action):
-        return f"records.{action}_{self.model._meta.model_name}"
+        return f"compliance.{action}_{self.model._meta.model_name}"
 
 
 REGISTERS = {
@@ -55,7 +55,7 @@ def register_list(request, kind):
     rows = [[entry, [_cell(entry, name) for name, _ in register.columns]] for entry in page]
     return render(
         request,
-        "records/register_list.html",
+        "compliance/register_list.html",
         {
             "register": register, "kind": kind, "page": page, "rows": rows,
             "can_add": request.user.has_perm(register.permission("add")),
@@ -82,14 +82,14 @@ def register_edit(request, kind, pk=None):
         else:
             messages.success(request, "Saved.")
             return redirect("register-list", kind=kind)
-    return render(request, "records/register_form.html", {"register": register, "kind": kind, "form": form, "entry": pk})
+    return render(request, "compliance/register_form.html", {"register": register, "kind": kind, "form": form, "entry": pk})
 
 
 def company_profile(request):
-    if not request.user.has_perm("records.view_companyprofile"):
+    if not request.user.has_perm("compliance.view_companyprofile"):
         raise PermissionDenied
     profile = CompanyProfile.objects.first()
-    can_edit = request.user.has_perm("records.change_companyprofile")
+    can_edit = request.user.has_perm("compliance.change_companyprofile")
     form = CompanyProfileForm(request.POST or None, instance=CompanyProfile.objects.first()) if can_edit else None
     if request.method == "POST":
         if not can_edit:
@@ -102,4 +102,4 @@ def company_profile(request):
             else:
                 messages.success(request, "The company profile was saved.")
                 return redirect("company-profile")
-    return render(request, "records/company_profile.html", {"profile": profile, "form": form})
+    return render(request, "compliance/company_profile.html", {"profile": profile, "form": form})

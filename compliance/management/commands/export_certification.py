@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from records import certification, filing
-from records.models import CertificationFiling, CertificationPackage, CompanyProfile
+from compliance import filing
+from compliance.package import build_package, package_path
+from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
 
 
 class Command(BaseCommand):
@@ -41,10 +42,10 @@ class Command(BaseCommand):
                 bar.update(max(0, int(percent) - bar.n))
 
             try:
-                certification.build_package(package, progress=progress)
+                build_package(package, progress=progress)
             except Exception as error:
                 raise CommandError(f"The {year} package #{package.pk} could not be built: {error}") from error
-        path = certification.package_path(package)
+        path = package_path(package)
         if output is not None:
             target = output / path.name if output.is_dir() else output
             try:
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"There is no user {username!r}.")
-        if not user.is_active or not user.has_perm("records.add_certificationpackage"):
+        if not user.is_active or not user.has_perm("compliance.add_certificationpackage"):
             raise CommandError(
                 f"{username} may not prepare the certification: only active records managers and officers may."
             )

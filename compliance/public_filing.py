@@ -6,33 +6,32 @@ statement, the list of attachments, the signature and its date); the attachments
 of their own, so page 1 holds the signature whatever the number of register rows.
 
 Like certification.pdf it is byte-for-byte reproducible from the stored data (see
-certification.certification_pdf) and checks no permission (the callers do)."""
+certification_pdf.certification_pdf) and checks no permission (the callers do)."""
 
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .certificates import _format, _render_pdf
-from .certification import (
+from compliance.certification_pdf import (
     DRAFT_MARK,
     NO_BROKER_ACTIONS,
     NO_COMPLAINTS,
     NO_PRETEXTING,
-    _long_date,
-    _on_days_of,
     broker_action_rows,
     complaint_counts,
     heading_context,
+    long_date,
     pretexting_rows,
-    procedures_statement,
     standing_filing,
-    year_summary,
 )
-from .labels import MARKING
-from .models import CustomerComplaint
+from compliance.models import CustomerComplaint
+from compliance.statement import procedures_statement
+from compliance.year_summary import on_days_of, year_summary
+from records.certificates import _format, _render_pdf
+from records.labels import MARKING
 
-TEMPLATE = "records/public_filing_pdf.html"
+TEMPLATE = "compliance/public_filing_pdf.html"
 FILE_NAME = "public-filing.pdf"
 DOCKET = "EB Docket No. 06-36"
 ATTACHMENTS = (
@@ -67,8 +66,8 @@ def public_filing_pdf(year, draft=False, summary=None):
         "title": title(year),
         "docket": DOCKET,
         "page_footer": f'"CPNI Certification for {year + 1} ({year}){" " + DRAFT_MARK if draft else ""}"',
-        "date_filed": _long_date(filing.filed_on) if filing else "________________",
-        "date_signed": _long_date(filing.signed_on) if filing else "",
+        "date_filed": long_date(filing.filed_on) if filing else "________________",
+        "date_signed": long_date(filing.signed_on) if filing else "",
         "truthfulness": TRUTHFULNESS,
         "attachments": ATTACHMENTS,
         "statement": [paragraph.replace(f"“{MARKING}”", MARKING_NAMED) for paragraph in procedures_statement()],
@@ -88,7 +87,7 @@ def _complaint_rows(year):
     """Each complaint of the year, oldest first, with its category and its summary: the register's
     form asks for a summary without CPNI, as a public filing needs."""
     zone = ZoneInfo(settings.TIME_ZONE)
-    complaints = CustomerComplaint.objects.filter(_on_days_of("received_on", year)).order_by("received_on", "pk")
+    complaints = CustomerComplaint.objects.filter(on_days_of("received_on", year)).order_by("received_on", "pk")
     return [
         {"date": _format(complaint.received_on, zone), "category": complaint.category_label, "summary": complaint.summary}
         for complaint in complaints.only("received_on", "category", "other_category", "summary")

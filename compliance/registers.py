@@ -4,7 +4,7 @@ observations and the company profile. Kept by records managers; every save is au
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from .audit import audit_event_record
+from records.audit import audit_event_record
 
 
 def _plain(value):

@@ -14,7 +14,7 @@ def forget_invalid_sheets(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("records", "0025_follow_certification_permission"),
+        ("records", "0026_registers_and_certification_to_compliance"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from records.ziparchive import ZipWriter
+from compliance.ziparchive import ZipWriter
 
 STAMP = (2026, 3, 1, 10, 11, 12)
 

@@ -7,13 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import audit_event_record
-from .dates import past_date_error
-from .locks import JobLocked, job_lease
-from .models import CertificationFiling, CertificationPackage, CompanyProfile
-from .models.certification import signatory_problem
-from .queueing import STALLED_AFTER, queue_after_commit
-from .second_factor import WRONG_CODE, confirmed_device
+from compliance import package as certification_package
+from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile, signatory_problem
+from records.audit import audit_event_record
+from records.dates import past_date_error
+from records.locks import JobLocked, job_lease
+from records.queueing import STALLED_AFTER, queue_after_commit
+from records.second_factor import WRONG_CODE, confirmed_device
 
 
 def is_draft_year(year):
@@ -25,7 +25,7 @@ def certification_package_request(*, actor, year):
     """Queue a build of `year`'s package (built by a Celery task after commit). Refused for a year
     already filed, a year not yet begun, or without a company profile. The package's `queued`
     says whether the build reached the task queue; if not, the reconcile task queues it later."""
-    if not actor.has_perm("records.add_certificationpackage"):
+    if not actor.has_perm("compliance.add_certificationpackage"):
         raise PermissionDenied("Only records managers and officers prepare the certification.")
     if year > timezone.localdate().year or year < 2000:
         raise ValidationError({"year": "Choose a calendar year that has begun."})
@@ -48,7 +48,7 @@ def certification_package_request(*, actor, year):
 
 
 def _enqueue_build(package_id):
-    from .tasks import build_certification_package
+    from compliance.tasks import build_certification_package
 
     build_certification_package.delay(package_id)
 
@@ -82,7 +82,7 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
     filed, after entering their password again (and their second factor's code where they have one)
     and attesting personal knowledge: the package becomes the year's record and no other package may
     be built for that year."""
-    if not actor.has_perm("records.add_certificationfiling"):
+    if not actor.has_perm("compliance.add_certificationfiling"):
         raise PermissionDenied("Only an officer records the signed and filed certification.")
     signer_errors, second_factor = _signer_checks(actor, password, otp_token, personal_knowledge)
     # The certification covers a whole calendar year: it is signed and filed after the year ended.
@@ -124,7 +124,7 @@ def certification_file(*, actor, package, signed_on, filed_on, password, otp_tok
 
 
 def _is_filing_officer(actor, filing):
-    return actor.has_perm("records.add_certificationfiling") and actor.pk == filing.signed_by_id
+    return actor.has_perm("compliance.add_certificationfiling") and actor.pk == filing.signed_by_id
 
 
 def _within_withdrawal_period(filing):
@@ -169,8 +169,6 @@ def certification_package_build(package):
     """Build the package, its progress visible on the row as it goes, under a lease so two workers
     never build the same package at once (a second delivery of the task just returns). A failure is
     recorded on the package by the build and raised again, so the task retries."""
-    from . import certification
-
     try:
         with job_lease(f"certification-package-{package.pk}", ttl=timedelta(minutes=15)) as lease:
 
@@ -178,7 +176,7 @@ def certification_package_build(package):
                 lease.renew()
                 CertificationPackage.objects.filter(pk=package.pk).update(progress=min(int(percent), 99), step=step[:120])
 
-            certification.build_package(package, progress=progress)
+            certification_package.build_package(package, progress=progress)
     except JobLocked:
         return None
     return package.pk

@@ -1,0 +1,16 @@
+"""The CPNI program beside the records lifecycle: the company, the certification's registers, and
+each year's certification packages and filings."""
+
+from .certification import CertificationFiling, CertificationPackage
+from .company import CompanyProfile, signatory_problem
+from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
+
+__all__ = [
+    "CertificationFiling",
+    "CertificationPackage",
+    "CompanyProfile",
+    "CustomerComplaint",
+    "DataBrokerAction",
+    "PretextingObservation",
+    "signatory_problem",
+]

@@ -1,0 +1,99 @@
+"""The registers of the year as CSV files of the package: the destruction register (on PostgreSQL in
+one COPY statement), customer complaints, actions against data brokers and pretexting observed."""
+
+from datetime import date
+
+from compliance.exports import chunked, copy_out, csv_header, csv_line, iso, through_copy
+from compliance.models import CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.year_summary import on_days_of
+from records.models import Destruction
+
+DESTRUCTION_FIELDS = (
+    "certificate_number", "record_reference", "title", "medium", "schedule", "kind", "method_type", "method",
+    "destroyed_on", "performed_by", "witness", "validated_by", "validated_at",
+)
+COMPLAINT_FIELDS = (
+    "id", "received_on", "category", "category_label", "summary", "resolution", "resolved_on", "recorded_by",
+)
+BROKER_FIELDS = ("id", "taken_on", "forum", "forum_label", "description", "outcome", "recorded_by")
+PRETEXTING_FIELDS = ("id", "observed_on", "method", "steps_taken", "recorded_by")
+
+
+# The destruction register on PostgreSQL, in one statement: a hash join over the records rather
+# than one look-up per destruction. validated_at as iso writes it.
+_DESTRUCTIONS_COPY = """
+COPY (
+  SELECT destruction.certificate_number, destroyed.reference, destroyed.title, destroyed.medium, schedule.code,
+    destruction.kind, destruction.method_type, destruction.method, to_char(destruction.destroyed_on, 'YYYY-MM-DD'),
+    performer.username, coalesce(witness.username, ''), coalesce(validator.username, ''),
+    coalesce(replace(to_char(destruction.validated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                     '.000000+', '+'), '')
+  FROM records_destruction AS destruction
+    JOIN records_record AS destroyed ON destroyed.id = destruction.record_id
+    JOIN records_retentionschedule AS schedule ON schedule.id = destroyed.schedule_id
+    JOIN records_user AS performer ON performer.id = destruction.performed_by_id
+    LEFT JOIN records_user AS witness ON witness.id = destruction.witness_id
+    LEFT JOIN records_user AS validator ON validator.id = destruction.validated_by_id
+  WHERE destruction.destroyed_on >= %(first)s AND destruction.destroyed_on < %(next)s
+  ORDER BY destruction.id
+) TO STDOUT WITH (FORMAT csv)
+"""
+
+
+def write_destructions(out, year):
+    csv_header(out, f"CPNI Track destruction register {year}", DESTRUCTION_FIELDS)
+    if through_copy():
+        with copy_out(_DESTRUCTIONS_COPY, {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}) as copy:
+            for row in copy:
+                out.write_bytes(row)
+        return
+    rows = Destruction.objects.filter(on_days_of("destroyed_on", year)).values(
+        "pk", "certificate_number", "record__reference", "record__title", "record__medium", "record__schedule__code",
+        "kind", "method_type", "method", "destroyed_on", "performed_by__username", "witness__username",
+        "validated_by__username", "validated_at",
+    )
+    for row in chunked(rows, "pk"):
+        out.write(csv_line([
+            row["certificate_number"], row["record__reference"], row["record__title"], row["record__medium"],
+            row["record__schedule__code"], row["kind"], row["method_type"], row["method"],
+            row["destroyed_on"].isoformat(), row["performed_by__username"], row["witness__username"] or "",
+            row["validated_by__username"] or "", iso(row["validated_at"]),
+        ]))
+
+
+def write_complaints(out, year):
+    csv_header(out, f"CPNI Track customer complaints {year}", COMPLAINT_FIELDS)
+    rows = CustomerComplaint.objects.filter(on_days_of("received_on", year)).values(
+        "pk", "received_on", "category", "other_category", "summary", "resolution", "resolved_on", "recorded_by__username"
+    )
+    for row in chunked(rows, "pk"):
+        label = CustomerComplaint(category=row["category"], other_category=row["other_category"]).category_label
+        out.write(csv_line([
+            str(row["pk"]), row["received_on"].isoformat(), row["category"], label,
+            row["summary"], row["resolution"], iso(row["resolved_on"]), row["recorded_by__username"],
+        ]))
+
+
+def write_broker_actions(out, year):
+    csv_header(out, f"CPNI Track actions against data brokers {year}", BROKER_FIELDS)
+    labels = dict(DataBrokerAction.Forum.choices)
+    rows = DataBrokerAction.objects.filter(on_days_of("taken_on", year)).values(
+        "pk", "taken_on", "forum", "description", "outcome", "recorded_by__username"
+    )
+    for row in chunked(rows, "pk"):
+        out.write(csv_line([
+            str(row["pk"]), row["taken_on"].isoformat(), row["forum"], labels.get(row["forum"], ""),
+            row["description"], row["outcome"], row["recorded_by__username"],
+        ]))
+
+
+def write_pretexting(out, year):
+    csv_header(out, f"CPNI Track pretexting observations {year}", PRETEXTING_FIELDS)
+    rows = PretextingObservation.objects.filter(on_days_of("observed_on", year)).values(
+        "pk", "observed_on", "method", "steps_taken", "recorded_by__username"
+    )
+    for row in chunked(rows, "pk"):
+        out.write(csv_line([
+            str(row["pk"]), row["observed_on"].isoformat(), row["method"], row["steps_taken"],
+            row["recorded_by__username"],
+        ]))

@@ -1,0 +1,126 @@
+"""The figures of a calendar year (in settings.TIME_ZONE) that the certification reports: records
+logged and destroyed, records due at the year's end, holds, label checks and the registers' counts.
+Plain set-based queries over stored data; none checks permissions (the callers do)."""
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+
+from compliance.models import CustomerComplaint, DataBrokerAction, PretextingObservation
+from records.models import Destruction, LabelCheck, LegalHold, Medium, Record, Status
+
+
+def year_bounds(year):
+    """(start, end): midnight of Jan 1 of `year` and of `year + 1` in settings.TIME_ZONE, as aware
+    datetimes. A moment belongs to the year when start <= moment < end."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+
+
+def _during(field, start, end):
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def on_days_of(field, year):
+    return _during(field, date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def in_year(field, year):
+    return _during(field, *year_bounds(year))
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """The year's figures. Counts by code (medium, destruction method) list the codes that occur,
+    in their choices' order; complaints list all three FCC categories, zero or not."""
+
+    year: int
+    period_start: str
+    period_end: str
+    records_logged: int
+    records_destroyed: int
+    destroyed_by_medium: dict
+    destroyed_by_method: dict
+    records_due_at_year_end: int
+    records_overdue_at_year_end: int
+    overdue_after_days: int
+    holds_placed: int
+    holds_released: int
+    holds_active_at_year_end: int
+    label_checks_passed: int
+    label_checks_failed: int
+    label_checks_unreadable: int
+    complaints_by_category: dict
+    data_broker_actions: int
+    pretexting_observations: int
+
+    @property
+    def complaints_total(self):
+        return sum(self.complaints_by_category.values())
+
+    def as_dict(self):
+        return {**asdict(self), "complaints_total": self.complaints_total}
+
+
+def year_summary(year):
+    """The figures of calendar `year`, each a set-based query (no rows are loaded). Records due and
+    overdue are counted as they stood at the year's end, from the records' history, not from their
+    status today."""
+    start, end = year_bounds(year)
+    destroyed = Destruction.objects.filter(on_days_of("destroyed_on", year))
+    escalation_days = settings.RETENTION_ESCALATION_DAYS
+    due_at_end = _records_as_of(end).filter(status=Status.DUE).aggregate(
+        due=Count("pk"), overdue=Count("pk", filter=Q(status_changed_at__lte=end - timedelta(days=escalation_days)))
+    )
+    label_checks = _count_by(LabelCheck.objects.filter(in_year("checked_at", year)), "outcome")
+    complaints = _count_by(CustomerComplaint.objects.filter(on_days_of("received_on", year)), "category")
+    return YearSummary(
+        year=year,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        records_logged=Record.objects.filter(in_year("created_at", year)).count(),
+        records_destroyed=destroyed.count(),
+        destroyed_by_medium=_in_choice_order(_count_by(destroyed, "record__medium"), Medium.values),
+        destroyed_by_method=_in_choice_order(
+            _count_by(destroyed, "method"), Destruction.PaperMethod.values + Destruction.MediaMethod.values
+        ),
+        records_due_at_year_end=due_at_end["due"],
+        records_overdue_at_year_end=due_at_end["overdue"],
+        overdue_after_days=escalation_days,
+        holds_placed=LegalHold.objects.filter(in_year("placed_at", year)).count(),
+        holds_released=LegalHold.objects.filter(in_year("released_at", year)).count(),
+        holds_active_at_year_end=LegalHold.objects.filter(placed_at__lt=end)
+        .filter(Q(released_at__isnull=True) | Q(released_at__gte=end))
+        .count(),
+        label_checks_passed=label_checks.get(LabelCheck.Outcome.LABELLED, 0),
+        label_checks_failed=label_checks.get(LabelCheck.Outcome.NOT_LABELLED, 0),
+        label_checks_unreadable=label_checks.get(LabelCheck.Outcome.UNREADABLE, 0),
+        complaints_by_category={category: complaints.get(category, 0) for category in CustomerComplaint.Category.values},
+        data_broker_actions=DataBrokerAction.objects.filter(on_days_of("taken_on", year)).count(),
+        pretexting_observations=PretextingObservation.objects.filter(on_days_of("observed_on", year)).count(),
+    )
+
+
+def _records_as_of(moment):
+    """Every record as its history last showed it before `moment`: Record.history.as_of, but with
+    `moment` itself excluded (a year ends just before midnight) and ties on history_date broken
+    by history_id so that no record counts twice. Records deleted by then are left out."""
+    history = Record.history.filter(history_date__lt=moment)
+    later = history.filter(id=OuterRef("id")).filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+    )
+    return history.exclude(Exists(later)).exclude(history_type="-")
+
+
+def _count_by(queryset, field):
+    # order_by() drops the models' default ordering, which would otherwise join the GROUP BY.
+    return dict(queryset.order_by().values_list(field).annotate(n=Count("pk")))
+
+
+def _in_choice_order(counts, order):
+    ranked = sorted(counts, key=lambda code: (order.index(code) if code in order else len(order), code))
+    return {code: counts[code] for code in ranked}
