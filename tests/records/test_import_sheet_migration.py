@@ -17,6 +17,14 @@ def migrate_to(target):
     return executor.loader.project_state([target]).apps
 
 
+def latest():
+    """Every app at its latest migration again (going back in records also took back the
+    compliance migrations that depend on it)."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_invalid_sheets_already_kept_are_emptied():
     try:
@@ -37,4 +45,4 @@ def test_invalid_sheets_already_kept_are_emptied():
             5006, "i" * 64, "invalid.csv", 3)
         assert bytes(rows[valid].content) == b"title\nkept\n" and rows[valid].size == 11
     finally:
-        migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes("records")[0])
+        latest()
