@@ -26,9 +26,9 @@ from records.audit import audit_event_record
 from records.conflicts import StateConflict
 from records.dates import past_date_error
 from records.locks import JobLocked, job_lease
+from records.queueing import STALLED_AFTER, queue_after_commit
 from records.second_factor import WRONG_CODE, confirmed_device
 
-STALLED_AFTER = timedelta(minutes=10)
 FILINGS_FOLDER = "filings"
 
 
@@ -64,7 +64,8 @@ def new_package(*, actor, year):
 
 def certification_package_request(*, actor, year):
     """Queue a build of `year`'s package (built by a Celery task after commit). Refused for a year
-    locked by its filing, a year not yet begun, or without a company profile."""
+    locked by its filing, a year not yet begun, or without a company profile. The package's `queued`
+    says whether the build reached the task queue; if not, the reconcile task queues it later."""
     if not actor.has_perm("compliance.add_certificationpackage"):
         raise PermissionDenied("Only records managers and officers prepare the certification.")
     refusal = package_refusal(year)
@@ -81,7 +82,7 @@ def certification_package_request(*, actor, year):
         audit_event_record(actor=actor, action="certification.package_requested", obj=package,
                            payload={"year": year, "version": package.version, "draft": package.draft,
                                     "amendment": package.amendment_id})
-        transaction.on_commit(lambda: _enqueue_build(package.pk))
+        package.queued = queue_after_commit(lambda: _enqueue_build(package.pk), what=f"certification package #{package.pk}")
     return package
 
 

@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from cpnitrack.client_address import client_address_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "records.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "records.middleware.RejectNulInPathMiddleware",
     "records.middleware.RequestBodyLimitMiddleware",
@@ -142,7 +145,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Behind a reverse proxy, lockouts key on the client's address from X-Forwarded-For
+# (cpnitrack.client_address); with no proxy on REMOTE_ADDR alone.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+vars().update(client_address_settings(TRUSTED_PROXY_COUNT))
 # Rate limits (records.ratelimits), each "count/period" (s, m, h, d; "5/15m": five in fifteen
 # minutes): failed sign-ins from one address (whatever the usernames; django-axes locks one
 # username from one address besides), wrong second-factor codes of one person, label checks,

@@ -6,6 +6,8 @@ from records.ratelimits import sign_in_limited
 from records.views.account import enrolment_codes, second_factor_setup, second_factor_verify
 from records.views.health import healthz
 
+handler500 = "records.views.errors.server_error"  # a 503 page when the database is unreachable
+
 admin.site.site_header = "CPNI Track administration"
 admin.site.site_title = "CPNI Track"
 admin.site.login = sign_in_limited(admin.site.login)

@@ -2,13 +2,15 @@
 first, every error named by row and column; nothing is written unless every row is valid, and
 then every row is written in one transaction, with history and an audit event per record."""
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -18,10 +20,12 @@ from .audit import Entry, audit_event_record, audit_events_record
 from .budgets import OverBudget, sheet_budget
 from .csv_safe import csv_writer
 from .dates import past_date_error, records_began_on
+from .locks import JobLocked, job_lease
 from .models import (
     CpniCategory, Department, ImportJob, LabelVerification, LegalMinimum, Medium, Record, RecordLegalMinimum,
     RetentionSchedule, User,
 )
+from .queueing import STALLED_AFTER, queue_after_commit
 from .retention import expiry_date_for
 from .selectors import in_custody_role
 from .sheets import COLUMNS, REQUIRED, SheetError, read_sheet  # noqa: F401 - the import's sheet
@@ -38,6 +42,7 @@ FILE_CHECK_REFUSED = (
     "document itself, and a sheet carries no document. Declare visual, or check the file on the record's page "
     "once it is imported."
 )
+IMPORT_LEASE_TTL = timedelta(minutes=15)  # renewed as the rows are checked
 MAX_STORED_ERRORS = 1000
 # The model's own field names, for the error messages of the shared record validation.
 FIELD_TO_COLUMN = {"cpni_categories": "cpni_categories", "label_verification": "label_verification"}
@@ -312,8 +317,10 @@ def reimport_message(earlier, confirm="tick “Import it again”"):
 
 
 def import_job_create(*, actor, file_name, data, allow_reimport=False):
-    """Keep the uploaded sheet and validate it in a Celery task after commit. A file imported
-    before (same SHA-256) is refused unless the records manager confirms importing it again."""
+    """Keep the uploaded sheet (until it is imported or found invalid) and validate it in a Celery
+    task after commit; the job's `queued` says whether that task reached the queue (if not, the
+    reconcile task queues it later). A file imported before (same SHA-256) is refused unless the
+    records manager confirms importing it again."""
     _require(actor)
     sha256 = hashlib.sha256(data).hexdigest()
     earlier = earlier_import(sha256)
@@ -321,14 +328,14 @@ def import_job_create(*, actor, file_name, data, allow_reimport=False):
         raise ValidationError({"allow_reimport": reimport_message(earlier)})
     with transaction.atomic():
         job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=sha256, content=data, allow_reimport=allow_reimport,
+            file_name=file_name[:255], sha256=sha256, content=data, size=len(data), allow_reimport=allow_reimport,
             requested_by=actor, requested_at=timezone.now(),
         )
         payload = {"sha256": job.sha256, "size": len(data)}
         if earlier is not None:
             payload["reimport_of"] = earlier.pk
         audit_event_record(actor=actor, action="import.uploaded", obj=job, payload=payload)
-        transaction.on_commit(lambda: _enqueue("validate_import", job.pk))
+        job.queued = queue_after_commit(lambda: _enqueue("validate_import", job.pk), what=f"the check of import #{job.pk}")
     return job
 
 
@@ -342,7 +349,7 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
         if earlier is not None and not allow_reimport:
             raise ValidationError(reimport_message(earlier, confirm="run it with --allow-reimport"))
         job = ImportJob.objects.create(
-            file_name=file_name[:255], sha256=sha256, content=b"", allow_reimport=allow_reimport, requested_by=actor,
+            file_name=file_name[:255], sha256=sha256, content=b"", size=len(data), allow_reimport=allow_reimport, requested_by=actor,
             requested_at=timezone.now(), row_count=len(prepared), state=ImportJob.State.IMPORTING,
         )
         written = write_records(actor=actor, prepared=prepared, job=job)
@@ -352,8 +359,8 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
 
 def _done(job, written, actor):
     job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, len(written.created), written.due, 100
-    job.content, job.finished_at = b"", timezone.now()  # the sheet is not kept once imported
-    job.save(update_fields=["state", "imported_count", "due_count", "progress", "content", "finished_at"])
+    job.finished_at = timezone.now()
+    job.save(update_fields=["state", "imported_count", "due_count", "progress", "finished_at", _forget_sheet(job)])
     audit_event_record(actor=actor, action="import.done", obj=job,
                        payload={"records": len(written.created), "due": written.due})
 
@@ -364,20 +371,22 @@ def _enqueue(task_name, job_id):
     getattr(tasks, task_name).delay(job_id)
 
 
-def _progress(job, state):
+def _progress(job, state, lease):
     def report(percent):
+        if lease is not None:
+            lease.renew()
         ImportJob.objects.filter(pk=job.pk, state=state).update(progress=min(percent, 99))
     return report
 
 
-def _check(job):
+def _check(job, lease=None):
     """Read and validate the job's sheet; store the outcome. Returns the prepared rows or None."""
     try:
         sheet = read_sheet_confined(job.file_name, bytes(job.content))
     except (SheetError, OverBudget) as error:
         errors, prepared, rows = [RowError(1, "file", str(error))], [], 0
     else:
-        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state))
+        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state, lease))
         rows = len(sheet)
     earlier = None if job.allow_reimport else earlier_import(job.sha256, exclude=job)
     if earlier is not None:  # imported meanwhile, e.g. uploaded twice at once
@@ -387,39 +396,67 @@ def _check(job):
     return None if errors else prepared
 
 
-def import_job_validate(job_id):
+def _one_run_at_a_time(step):
+    """Run `step(job_id, lease)` under the import's lease: a second delivery of its task while a
+    run is under way (the reconcile task queues again work that waits long) just returns None."""
+
+    @functools.wraps(step)
+    def run(job_id):
+        try:
+            with job_lease(f"import-{job_id}", ttl=IMPORT_LEASE_TTL) as lease:
+                return step(job_id, lease)
+        except JobLocked:
+            return None
+
+    return run
+
+
+@_one_run_at_a_time
+def import_job_validate(job_id, lease):
     """Validate a freshly uploaded sheet (idempotent: only a job still validating is touched)."""
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.VALIDATING).first()
     if job is None:
         return None
-    prepared = _check(job)
+    prepared = _check(job, lease)
     job.state = ImportJob.State.VALID if prepared else ImportJob.State.INVALID
     job.progress = 100
     job.finished_at = timezone.now()
-    job.save(update_fields=["row_count", "error_count", "errors", "state", "progress", "finished_at"])
+    fields = ["row_count", "error_count", "errors", "state", "progress", "finished_at"]
+    if not prepared:
+        fields.append(_forget_sheet(job))
+    job.save(update_fields=fields)
     return job
 
 
+def _forget_sheet(job):
+    """A sheet that will not be imported is not kept (it may hold CPNI): its hash, name, size and
+    result stay. Returns the field to save."""
+    job.content = b""
+    return "content"
+
+
 def import_job_confirm(*, actor, job):
-    """The records manager confirms a valid import; it runs in a Celery task after commit."""
+    """The records manager confirms a valid import; it runs in a Celery task after commit.
+    Returns whether that task reached the queue (a Queued); if not, the reconcile task queues it later."""
     _require(actor)
     updated = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALID).update(
-        state=ImportJob.State.IMPORTING, progress=0
+        state=ImportJob.State.IMPORTING, progress=0, confirmed_at=timezone.now()
     )
     if not updated:
         raise StateConflict("Only a validated import without errors can be imported.")
     audit_event_record(actor=actor, action="import.confirmed", obj=job, payload={"rows": job.row_count})
-    transaction.on_commit(lambda: _enqueue("run_import", job.pk))
+    return queue_after_commit(lambda: _enqueue("run_import", job.pk), what=f"import #{job.pk}")
 
 
-def import_job_run(job_id):
+@_one_run_at_a_time
+def import_job_run(job_id, lease):
     """Write a confirmed import. The sheet is validated again (people or schedules may have changed
     since), then every row is written in one transaction, or none. A second delivery of the task
     finds the job done and does nothing."""
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.IMPORTING).select_related("requested_by").first()
     if job is None:
         return None
-    prepared = _check(job)
+    prepared = _check(job, lease)
     if prepared is not None:
         try:
             with transaction.atomic():
@@ -433,5 +470,17 @@ def import_job_run(job_id):
             if _check(job) is not None:
                 raise
     job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
-    job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at"])
+    job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at", _forget_sheet(job)])
     return job
+
+
+def stalled_imports(now=None, after=STALLED_AFTER):
+    """Imports still validating, or importing, long after they were uploaded or confirmed: their
+    task was lost (a broker restarted without its queue, or was unreachable when it was sent) or
+    its worker died."""
+    cutoff = (now or timezone.now()) - after
+    return ImportJob.objects.defer("content").filter(
+        Q(state=ImportJob.State.VALIDATING, requested_at__lte=cutoff)
+        | Q(state=ImportJob.State.IMPORTING, confirmed_at__lte=cutoff)
+        | Q(state=ImportJob.State.IMPORTING, confirmed_at__isnull=True, requested_at__lte=cutoff)
+    )

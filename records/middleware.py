@@ -1,18 +1,20 @@
-"""Request-wide rules: a cap on request bodies, a clear page when the database is unreachable or a
-change conflicts with one made meanwhile, and the second factor."""
+"""Request-wide rules: nothing cached, a cap on request bodies, a clear page when the database is
+unreachable or a change conflicts with one made meanwhile, and the second factor."""
 
 import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 
 from .conflicts import CONCURRENT_SAVE, RELOAD, StateConflict
 from .roles import Role, roles_of
+from .views.errors import DATABASE_ERRORS, database_unavailable
 
 log = logging.getLogger(__name__)
 # The roles that see every department's records, or destroy media, or sign: they use a second
@@ -31,6 +33,20 @@ class RejectNulInPathMiddleware:
         if "\x00" in request.path:
             return HttpResponseBadRequest("Bad request: the address contains a NUL character.")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """No browser or proxy keeps what the application answers: its pages, PDFs, CSV and ZIP
+    downloads and API responses are CONFIDENTIAL, and a shared computer's back button or cache
+    must not show them after sign-out. (Static files are served before this, and cached.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True)
+        return response
 
 
 def body_limit(request):
@@ -79,7 +95,8 @@ def _refusal(request, status, detail, code):
 
 class DatabaseUnavailableMiddleware:
     """The database went away mid-request: say so plainly (503). The request's transaction never
-    committed, so nothing from it was saved, and nothing confirmed earlier is lost."""
+    committed, so nothing from it was saved, and nothing confirmed earlier is lost. (An error
+    raised in middleware rather than a view gets the same answer from records.views.errors.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -88,9 +105,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)):
+        if isinstance(exception, DATABASE_ERRORS):
             log.error("Database unavailable during %s %s: %s", request.method, request.path, exception)
-            return render(request, "database_unavailable.html", status=503)
+            return database_unavailable(request)
         return None
 
 
@@ -131,7 +148,8 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and not session.is_empty():
+        # A failed request renews nothing (and, with the database gone, could not read the session).
+        if response.status_code < 500 and session is not None and not session.is_empty():
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.RENEW_AFTER_SECONDS:
                 session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it

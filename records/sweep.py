@@ -3,11 +3,11 @@ covers, becomes due — through the lifecycle, in bounded chunks, one run at a t
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
 from . import lifecycle
 from .locks import job_lease
+from .queueing import queue_after_commit
 from .models import Record, Status, active_hold_exists
 
 SWEEP_LOCK = "retention-sweep"
@@ -48,7 +48,7 @@ def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None)
             if progress:
                 progress(len(ids))
     if result.moved:
-        transaction.on_commit(_enqueue_due_reminders)
+        queue_after_commit(_enqueue_due_reminders, what="the due reminders")
     return result
 
 
@@ -62,7 +62,7 @@ def expire_now(records, *, reason):
     for start in range(0, len(ids), DEFAULT_CHUNK_SIZE):
         moved += lifecycle.transition_many(ids[start : start + DEFAULT_CHUNK_SIZE], "expire", actor=None, reason=reason)
     if moved:
-        transaction.on_commit(_enqueue_due_reminders)
+        queue_after_commit(_enqueue_due_reminders, what="the due reminders")
     return moved
 
 

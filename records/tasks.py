@@ -6,6 +6,7 @@ from django.db import OperationalError
 
 from . import imports, notifications, sweep
 from .locks import JobLocked
+from .models import ImportJob
 
 RETRY = dict(
     acks_late=True,
@@ -57,14 +58,17 @@ def send_custody_alerts():
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)
 def reconcile_pending_work():
-    """Every few minutes: make up for task messages lost with a broker restart. The work itself
-    lives in the database, so it is found again: stalled certification packages are queued once
+    """Every few minutes: make up for task messages lost with a broker restart, or never sent
+    because the broker was unreachable. The work itself lives in the database, so it is found
+    again: stalled certification packages and imports (validating or importing) are queued once
     more, due records not yet announced are announced, and unsent emails are sent."""
     from compliance import filing  # whose tasks module builds on this one's RETRY
     from compliance.tasks import build_certification_package
 
     for package_id in filing.stalled_packages().values_list("pk", flat=True):
         build_certification_package.delay(package_id)
+    for job_id, state in imports.stalled_imports().values_list("pk", "state"):
+        (validate_import if state == ImportJob.State.VALIDATING else run_import).delay(job_id)
     notifications.due_reminders_prepare()
     return notifications.notifications_deliver()
 

@@ -176,6 +176,9 @@ def call(client, method, url, api=False):
 
 @pytest.mark.django_db
 def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
+    """Each role and anonymous visitors get exactly the expected outcome at every URL; every answer
+    to a signed-in person (page, PDF, CSV or ZIP download, API response, redirect or refusal) tells
+    browsers and proxies not to keep it."""
     patterns = list(url_patterns())
     unnamed = [str(p.pattern) for name, p in patterns if name.endswith("None")]
     assert all(name.startswith("admin:") for name, p in patterns if name.endswith("None")), unnamed
@@ -201,6 +204,8 @@ def test_every_url_for_every_role_and_anonymous(client, users_by_role, world):
             if role is not None:
                 client.force_login(users_by_role[role])
             response = call(client, method, url, api=name in API_EXPECTED)
+            if role is not None and "no-store" not in response.get("Cache-Control", ""):
+                failures.append(f"{method} {url} as {role}: {response.status_code} without Cache-Control: no-store")
             if response.status_code != expected:
                 failures.append(f"{method} {url} as {role or 'anonymous'}: {response.status_code}, expected {expected}")
             elif name in API_EXPECTED and expected in (401, 403) and response["Content-Type"] != "application/json":
@@ -225,6 +230,28 @@ def _admin_expectations(name):
 class TestObjectLevel:
     """The state-changing views refuse another department's record, a destroyed one and a held one."""
 
+    def test_another_departments_record_is_answered_as_a_missing_one(self, client, employee, outsider):
+        """Nothing tells an employee whether a reference of another department exists: the pages
+        and the API answer exactly as for a reference nobody has."""
+        record = make_record(custodian=employee, status=Status.DUE)
+        missing = re.sub(r"\d+$", lambda m: "9" * len(m.group()), record.reference)
+        assert not Record.objects.filter(reference=missing).exists()
+        client.force_login(outsider)
+        token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+        cases = [("GET", name) for name in ("record-detail", "record-edit", "record-certificate", "record-confirm-shredding",
+                                            "api-record-detail")]
+        cases += [("POST", name) for name in ("record-edit", "record-mark-shredding", "record-confirm-shredding",
+                                              "api-record-mark-for-shredding", "api-record-hand-over")]
+        cases += [("PATCH", "api-record-detail")]
+        for method, name in cases:
+            api = name.startswith("api-")
+            theirs, nobodys = (call(client, method, reverse(name, args=[reference]), api=api) for reference in (record.reference, missing))
+            assert theirs.status_code == nobodys.status_code == 404, (method, name, theirs.status_code, nobodys.status_code)
+            bodies = [token.sub(b"", r.content).replace(reference.encode(), b"REF")
+                      for r, reference in ((theirs, record.reference), (nobodys, missing))]
+            assert bodies[0] == bodies[1], (method, name)
+        assert Record.objects.get(pk=record.pk).status == Status.DUE
+
     def test_another_departments_record(self, client, employee, outsider, records_manager):
         record = make_record(custodian=employee, status=Status.DUE)
         pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
@@ -232,7 +259,7 @@ class TestObjectLevel:
         for method, name, ref in [("GET", "record-detail", record), ("GET", "record-edit", record), ("POST", "record-edit", record),
                                   ("POST", "record-mark-shredding", record), ("GET", "record-confirm-shredding", pending),
                                   ("POST", "record-confirm-shredding", pending), ("GET", "record-certificate", record)]:
-            assert call(client, method, reverse(name, args=[ref.reference])).status_code == 403, (method, name)
+            assert call(client, method, reverse(name, args=[ref.reference])).status_code == 404, (method, name)
         assert Record.objects.get(pk=record.pk).status == Status.DUE
         assert Record.objects.get(pk=pending.pk).status == Status.PENDING_SHRED
 

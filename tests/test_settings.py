@@ -47,3 +47,18 @@ def test_debug_off_with_both_starts(tmp_path):
     result = run_with(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="cpni.example.com")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
+
+
+def test_trusted_proxy_count_sets_where_lockouts_find_the_client(tmp_path):
+    show = ("import django; from django.conf import settings; django.setup(); "
+            "print(settings.AXES_IPWARE_PROXY_COUNT, ','.join(settings.AXES_IPWARE_META_PRECEDENCE_ORDER))")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cpnitrack.settings", "VAR_DIR": str(tmp_path)}
+
+    def run(count):
+        return subprocess.run([sys.executable, "-c", show], cwd=ROOT, env={**env, "TRUSTED_PROXY_COUNT": count},
+                              capture_output=True, text=True)
+
+    assert run("0").stdout.split() == ["None", "REMOTE_ADDR"]
+    assert run("2").stdout.split() == ["1", "HTTP_X_FORWARDED_FOR,REMOTE_ADDR"]
+    refused = run("-1")
+    assert refused.returncode != 0 and "TRUSTED_PROXY_COUNT is the number of proxies" in refused.stderr

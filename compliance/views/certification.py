@@ -15,6 +15,7 @@ from compliance.package import package_path
 from compliance.deadlines import next_certification_due
 from compliance.selectors import certification_years
 from compliance.forms import AmendmentForm, FileForm, PackageRequestForm, SignForm, WithdrawFilingForm, add_errors
+from records import queueing
 from records.audit import audit_event_record
 from records.conflicts import error_status
 from records.ratelimits import rate_limited
@@ -51,7 +52,11 @@ def package_request(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"The {package.year} package is being built.")
+            if package.queued.waiting_for_queue:
+                messages.warning(request, queueing.waiting_for_queue_message(
+                    f"Your request for the {package.year} package is saved.", "its build"))
+            else:
+                messages.success(request, f"The {package.year} package is being built.")
             return redirect("package-detail", pk=package.pk)
     response = certification_home(request, request_form=form)
     response.status_code = 400
@@ -81,6 +86,8 @@ def package_detail(request, pk, sign_form=None, file_form=None, withdraw_form=No
             and (open_amendment is None or package.amendment_id == open_amendment.pk),
             "sign_form": sign_form or SignForm(),
             "file_form": file_form or FileForm(year=package.year),
+            "waiting_note": queueing.WAITING_NOTE if package.state == CertificationPackage.State.QUEUED
+            and queueing.not_started_for_long(package.requested_at, package.progress) else "",
             "withdrawals": CertificationFiling.objects.filter(package=package, withdrawn_at__isnull=False)
             .select_related("signed_by", "withdrawn_by"),
             "can_withdraw": ours and filing.may_withdraw(request.user, standing),

@@ -15,7 +15,10 @@ class ImportJob(models.Model):
 
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField(help_text="The uploaded sheet, kept until the import is done.")
+    content = models.BinaryField(
+        help_text="The uploaded sheet, kept only while it may still be imported: emptied once imported or found invalid."
+    )
+    size = models.PositiveBigIntegerField(default=0, help_text="The uploaded sheet's size in bytes.")
     state = models.CharField(max_length=12, choices=State.choices, default=State.VALIDATING)
     progress = models.PositiveSmallIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
@@ -30,6 +33,7 @@ class ImportJob(models.Model):
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True, help_text="When the records manager confirmed the import.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -13,7 +13,7 @@ from records import audit, selectors
 from records.forms import AuditFilterForm
 from records.pagination import CappedPaginator
 from records.models import AuditEvent
-from records.views.records import visible_record_or_403
+from records.views.records import visible_record_or_404
 
 
 def _local_midnight(day):
@@ -59,7 +59,7 @@ def audit_verify(request):
 @permission_required("records.view_auditevent", raise_exception=True)
 def record_audit_trail(request, reference):
     """Everything that happened to one record: audit events and field history, newest first."""
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     timeline = sorted(
         [("event", e.occurred_at, e) for e in selectors.audit_events_for(record)]
         + [("change", h.when, h) for h in selectors.record_history(record)],

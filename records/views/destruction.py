@@ -14,7 +14,7 @@ from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
 from records.models import Status, active_hold_exists
-from records.views.records import visible_record_or_403
+from records.views.records import visible_record_or_404
 
 
 def _refused(request, record, error):
@@ -25,7 +25,7 @@ def _refused(request, record, error):
 @require_POST
 @permission_required("records.mark_for_destruction", raise_exception=True)
 def mark_for_shredding(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     try:
         destruction.record_mark_for_shredding(actor=request.user, record=record)
     except TransitionNotAllowed as error:
@@ -36,7 +36,7 @@ def mark_for_shredding(request, reference):
 
 @permission_required("records.confirm_shredding", raise_exception=True)
 def confirm_shredding(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     if record.status != Status.PENDING_SHRED or record.custodian_id != request.user.pk:
         raise PermissionDenied("Only the custodian confirms the shredding of a record marked for shredding.")
     form = ShreddingForm(request.POST or None)
@@ -122,7 +122,7 @@ def netops_destroy(request):
 @require_POST
 @permission_required("records.validate_destruction", raise_exception=True)
 def validate(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     if not hasattr(record, "destruction"):
         raise Http404("This record has no destruction to validate.")
     try:
@@ -135,7 +135,7 @@ def validate(request, reference):
 
 @permission_required("records.view_record", raise_exception=True)
 def certificate(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     if not hasattr(record, "destruction"):
         raise Http404("This record has not been destroyed.")
     audit_event_record(actor=request.user, action="export.certificate", obj=record,

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import imports
+from records import imports, queueing
 from records.forms import ImportForm
 from records.models import ImportJob
 from records.ratelimits import rate_limited
@@ -28,6 +28,8 @@ def import_list(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if job.queued.waiting_for_queue:
+                messages.warning(request, queueing.waiting_for_queue_message(f"{job.file_name} is uploaded and saved.", "its check"))
             return redirect("import-detail", pk=job.pk)
     jobs = ImportJob.objects.select_related("requested_by").defer("content")[:20]
     return render(request, "records/import_list.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
@@ -37,7 +39,11 @@ def import_list(request):
 def import_detail(request, pk):
     job = get_object_or_404(ImportJob.objects.select_related("requested_by").defer("content"), pk=pk)
     working = job.state in (ImportJob.State.VALIDATING, ImportJob.State.IMPORTING)
-    return render(request, "records/import_detail.html", {"job": job, "working": working})
+    queued_at = job.confirmed_at if job.state == ImportJob.State.IMPORTING else job.requested_at
+    waiting = working and queueing.not_started_for_long(queued_at, job.progress)
+    return render(request, "records/import_detail.html", {
+        "job": job, "working": working, "waiting_note": queueing.WAITING_NOTE if waiting else "",
+    })
 
 
 @require_POST
@@ -45,11 +51,15 @@ def import_detail(request, pk):
 def import_confirm(request, pk):
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
     try:
-        imports.import_job_confirm(actor=request.user, job=job)
+        queued = imports.import_job_confirm(actor=request.user, job=job)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Importing {job.row_count} records.")
+        if queued.waiting_for_queue:
+            messages.warning(request, queueing.waiting_for_queue_message(
+                f"Import #{job.pk} is confirmed.", f"the import of its {job.row_count} records"))
+        else:
+            messages.success(request, f"Importing {job.row_count} records.")
     return redirect("import-detail", pk=job.pk)
 
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from records import certificates, holds, lifecycle, retention, selectors, services
@@ -46,12 +47,13 @@ def record_list(request):
     return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 
 
-def visible_record_or_403(user, reference):
+def visible_record_or_404(user, reference):
+    """The record if `user` may see it. Another department's record is answered exactly as a
+    missing one, so the answer does not tell which references exist."""
     try:
         return selectors.record_for_user(user, reference)
     except Record.DoesNotExist:
-        get_object_or_404(Record, reference=reference)
-        raise PermissionDenied("That record belongs to another department.") from None
+        raise Http404("No record with that reference.") from None
 
 
 def _detail_context(request, record, extend_form=None, correct_form=None):
@@ -84,7 +86,7 @@ def _detail_context(request, record, extend_form=None, correct_form=None):
 
 @permission_required("records.view_record", raise_exception=True)
 def record_detail(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     return render(request, "records/record_detail.html", _detail_context(request, record))
 
 
@@ -123,7 +125,7 @@ def record_create(request):
 @accepts_upload("LABEL_CHECK_MAX_BYTES")
 @permission_required("records.change_record", raise_exception=True)
 def record_edit(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     if not lifecycle.is_editable(record):
         raise PermissionDenied("A destroyed record cannot be changed.")
     try:
@@ -146,7 +148,7 @@ def record_edit(request, reference):
 @require_POST
 @permission_required("records.extend_retention", raise_exception=True)
 def record_extend(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     form, status = ExtendRetentionForm(request.POST), 400
     if form.is_valid():
         try:
@@ -164,7 +166,7 @@ def record_extend(request, reference):
 @require_POST
 @permission_required("records.correct_record", raise_exception=True)
 def record_correct(request, reference):
-    record = visible_record_or_403(request.user, reference)
+    record = visible_record_or_404(request.user, reference)
     form, status = RecordCorrectionForm(request.POST, record=record, user=request.user), 400
     if form.is_valid():
         try:

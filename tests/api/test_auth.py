@@ -51,7 +51,8 @@ class TestTokens:
 
     def test_an_inactive_users_token_stops_working(self, api, employee):
         client = api(employee)
-        assert client.get(RECORDS).status_code == 200
+        answer = client.get(RECORDS)
+        assert answer.status_code == 200 and "no-store" in answer["Cache-Control"], "no cache keeps a token's answer"
         employee.is_active = False
         employee.save()
         assert_problem(client.get(RECORDS), 401, "authentication_failed")

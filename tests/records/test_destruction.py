@@ -342,12 +342,13 @@ def test_certificate_downloads_for_those_who_may_see_the_record(client, employee
     client.force_login(auditor)
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"], "no browser or proxy keeps a copy"
     assert record.destruction.certificate_number in response["Content-Disposition"]
     text = "".join(page.get_textpage().get_text_bounded() for page in pypdfium2.PdfDocument(response.content))
     assert record.reference in text and record.destruction.certificate_number in text and "CONFIDENTIAL" in text
     assert client.get(url).content == response.content, "the same bytes every time"
     client.force_login(outsider)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
     client.force_login(employee)
     active = make_record(custodian=employee)
     assert client.get(reverse("record-certificate", args=[active.reference])).status_code == 404

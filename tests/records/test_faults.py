@@ -12,14 +12,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
+from django.urls import reverse
 from django.utils import timezone
 
 from compliance import filing
 from compliance import package as packaging
 from compliance import tasks as compliance_tasks
 from records import lifecycle, notifications, sweep, tasks
-from records.models import AuditEvent, Notification, Record, Status
+from records.locks import job_lease
+from records.models import AuditEvent, ImportJob, Notification, Record, Status
 from compliance.models import CertificationPackage
 from records.roles import Role
 from tests.factories import ScheduleFactory, UserFactory, make_company_profile, make_record
@@ -129,6 +132,115 @@ def test_the_schedule_of_periodic_work_lives_in_the_database():
         assert tasks_by_name.get(task) is True, task
 
 
+def use_broker(url):
+    """Point the Celery app at `url` (its producer pools are bound to a broker URL: drop them)."""
+    from cpnitrack.celery import app
+
+    app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(settings):
+    """The broker cannot be reached (nothing listens at its address) until the test ends; a
+    message fails at once rather than after Celery's retries."""
+    from cpnitrack.celery import app
+
+    retry, app.conf.task_publish_retry = app.conf.task_publish_retry, False
+    use_broker(f"redis://127.0.0.1:{_free_port()}/0")
+    yield
+    use_broker(settings.CELERY_BROKER_URL)
+    app.conf.task_publish_retry = retry
+
+
+def sent_tasks(monkeypatch):
+    """The broker is back: the tasks sent from now on, by name and argument."""
+    sent = []
+    for task in (compliance_tasks.build_certification_package, tasks.validate_import, tasks.run_import, tasks.send_due_reminders):
+        monkeypatch.setattr(task, "delay", lambda *args, name=task.name.rsplit(".", 1)[-1]: sent.append((name, *args)))
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_a_package_request_and_an_import_are_saved_and_said_to_wait(
+    client, broker_down, records_manager, officer, employee, time_machine, monkeypatch
+):
+    from tests.records.test_imports import csv_bytes, row
+
+    make_company_profile(signatory=officer)
+    ScheduleFactory(code="TOLL-BILLING", period_value=18)
+    client.force_login(records_manager)
+    year = timezone.localdate().year - 1
+
+    response = client.post(reverse("package-request"), {"year": year}, follow=True)
+    package = CertificationPackage.objects.get()
+    assert response.redirect_chain == [(reverse("package-detail", args=[package.pk]), 302)]
+    page = response.content.decode()
+    assert f"Your request for the {year} package is saved." in page and "task queue cannot be reached" in page
+    assert "There is no need to ask again" in page and "Something went wrong" not in page
+    assert package.state == CertificationPackage.State.QUEUED
+    assert AuditEvent.objects.filter(action="certification.package_requested").count() == 1
+
+    response = client.post(reverse("import-list"), {"sheet": SimpleUploadedFile("inventory.csv", csv_bytes([row()]))}, follow=True)
+    job = ImportJob.objects.get()
+    assert response.redirect_chain == [(reverse("import-detail", args=[job.pk]), 302)]
+    assert "inventory.csv is uploaded and saved. The task queue cannot be reached" in response.content.decode()
+    assert job.state == ImportJob.State.VALIDATING
+
+    assert "has not started yet" not in client.get(reverse("package-detail", args=[package.pk])).content.decode()
+    sent = sent_tasks(monkeypatch)
+    time_machine.move_to(timezone.now() + timedelta(minutes=11))
+    for page in (reverse("package-detail", args=[package.pk]), reverse("import-detail", args=[job.pk])):
+        assert "This has not started yet: the task queue may be unreachable" in client.get(page).content.decode(), page
+    tasks.reconcile_pending_work()  # beat, once the queue is back
+    assert sorted(sent) == [("build_certification_package", package.pk), ("validate_import", job.pk)]
+    tasks.validate_import(job.pk)
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.VALID
+
+    monkeypatch.undo()  # the broker is down again when the import is confirmed
+    response = client.post(reverse("import-confirm", args=[job.pk]), follow=True)
+    assert f"Import #{job.pk} is confirmed. The task queue cannot be reached" in response.content.decode()
+    sent = sent_tasks(monkeypatch)
+    tasks.reconcile_pending_work()
+    assert ("run_import", job.pk) not in sent, "just confirmed: not yet taken for lost"
+    time_machine.move_to(timezone.now() + timedelta(minutes=11))
+    tasks.reconcile_pending_work()
+    assert ("run_import", job.pk) in sent
+    tasks.run_import(job.pk)
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.DONE and Record.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_a_record_logged_past_its_expiry_is_saved_and_announced_later(
+    client, broker_down, employee, monkeypatch, mailoutbox
+):
+    employee.email = "emma@carrier.example"
+    employee.save()
+    schedule = ScheduleFactory(code="TOLL", period_value=18)
+    client.force_login(employee)
+    response = client.post(reverse("record-create"), {
+        "title": "Old toll printouts", "contains_cpni": "on", "cpni_categories": ["billing"], "medium": "paper",
+        "department": employee.department_id, "custodian": employee.pk, "location": "HQ", "schedule": schedule.pk,
+        "trigger_date": "2024-01-02", "label_verification": "visual", "label_confirmed": "on",
+    })
+    assert response.status_code == 302
+    assert Record.objects.get().status == Status.DUE
+    sent_tasks(monkeypatch)
+    tasks.reconcile_pending_work()
+    assert [m.to for m in mailoutbox] == [["emma@carrier.example"]], "the reminder the lost message would have sent"
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_of_an_import_task_while_one_runs_does_nothing(records_manager):
+    job = ImportJob.objects.create(file_name="x.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
+                                   requested_at=timezone.now())
+    with job_lease(f"import-{job.pk}"):  # a run under way
+        assert tasks.validate_import(job.pk) is None
+    assert ImportJob.objects.get(pk=job.pk).state == ImportJob.State.VALIDATING
+    assert tasks.validate_import(job.pk) == ImportJob.State.INVALID
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -172,13 +284,6 @@ def test_redis_restarting_empty_loses_no_work(records_manager, employee, setting
     settings.VAR_DIR = tmp_path
     make_company_profile(signatory=UserFactory(username="oscar", title="CEO", role=Role.OFFICER))
     make_record(custodian=employee)
-    from cpnitrack.celery import app
-
-    def use_broker(url):  # the app's producer pools are bound to a broker URL: drop them
-        app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url)
-        app._pool = None
-        app.amqp._producer_pool = None
-
     use_broker(broker)
     try:
         package = filing.certification_package_request(actor=records_manager, year=timezone.localdate().year)

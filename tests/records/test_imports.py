@@ -2,6 +2,7 @@
 every row written with history and audit events."""
 
 import csv
+import hashlib
 import io
 from datetime import date
 
@@ -143,6 +144,11 @@ def test_the_pages_upload_check_show_errors_then_import(client, reference_data, 
     tasks.validate_import(bad.pk)
     page = client.get(reverse("import-detail", args=[bad.pk])).content.decode()
     assert "Nothing was imported" in page and "<td>9</td><td>schedule</td>" in page
+    bad_sheet = csv_bytes(REALISTIC_WITH_ERRORS)
+    kept = ImportJob.objects.get(pk=bad.pk)
+    assert bytes(kept.content) == b"", "an invalid sheet is not kept"
+    assert (kept.file_name, kept.sha256, kept.size) == ("bad.csv", hashlib.sha256(bad_sheet).hexdigest(), len(bad_sheet))
+    assert kept.error_count and f"{len(bad_sheet) / 1024:.1f}\xa0KB" in page, "its name, hash, size and result stay"
     assert client.post(reverse("import-confirm", args=[bad.pk]), follow=True).status_code == 200
     assert ImportJob.objects.get(pk=bad.pk).state == "invalid" and not Record.objects.exists()
 
@@ -184,3 +190,18 @@ def test_the_command(tmp_path, reference_data, records_manager, employee, capsys
     assert not Record.objects.exists()
     call_command("import_records", str(good), "--as", "rita")
     assert Record.objects.count() == 2
+
+
+def test_a_sheet_found_invalid_when_it_is_run_is_not_kept(reference_data, records_manager, employee, django_capture_on_commit_callbacks):
+    sheet = csv_bytes([row()])
+    with django_capture_on_commit_callbacks(execute=False):
+        job = imports.import_job_create(actor=records_manager, file_name="good.csv", data=sheet)
+    tasks.validate_import(job.pk)
+    with django_capture_on_commit_callbacks(execute=False):
+        imports.import_job_confirm(actor=records_manager, job=ImportJob.objects.get(pk=job.pk))
+    employee.is_active = False  # the custodian left between the check and the run
+    employee.save()
+    tasks.run_import(job.pk)
+    job.refresh_from_db()
+    assert job.state == "invalid" and not Record.objects.exists()
+    assert bytes(job.content) == b"" and job.size == len(sheet) and job.sha256 == hashlib.sha256(sheet).hexdigest()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
 from django.urls import reverse
@@ -41,6 +42,33 @@ class TestSignIn:
         assert sign_in(client, "emma").status_code == 429
         time_machine.move_to(timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(minutes=1))
         assert sign_in(client, "emma").status_code == 302
+
+    def test_behind_a_proxy_a_strangers_failures_do_not_lock_out_the_real_user(self, client, employee, settings):
+        from cpnitrack.client_address import client_address_settings
+
+        for name, value in client_address_settings(1).items():  # TRUSTED_PROXY_COUNT=1
+            setattr(settings, name, value)
+        settings.AXES_FAILURE_LIMIT = 3
+        proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the app from the proxy
+
+        def attempt(forwarded_for, password=TEST_PASSWORD):
+            return client.post(reverse("login"), {"username": "emma", "password": password},
+                               HTTP_X_FORWARDED_FOR=forwarded_for, **proxy)
+
+        for _ in range(3):
+            attempt("10.9.9.9", "wrong password")
+        assert attempt("10.9.9.9").status_code == 429, "the stranger's own address is locked out"
+        # Claiming the real user's address in front of the chain does not move the stranger.
+        assert attempt("10.1.2.3, 10.9.9.9").status_code == 429
+        assert attempt("10.1.2.3").status_code == 302, "the real user, from her own address, signs in"
+
+    def test_without_a_proxy_the_forwarded_header_is_not_believed(self, client, employee, settings):
+        settings.AXES_FAILURE_LIMIT = 3
+        for number in range(3):
+            client.post(reverse("login"), {"username": "emma", "password": "wrong"}, REMOTE_ADDR="10.9.9.9",
+                        HTTP_X_FORWARDED_FOR=f"10.9.9.{10 + number}")
+        assert client.post(reverse("login"), {"username": "emma", "password": TEST_PASSWORD}, REMOTE_ADDR="10.9.9.9",
+                           HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 429
 
     def test_a_session_expires_after_inactivity(self, client, employee, settings, time_machine):
         assert sign_in(client, "emma").status_code == 302
@@ -186,6 +214,25 @@ class TestUploadsAndFaults:
             handler.receive_data_chunk(chunk, 0)
         upload = handler.file_complete(24)
         assert upload.size == 24 and len(upload.read()) == 11, "the true size is known; only limit + 1 bytes are kept"
+
+    def test_a_signed_in_person_gets_the_clear_page_when_the_database_is_down(self, client, employee, monkeypatch):
+        """The session is read (and the person found) by middleware before any view runs."""
+        from django.db.backends import utils
+
+        client.force_login(employee)
+        client.raise_request_exception = False
+
+        def database_down(*args, **kwargs):
+            raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+        monkeypatch.setattr(utils.CursorWrapper, "execute", database_down)
+        page = client.get(reverse("record-list"))
+        assert page.status_code == 503 and page["Retry-After"]
+        assert "cannot reach its database" in page.content.decode()
+        api = client.get("/api/v1/records/")
+        assert api.status_code == 503 and api.json()["code"] == "database_unavailable"
+        anonymous = Client(raise_request_exception=False).get(reverse("dashboard"))
+        assert anonymous.status_code == 302, "no session to read: sent to sign in as usual"
 
     def test_the_database_going_away_mid_request_gives_a_clear_page_and_saves_nothing(self, client, employee, monkeypatch):
         from records import services

@@ -98,13 +98,13 @@ class TestDepartmentScope:
         client.force_login(employee)
         listing = client.get(reverse("record-list")).content.decode()
         assert record.reference in listing and theirs.reference not in listing
-        assert client.get(reverse("record-detail", args=[theirs.reference])).status_code == 403
-        assert client.get(reverse("record-edit", args=[theirs.reference])).status_code == 403
+        assert client.get(reverse("record-detail", args=[theirs.reference])).status_code == 404
+        assert client.get(reverse("record-edit", args=[theirs.reference])).status_code == 404
 
     def test_employee_cannot_post_an_edit_to_another_departments_record(self, client, outsider, record, schedule):
         client.force_login(outsider)
         response = client.post(reverse("record-edit", args=[record.reference]), form_data(outsider, schedule))
-        assert response.status_code == 403
+        assert response.status_code == 404
         record.refresh_from_db()
         assert record.title == "Toll detail printouts" and record.history.count() == 1
 
