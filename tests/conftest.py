@@ -32,6 +32,36 @@ def _database_is_the_expected_one(django_db_setup, django_db_blocker):
         pytest.exit(f"CI expected the {EXPECTED_DATABASE} database but the tests run on {connection.vendor}", 2)
 
 
+# The audit tables refuse TRUNCATE (records migration 0028); a test database is reset between
+# transactional tests with TRUNCATE, so the reset switches those triggers off for its duration, as
+# the tables' owner may.
+_TRUNCATE_TRIGGERS = {
+    "records_auditevent": "records_auditevent_no_truncate",
+    "records_auditchainhead": "records_auditchainhead_no_truncate",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_resets_past_the_truncate_triggers():
+    if connection.vendor != "postgresql":
+        yield
+        return
+    operations = type(connection.ops)
+    plain_sql_flush = operations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = plain_sql_flush(self, style, tables, **kwargs)
+        guarded = [(table, trigger) for table, trigger in _TRUNCATE_TRIGGERS.items() if table in tables]
+        if not statements or not guarded:
+            return statements
+        return ([f"ALTER TABLE {table} DISABLE TRIGGER {trigger};" for table, trigger in guarded] + statements
+                + [f"ALTER TABLE {table} ENABLE TRIGGER {trigger};" for table, trigger in guarded])
+
+    operations.sql_flush = sql_flush
+    yield
+    operations.sql_flush = plain_sql_flush
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

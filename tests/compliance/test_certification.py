@@ -387,9 +387,9 @@ def test_exported_events_recompute_to_their_hashes_with_the_applications_own_fun
         assert event["previous_hash"] == previous
         assert event_hash(
             previous_hash=event["previous_hash"], sequence=event["sequence"],
-            occurred_at=datetime.fromisoformat(event["occurred_at"]), actor_name=event["actor"],
-            action=event["action"], object_type=event["object_type"], object_id=event["object_id"],
-            payload=event["payload"],
+            occurred_at=datetime.fromisoformat(event["occurred_at"]), actor_id=event["actor_id"],
+            actor_name=event["actor"], action=event["action"], object_type=event["object_type"],
+            object_id=event["object_id"], object_repr=event["object_repr"], payload=event["payload"],
         ) == event["hash"]
         previous = event["hash"]
     assert [event["sequence"] for event in events] == list(range(first["sequence"], first["sequence"] + len(events)))
@@ -539,7 +539,8 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
 
     rows = csv_rows(folder / "audit-events.csv")
     assert [list(row) for row in rows] == [list(event_export.EVENT_FIELDS)] * 4
-    assert [{**row, "sequence": int(row["sequence"]), "payload": json.loads(row["payload"])} for row in rows] == events
+    assert [{**row, "sequence": int(row["sequence"]), "actor_id": int(row["actor_id"]) if row["actor_id"] else None,
+             "payload": json.loads(row["payload"])} for row in rows] == events
     assert [row["payload"] for row in rows] == [AWKWARD_PAYLOAD_EXPORTED] * 3 + ["{}"]
     data = (folder / "audit-events.csv").read_bytes()
     assert b'"Quote "" comma , CR LF \r\n backslash \\ 1"' in data and b',"",' in data  # quoted as PostgreSQL does

@@ -22,16 +22,21 @@ def chain(employee):
     return [audit_event_record(actor=employee if n % 2 else None, action=f"test.event{n}", payload={"n": n}) for n in range(6)]
 
 
+AUDIT_TABLES = ("records_auditevent", "records_auditchainhead")
+
+
 def tamper(sql, *params):
-    """Change the table behind the application's back, as a database superuser could: on
-    PostgreSQL that means switching the append-only trigger off first."""
+    """Change the tables behind the application's back, as a database superuser could: on
+    PostgreSQL that means switching their protecting triggers off first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table
-            cursor.execute("ALTER TABLE records_auditevent DISABLE TRIGGER records_auditevent_append_only")
+            for table in AUDIT_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE records_auditevent ENABLE TRIGGER records_auditevent_append_only")
+            for table in AUDIT_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 @pytest.mark.django_db
@@ -40,9 +45,9 @@ def test_events_form_a_hash_chain_that_verifies(chain):
     for event in AuditEvent.objects.order_by("sequence"):
         assert event.previous_hash == previous
         assert event.hash == event_hash(
-            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at,
+            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at, actor_id=event.actor_id,
             actor_name=event.actor_name, action=event.action, object_type=event.object_type,
-            object_id=event.object_id, payload=event.payload,
+            object_id=event.object_id, object_repr=event.object_repr, payload=event.payload,
         )
         previous = event.hash
     report = verify_chain(chunk_size=4)
@@ -83,7 +88,8 @@ class TestTamperingIsDetected:
     def test_a_well_forged_event_appended_without_the_head(self, chain):
         last = chain[-1]
         forged = event_hash(previous_hash=last.hash, sequence=last.sequence + 1, occurred_at=last.occurred_at,
-                            actor_name="mallory", action="record.created", object_type="", object_id="", payload={})
+                            actor_id=None, actor_name="mallory", action="record.created", object_type="", object_id="",
+                            object_repr="", payload={})
         tamper(
             "INSERT INTO records_auditevent (sequence, occurred_at, actor_name, action, object_type, object_id, "
             "object_repr, payload, previous_hash, hash) VALUES (%s, %s, 'mallory', 'record.created', '', '', '', '{}', %s, %s)",
@@ -167,18 +173,20 @@ def test_a_failed_append_is_a_database_error_and_leaves_nothing_behind(employee)
     """An append that collides (here: a head set back by hand, so the next sequence is taken) raises
     Django's IntegrityError, COPY or not, and its transaction leaves no event and no moved head."""
     audit_events_record(actor=None, entries=[Entry("test.first", object_type="thing", object_id=str(n)) for n in range(3)])
-    AuditChainHead.objects.update(last_sequence=1)
+    tamper("UPDATE records_auditchainhead SET last_sequence = 1")
     with pytest.raises(IntegrityError), transaction.atomic():
         audit_events_record(actor=employee, entries=[Entry("test.second", object_type="thing", object_id="x")])
     assert not AuditEvent.objects.filter(action="test.second").exists()
     assert AuditChainHead.objects.get().last_sequence == 1
 
 
-def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, object_type, object_id, payload):
+def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
+                         object_repr, payload):
     """The chain's definition, spelled out with json.dumps: records.audit.event_hash must agree."""
     content = json.dumps(
-        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "action": action,
-         "object_type": object_type, "object_id": str(object_id), "payload": payload},
+        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "actor_id": actor_id,
+         "action": action, "object_type": object_type, "object_id": str(object_id), "object_repr": object_repr,
+         "payload": payload},
         sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder,
     )
     return hashlib.sha256((previous_hash + content).encode()).hexdigest()
@@ -195,11 +203,14 @@ JSON_VALUES = st.recursive(
 @given(
     sequence=st.integers(min_value=1, max_value=2**62), actor_name=st.text(max_size=20), action=st.text(max_size=20),
     object_id=st.text(max_size=20) | st.integers(), payload=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
-    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)),
+    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)), actor_id=st.none() | st.integers(min_value=1),
+    object_repr=st.text(max_size=200),
 )
-def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at):
+def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at,
+                                                     actor_id, object_repr):
     """event_hash, which the batch writer and verify_chain both use, is the documented definition."""
-    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_name=actor_name,
-                  action=action, object_type="records.record", object_id=object_id, payload=payload)
+    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_id=actor_id,
+                  actor_name=actor_name, action=action, object_type="records.record", object_id=object_id,
+                  object_repr=object_repr, payload=payload)
     expected = reference_event_hash(**values)
     assert event_hash(**values) == expected
