@@ -51,6 +51,9 @@ if not AUDIT_SIGNING_KEY and not AUDIT_SIGNING_KEY_FILE:
             "`python manage.py audit_key --create FILE` makes one."
         )
     AUDIT_SIGNING_KEY_FILE, AUDIT_SIGNING_KEY_CREATE = str(VAR_DIR / "audit-signing-key.pem"), True
+# After the key is replaced: files holding the public keys (PEM) of the keys used before, so the
+# checkpoints and anchors they signed still verify.
+AUDIT_RETIRED_PUBLIC_KEY_FILES = env.list("AUDIT_RETIRED_PUBLIC_KEY_FILES", default=[])
 # Where the daily signed anchors of the audit chain are written, one file each, never overwritten:
 # point it at write-once storage (e.g. an object-locked bucket's mount) the database's
 # administrators cannot change.

@@ -179,7 +179,8 @@ def checkpoint_problem(checkpoint):
         return ""
     their_key = checkpoint.get("public_key_fingerprint", "")
     if their_key and their_key != signing.fingerprint():
-        return f"it is signed by another key ({their_key}; this installation's is {signing.fingerprint()})"
+        return (f"it is signed by a key this installation does not trust ({their_key}; its own is "
+                f"{signing.fingerprint()}; a replaced key's public half goes in AUDIT_RETIRED_PUBLIC_KEY_FILES)")
     return "its signature does not match its sequence and hash: it was made or changed without the signing key"
 
 

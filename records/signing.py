@@ -71,8 +71,9 @@ def _private_key():
 
 
 def key_reset():
-    """Forget the loaded key (after the settings naming it changed)."""
+    """Forget the loaded keys (after the settings naming them changed)."""
     _private_key.cache_clear()
+    _retired_public_keys.cache_clear()
 
 
 def sign(data: bytes) -> bytes:
@@ -104,13 +105,33 @@ def fingerprint(key=None) -> str:
     return ":".join(digest[i:i + 4] for i in range(0, 32, 4))
 
 
+@functools.cache
+def _retired_public_keys():
+    keys = []
+    for name in settings.AUDIT_RETIRED_PUBLIC_KEY_FILES:
+        try:
+            keys.append(public_key_from_pem(Path(name).read_text()))
+        except (OSError, ValueError) as error:
+            raise ImproperlyConfigured(f"AUDIT_RETIRED_PUBLIC_KEY_FILES: {name} is not an Ed25519 public key "
+                                       f"({error}).") from None
+    return keys
+
+
+def trusted_public_keys():
+    """This installation's public key, then those of the keys it used before (whose signatures on
+    older checkpoints and anchors still count)."""
+    return [public_key(), *_retired_public_keys()]
+
+
 def verify(data: bytes, signature: bytes, key=None) -> bool:
-    """Whether `signature` is the signature of `data` by `key` (default: this installation's key)."""
-    try:
-        (key or public_key()).verify(signature, data)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
+    """Whether `signature` is the signature of `data` by `key` (default: any trusted key)."""
+    for candidate in [key] if key else trusted_public_keys():
+        try:
+            candidate.verify(signature, data)
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+        return True
+    return False
 
 
 def b64(signature: bytes) -> str:
@@ -134,3 +155,15 @@ def signature_block(data: bytes) -> dict:
         "public_key": public_key_pem(),
         "public_key_fingerprint": fingerprint(),
     }
+
+
+def check_signing_key(app_configs=None, **kwargs):
+    """System check: the configured key can be read and is an Ed25519 private key."""
+    from django.core.checks import Error
+
+    try:
+        trusted_public_keys()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), hint="Set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE; "
+                                       "`python manage.py audit_key --create FILE` makes a key.", id="records.E101")]
+    return []

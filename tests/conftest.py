@@ -63,6 +63,12 @@ def _test_database_resets_past_the_truncate_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_anchor_dir(settings, tmp_path_factory):
+    """Each test's audit anchors are its own, as its database is."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

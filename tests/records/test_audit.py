@@ -12,6 +12,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from records.anchors import audit_anchor_write
 from records.audit import GENESIS_HASH, Entry, audit_event_record, audit_events_record, event_hash, verify_chain
 from records.models import AuditChainHead, AuditEvent
 
@@ -127,6 +128,72 @@ def test_postgresql_rejects_update_and_delete_of_audit_events(chain):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(sequence=chain[0].sequence).delete()
     assert verify_chain().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_refuses_truncate_and_setting_the_head_back(chain):
+    """The cut that passed unnoticed: TRUNCATE, re-insert all but the last events, set the head back."""
+    refused = [
+        "TRUNCATE records_auditevent CASCADE",
+        "TRUNCATE records_auditchainhead",
+        "DELETE FROM records_auditchainhead",
+        f"UPDATE records_auditchainhead SET last_sequence = {chain[-2].sequence}, last_hash = '{chain[-2].hash}'",
+        "UPDATE records_auditchainhead SET last_hash = 'f'",
+    ]
+    for statement in refused:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (chain[-1].sequence, chain[-1].hash)
+    assert AuditEvent.objects.count() == len(chain) and verify_chain().ok
+
+
+@pytest.mark.django_db
+class TestRewritesWithoutTheKeyAreDetected:
+    def test_an_edited_object_description_or_actor_id(self, chain, records_manager):
+        tamper("UPDATE records_auditevent SET object_repr = 'CPNI-2026-000999' WHERE sequence = %s", chain[2].sequence)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[2].sequence and "altered" in report.problem
+        tamper("UPDATE records_auditevent SET object_repr = '' WHERE sequence = %s", chain[2].sequence)
+        assert verify_chain().ok
+        tamper("UPDATE records_auditevent SET actor_id = %s WHERE sequence = %s", records_manager.pk, chain[1].sequence)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[1].sequence and "altered" in report.problem
+
+    def test_a_rewrite_recomputed_with_the_applications_own_event_hash(self, chain):
+        """Change an event and recompute every later hash and the head, as a superuser with the
+        source code could: the head's signature no longer matches."""
+        rewrite_from(chain[2].sequence, payload={"n": 99})
+        report = verify_chain()
+        assert not report.ok and "not signed with this installation's key" in report.problem
+
+    def test_a_rewrite_behind_a_signed_checkpoint(self, chain):
+        audit_anchor_write()
+        audit_event_record(actor=None, action="test.after", payload={})
+        rewrite_from(chain[2].sequence, payload={"n": 99})
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[-1].sequence
+        assert "rewritten and their hashes recomputed" in report.problem
+
+
+def rewrite_from(sequence, **changes):
+    """Rewrite event `sequence` and recompute the chain after it, and the head, with event_hash."""
+    events = list(AuditEvent.objects.filter(sequence__gte=sequence).order_by("sequence"))
+    previous = events[0].previous_hash
+    for event in events:
+        for name, value in (changes if event.sequence == sequence else {}).items():
+            setattr(event, name, value)
+        event.previous_hash = previous
+        event.hash = previous = event_hash(
+            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at, actor_id=event.actor_id,
+            actor_name=event.actor_name, action=event.action, object_type=event.object_type,
+            object_id=event.object_id, object_repr=event.object_repr, payload=event.payload,
+        )
+        tamper("UPDATE records_auditevent SET payload = %s, previous_hash = %s, hash = %s WHERE sequence = %s",
+               json.dumps(event.payload), event.previous_hash, event.hash, event.sequence)
+    tamper("UPDATE records_auditchainhead SET last_hash = %s", previous)
 
 
 AWKWARD_TEXT = "tab\there, newline\nthere, back\\slash, quote ' \" , non-ASCII Zürich ☎ \\N"
