@@ -413,6 +413,20 @@ def test_the_manifest_names_every_file_with_its_hash_and_the_chain_head(built):
     assert manifest["chain_head_hash"] == package.chain_head_hash
 
 
+@pytest.mark.parametrize("field, value", [("object_repr", "CPNI-2026-999999"), ("actor_id", 999999)])
+def test_the_verifier_catches_an_edited_description_or_actor_id(built, field, value):
+    folder = built.folder
+    jsonl = folder / "audit-events.jsonl"
+    lines = jsonl.read_text(encoding="utf-8").splitlines(keepends=True)
+    middle = len(lines) // 2
+    tampered = json.loads(lines[middle])
+    tampered[field] = value
+    jsonl.write_text("".join(lines[:middle] + [json.dumps(tampered) + "\n"] + lines[middle + 1:]), encoding="utf-8")
+    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    code, output = verify(folder)
+    assert code == 1 and f"event #{tampered['sequence']} was altered" in output, output
+
+
 def test_the_verifier_passes_the_package_and_catches_tampering(built):
     folder = built.folder
     code, output = verify(folder)
