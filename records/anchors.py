@@ -7,6 +7,7 @@ rewrites or cuts the chain in the database cannot change what those copies say, 
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -40,8 +41,8 @@ def _write_file(document):
     """The anchor as a new file of AUDIT_ANCHOR_DIR; an existing file is never replaced."""
     folder = Path(settings.AUDIT_ANCHOR_DIR)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = document["signed_at"].replace(":", "").replace("-", "").split(".")[0].split("+")[0]
-    path = folder / f"audit-anchor-{document['sequence']:012d}-{stamp}Z.json"
+    stamp = datetime.fromisoformat(document["signed_at"]).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"audit-anchor-{document['sequence']:012d}-{stamp}.json"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(json.dumps(document, indent=2) + "\n")

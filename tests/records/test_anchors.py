@@ -3,9 +3,6 @@ the application, and `verify_audit --against` naming a cut or a rewrite behind t
 
 import base64
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -18,7 +15,7 @@ from records.roles import Role
 from records.tasks import write_audit_anchor
 from tests.factories import UserFactory
 from tests.records.test_audit import rewrite_from, tamper
-from tests.test_settings import ROOT, run_with
+from tests.test_settings import run_with
 
 
 @pytest.fixture
@@ -177,17 +174,18 @@ class TestTheKey:
             signing.key_reset()
         assert error.id == "records.E101" and "is not an Ed25519 private key" in error.msg
 
-    def test_in_development_a_key_file_is_made_on_first_use(self, tmp_path):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AUDIT_", "DEBUG", "DJANGO_SETTINGS"))}
-        code = ("import django; django.setup(); from records import signing; "
-                "print(signing.fingerprint()); print(signing.fingerprint())")
-        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                                env={**env, "DJANGO_SETTINGS_MODULE": "cpnitrack.settings", "VAR_DIR": str(tmp_path)})
-        assert result.returncode == 0, result.stderr
+    def test_in_development_a_key_file_is_made_on_first_use(self, settings, tmp_path):
+        """What settings give with DEBUG on and no key configured: a file under VAR_DIR, made when first needed."""
         key_file = tmp_path / "audit-signing-key.pem"
-        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-        first, second = result.stdout.split()
-        assert first == second == signing.fingerprint(signing._key_from_text(key_file.read_text(), "").public_key())
+        settings.AUDIT_SIGNING_KEY, settings.AUDIT_SIGNING_KEY_FILE, settings.AUDIT_SIGNING_KEY_CREATE = "", str(key_file), True
+        signing.key_reset()
+        try:
+            first = signing.fingerprint()
+            assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+            signing.key_reset()
+            assert signing.fingerprint() == first  # the file is read, not made again
+        finally:
+            signing.key_reset()
 
     def test_debug_off_without_a_signing_key_stops_with_a_clear_message(self, tmp_path):
         result = run_with(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="cpni.example.com",
