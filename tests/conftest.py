@@ -33,12 +33,9 @@ def _database_is_the_expected_one(django_db_setup, django_db_blocker):
 
 
 # The audit tables refuse TRUNCATE (records migration 0028); a test database is reset between
-# transactional tests with TRUNCATE, so the reset switches those triggers off for its duration, as
+# transactional tests with TRUNCATE, so the reset switches their triggers off for its duration, as
 # the tables' owner may.
-_TRUNCATE_TRIGGERS = {
-    "records_auditevent": "records_auditevent_no_truncate",
-    "records_auditchainhead": "records_auditchainhead_no_truncate",
-}
+_AUDIT_TABLES = ("records_auditevent", "records_auditchainhead")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,11 +48,11 @@ def _test_database_resets_past_the_truncate_triggers():
 
     def sql_flush(self, style, tables, **kwargs):
         statements = plain_sql_flush(self, style, tables, **kwargs)
-        guarded = [(table, trigger) for table, trigger in _TRUNCATE_TRIGGERS.items() if table in tables]
+        guarded = [table for table in _AUDIT_TABLES if table in tables]
         if not statements or not guarded:
             return statements
-        return ([f"ALTER TABLE {table} DISABLE TRIGGER {trigger};" for table, trigger in guarded] + statements
-                + [f"ALTER TABLE {table} ENABLE TRIGGER {trigger};" for table, trigger in guarded])
+        return ([f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in guarded] + statements
+                + [f"ALTER TABLE {table} ENABLE TRIGGER USER;" for table in guarded])
 
     operations.sql_flush = sql_flush
     yield

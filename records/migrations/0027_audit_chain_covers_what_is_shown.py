@@ -24,6 +24,7 @@ def _hash(previous_hash, event):
 
 def _triggers(schema_editor, enable):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table
         schema_editor.execute(
             f"ALTER TABLE records_auditevent {'ENABLE' if enable else 'DISABLE'} TRIGGER records_auditevent_append_only"
         )
