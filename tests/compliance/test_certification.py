@@ -555,6 +555,7 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
     assert [list(row) for row in rows] == [list(event_export.EVENT_FIELDS)] * 4
     assert [{**row, "sequence": int(row["sequence"]), "actor_id": int(row["actor_id"]) if row["actor_id"] else None,
              "payload": json.loads(row["payload"])} for row in rows] == events
+    assert [event["actor_id"] for event in events] == [records_manager.pk] * 3 + [None]
     assert [row["payload"] for row in rows] == [AWKWARD_PAYLOAD_EXPORTED] * 3 + ["{}"]
     data = (folder / "audit-events.csv").read_bytes()
     assert b'"Quote "" comma , CR LF \r\n backslash \\ 1"' in data and b',"",' in data  # quoted as PostgreSQL does
