@@ -65,7 +65,7 @@ def rechain(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0026_registers_and_certification_to_compliance")]
+    dependencies = [("records", "0027_second_factor_enrolment_code")]
 
     operations = [
         migrations.AddField(
