@@ -32,7 +32,7 @@ def _database_is_the_expected_one(django_db_setup, django_db_blocker):
         pytest.exit(f"CI expected the {EXPECTED_DATABASE} database but the tests run on {connection.vendor}", 2)
 
 
-# The audit tables refuse TRUNCATE (records migration 0029); a test database is reset between
+# The audit tables refuse TRUNCATE (records migration 0031); a test database is reset between
 # transactional tests with TRUNCATE, so the reset switches their triggers off for its duration, as
 # the tables' owner may.
 _AUDIT_TABLES = ("records_auditevent", "records_auditchainhead")

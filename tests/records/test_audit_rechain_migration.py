@@ -1,4 +1,4 @@
-"""Migration 0028 on a database that already holds a chain hashed the old way (without the
+"""Migration 0030 on a database that already holds a chain hashed the old way (without the
 object's description and the actor's id): it re-chains every event under today's definition and
 signs the head, so verification passes, and now catches an edited description."""
 
@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from records.audit import GENESIS_HASH, verify_chain
 
-BEFORE = ("records", "0027_second_factor_enrolment_code")
+BEFORE = ("records", "0029_import_confirmed_at")
 
 
 def migrate_to(target):

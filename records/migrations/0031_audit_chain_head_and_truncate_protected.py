@@ -59,6 +59,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0028_audit_chain_covers_what_is_shown")]
+    dependencies = [("records", "0030_audit_chain_covers_what_is_shown")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -65,7 +65,7 @@ def rechain(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0027_second_factor_enrolment_code")]
+    dependencies = [("records", "0029_import_confirmed_at")]
 
     operations = [
         migrations.AddField(

@@ -27,7 +27,7 @@ def remove_periodic_task(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0029_audit_chain_head_and_truncate_protected'),
+        ('records', '0031_audit_chain_head_and_truncate_protected'),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
