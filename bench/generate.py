@@ -55,7 +55,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from records.audit import GENESIS_HASH, event_hash  # noqa: E402
+from records.audit import GENESIS_HASH, event_hash, head_sign  # noqa: E402
 from records.tallies import rebuild_tallies  # noqa: E402
 from records.management.commands.seed_demo import (  # noqa: E402
     DEMO_USERS,
@@ -400,8 +400,9 @@ class Generator:
                 actor_name = actor.username if actor else "system"
                 payload = json.loads(json.dumps(payload, cls=encoder))
                 digest = event_hash(previous_hash=previous, sequence=sequence, occurred_at=moment,
-                                    actor_name=actor_name, action=action, object_type="records.record",
-                                    object_id=str(record_id), payload=payload)
+                                    actor_id=actor.pk if actor else None, actor_name=actor_name, action=action,
+                                    object_type="records.record", object_id=str(record_id), object_repr=repr_[:200],
+                                    payload=payload)
                 audit_block.append(_line((
                     sequence, sequence, moment_iso, actor_name, action, "records.record", str(record_id),
                     repr_[:200], json.dumps(payload), previous, digest, actor.pk if actor else None,
@@ -495,8 +496,11 @@ class Generator:
 
     def finish(self):
         with transaction.atomic():
+            head = AuditChainHead(id=1, last_sequence=self.sequence, last_hash=self.previous)
+            head_sign(head, timezone.now())
             AuditChainHead.objects.update_or_create(
-                id=1, defaults={"last_sequence": self.sequence, "last_hash": self.previous}
+                id=1, defaults={"last_sequence": self.sequence, "last_hash": self.previous,
+                                "signed_at": head.signed_at, "signature": head.signature},
             )
             for year, count in self.year_counts.items():
                 ReferenceCounter.objects.update_or_create(year=year, defaults={"last_number": count})

@@ -95,8 +95,9 @@ def verify_tail(args):
             problem = f"#{event.sequence} does not follow #{event.sequence - 1}"
             break
         digest = event_hash(previous_hash=event.previous_hash, sequence=event.sequence, occurred_at=event.occurred_at,
-                            actor_name=event.actor_name, action=event.action, object_type=event.object_type,
-                            object_id=event.object_id, payload=event.payload)
+                            actor_id=event.actor_id, actor_name=event.actor_name, action=event.action,
+                            object_type=event.object_type, object_id=event.object_id, object_repr=event.object_repr,
+                            payload=event.payload)
         if digest != event.hash:
             problem = f"#{event.sequence} does not match its hash"
             break

@@ -21,7 +21,7 @@ from records.models import AuditEvent
 COPY_SEQUENCES = 100_000
 
 EVENT_FIELDS = (
-    "sequence", "occurred_at", "actor", "action", "object_type", "object_id", "object_repr", "payload",
+    "sequence", "occurred_at", "actor", "actor_id", "action", "object_type", "object_id", "object_repr", "payload",
     "previous_hash", "hash",
 )
 
@@ -34,13 +34,14 @@ def _year_events(year, snapshot, share_done):
         return
     events = AuditEvent.objects.filter(
         in_year("occurred_at", year), sequence__gte=snapshot.first_sequence, sequence__lte=snapshot.last_sequence
-    ).values("sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "object_repr",
+    ).values("sequence", "occurred_at", "actor_name", "actor_id", "action", "object_type", "object_id", "object_repr",
              "payload", "previous_hash", "hash")
     for done, event in enumerate(chunked(events, "sequence"), start=1):
         yield {
             "sequence": event["sequence"],
             "occurred_at": event["occurred_at"].astimezone(dt_timezone.utc).isoformat(),
             "actor": event["actor_name"],
+            "actor_id": event["actor_id"],
             "action": event["action"],
             "object_type": event["object_type"],
             "object_id": event["object_id"],
@@ -69,7 +70,7 @@ _EVENTS_CSV_COPY = f"""
 COPY (
   SELECT sequence,
     replace(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), '.000000+', '+'),
-    {csv_cell_sql("actor_name")}, {csv_cell_sql("action")}, {csv_cell_sql("object_type")},
+    {csv_cell_sql("actor_name")}, coalesce(actor_id::text, ''), {csv_cell_sql("action")}, {csv_cell_sql("object_type")},
     {csv_cell_sql("object_id")}, {csv_cell_sql("object_repr")}, {csv_cell_sql("payload::text")},
     previous_hash, hash
   FROM records_auditevent
@@ -89,7 +90,8 @@ SELECT (
     SELECT sequence,
       '{"sequence": ' || sequence || ', "occurred_at": "'
       || replace(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), '.000000+', '+')
-      || '", "actor": ' || to_json(actor_name)::text || ', "action": ' || to_json(action)::text
+      || '", "actor": ' || to_json(actor_name)::text || ', "actor_id": ' || coalesce(actor_id::text, 'null')
+      || ', "action": ' || to_json(action)::text
       || ', "object_type": ' || to_json(object_type)::text || ', "object_id": ' || to_json(object_id)::text
       || ', "object_repr": ' || to_json(object_repr)::text || ', "payload": ' || payload::text
       || ', "previous_hash": ' || to_json(previous_hash)::text || ', "hash": ' || to_json(hash)::text
@@ -120,6 +122,7 @@ def write_events(csv_out, jsonl_out, year, snapshot, share_done, beside=None):
     for event in _year_events(year, snapshot, share_done):
         jsonl_out.write(json.dumps(event, ensure_ascii=False) + "\n")
         event["sequence"], event["payload"] = str(event["sequence"]), json.dumps(event["payload"], ensure_ascii=False)
+        event["actor_id"] = "" if event["actor_id"] is None else str(event["actor_id"])
         csv_out.write(csv_line([event[field] for field in EVENT_FIELDS]))
 
 

@@ -299,8 +299,8 @@ def _manifest(package, snapshot, files):
         "chain_head_sequence": snapshot.head_sequence,
         "chain_head_hash": snapshot.head_hash,
         "hash_rule": (
-            "hash = SHA-256(previous_hash + canonical JSON of sequence, occurred_at, actor, action, "
-            "object_type, object_id, payload; keys sorted, separators ',' and ':', non-ASCII escaped)"
+            "hash = SHA-256(previous_hash + canonical JSON of sequence, occurred_at, actor, actor_id, action, "
+            "object_type, object_id, object_repr, payload; keys sorted, separators ',' and ':', non-ASCII escaped)"
         ),
         "files": files,
     }

@@ -7,9 +7,10 @@ Run it in the folder holding the package's files:
 
 It checks that every file listed in manifest.json has the SHA-256 and size recorded there, then
 recomputes the hash chain of audit-events.jsonl: each event's hash is the SHA-256 of the previous
-event's hash followed by a canonical JSON of the event (sequence, occurred_at, actor, action,
-object_type, object_id, payload; keys sorted, separators "," and ":", non-ASCII escaped), each
-event names the hash of the event before it, and the sequence numbers follow each other. It prints
+event's hash followed by a canonical JSON of the event (sequence, occurred_at, actor, actor_id,
+action, object_type, object_id, object_repr, payload; keys sorted, separators "," and ":",
+non-ASCII escaped), each event names the hash of the event before it, and the sequence numbers
+follow each other. It prints
 OK, or the first problem found, and exits with status 0 (OK) or 1 (a problem).
 """
 
@@ -42,9 +43,11 @@ def event_hash(event):
             "sequence": event["sequence"],
             "occurred_at": event["occurred_at"],
             "actor": event["actor"],
+            "actor_id": event["actor_id"],
             "action": event["action"],
             "object_type": event["object_type"],
             "object_id": str(event["object_id"]),
+            "object_repr": event["object_repr"],
             "payload": event["payload"],
         },
         sort_keys=True,

@@ -36,6 +36,29 @@ else:
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The Ed25519 key that signs the audit chain's head, its anchors and certification packages
+# (records.signing): a PEM or base64 raw key in AUDIT_SIGNING_KEY, or a file named by
+# AUDIT_SIGNING_KEY_FILE. It must live outside the database. With DEBUG on and neither set, a key
+# file is made under VAR_DIR on first use.
+AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
+AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")
+AUDIT_SIGNING_KEY_CREATE = False
+if not AUDIT_SIGNING_KEY and not AUDIT_SIGNING_KEY_FILE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set the AUDIT_SIGNING_KEY environment variable (an Ed25519 private key, PEM or base64) or "
+            "AUDIT_SIGNING_KEY_FILE (a file holding one) when DEBUG is off; "
+            "`python manage.py audit_key --create FILE` makes one."
+        )
+    AUDIT_SIGNING_KEY_FILE, AUDIT_SIGNING_KEY_CREATE = str(VAR_DIR / "audit-signing-key.pem"), True
+# After the key is replaced: files holding the public keys (PEM) of the keys used before, so the
+# checkpoints and anchors they signed still verify.
+AUDIT_RETIRED_PUBLIC_KEY_FILES = env.list("AUDIT_RETIRED_PUBLIC_KEY_FILES", default=[])
+# Where the daily signed anchors of the audit chain are written, one file each, never overwritten:
+# point it at write-once storage (e.g. an object-locked bucket's mount) the database's
+# administrators cannot change.
+AUDIT_ANCHOR_DIR = Path(env("AUDIT_ANCHOR_DIR", default=str(VAR_DIR / "audit-anchors")))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -7,7 +7,11 @@ class RecordsConfig(AppConfig):
     verbose_name = "CPNI records"
 
     def ready(self):
+        from django.core import checks
+
         from . import signals  # noqa: F401
         from .destruction import check_paper_methods_setting
+        from .signing import check_signing_key
 
         check_paper_methods_setting()
+        checks.register(check_signing_key)

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import imports, notifications, sweep
+from . import anchors, imports, notifications, sweep
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -54,6 +54,15 @@ def send_custody_alerts():
     """Daily: media held by Network Operations past each alert threshold."""
     notifications.custody_alerts_prepare()
     return notifications.notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def write_audit_anchor():
+    """Daily: sign the audit chain's head, keep it in the anchor folder and email it to the officers
+    and auditors."""
+    path = anchors.audit_anchor_write()
+    notifications.notifications_deliver()
+    return path.name if path else None
 
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)

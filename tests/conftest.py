@@ -32,6 +32,39 @@ def _database_is_the_expected_one(django_db_setup, django_db_blocker):
         pytest.exit(f"CI expected the {EXPECTED_DATABASE} database but the tests run on {connection.vendor}", 2)
 
 
+# The audit tables refuse TRUNCATE (records migration 0031); a test database is reset between
+# transactional tests with TRUNCATE, so the reset switches their triggers off for its duration, as
+# the tables' owner may.
+_AUDIT_TABLES = ("records_auditevent", "records_auditchainhead")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_resets_past_the_truncate_triggers():
+    if connection.vendor != "postgresql":
+        yield
+        return
+    operations = type(connection.ops)
+    plain_sql_flush = operations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = plain_sql_flush(self, style, tables, **kwargs)
+        guarded = [table for table in _AUDIT_TABLES if table in tables]
+        if not statements or not guarded:
+            return statements
+        return ([f"ALTER TABLE {table} DISABLE TRIGGER USER;" for table in guarded] + statements
+                + [f"ALTER TABLE {table} ENABLE TRIGGER USER;" for table in guarded])
+
+    operations.sql_flush = sql_flush
+    yield
+    operations.sql_flush = plain_sql_flush
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_anchor_dir(settings, tmp_path_factory):
+    """Each test's audit anchors are its own, as its database is."""
+    settings.AUDIT_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,7 +14,8 @@ SHOW_SETTINGS = (
 
 def run_with(tmp_path, **env_vars):
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "AUDIT_SIGNING_KEY",
+                         "AUDIT_SIGNING_KEY_FILE")}
     env.update(DJANGO_SETTINGS_MODULE="cpnitrack.settings", VAR_DIR=str(tmp_path), **env_vars)
     return subprocess.run([sys.executable, "-c", SHOW_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -44,7 +45,8 @@ def test_debug_off_without_allowed_hosts_stops_with_a_clear_message(tmp_path):
 
 
 def test_debug_off_with_both_starts(tmp_path):
-    result = run_with(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="cpni.example.com")
+    result = run_with(tmp_path, DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="cpni.example.com",
+                      AUDIT_SIGNING_KEY_FILE=str(tmp_path / "audit.pem"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
 

@@ -36,8 +36,11 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest event's sequence and hash; locking it serialises appends."""
+    """A single row holding the newest event's sequence and hash, signed with the key the database
+    does not hold (records.signing); locking it serialises appends."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signature = models.CharField(max_length=100, blank=True, help_text="Ed25519, base64.")

@@ -50,7 +50,9 @@ def audit_verify(request):
         payload={"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "problem": report.problem},
     )
     if report.ok:
-        messages.success(request, f"The audit chain is intact: {report.checked} events verified.")
+        messages.success(request, f"The audit chain is intact: {report.checked} events verified, "
+                                  f"{report.checkpoints} signed checkpoints match. Head: event #{report.head_sequence}, "
+                                  f"hash {report.head_hash}.")
     else:
         messages.error(request, f"The audit chain is BROKEN after {report.checked} good events: {report.problem}.")
     return redirect("audit-log")

@@ -387,9 +387,9 @@ def test_exported_events_recompute_to_their_hashes_with_the_applications_own_fun
         assert event["previous_hash"] == previous
         assert event_hash(
             previous_hash=event["previous_hash"], sequence=event["sequence"],
-            occurred_at=datetime.fromisoformat(event["occurred_at"]), actor_name=event["actor"],
-            action=event["action"], object_type=event["object_type"], object_id=event["object_id"],
-            payload=event["payload"],
+            occurred_at=datetime.fromisoformat(event["occurred_at"]), actor_id=event["actor_id"],
+            actor_name=event["actor"], action=event["action"], object_type=event["object_type"],
+            object_id=event["object_id"], object_repr=event["object_repr"], payload=event["payload"],
         ) == event["hash"]
         previous = event["hash"]
     assert [event["sequence"] for event in events] == list(range(first["sequence"], first["sequence"] + len(events)))
@@ -411,6 +411,20 @@ def test_the_manifest_names_every_file_with_its_hash_and_the_chain_head(built):
     assert (manifest["first_sequence"], manifest["last_sequence"]) == (events[0]["sequence"], events[-1]["sequence"])
     assert manifest["last_hash"] == events[-1]["hash"]
     assert manifest["chain_head_hash"] == package.chain_head_hash
+
+
+@pytest.mark.parametrize("field, value", [("object_repr", "CPNI-2026-999999"), ("actor_id", 999999)])
+def test_the_verifier_catches_an_edited_description_or_actor_id(built, field, value):
+    folder = built.folder
+    jsonl = folder / "audit-events.jsonl"
+    lines = jsonl.read_text(encoding="utf-8").splitlines(keepends=True)
+    middle = len(lines) // 2
+    tampered = json.loads(lines[middle])
+    tampered[field] = value
+    jsonl.write_text("".join(lines[:middle] + [json.dumps(tampered) + "\n"] + lines[middle + 1:]), encoding="utf-8")
+    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    code, output = verify(folder)
+    assert code == 1 and f"event #{tampered['sequence']} was altered" in output, output
 
 
 def test_the_verifier_passes_the_package_and_catches_tampering(built):
@@ -539,7 +553,9 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
 
     rows = csv_rows(folder / "audit-events.csv")
     assert [list(row) for row in rows] == [list(event_export.EVENT_FIELDS)] * 4
-    assert [{**row, "sequence": int(row["sequence"]), "payload": json.loads(row["payload"])} for row in rows] == events
+    assert [{**row, "sequence": int(row["sequence"]), "actor_id": int(row["actor_id"]) if row["actor_id"] else None,
+             "payload": json.loads(row["payload"])} for row in rows] == events
+    assert [event["actor_id"] for event in events] == [records_manager.pk] * 3 + [None]
     assert [row["payload"] for row in rows] == [AWKWARD_PAYLOAD_EXPORTED] * 3 + ["{}"]
     data = (folder / "audit-events.csv").read_bytes()
     assert b'"Quote "" comma , CR LF \r\n backslash \\ 1"' in data and b',"",' in data  # quoted as PostgreSQL does

@@ -12,6 +12,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from records.anchors import audit_anchor_write
 from records.audit import GENESIS_HASH, Entry, audit_event_record, audit_events_record, event_hash, verify_chain
 from records.models import AuditChainHead, AuditEvent
 
@@ -22,16 +23,21 @@ def chain(employee):
     return [audit_event_record(actor=employee if n % 2 else None, action=f"test.event{n}", payload={"n": n}) for n in range(6)]
 
 
+AUDIT_TABLES = ("records_auditevent", "records_auditchainhead")
+
+
 def tamper(sql, *params):
-    """Change the table behind the application's back, as a database superuser could: on
-    PostgreSQL that means switching the append-only trigger off first."""
+    """Change the tables behind the application's back, as a database superuser could: on
+    PostgreSQL that means switching their protecting triggers off first."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table
-            cursor.execute("ALTER TABLE records_auditevent DISABLE TRIGGER records_auditevent_append_only")
+            for table in AUDIT_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE records_auditevent ENABLE TRIGGER records_auditevent_append_only")
+            for table in AUDIT_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 @pytest.mark.django_db
@@ -40,9 +46,9 @@ def test_events_form_a_hash_chain_that_verifies(chain):
     for event in AuditEvent.objects.order_by("sequence"):
         assert event.previous_hash == previous
         assert event.hash == event_hash(
-            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at,
+            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at, actor_id=event.actor_id,
             actor_name=event.actor_name, action=event.action, object_type=event.object_type,
-            object_id=event.object_id, payload=event.payload,
+            object_id=event.object_id, object_repr=event.object_repr, payload=event.payload,
         )
         previous = event.hash
     report = verify_chain(chunk_size=4)
@@ -83,7 +89,8 @@ class TestTamperingIsDetected:
     def test_a_well_forged_event_appended_without_the_head(self, chain):
         last = chain[-1]
         forged = event_hash(previous_hash=last.hash, sequence=last.sequence + 1, occurred_at=last.occurred_at,
-                            actor_name="mallory", action="record.created", object_type="", object_id="", payload={})
+                            actor_id=None, actor_name="mallory", action="record.created", object_type="", object_id="",
+                            object_repr="", payload={})
         tamper(
             "INSERT INTO records_auditevent (sequence, occurred_at, actor_name, action, object_type, object_id, "
             "object_repr, payload, previous_hash, hash) VALUES (%s, %s, 'mallory', 'record.created', '', '', '', '{}', %s, %s)",
@@ -121,6 +128,74 @@ def test_postgresql_rejects_update_and_delete_of_audit_events(chain):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(sequence=chain[0].sequence).delete()
     assert verify_chain().ok
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_refuses_truncate_and_setting_the_head_back(chain):
+    """The cut that passed unnoticed: TRUNCATE, re-insert all but the last events, set the head back."""
+    refused = [
+        "TRUNCATE records_auditevent CASCADE",
+        "TRUNCATE records_auditchainhead",
+        "DELETE FROM records_auditchainhead",
+        f"UPDATE records_auditchainhead SET last_sequence = {chain[-2].sequence}, last_hash = '{chain[-2].hash}'",
+        "UPDATE records_auditchainhead SET last_hash = 'f'",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the chain's own deferred checks done: TRUNCATE may run
+    for statement in refused:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (chain[-1].sequence, chain[-1].hash)
+    assert AuditEvent.objects.count() == len(chain) and verify_chain().ok
+
+
+@pytest.mark.django_db
+class TestRewritesWithoutTheKeyAreDetected:
+    def test_an_edited_object_description_or_actor_id(self, chain, records_manager):
+        tamper("UPDATE records_auditevent SET object_repr = 'CPNI-2026-000999' WHERE sequence = %s", chain[2].sequence)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[2].sequence and "altered" in report.problem
+        tamper("UPDATE records_auditevent SET object_repr = '' WHERE sequence = %s", chain[2].sequence)
+        assert verify_chain().ok
+        tamper("UPDATE records_auditevent SET actor_id = %s WHERE sequence = %s", records_manager.pk, chain[1].sequence)
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[1].sequence and "altered" in report.problem
+
+    def test_a_rewrite_recomputed_with_the_applications_own_event_hash(self, chain):
+        """Change an event and recompute every later hash and the head, as a superuser with the
+        source code could: the head's signature no longer matches."""
+        rewrite_from(chain[2].sequence, payload={"n": 99})
+        report = verify_chain()
+        assert not report.ok and "not signed with this installation's key" in report.problem
+
+    def test_a_rewrite_behind_a_signed_checkpoint(self, chain):
+        audit_anchor_write()
+        audit_event_record(actor=None, action="test.after", payload={})
+        rewrite_from(chain[2].sequence, payload={"n": 99})
+        report = verify_chain()
+        assert not report.ok and report.broken_at == chain[-1].sequence
+        assert "rewritten and their hashes recomputed" in report.problem
+
+
+def rewrite_from(sequence, **changes):
+    """Rewrite event `sequence` and recompute the chain after it, and the head, with event_hash."""
+    events = list(AuditEvent.objects.filter(sequence__gte=sequence).order_by("sequence"))
+    previous = events[0].previous_hash
+    for event in events:
+        for name, value in (changes if event.sequence == sequence else {}).items():
+            setattr(event, name, value)
+        event.previous_hash = previous
+        event.hash = previous = event_hash(
+            previous_hash=previous, sequence=event.sequence, occurred_at=event.occurred_at, actor_id=event.actor_id,
+            actor_name=event.actor_name, action=event.action, object_type=event.object_type,
+            object_id=event.object_id, object_repr=event.object_repr, payload=event.payload,
+        )
+        tamper("UPDATE records_auditevent SET payload = %s, previous_hash = %s, hash = %s WHERE sequence = %s",
+               json.dumps(event.payload), event.previous_hash, event.hash, event.sequence)
+    tamper("UPDATE records_auditchainhead SET last_hash = %s", previous)
 
 
 AWKWARD_TEXT = "tab\there, newline\nthere, back\\slash, quote ' \" , non-ASCII Zürich ☎ \\N"
@@ -167,18 +242,20 @@ def test_a_failed_append_is_a_database_error_and_leaves_nothing_behind(employee)
     """An append that collides (here: a head set back by hand, so the next sequence is taken) raises
     Django's IntegrityError, COPY or not, and its transaction leaves no event and no moved head."""
     audit_events_record(actor=None, entries=[Entry("test.first", object_type="thing", object_id=str(n)) for n in range(3)])
-    AuditChainHead.objects.update(last_sequence=1)
+    tamper("UPDATE records_auditchainhead SET last_sequence = 1")
     with pytest.raises(IntegrityError), transaction.atomic():
         audit_events_record(actor=employee, entries=[Entry("test.second", object_type="thing", object_id="x")])
     assert not AuditEvent.objects.filter(action="test.second").exists()
     assert AuditChainHead.objects.get().last_sequence == 1
 
 
-def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_name, action, object_type, object_id, payload):
+def reference_event_hash(*, previous_hash, sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
+                         object_repr, payload):
     """The chain's definition, spelled out with json.dumps: records.audit.event_hash must agree."""
     content = json.dumps(
-        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "action": action,
-         "object_type": object_type, "object_id": str(object_id), "payload": payload},
+        {"sequence": sequence, "occurred_at": occurred_at.isoformat(), "actor": actor_name, "actor_id": actor_id,
+         "action": action, "object_type": object_type, "object_id": str(object_id), "object_repr": object_repr,
+         "payload": payload},
         sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder,
     )
     return hashlib.sha256((previous_hash + content).encode()).hexdigest()
@@ -195,11 +272,14 @@ JSON_VALUES = st.recursive(
 @given(
     sequence=st.integers(min_value=1, max_value=2**62), actor_name=st.text(max_size=20), action=st.text(max_size=20),
     object_id=st.text(max_size=20) | st.integers(), payload=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=5),
-    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)),
+    occurred_at=st.datetimes(timezones=st.just(dt_timezone.utc)), actor_id=st.none() | st.integers(min_value=1),
+    object_repr=st.text(max_size=200),
 )
-def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at):
+def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, action, object_id, payload, occurred_at,
+                                                     actor_id, object_repr):
     """event_hash, which the batch writer and verify_chain both use, is the documented definition."""
-    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_name=actor_name,
-                  action=action, object_type="records.record", object_id=object_id, payload=payload)
+    values = dict(previous_hash="ab" * 32, sequence=sequence, occurred_at=occurred_at, actor_id=actor_id,
+                  actor_name=actor_name, action=action, object_type="records.record", object_id=object_id,
+                  object_repr=object_repr, payload=payload)
     expected = reference_event_hash(**values)
     assert event_hash(**values) == expected

@@ -60,8 +60,10 @@ def test_audit_log_filters_by_actor_action_object_and_dates(client, auditor, emp
 def test_auditor_verifies_the_chain_and_the_check_is_itself_audited(client, auditor, employee, officer):
     make_record(custodian=employee)
     client.force_login(auditor)
+    head = AuditEvent.objects.order_by("sequence").last()
     response = client.post(reverse("audit-verify"), follow=True)
     assert "The audit chain is intact" in response.content.decode()
+    assert f"Head: event #{head.sequence}, hash {head.hash}" in response.content.decode()  # for the auditor to keep
     assert AuditEvent.objects.filter(action="audit.verified", actor=auditor, payload__ok=True).exists()
     for denied in (employee, officer):
         client.force_login(denied)

@@ -176,7 +176,11 @@ class TestHeaders:
 
     def test_check_deploy_is_clean_under_production_settings(self, tmp_path):
         env = {"PATH": "/usr/bin:/bin", "DEBUG": "false", "SECRET_KEY": "k" * 20 + "X9!-abcdefghijklmnopqrstuvwxyz0123456789",
-               "ALLOWED_HOSTS": "cpni.example.com", "VAR_DIR": str(tmp_path)}
+               "ALLOWED_HOSTS": "cpni.example.com", "VAR_DIR": str(tmp_path),
+               "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit.pem")}
+        from records.signing import key_file_create
+
+        key_file_create(tmp_path / "audit.pem")
         result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                                 cwd=ROOT, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
