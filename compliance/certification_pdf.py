@@ -17,6 +17,7 @@ from compliance.models import (
 )
 from compliance.statement import procedures_statement
 from compliance.year_summary import on_days_of, year_summary
+from records import signing
 from records.certificates import _format, _render_pdf
 from records.models import Destruction, Medium
 
@@ -69,6 +70,7 @@ def _pdf_context(year, summary, draft=False, amended=False):
         "no_pretexting": NO_PRETEXTING,
         "appendix": _appendix_rows(summary, draft),
         "time_zone": settings.TIME_ZONE,
+        "signing_key_fingerprint": signing.fingerprint(),
     }
 
 

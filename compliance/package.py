@@ -5,6 +5,7 @@ SHA-256. Written whole or not at all, in constant memory."""
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -29,10 +30,12 @@ from compliance.models import CertificationPackage
 from compliance.register_export import write_broker_actions, write_complaints, write_destructions, write_pretexting
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
+from records import signing
 from records.audit import GENESIS_HASH, audit_event_record
 from records.models import AuditEvent
 
 PACKAGE_FOLDER = "packages"
+MANIFEST_SIGNATURE = "manifest.sig"
 
 
 
@@ -211,8 +214,15 @@ def _write_package(out, package, report):
             verifier.write(VERIFY_SCRIPT)
         report(99, "Writing the manifest")
         manifest = _manifest(package, snapshot, {entry.name: files[entry.name] for entry in archive.entries})
+        manifest_text = json_document(manifest, f"CPNI certification package manifest {year}")
         with ZipEntry(archive.open("manifest.json", stamp), "manifest.json", files) as manifest_out:
-            manifest_out.write(json_document(manifest, f"CPNI certification package manifest {year}"))
+            manifest_out.write(manifest_text)
+        # Signed with the installation's audit key, which the database does not hold: a manifest
+        # rewritten to fit altered files no longer verifies against the key printed in the PDFs.
+        with ZipEntry(archive.open(MANIFEST_SIGNATURE, stamp), MANIFEST_SIGNATURE, files) as signature_out:
+            signature_out.write(json.dumps(
+                {"signed": "manifest.json", **signing.signature_block(manifest_text.encode())}, indent=2
+            ) + "\n")
     return snapshot
 
 
@@ -302,6 +312,7 @@ def _manifest(package, snapshot, files):
             "hash = SHA-256(previous_hash + canonical JSON of sequence, occurred_at, actor, actor_id, action, "
             "object_type, object_id, object_repr, payload; keys sorted, separators ',' and ':', non-ASCII escaped)"
         ),
+        "signing_key_fingerprint": signing.fingerprint(),
         "files": files,
     }
 

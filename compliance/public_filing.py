@@ -29,6 +29,7 @@ from compliance.certification_pdf import (
 from compliance.models import CustomerComplaint
 from compliance.statement import procedures_statement
 from compliance.year_summary import on_days_of, year_summary
+from records import signing
 from records.certificates import _format, _render_pdf
 from records.labels import MARKING
 
@@ -79,6 +80,7 @@ def public_filing_pdf(year, draft=False, summary=None, amended=False):
         "complaint_rows": _complaint_rows(year),
         "no_complaints": NO_COMPLAINTS,
         "pretexting": pretexting_rows(year),
+        "signing_key_fingerprint": signing.fingerprint(),
         "no_pretexting": NO_PRETEXTING,
     }
     return _render_pdf(render_to_string(TEMPLATE, context))

@@ -4,6 +4,7 @@ events compared with the database, the PDF read back, and the stand-alone verifi
 outside auditor runs it."""
 
 import csv
+import base64
 import hashlib
 import io
 import json
@@ -59,6 +60,7 @@ PACKAGE_FILES = [
     "pretexting.csv",
     "verify_package.py",
     "manifest.json",
+    "manifest.sig",
 ]
 MARGIN = 0.9 * 72  # the @page margin of the template, in points
 EMPLOYEE_ACCESS = "Improper access by employees"
@@ -400,7 +402,7 @@ def test_the_manifest_names_every_file_with_its_hash_and_the_chain_head(built):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     events = jsonl_events(folder / "audit-events.jsonl")
 
-    assert list(manifest["files"]) == PACKAGE_FILES[:-1]
+    assert list(manifest["files"]) == PACKAGE_FILES[:-2]
     for name, entry in manifest["files"].items():
         data = (folder / name).read_bytes()
         assert (entry["sha256"], entry["size"]) == (hashlib.sha256(data).hexdigest(), len(data)), name
@@ -429,6 +431,7 @@ def test_the_verifier_catches_an_edited_description_or_actor_id(built, field, va
 
 def test_the_verifier_passes_the_package_and_catches_tampering(built):
     folder = built.folder
+    original_manifest = (folder / "manifest.json").read_bytes()
     code, output = verify(folder)
     assert code == 0 and output.startswith("OK"), output
 
@@ -452,7 +455,7 @@ def test_the_verifier_passes_the_package_and_catches_tampering(built):
     assert code == 1 and f"event #{tampered['sequence']} is missing" in output, output
 
     jsonl.write_text(original, encoding="utf-8")
-    rewrite_manifest_entry(folder, "audit-events.jsonl")
+    (folder / "manifest.json").write_bytes(original_manifest)
     assert verify(folder)[0] == 0
     with open(folder / "complaints.csv", "a", encoding="utf-8") as complaints:
         complaints.write("99,2026-12-01,employee_access,,invented,,,rita\r\n")
@@ -534,7 +537,7 @@ def test_events_with_awkward_text_are_exported_exactly_and_verify(awkward_events
     package = build(records_manager)
     folder = unpack(package, tmp_path / "package")
     code, output = verify(folder)
-    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 1} files match the manifest; 4 audit events"), output
+    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 2} files match the manifest; 4 audit events"), output
 
     # split on LF alone: str.splitlines would also split at the U+2028 left raw in the payload
     lines = (folder / "audit-events.jsonl").read_text(encoding="utf-8").split("\n")[1:]
@@ -630,7 +633,7 @@ def test_outside_a_transaction_the_years_documents_are_made_alongside_the_events
     with zipfile.ZipFile(packaging.package_path(package)) as archive:
         assert archive.namelist() == PACKAGE_FILES
     code, output = verify(folder)
-    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 1} files match the manifest"), output
+    assert code == 0 and output.startswith(f"OK: {len(PACKAGE_FILES) - 2} files match the manifest"), output
     assert json.loads((folder / "summary.json").read_text(encoding="utf-8"))["records_destroyed"] == 2
     assert len(csv_rows(folder / "destruction-register.csv")) == 2
     assert len(jsonl_events(folder / "audit-events.jsonl")) == package.event_count > 10
@@ -996,3 +999,58 @@ def test_postgresqls_copy_neutralises_as_the_generic_path_does(year_data, record
         assert through_copy.data() == through_python.data()
     assert b"'''@quoted" not in copied[0].data() and b",''@quoted," in copied[0].data()
     assert b'"\'=HYPERLINK(' in copied[0].data() and b'"\'=HYPERLINK(' in copied[2].data()
+
+
+# --------------------------------------------------------------------------- the signed manifest
+
+def test_the_verifiers_ed25519_agrees_with_the_cryptography_package():
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from compliance import package_verifier
+
+    for message in (b"", b"manifest", bytes(range(256)) * 4):
+        key = Ed25519PrivateKey.generate()
+        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        signature = key.sign(message)
+        assert package_verifier.ed25519_verify(raw, message, signature)
+        assert not package_verifier.ed25519_verify(raw, message + b"!", signature)
+        assert not package_verifier.ed25519_verify(raw, message, signature[:-1] + bytes([signature[-1] ^ 1]))
+
+
+def test_the_manifest_is_signed_with_the_key_the_certification_prints(built):
+    from records import signing
+
+    folder = built.folder
+    fingerprint = signing.fingerprint()
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["signing_key_fingerprint"] == fingerprint
+    for pdf in ("certification.pdf", "public-filing.pdf"):
+        assert f"fingerprint {fingerprint}" in " ".join(pages_of((folder / pdf).read_bytes())), pdf
+    code, output = verify(folder)
+    assert code == 0 and f"the manifest is signed by key {fingerprint}" in output, output
+    result = subprocess.run([sys.executable, "-I", "-S", "verify_package.py", "--key", fingerprint], cwd=folder,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_manifest_rewritten_to_fit_a_changed_file_or_signed_with_another_key_fails(built):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from records import signing
+
+    folder = built.folder
+    with open(folder / "complaints.csv", "a", encoding="utf-8") as complaints:
+        complaints.write("99,2026-12-01,employee_access,,invented,,,rita\r\n")
+    rewrite_manifest_entry(folder, "complaints.csv")
+    code, output = verify(folder)
+    assert code == 1 and "manifest.json was changed after it was signed" in output, output
+
+    forger = Ed25519PrivateKey.generate()
+    block = {"signed": "manifest.json", "algorithm": "Ed25519",
+             "signature": base64.b64encode(forger.sign((folder / "manifest.json").read_bytes())).decode(),
+             "public_key": signing.public_key_pem(forger.public_key())}
+    (folder / "manifest.sig").write_text(json.dumps(block), encoding="utf-8")
+    assert verify(folder)[0] == 0, "consistent on its own: only the key printed in the certification tells"
+    result = subprocess.run([sys.executable, "-I", "-S", "verify_package.py", "--key", signing.fingerprint()],
+                            cwd=folder, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and f"not by the key {signing.fingerprint()}" in result.stdout, result.stdout
