@@ -8,7 +8,7 @@ from django.utils import timezone
 from records.models import Record
 from compliance.models import CertificationFiling, CertificationPackage
 
-from .deadlines import certification_due_date
+from .deadlines import certification_due_date, next_certification_due
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ STATUSES = {
     "late": "Signed and filed after its due date.",
 }
 STATUS_CHOICES = [(name, name) for name in STATUSES]  # the API schema's enum of them
+
+
+def certification_due(today=None):
+    """The certification to file next, with its countdown (compliance.deadlines.CertificationDue):
+    last year's until a standing filing covers it, then this year's. The one reading of it, for the
+    certification page and the dashboard alike."""
+    filed_years = set(CertificationFiling.objects.standing().values_list("year", flat=True))
+    return next_certification_due(filed_years, today)
 
 
 def _status(year, today, packages, filing):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from compliance import filing, public_filing
 from compliance.package import package_path
-from compliance.deadlines import next_certification_due
+from compliance.selectors import certification_due
 from compliance.forms import FilingForm, PackageRequestForm, WithdrawFilingForm
 from records.audit import audit_event_record
 from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
@@ -27,7 +27,7 @@ def certification_home(request, request_form=None):
         "compliance/certification.html",
         {
             "profile": CompanyProfile.objects.first(),
-            "next_due": next_certification_due({f.year for f in filings}),
+            "next_due": certification_due(),
             "packages": CertificationPackage.objects.select_related("requested_by")[:50],
             "filings": filings,
             "request_form": request_form or PackageRequestForm(),
