@@ -285,7 +285,7 @@ def _manifest(package, snapshot, files):
         last_hash = AuditEvent.objects.values_list("hash", flat=True).get(sequence=snapshot.last_sequence)
     return {
         "year": package.year,
-        "company": "; ".join(name.strip() for name in company_profile().company_names.splitlines() if name.strip()),
+        "company": "; ".join(company_profile().company_names),
         "package_id": package.pk,
         "requested_at": package.requested_at.astimezone(dt_timezone.utc).isoformat(),
         "event_count": snapshot.event_count,

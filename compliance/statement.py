@@ -217,7 +217,7 @@ def _media_handover():
     handover = TRANSITIONS["request_handover"]
     behalf = " (or a records manager on the custodian's behalf)" if handover.records_manager_may_act_for_custodian else ""
     return (
-        f"Electronic media are destroyed by sanitization: the custodian{behalf} hands the medium over, confirming "
+        f"Each electronic medium due for destruction is sanitized: the custodian{behalf} hands it over, confirming "
         f"its serial number where the record has one; {_holders('records.receive_media')} acknowledges its receipt; "
         f"and {_holders('records.confirm_media_destruction')} sanitizes it, verifies the result and records it."
     )

@@ -2,13 +2,14 @@
 each year's certification packages and filings."""
 
 from .certification import CertificationFiling, CertificationPackage
-from .company import CompanyProfile, signatory_problem
+from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
     "CertificationFiling",
     "CertificationPackage",
     "CompanyProfile",
+    "CoveredCompany",
     "CustomerComplaint",
     "DataBrokerAction",
     "PretextingObservation",

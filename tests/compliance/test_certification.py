@@ -148,7 +148,7 @@ def olivia(db):
 @pytest.fixture
 def profile(olivia):
     return make_company_profile(
-        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC", filer_id="831234", signatory=olivia
+        companies=[("Example Telecom, Inc.", "831234"), ("Example Telecom of Vermont, LLC", "831235")], signatory=olivia
     )
 
 
@@ -703,8 +703,8 @@ def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
     assert len(pages) >= 3
     assert "Annual 47 C.F.R. § 64.2009(e) CPNI Certification for 2026" in pages[0]
     assert "Date filed: Not yet filed" in text
-    assert "Example Telecom, Inc." in text and "Example Telecom of Vermont, LLC" in text
-    assert "Form 499 Filer ID: 831234" in text
+    assert ("Name of company covered by this certification: Example Telecom, Inc. Form 499 Filer ID: 831234 "
+            "Name of company covered by this certification: Example Telecom of Vermont, LLC Form 499 Filer ID: 831235") in text
     assert "Name of signatory: Olivia Ortega" in text and "Title of signatory: President and CEO" in text
     assert ("I, Olivia Ortega, certify that I am an officer of the company named above, and acting as an agent of "
             "the company, that I have personal knowledge") in text
@@ -721,7 +721,8 @@ def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
 
 def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(records_manager, officer, olivia, time_machine):
     make_company_profile(
-        filer_id="", no_filer_id_reason="Company does not provide interstate telecommunications service", signatory=olivia
+        companies=[("Example Telecom, Inc.", "", "Company does not provide interstate telecommunications service")],
+        signatory=olivia
     )
     time_machine.move_to(datetime(2027, 2, 20, 15, tzinfo=NEW_YORK))
     package = CertificationPackage.objects.create(

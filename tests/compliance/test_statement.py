@@ -60,7 +60,7 @@ def breach(db):
 def test_the_statement_is_made_in_the_company_profiles_first_name(settings):
     officer = UserFactory(title="President", role=Role.OFFICER)
     assert text().startswith(f"{settings.COMPANY_NAME} has established the operating procedures")
-    make_company_profile(company_names="Vermont Telephone Co.\nOther Name LLC", signatory=officer)
+    make_company_profile(companies=[("Vermont Telephone Co.", "825123"), ("Other Name LLC", "825124")], signatory=officer)
     assert text().startswith("Vermont Telephone Co. has established the operating procedures")
 
 
@@ -196,14 +196,15 @@ def test_who_confirms_the_shredding_is_who_the_transition_allows(monkeypatch):
 
 def test_who_receives_and_sanitizes_media_is_who_holds_the_permissions(monkeypatch):
     statement = text()
-    assert ("the custodian (or a records manager on the custodian's behalf) hands the medium over, confirming its "
+    assert ("Each electronic medium due for destruction is sanitized: the custodian (or a records manager on the "
+            "custodian's behalf) hands it over, confirming its "
             "serial number where the record has one; a person in the “Director, Network Operations” role acknowledges "
             "its receipt; and a person in the “Director, Network Operations” role sanitizes it") in statement
 
     revoke("netops_director", "records.receive_media")
     grant("records_manager", "records.receive_media")
     patch_transition(monkeypatch, "request_handover", records_manager_may_act_for_custodian=False)
-    assert ("the custodian hands the medium over, confirming its serial number where the record has one; a person in "
+    assert ("the custodian hands it over, confirming its serial number where the record has one; a person in "
             "the “Records manager” role acknowledges its receipt; and a person in the “Director, Network Operations” "
             "role sanitizes it") in text()
 

@@ -47,4 +47,6 @@ def test_existing_duplicates_are_reported_not_blocking():
         with pytest.raises(IntegrityError), transaction.atomic():
             Record.objects.filter(pk=younger).update(media_serial_key="TP-0099-LEG")
     finally:
-        migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes("records")[0])
+        # Every app's latest migration: going back to records 0022 also undid the compliance migrations after it.
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
