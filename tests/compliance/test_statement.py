@@ -304,7 +304,7 @@ def test_the_database_in_use_refuses_changes_to_the_log_exactly_when_the_stateme
     claims_append_only = "append-only" in text()
     try:
         with transaction.atomic():
-            AuditEvent.objects.filter(pk=event.pk).update(action="test.changed")
+            assert AuditEvent.objects.filter(sequence=event.sequence).update(action="test.changed") == 1
     except DatabaseError:
         refused = True
     else:
