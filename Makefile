@@ -75,9 +75,11 @@ run: demo
 # PostgreSQL and Redis, with demo data: a rehearsal of docker-compose.yml without Docker.
 PROD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cpnitrack
 PROD_BROKER_URL ?= redis://127.0.0.1:6379/0
+PROD_RATELIMIT_CACHE_URL ?= redis://127.0.0.1:6379/1
 prod-local: install
 	@export VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/prod-local} DEBUG=false SECURE_TRANSPORT=$${SECURE_TRANSPORT:-false} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
 	  DATABASE_URL=$${DATABASE_URL:-$(PROD_DATABASE_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(PROD_BROKER_URL)} \
+	  RATELIMIT_CACHE_URL=$${RATELIMIT_CACHE_URL:-$(PROD_RATELIMIT_CACHE_URL)} \
 	  SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}; \
 	export AUDIT_SIGNING_KEY_FILE=$${AUDIT_SIGNING_KEY_FILE:-$$VAR_DIR/audit-signing-key.pem}; \
 	{ test -n "$$AUDIT_SIGNING_KEY" || test -f "$$AUDIT_SIGNING_KEY_FILE" || $(BIN)/python manage.py audit_key --create "$$AUDIT_SIGNING_KEY_FILE"; } && \

@@ -215,8 +215,8 @@ class Generator:
             User.groups.through.objects.bulk_create(
                 [User.groups.through(user_id=saved[user.username].pk, group_id=groups[role].pk) for user, role in users]
             )
-            CompanyProfile.objects.create(
-                company_names=settings.COMPANY_NAME, filer_id="", signatory=saved["oscar"],
+            CompanyProfile.objects.create(signatory=saved["oscar"]).companies.create(
+                name=settings.COMPANY_NAME, filer_id="",
                 no_filer_id_reason="Company does not provide interstate telecommunications service",
             )
         self.users = saved

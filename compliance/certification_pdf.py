@@ -96,8 +96,8 @@ def heading_context(year, filing, draft=False):
         "year": year,
         "draft": DRAFT_MARK if draft else "",
         "created_w3c": filing.recorded_at.astimezone(zone).isoformat(timespec="seconds") if filing else "",
-        "company_names": [name.strip() for name in profile.company_names.splitlines() if name.strip()],
-        "filer_id": profile.filer_id_display,
+        "companies": [{"name": company.name, "filer_id": company.filer_id_display} for company in profile.companies.all()],
+        "company_names": profile.company_names,
         "signatory_name": profile.signatory_name,
         "signatory_title": profile.signatory_title,
     }

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from compliance.models import CompanyProfile
+from compliance.models import CompanyProfile, CoveredCompany
 
 
 def company_profile():
@@ -10,12 +10,12 @@ def company_profile():
     profile = CompanyProfile.objects.filter(pk=1).first()
     if profile is None:
         raise CompanyProfile.DoesNotExist(
-            "The company profile (company names, Form 499 Filer ID, signatory) must be filled in first."
+            "The company profile (the companies covered with their Form 499 Filer IDs, the signatory) must be filled in first."
         )
     return profile
 
 
 def company_name():
-    profile = CompanyProfile.objects.filter(pk=1).first()
-    names = profile.company_names.splitlines() if profile else []
-    return names[0].strip() if names else settings.COMPANY_NAME
+    """The first company the certification covers (settings.COMPANY_NAME before there is a profile)."""
+    first = CoveredCompany.objects.filter(profile_id=1).first()
+    return first.name if first else settings.COMPANY_NAME

@@ -9,7 +9,7 @@ from records import selectors
 from records.forms import DateInput
 
 from . import filing
-from .models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
+from .models import CompanyProfile, CoveredCompany, CustomerComplaint, DataBrokerAction, PretextingObservation
 
 
 class ComplaintForm(forms.ModelForm):
@@ -40,8 +40,8 @@ class PretextingForm(forms.ModelForm):
 class CompanyProfileForm(forms.ModelForm):
     class Meta:
         model = CompanyProfile
-        fields = ["company_names", "filer_id", "no_filer_id_reason", "signatory", "records_began_on"]
-        widgets = {"company_names": forms.Textarea(attrs={"rows": 2}), "records_began_on": DateInput}
+        fields = ["signatory", "records_began_on"]
+        widgets = {"records_began_on": DateInput}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +52,41 @@ class CompanyProfileForm(forms.ModelForm):
     def clean_records_began_on(self):
         """Left empty, the date stays as it was (1990-01-01 for a new profile)."""
         return self.cleaned_data["records_began_on"] or self.instance.records_began_on
+
+
+class BaseCoveredCompanyFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        names = [form.cleaned_data["name"].strip() for form in self.kept_forms()]
+        if not names:
+            raise forms.ValidationError("Name at least one company the certification covers.")
+        seen = set()
+        for name in names:
+            if name.casefold() in seen:
+                raise forms.ValidationError(f"Each company is named once: {name} is named more than once.")
+            seen.add(name.casefold())
+
+    def kept_forms(self):
+        """The filled-in forms not marked for deletion, in their order."""
+        return [form for form in self.forms
+                if form.has_changed() or form.instance.pk
+                if not (self.can_delete and self._should_delete_form(form))]
+
+    def companies(self):
+        """The companies as the service takes them: [{"id", "name", "filer_id", "no_filer_id_reason"}], in order."""
+        return [
+            {"id": form.instance.pk, **{name: form.cleaned_data[name] for name in COVERED_COMPANY_FIELDS}}
+            for form in self.kept_forms()
+        ]
+
+
+COVERED_COMPANY_FIELDS = ["name", "filer_id", "no_filer_id_reason"]
+CoveredCompanyFormSet = forms.inlineformset_factory(
+    CompanyProfile, CoveredCompany, formset=BaseCoveredCompanyFormSet, fields=COVERED_COMPANY_FIELDS,
+    extra=1, can_delete=True, max_num=50, validate_max=True,
+)
 
 
 class PackageRequestForm(forms.Form):

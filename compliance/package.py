@@ -297,7 +297,7 @@ def _manifest(package, snapshot, files):
         last_hash = AuditEvent.objects.values_list("hash", flat=True).get(sequence=snapshot.last_sequence)
     return {
         "year": package.year,
-        "company": "; ".join(name.strip() for name in company_profile().company_names.splitlines() if name.strip()),
+        "company": "; ".join(company_profile().company_names),
         "package_id": package.pk,
         "version": package.version,
         "amendment": package.amendment_id,

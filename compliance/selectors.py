@@ -8,7 +8,7 @@ from django.utils import timezone
 from records.models import Record
 from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage
 
-from .deadlines import certification_due_date
+from .deadlines import certification_due_date, next_certification_due
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,13 @@ STATUSES = {
     "amended": "An amended certification was filed.",
 }
 STATUS_CHOICES = [(name, name) for name in STATUSES]  # the API schema's enum of them
+
+
+def certification_due(today=None):
+    """The certification to file next, with its countdown (compliance.deadlines.CertificationDue):
+    last year's until it is filed, then this year's. The one reading of it, for the certification
+    page and the dashboard alike."""
+    return next_certification_due(set(CertificationFiling.objects.filed().values_list("year", flat=True)), today)
 
 
 def _status(year, today, packages, filing, open_amendment, amended_filings):

@@ -108,9 +108,11 @@ def signatory_is_not_a_signing_officer():
     if problem:
         yield Finding("signatory", "the company profile", problem,
                       "a records manager chooses the signing officer in the company profile.")
-    if not profile.filer_id_is_well_formed:
-        yield Finding("filer-id", "the company profile", f"the Form 499 Filer ID {profile.filer_id!r} is not six digits.",
-                      "a records manager corrects it in the company profile.")
+    for company in profile.companies.all():
+        if not company.filer_id_is_well_formed:
+            yield Finding("filer-id", "the company profile",
+                          f"the Form 499 Filer ID {company.filer_id!r} of {company.name} is not six digits.",
+                          "a records manager corrects it in the company profile.")
 
 
 def _entered(status):

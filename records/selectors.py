@@ -6,7 +6,8 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from records.models import (
@@ -26,7 +27,6 @@ from records.models import (
     active_hold_exists,
     an_active_hold,
 )
-from compliance.models import CertificationFiling
 from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
@@ -243,6 +243,25 @@ def dashboard_summary(user, today=None):
         on_hold=held_record_count(user),
         expiries_by_month=[MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months],
     )
+
+
+def schedules_with_counts():
+    """Every retention schedule, by code, with `record_count` (its records not destroyed) and
+    `due_count` (its records due for destruction and under no active legal hold: what the record
+    list shows with status "due" and "not on hold"), read from the running tallies (records.tallies)
+    less the due records on the active holds' rows, never from the records themselves."""
+    tallies = StatusTally.objects.filter(schedule=OuterRef("pk")).values("schedule")
+    held_due = (
+        HeldRecord.objects.filter(hold__released_at__isnull=True, record__status=Status.DUE, record__schedule=OuterRef("pk"))
+        .values("record__schedule")
+        .annotate(n=Count("record_id", distinct=True))
+        .values("n")
+    )
+    return RetentionSchedule.objects.annotate(
+        record_count=Coalesce(Subquery(tallies.exclude(status=Status.DESTROYED).annotate(n=Sum("count")).values("n")), 0),
+        due_count=Coalesce(Subquery(tallies.filter(status=Status.DUE).annotate(n=Sum("count")).values("n")), 0)
+        - Coalesce(Subquery(held_due), 0),
+    ).order_by("code")
 
 
 def held_record_count(user, department=None):
@@ -489,8 +508,8 @@ def first_held(held, count=None):
 
 def certification_due_for(user):
     """The next annual certification due, for those who prepare or sign it (else None)."""
-    from compliance.deadlines import next_certification_due
+    from compliance.selectors import certification_due
 
     if not user.has_perm("compliance.add_certificationpackage"):
         return None
-    return next_certification_due(set(CertificationFiling.objects.filed().values_list("year", flat=True)))
+    return certification_due()

@@ -135,13 +135,30 @@ SANITIZED = dict(
 )
 
 
-def make_company_profile(*, signatory, **overrides):
-    """The company profile, with `signatory` (an officer with a title) as the signing officer."""
+def make_company_profile(*, signatory, companies=(("Example Telecom, Inc.", "825123"),), **overrides):
+    """The company profile, with `signatory` (an officer with a title) as the signing officer, and
+    `companies` as (name, Filer ID) or (name, "", reason it has none)."""
     from compliance.models import CompanyProfile
 
-    values = dict(company_names="Example Telecom, Inc.", filer_id="825123", signatory=signatory)
-    values.update(overrides)
-    return CompanyProfile.objects.create(**values)
+    profile = CompanyProfile.objects.create(signatory=signatory, **overrides)
+    for position, (name, filer_id, *reason) in enumerate(companies):
+        profile.companies.create(name=name, filer_id=filer_id, no_filer_id_reason=reason[0] if reason else "",
+                                 position=position)
+    return profile
+
+
+def company_profile_data(*companies, **fields):
+    """The company profile page's POST data: the profile's `fields`, and `companies` as dicts of
+    name, filer_id and no_filer_id_reason (with the id of a saved one, and DELETE to remove it)."""
+    data = {
+        "companies-TOTAL_FORMS": str(len(companies)),
+        "companies-INITIAL_FORMS": str(sum(1 for company in companies if company.get("id"))),
+        "companies-MIN_NUM_FORMS": "0", "companies-MAX_NUM_FORMS": "1000",
+    }
+    for index, company in enumerate(companies):
+        for name, value in {"name": "", "filer_id": "", "no_filer_id_reason": "", **company}.items():
+            data[f"companies-{index}-{name}"] = value
+    return {**data, **fields}
 
 
 MEDIUM = dict(media_make="Seagate", media_model="ST2000DM008")

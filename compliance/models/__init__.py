@@ -2,7 +2,7 @@
 each year's certification packages and filings."""
 
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
-from .company import CompanyProfile, signatory_problem
+from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "CertificationFiling",
     "CertificationPackage",
     "CompanyProfile",
+    "CoveredCompany",
     "CustomerComplaint",
     "DataBrokerAction",
     "PretextingObservation",

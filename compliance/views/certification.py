@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from compliance import filing, public_filing
 from compliance.package import package_path
-from compliance.deadlines import next_certification_due
-from compliance.selectors import certification_years
+from compliance.selectors import certification_due, certification_years
 from compliance.forms import AmendmentForm, FileForm, PackageRequestForm, SignForm, WithdrawFilingForm, add_errors
 from records import queueing
 from records.audit import audit_event_record
@@ -32,7 +31,7 @@ def certification_home(request, request_form=None):
         "compliance/certification.html",
         {
             "profile": CompanyProfile.objects.first(),
-            "next_due": next_certification_due({y.year for y in years if y.filing is not None and y.filing.is_filed}),
+            "next_due": certification_due(),
             "years": years,
             "amending": [y for y in years if y.amended_certification_needed],
             "packages": CertificationPackage.objects.select_related("requested_by")[:50],

@@ -8,9 +8,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from compliance.forms import CompanyProfileForm, ComplaintForm, DataBrokerActionForm, PretextingForm
+from compliance.forms import CompanyProfileForm, ComplaintForm, CoveredCompanyFormSet, DataBrokerActionForm, PretextingForm
 from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
-from compliance.registers import register_save
+from compliance.registers import company_profile_save, register_save
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,22 @@ def company_profile(request):
         raise PermissionDenied
     profile = CompanyProfile.objects.first()
     can_edit = request.user.has_perm("compliance.change_companyprofile")
-    form = CompanyProfileForm(request.POST or None, instance=CompanyProfile.objects.first()) if can_edit else None
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                register_save(actor=request.user, instance=profile or CompanyProfile(), fields=form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, "The company profile was saved.")
-                return redirect("company-profile")
-    return render(request, "compliance/company_profile.html", {"profile": profile, "form": form})
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = formset = None
+    if can_edit:
+        instance = profile or CompanyProfile()
+        form = CompanyProfileForm(request.POST or None, instance=CompanyProfile.objects.filter(pk=instance.pk).first())
+        formset = CoveredCompanyFormSet(request.POST or None, instance=instance, prefix="companies")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            company_profile_save(actor=request.user, profile=instance, fields=form.cleaned_data,
+                                 companies=formset.companies())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The company profile was saved.")
+            return redirect("company-profile")
+    companies = profile.companies.all() if profile else []
+    return render(request, "compliance/company_profile.html",
+                  {"profile": profile, "companies": companies, "form": form, "formset": formset})

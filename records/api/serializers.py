@@ -428,7 +428,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
     )
     legal_minimum_unit = serializers.ChoiceField(PeriodUnit.choices, allow_blank=True, read_only=True)
     record_count = serializers.IntegerField(read_only=True, help_text="Records on it, not destroyed.")
-    due_count = serializers.IntegerField(read_only=True, help_text="Records on it due for destruction.")
+    due_count = serializers.IntegerField(read_only=True, help_text="Records on it due for destruction and under no active legal hold.")
 
     class Meta:
         model = RetentionSchedule

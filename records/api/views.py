@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
@@ -459,18 +459,11 @@ class RecordValidate(RecordAction):
 # Retention schedules
 
 
-def _schedules():
-    return RetentionSchedule.objects.annotate(
-        record_count=Count("records", filter=~Q(records__status=Status.DESTROYED)),
-        due_count=Count("records", filter=Q(records__status=Status.DUE)),
-    ).order_by("code")
-
-
 def _schedule(code):
     if not _CODE.fullmatch(code):
         raise NotFound()
     try:
-        return _schedules().get(code=code)
+        return selectors.schedules_with_counts().get(code=code)
     except RetentionSchedule.DoesNotExist:
         raise NotFound() from None
 
@@ -484,7 +477,7 @@ class ScheduleList(ApiView):
         responses={200: s.ScheduleSerializer(many=True), **problems(400, 404)},
     )
     def get(self, request):
-        page = self.paginate_queryset(_schedules())
+        page = self.paginate_queryset(selectors.schedules_with_counts())
         return self.get_paginated_response(s.ScheduleSerializer(page, many=True).data)
 
     @extend_schema(

@@ -3,24 +3,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django_celery_beat.models import PeriodicTask
 
-from records import legal_minimums, schedules
+from records import legal_minimums, schedules, selectors
 from records.forms import LegalMinimumForm, ScheduleForm
-from records.models import LegalMinimum, RetentionSchedule, Status, StatusTally
+from records.models import LegalMinimum, RetentionSchedule
 
 
 @permission_required("records.view_retentionschedule", raise_exception=True)
 def schedule_list(request):
-    # Counted from the running tallies (records.tallies), not from the records themselves.
-    tallies = StatusTally.objects.filter(schedule=OuterRef("pk")).values("schedule")
-    rows = RetentionSchedule.objects.annotate(
-        record_count=Coalesce(Subquery(tallies.exclude(status=Status.DESTROYED).annotate(n=Sum("count")).values("n")), 0),
-        due_count=Coalesce(Subquery(tallies.filter(status=Status.DUE).annotate(n=Sum("count")).values("n")), 0),
-    ).order_by("code")
+    rows = selectors.schedules_with_counts()
     jobs = PeriodicTask.objects.filter(task__startswith="records.tasks.").select_related("crontab").order_by("name")
     return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs})
 

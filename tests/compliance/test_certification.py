@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -34,7 +33,6 @@ from compliance import event_export, exports, register_export
 from compliance import package as packaging
 from compliance.certification_pdf import NO_BROKER_ACTIONS, NO_COMPLAINTS, NO_PRETEXTING, certification_pdf
 from compliance.package import build_package
-from compliance.statement import procedures_statement
 from compliance.year_summary import year_bounds, year_summary
 from records import holds, services
 from records.audit import GENESIS_HASH, audit_event_record, event_hash
@@ -152,7 +150,7 @@ def olivia(db):
 @pytest.fixture
 def profile(olivia):
     return make_company_profile(
-        company_names="Example Telecom, Inc.\nExample Telecom of Vermont, LLC", filer_id="831234", signatory=olivia
+        companies=[("Example Telecom, Inc.", "831234"), ("Example Telecom of Vermont, LLC", "831235")], signatory=olivia
     )
 
 
@@ -724,8 +722,8 @@ def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
     assert len(pages) >= 3
     assert "Annual 47 C.F.R. § 64.2009(e) CPNI Certification for 2026" in pages[0]
     assert "Date filed: Not yet filed" in text
-    assert "Example Telecom, Inc." in text and "Example Telecom of Vermont, LLC" in text
-    assert "Form 499 Filer ID: 831234" in text
+    assert ("Name of company covered by this certification: Example Telecom, Inc. Form 499 Filer ID: 831234 "
+            "Name of company covered by this certification: Example Telecom of Vermont, LLC Form 499 Filer ID: 831235") in text
     assert "Name of signatory: Olivia Ortega" in text and "Title of signatory: President and CEO" in text
     assert ("I, Olivia Ortega, certify that I am an officer of the company named above, and acting as an agent of "
             "the company, that I have personal knowledge") in text
@@ -742,7 +740,8 @@ def test_the_pdf_states_the_certification_as_filed_certifications_do(built):
 
 def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(records_manager, officer, olivia, time_machine):
     make_company_profile(
-        filer_id="", no_filer_id_reason="Company does not provide interstate telecommunications service", signatory=olivia
+        companies=[("Example Telecom, Inc.", "", "Company does not provide interstate telecommunications service")],
+        signatory=olivia
     )
     time_machine.move_to(datetime(2027, 2, 20, 15, tzinfo=NEW_YORK))
     package = CertificationPackage.objects.create(
@@ -769,76 +768,6 @@ def test_a_filed_year_with_nothing_to_report_says_so_in_the_filings_words(record
         assert pdf.get_metadata_dict()["CreationDate"].startswith("D:20270220")
     finally:
         pdf.close()
-
-
-def test_the_statement_follows_the_live_configuration(schedule):
-    statement = "\n".join(procedures_statement())
-    assert "TOLL-BILLING — Toll billing records" in statement
-    assert "Legal holds are placed by a person in the “Records manager” role on the records" in statement
-    assert "a person in the “Director, Network Operations” role acknowledges its receipt" in statement
-    assert "more than 14 days after becoming due" in statement
-
-    ScheduleFactory(
-        code="MARKETING-APPROVALS", title="Customer approvals", period_value=2, period_unit="years",
-        legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)",
-    )
-    schedule.is_active = False
-    schedule.save()
-    Group.objects.get(name="auditor").permissions.add(
-        Permission.objects.get(content_type__app_label="records", codename="add_legalhold")
-    )
-
-    statement = "\n".join(procedures_statement())
-    assert "TOLL-BILLING" not in statement
-    assert "MARKETING-APPROVALS — Customer approvals: kept 2 years from the record's creation date; legal minimum 1 year (47 CFR 64.2009(c))." in statement
-    assert "Legal holds are placed by a person in the “Records manager” or “Auditor” roles" in statement
-
-
-def test_the_statement_says_the_longest_legal_minimum_sets_the_expiry_and_it_does(schedule, employee):
-    """The statement promises that no record is destroyed before the longest legal minimum that
-    applies to it, its schedule's or a further one it carries; the expiry the sweep goes by must
-    keep that promise."""
-    from records.models import LegalMinimum
-    from records.retention import expiry_date_for
-
-    breach = LegalMinimum.objects.create(code="BREACH-RECORDS", citation="47 CFR 64.2011(d)",
-                                         title="Records of CPNI breaches", period_value=2, period_unit="years")
-    statement = "\n".join(procedures_statement())
-    assert ("CPNI Track derives the record's expiry date from its trigger date as the latest of the end of its "
-            "schedule's period, of its schedule's legal minimum and of each further legal minimum recorded for it") in statement
-    assert "No record is destroyed before the longest legal minimum period that applies to it." in statement
-    assert "are 47 CFR 64.2011(d) (records of CPNI breaches): 2 years." in statement
-
-    trigger = date(2025, 3, 1)
-    longest = date(2027, 3, 1)
-    assert expiry_date_for(schedule, trigger, minimums=[breach]) == longest
-    record = make_record(custodian=employee, schedule=schedule, trigger_date=trigger, legal_minimums=[breach])
-    assert record.expiry_date == longest
-
-    breach.is_active = False
-    breach.save()
-    assert "No further legal minimum is recorded beside the schedules' own." in "\n".join(procedures_statement())
-
-
-def test_the_statement_names_exactly_the_paper_methods_the_company_allows(settings):
-    statement = "\n".join(procedures_statement())
-    assert ("Paper records must be shredded, by cross-cut shredder or shredding vendor; CPNI Track accepts no other "
-            "method.") in statement
-    assert "pulping" not in statement and "incineration" not in statement
-
-    settings.PAPER_DESTRUCTION_METHODS = ["incineration", "cross_cut_shredder", "pulping"]
-    statement = "\n".join(procedures_statement())
-    assert ("Paper records must be destroyed, by cross-cut shredder, pulping or incineration; CPNI Track accepts no "
-            "other method.") in statement
-    assert "shredding vendor" not in statement and "Paper records must be shredded" not in statement
-
-
-def test_the_statement_names_the_sanitization_methods_the_nist_table_allows():
-    statement = "\n".join(procedures_statement())
-    assert ("NIST SP 800-88 (clear, purge or destroy, by overwrite, block erase, cryptographic erase, degauss, shred, "
-            "disintegrate, pulverize, melt or incinerate, as its Appendix A allows for each kind of medium)") in statement
-    assert "or other" not in statement
-    assert "Media that leave the company are purged or destroyed, never only cleared" in statement
 
 
 @pytest.mark.parametrize("path", ["as configured", "generic"])

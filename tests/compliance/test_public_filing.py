@@ -28,8 +28,9 @@ PAGE_ONE = [
     HEADING,
     "EB Docket No. 06-36",
     "Date filed: ________________",
-    "Names of companies covered by this certification: Example Telecom, Inc. Example Telecom of Vermont, LLC",
-    "Form 499 Filer ID: 831234",
+    "Name of company covered by this certification: Example Telecom, Inc. Form 499 Filer ID: 831234 "
+    "Name of company covered by this certification: Example Telecom of Vermont, LLC "
+    "Form 499 Filer ID: N/A (Provides intrastate service only)",
     "Name of signatory: Oscar Tanaka",
     "Title of signatory: President and CEO",
     "I, Oscar Tanaka, certify that I am an officer of the company named above, and acting as an agent of the "
@@ -53,8 +54,11 @@ def var_dir(settings, tmp_path):
 
 @pytest.fixture
 def profile(frozen_today, officer):
-    names = "Example Telecom, Inc.\nExample Telecom of Vermont, LLC"
-    return make_company_profile(company_names=names, filer_id="831234", signatory=officer)
+    return make_company_profile(
+        companies=[("Example Telecom, Inc.", "831234"),
+                   ("Example Telecom of Vermont, LLC", "", "Provides intrastate service only")],
+        signatory=officer,
+    )
 
 
 @pytest.fixture
@@ -141,8 +145,10 @@ def test_page_one_keeps_the_signature_whatever_the_number_of_register_rows(regis
 
 
 def test_a_filed_year_with_nothing_to_report_shows_its_dates_and_says_so(records_manager, officer, time_machine):
-    make_company_profile(filer_id="", no_filer_id_reason="Company does not provide interstate telecommunications service",
-                         signatory=officer)
+    make_company_profile(
+        companies=[("Example Telecom, Inc.", "", "Company does not provide interstate telecommunications service")],
+        signatory=officer,
+    )
     time_machine.move_to(datetime(2026, 2, 20, 15, tzinfo=NEW_YORK))
     package = CertificationPackage.objects.create(year=YEAR, requested_by=records_manager, requested_at=timezone.now(),
                                                   state=CertificationPackage.State.READY)

@@ -94,3 +94,25 @@ def test_the_dashboards_of_those_who_prepare_or_sign_it_count_down_too(client, t
         client.force_login(user)
         page = " ".join(client.get(reverse("dashboard")).content.decode().split())
         assert (due in page) is shown, user
+
+
+def test_the_certification_page_and_the_dashboard_read_the_same_next_due_from_the_standing_filings(
+    client, time_machine, records_manager, officer
+):
+    from django.urls import reverse
+
+    from compliance.selectors import certification_due
+
+    time_machine.move_to("2026-11-23 12:00 -0500")
+    package = CertificationPackage.objects.create(year=2025, requested_by=records_manager, requested_at=timezone.now(),
+                                                  state=CertificationPackage.State.READY)
+    filing = CertificationFiling.objects.create(year=2025, package=package, signed_by=officer, signed_on=date(2026, 2, 20),
+                                                filed_on=date(2026, 2, 20), recorded_at=timezone.now())
+    assert certification_due().year == 2026
+    filing.withdrawn_at = timezone.now()
+    filing.save()
+    assert certification_due().year == 2025
+    client.force_login(records_manager)
+    overdue = "The 2025 certification is overdue:</strong> it was due Monday 2 March 2026"
+    for name in ("certification", "dashboard"):
+        assert overdue in " ".join(client.get(reverse(name)).content.decode().split()), name

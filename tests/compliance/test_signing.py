@@ -13,7 +13,7 @@ from records.models import AuditEvent
 from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile
 from records.roles import Role
 from tests.compliance.test_filing import record_filing
-from tests.factories import TEST_PASSWORD, UserFactory, make_company_profile
+from tests.factories import TEST_PASSWORD, UserFactory, company_profile_data, make_company_profile
 
 pytestmark = pytest.mark.django_db
 SIGNED = {"signed_on": "2026-02-20", "personal_knowledge": "on", "password": TEST_PASSWORD}
@@ -34,7 +34,7 @@ def test_the_signatory_is_an_active_officer_with_a_title(client, records_manager
     client.force_login(records_manager)
     form = client.get(reverse("company-profile")).content.decode()
     assert "Oscar Tanaka, President and CEO" in form and "emma" not in form
-    data = {"company_names": "Example Telecom, Inc.", "filer_id": "825123"}
+    data = company_profile_data({"name": "Example Telecom, Inc.", "filer_id": "825123"})
     for signatory in (employee, UserFactory(username="ivy", title="CFO", role=Role.OFFICER, is_active=False)):
         refused = client.post(reverse("company-profile"), {**data, "signatory": signatory.pk})
         assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()

@@ -78,7 +78,9 @@ class Stack:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.var_dir = tmp / "var"
-        self.env = {**os.environ, "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1"}
+        # The rate limits count in the stack's own memory: a run never inherits an earlier run's counts.
+        self.env = {**os.environ, "VAR_DIR": str(self.var_dir), "PYTHONUNBUFFERED": "1",
+                    "RATELIMIT_CACHE_URL": "locmemcache://e2e"}
         for name in ("PYTEST_ADDOPTS", "DJANGO_SETTINGS_MODULE"):
             self.env.pop(name, None)
         if os.environ.get("DATABASE_URL"):

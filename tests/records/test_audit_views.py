@@ -11,7 +11,7 @@ from records.models import AuditEvent
 from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
 from tests.compliance.test_filing import record_filing
-from tests.factories import TEST_PASSWORD, make_company_profile, make_record
+from tests.factories import TEST_PASSWORD, company_profile_data, make_company_profile, make_record
 
 pytestmark = pytest.mark.django_db
 SIGNED = {"signed_on": "2026-02-20", "personal_knowledge": "on", "password": TEST_PASSWORD}
@@ -102,18 +102,20 @@ def test_records_manager_keeps_the_registers_with_history_and_audit(client, reco
 
 def test_company_profile_needs_a_filer_id_or_a_reason(client, records_manager, officer):
     client.force_login(records_manager)
-    data = {"company_names": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": "", "signatory": officer.pk}
-    refused = client.post(reverse("company-profile"), data)
+    company = {"name": "Example Telecom, Inc.", "filer_id": "", "no_filer_id_reason": ""}
+    refused = client.post(reverse("company-profile"), company_profile_data(company, signatory=officer.pk))
     assert refused.status_code == 200 and "reason there is none" in refused.content.decode()
-    malformed = client.post(reverse("company-profile"), {**data, "filer_id": "82512A"})
+    malformed = client.post(reverse("company-profile"), company_profile_data({**company, "filer_id": "82512A"}, signatory=officer.pk))
     assert malformed.status_code == 200 and "A Form 499 Filer ID is six digits" in malformed.content.decode()
     assert not CompanyProfile.objects.exists()
-    assert client.post(reverse("company-profile"), {**data, "filer_id": "825123"}).status_code == 302
-    assert CompanyProfile.objects.get().filer_id == "825123"
+    saved = client.post(reverse("company-profile"), company_profile_data({**company, "filer_id": "825123"}, signatory=officer.pk))
+    assert saved.status_code == 302
+    assert [c.filer_id for c in CompanyProfile.objects.get().companies.all()] == ["825123"]
     client.force_login(officer)
     assert "825123" in client.get(reverse("company-profile")).content.decode()
-    assert client.post(reverse("company-profile"), {**data, "filer_id": "1"}).status_code == 403
-    assert CompanyProfile.objects.get().filer_id == "825123"
+    forbidden = client.post(reverse("company-profile"), company_profile_data({**company, "filer_id": "111111"}, signatory=officer.pk))
+    assert forbidden.status_code == 403
+    assert [c.filer_id for c in CompanyProfile.objects.get().companies.all()] == ["825123"]
 
 
 def test_settings_changed_in_the_admin_are_audited(client, records_manager):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from records.dates import DEFAULT_RECORDS_BEGAN_ON, past_date_error, records_began_on
-from tests.factories import TEST_PASSWORD, make_company_profile
+from tests.factories import TEST_PASSWORD, company_profile_data, make_company_profile
 from records.models import AuditEvent
 from compliance.models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 
@@ -30,7 +30,7 @@ def test_a_date_lies_between_the_day_records_began_and_today(frozen_today):
 
 def test_the_records_manager_sets_the_day_records_began(client, records_manager, officer, frozen_today):
     client.force_login(records_manager)
-    profile = {"company_names": "Example Telecom, Inc.", "filer_id": "825123", "signatory": officer.pk}
+    profile = company_profile_data({"name": "Example Telecom, Inc.", "filer_id": "825123"}, signatory=officer.pk)
     future = client.post(reverse("company-profile"), {**profile, "records_began_on": "2027-01-01"})
     assert future.status_code == 200 and "cannot begin in the future" in future.content.decode()
     assert not CompanyProfile.objects.exists() and records_began_on() == DEFAULT_RECORDS_BEGAN_ON

@@ -423,7 +423,7 @@ class TestDestructionDates:
         assert destruction.became_due_on(record) == date(2026, 4, 20)
 
     def test_the_floor_is_the_company_profiles(self, paper, employee):
-        CompanyProfile.objects.create(company_names="Example Telecom, Inc.", records_began_on=date(2026, 5, 1))
+        CompanyProfile.objects.create(records_began_on=date(2026, 5, 1))
         with pytest.raises(ValidationError, match="before 2026-05-01, when the company's records began"):
             destruction.shredding_confirm(actor=employee, record=paper, destroyed_on=date(2026, 4, 1),
                                           method="cross_cut_shredder")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from records import holds, notifications, services
 from records.models import AuditEvent, HeldRecord, LegalHold, Medium, Notification, Record, Status
+from tests.api.conftest import token_client
 from tests.factories import ScheduleFactory, make_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -405,3 +406,32 @@ class TestHoldsOnDestroyedRecords:
         assert "destroyed records cannot be held" in html
         assert not LegalHold.objects.exists() and AuditEvent.objects.count() == events
 
+
+
+def test_a_schedules_due_count_leaves_out_held_records_as_the_record_list_does(client, employee, records_manager):
+    """The schedule page and the API count a schedule's due records under no active hold, each
+    held record once however many holds name it, and link to the record list showing exactly those."""
+    toll, other = ScheduleFactory(code="TOLL"), ScheduleFactory(code="OTHER")
+    held_twice, held_once, free = (make_record(custodian=employee, schedule=toll, status=Status.DUE) for _ in range(3))
+    make_record(custodian=employee, schedule=other, status=Status.DUE)
+    held_active = make_record(custodian=employee, schedule=toll)
+    first = hold(records_manager, held_twice, held_once, held_active)
+    hold(records_manager, held_twice, matter="Jones v. Carrier")
+
+    client.force_login(records_manager)
+    page = client.get(reverse("schedule-list"))
+    rows = {row.code: row for row in page.context["schedules"]}
+    assert (rows["TOLL"].record_count, rows["TOLL"].due_count) == (4, 1)
+    assert rows["OTHER"].due_count == 1
+    link = f"{reverse('record-list')}?schedule={toll.pk}&amp;status=due&amp;on_hold=no"
+    assert f'<a href="{link}">1</a>' in page.content.decode()
+    listed = client.get(link.replace("&amp;", "&")).context["page"].object_list
+    assert [record.pk for record in listed] == [free.pk]
+
+    api = token_client(records_manager)
+    assert api.get("/api/v1/schedules/TOLL/").json()["due_count"] == 1
+    assert {s["code"]: s["due_count"] for s in api.get("/api/v1/schedules/").json()["results"]} == {"TOLL": 1, "OTHER": 1}
+
+    holds.hold_release(actor=records_manager, hold=first, reason="Settled")
+    assert {row.code: row.due_count for row in client.get(reverse("schedule-list")).context["schedules"]}["TOLL"] == 2
+    assert api.get("/api/v1/schedules/TOLL/").json()["due_count"] == 2

@@ -35,11 +35,11 @@ def test_dates_written_around_the_application_are_reported(employee, records_man
     Record.objects.filter(pk=record.pk).update(trigger_date=date(1800, 1, 1))
     complaint = CustomerComplaint.objects.create(received_on=date(2026, 3, 2), resolved_on=date(2026, 3, 1),
                                                  category="online_access", summary="s", recorded_by=records_manager)
-    make_company_profile(signatory=None, filer_id="82-51")
+    make_company_profile(signatory=None, companies=[("Example Telecom, Inc.", "825123"), ("Example Wireless LLC", "82-51")])
     code, out, error = run()
     assert code == 1 and error.startswith("5 findings")  # the 1800 trigger date also leaves its expiry underived
     assert "[signatory] the company profile: no officer is named as the signatory." in out
-    assert "[filer-id] the company profile: the Form 499 Filer ID '82-51' is not six digits." in out
+    assert "[filer-id] the company profile: the Form 499 Filer ID '82-51' of Example Wireless LLC is not six digits." in out
     assert f"[trigger-date] {record.reference}: its trigger date 1800-01-01 is not between 1990-01-01 and today." in out
     assert f"[register-date] complaint #{complaint.pk}: resolved on 2026-03-01, before it was received on 2026-03-02." in out
 

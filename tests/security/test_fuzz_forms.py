@@ -14,9 +14,9 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from records.models import Department, Destruction, LegalHold, Medium, Record, RetentionSchedule, Status, User
-from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction
+from compliance.models import CompanyProfile, CoveredCompany, CustomerComplaint, DataBrokerAction
 from records.models.choices import PeriodUnit
-from tests.factories import MEDIUM, SANITIZED, make_company_profile, make_record
+from tests.factories import MEDIUM, SANITIZED, company_profile_data, make_company_profile, make_record
 from tests.security.fuzzkit import (
     BOOL_TEXT,
     DATE_TEXT,
@@ -287,31 +287,37 @@ def test_register_entry(kind, manager):
 @fuzz_settings(60)
 @given(data=st.data())
 def test_company_profile(data, manager, officer):
-    base = {"company_names": "Example Telecom, Inc.\nExample Wireless LLC", "filer_id": "812345",
-            "no_filer_id_reason": "", "signatory": str(officer.pk)}
+    base = company_profile_data(
+        {"name": "Example Telecom, Inc.", "filer_id": "812345"},
+        {"name": "Example Wireless LLC", "filer_id": "", "no_filer_id_reason": "Intrastate service only"},
+        signatory=str(officer.pk),
+    )
     fuzzers = Fuzzers({
-        "company_names": text_field(400), "filer_id": st.one_of(st.just(""), text_field(40)),
-        "no_filer_id_reason": st.one_of(st.just(""), text_field(300)), "signatory": text_field(20),
+        "companies-0-name": text_field(250), "companies-0-filer_id": st.one_of(st.just(""), text_field(40)),
+        "companies-1-name": text_field(250), "companies-1-no_filer_id_reason": st.one_of(st.just(""), text_field(300)),
+        "signatory": text_field(20),
     })
     form = fuzzed_form(data, base, fuzzers, max_fuzzed=3)
     before = table_counts()
-    stored_before = list(CompanyProfile.objects.values())
+    stored_before = list(CompanyProfile.objects.values()), list(CoveredCompany.objects.values())
     response = post_form(manager, "/company/", form)
     assert_no_server_error(response, form)
     changed = differences(before, table_counts())
     if response.status_code != 302:
         event("profile refused")
         _refused(response, changed, ok=(200, 400, 413))
-        assert list(CompanyProfile.objects.values()) == stored_before
+        assert (list(CompanyProfile.objects.values()), list(CoveredCompany.objects.values())) == stored_before
         return
     event("profile saved")
     assert CompanyProfile.objects.count() == 1
-    assert set(changed) <= {"compliance.CompanyProfile", "compliance.HistoricalCompanyProfile", "records.AuditEvent"}, changed
-    assert changed.get("compliance.HistoricalCompanyProfile", 0) == changed.get("records.AuditEvent", 0) <= 1, changed
+    assert set(changed) <= {"compliance.CompanyProfile", "compliance.HistoricalCompanyProfile", "compliance.CoveredCompany",
+                            "compliance.HistoricalCoveredCompany", "records.AuditEvent"}, changed
+    histories = changed.get("compliance.HistoricalCompanyProfile", 0) + changed.get("compliance.HistoricalCoveredCompany", 0)
+    assert histories == changed.get("records.AuditEvent", 0) <= 5, changed  # the profile, two companies replaced
     page = manager.get("/company/")
     assert page.status_code == 200
     assert_no_injection(page)
-    assert_shown_escaped(page, CompanyProfile.objects.get().company_names.splitlines()[0])
+    assert_shown_escaped(page, CoveredCompany.objects.first().name)
 
 
 # --------------------------------------------------------------------------- shredding
@@ -552,7 +558,7 @@ def officer_client(officer):
 @given(year=st.one_of(st.integers(1990, 2030).map(str), INT_TEXT), with_profile=st.booleans())
 def test_certification_package_request(year, with_profile, officer_client, officer, records_manager):
     if with_profile and not CompanyProfile.objects.exists():
-        make_company_profile(company_names="Example Telecom", filer_id="812345", signatory=officer)
+        make_company_profile(companies=[("Example Telecom", "812345")], signatory=officer)
     form = {} if year is OMIT else {"year": year}
     before = table_counts()
     response = post_form(officer_client, "/certification/packages/", form)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, services
-from compliance.registers import register_save
+from compliance.registers import company_profile_save, register_save
 from records.models import (
     Department,
     LabelVerification,
@@ -175,11 +175,11 @@ class Command(BaseCommand):
     def _registers(self):
         """The company profile and a few register entries, so a certification package can be built."""
         rita = User.objects.get(username="rita")
-        register_save(actor=rita, instance=CompanyProfile(), fields=dict(
-            company_names=settings.COMPANY_NAME, filer_id="",
-            no_filer_id_reason="Company does not provide interstate telecommunications service",
-            signatory=User.objects.get(username="oscar"),
-        ))
+        company_profile_save(
+            actor=rita, profile=CompanyProfile(), fields=dict(signatory=User.objects.get(username="oscar")),
+            companies=[dict(name=settings.COMPANY_NAME, filer_id="",
+                            no_filer_id_reason="Company does not provide interstate telecommunications service")],
+        )
         today = timezone.localdate()
         register_save(actor=rita, instance=CustomerComplaint(), fields=dict(
             received_on=today - timedelta(days=40), category=CustomerComplaint.Category.ONLINE_ACCESS,
