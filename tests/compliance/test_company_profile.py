@@ -6,8 +6,6 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from compliance.certification_pdf import heading_context
@@ -16,6 +14,7 @@ from compliance.models import CompanyProfile, CoveredCompany
 from compliance.registers import company_profile_save
 from records.models import AuditEvent
 from tests.factories import company_profile_data, make_company_profile
+from tests.migrations import migrate_to, migrate_to_latest
 
 pytestmark = pytest.mark.django_db
 
@@ -133,39 +132,29 @@ def test_both_pdfs_head_each_company_with_its_own_filer_id(officer):
 
 # --------------------------------------------------------------------------- the migration
 
-def migrate_to(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def leaves():
-    graph = MigrationExecutor(connection).loader.graph
-    return [graph.leaf_nodes(app)[0] for app in ("records", "compliance")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_each_line_of_company_names_becomes_a_company_with_the_profiles_filer_id_and_back():
     before, after = [("compliance", "0004_sign_then_file_and_amendments")], [("compliance", "0005_covered_companies")]
     try:
-        old = migrate_to(before)
+        old = migrate_to(*before)
         officer = old.get_model("records", "User").objects.create(username="olivia", title="CEO")
         old.get_model("compliance", "CompanyProfile").objects.create(
             company_names="Example Telecom, Inc.\n  Example Telecom of Vermont, LLC \n\nexample telecom, inc.",
             filer_id="82-51", no_filer_id_reason="", signatory=officer, records_began_on=datetime.date(2000, 1, 1),
         )
-        new = migrate_to(after)
+        new = migrate_to(*after)
         rows = new.get_model("compliance", "CoveredCompany").objects.order_by("position")
         assert [(c.name, c.filer_id, c.position) for c in rows] == [
             ("Example Telecom, Inc.", "82-51", 0), ("Example Telecom of Vermont, LLC", "82-51", 1)
         ]
         assert new.get_model("compliance", "HistoricalCoveredCompany").objects.filter(history_type="+").count() == 2
 
-        back = migrate_to(before)
+        back = migrate_to(*before)
         profile = back.get_model("compliance", "CompanyProfile").objects.get()
         assert (profile.company_names, profile.filer_id) == (
             "Example Telecom, Inc.\nExample Telecom of Vermont, LLC", "82-51"
         )
     finally:
-        migrate_to(leaves())
+        migrate_to_latest()

@@ -6,28 +6,19 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = [("records", "0025_follow_certification_permission"), ("compliance", "0001_certification_reminder_task")]
 AFTER = [("records", "0026_registers_and_certification_to_compliance"), ("compliance", "0003_tables_and_permissions_renamed")]
 
 
-def migrate_to(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def leaves():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_built_before_the_move_keeps_its_rows_history_and_grants():
     try:
-        old = migrate_to(BEFORE)
+        old = migrate_to(*BEFORE)
         User, Group = old.get_model("records", "User"), old.get_model("auth", "Group")
         ContentType, Permission = old.get_model("contenttypes", "ContentType"), old.get_model("auth", "Permission")
         officer = User.objects.create(username="olivia", title="CEO")
@@ -55,7 +46,7 @@ def test_a_database_built_before_the_move_keeps_its_rows_history_and_grants():
             filed_on=datetime.date(2026, 2, 21), recorded_at=timezone.now(),
         )
 
-        new = migrate_to(AFTER)
+        new = migrate_to(*AFTER)
         assert new.get_model("compliance", "CompanyProfile").objects.get().filer_id == "825123"
         moved = new.get_model("compliance", "CustomerComplaint").objects.get()
         assert (moved.pk, moved.summary, moved.recorded_by_id) == (complaint.pk, "Clerk looked up a bill", officer.pk)
@@ -69,4 +60,4 @@ def test_a_database_built_before_the_move_keeps_its_rows_history_and_grants():
         assert {"compliance_companyprofile", "compliance_historicalcustomercomplaint", "compliance_certificationfiling"} <= tables
         assert not {name for name in tables if name in ("records_companyprofile", "records_certificationfiling")}
     finally:
-        migrate_to(leaves())
+        migrate_to_latest()

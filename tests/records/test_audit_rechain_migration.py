@@ -8,19 +8,12 @@ from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from records.audit import GENESIS_HASH, verify_chain
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = ("records", "0029_import_confirmed_at")
 
-
-def migrate_to(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
 
 
 def old_hash(previous, sequence, occurred_at, actor, action, object_type, object_id, payload):
@@ -50,13 +43,12 @@ def test_an_old_chain_is_rechained_and_verifies():
             previous = digest
         AuditChainHead.objects.create(id=1, last_sequence=7, last_hash=previous)
 
-        migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes("records")[0])
+        migrate_to_latest()
         report = verify_chain()
         assert report.ok and report.checked == 7, report.problem
         from tests.records.test_audit import tamper
 
         tamper("UPDATE records_auditevent SET object_repr = 'CPNI-2026-000999' WHERE sequence = 3")
         assert verify_chain().broken_at == 3
-    finally:  # every app back at its newest migration (going back undid the compliance app's too)
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    finally:
+        migrate_to_latest()

@@ -2,27 +2,13 @@
 their hash, name, size and result stay; a sheet still waiting to be imported is kept."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = ("records", "0027_second_factor_enrolment_code")
 AFTER = ("records", "0028_import_sheets_not_kept")
 
 
-def migrate_to(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
-def latest():
-    """Every app at its latest migration again (going back in records also took back the
-    compliance migrations that depend on it)."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -45,4 +31,4 @@ def test_invalid_sheets_already_kept_are_emptied():
             5006, "i" * 64, "invalid.csv", 3)
         assert bytes(rows[valid].content) == b"title\nkept\n" and rows[valid].size == 11
     finally:
-        latest()
+        migrate_to_latest()

@@ -3,26 +3,13 @@ them; the oldest record of each group keeps the unique key, the younger ones are
 until a records manager corrects them, and the database refuses new duplicates from then on."""
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
+from tests.migrations import migrate_to, migrate_to_latest
 
 BEFORE = ("records", "0022_legal_minimums_and_imported_attestations")
 AFTER = ("records", "0023_serials_corrections_reimports")
 
 
-def migrate_to(*targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(list(targets))
-    return executor.loader.project_state(list(targets)).apps
-
-
-def latest():
-    """Every app at its latest migration again (going back in records also took back the
-    compliance migrations that depend on it)."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,4 +42,4 @@ def test_existing_duplicates_are_reported_not_blocking():
         with pytest.raises(IntegrityError), transaction.atomic():
             Record.objects.filter(pk=younger).update(media_serial_key="TP-0099-LEG")
     finally:
-        migrate_to(*MigrationExecutor(connection).loader.graph.leaf_nodes())  # every app, compliance's moves too
+        migrate_to_latest()
