@@ -7,8 +7,9 @@ import datetime
 import itertools
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from . import sanitization
@@ -16,7 +17,8 @@ from .dates import records_began_on
 from .destruction import paper_methods
 from compliance.models import signatory_problem
 from .serials import serial_holders, serial_key
-from records.models import Destruction, HeldRecord, Record, Status
+from .lifecycle import TRANSITIONS
+from records.models import AuditEvent, Destruction, HeldRecord, Record, Status
 from compliance.models import CertificationFiling, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 
 CHECKS = []
@@ -229,4 +231,57 @@ def holds_out_of_step_with_their_records():
         yield Finding(
             "hold", f"hold #{hold_id}", f"{reference} was destroyed while the hold was active.",
             "a destroyed record is never changed: keep this finding with the hold's papers for counsel and the auditors.",
+        )
+
+
+def _from_the_trail(outer_record, key, certificate=None, **event_filter):
+    """The text at payload `key` of the record's latest audit event matching `event_filter` (and,
+    with `certificate`, naming the outer row's certificate number)."""
+    events = AuditEvent.objects.filter(
+        object_type="records.record", object_id=Cast(OuterRef(outer_record), CharField()), **event_filter
+    )
+    if certificate:
+        events = events.annotate(certificate=KeyTextTransform("certificate_number", "payload")).filter(
+            certificate=OuterRef(certificate)
+        )
+    return Subquery(events.order_by("-sequence").annotate(value=KeyTextTransform(key, "payload")).values("value")[:1])
+
+
+@check
+def state_out_of_step_with_the_audit_trail():
+    """Rows changed around the application: a record whose status is not where its last recorded
+    transition took it, a destruction whose method or date is not what was recorded when it was
+    confirmed. The audit trail is hash-chained and anchored; the rows are not."""
+    transitions = [f"record.{name}" for name in TRANSITIONS]
+    records = (
+        Record.objects.annotate(trail_status=_from_the_trail("pk", "to", action__in=transitions))
+        .filter(trail_status__isnull=False).exclude(status=F("trail_status"))
+        .values_list("reference", "status", "trail_status").order_by("pk")
+    )
+    for reference, status, trail_status in records.iterator(chunk_size=500):
+        yield Finding(
+            "trail", reference,
+            f"its status is {Status(status).label}, but the audit trail's last transition left it {Status(trail_status).label}.",
+            "the row was changed outside CPNI Track: restore it from the audit trail and find who changed it.",
+        )
+    changed_method = Q(trail_method__isnull=False) & ~Q(method=F("trail_method"))
+    changed_day = Q(trail_destroyed_on__isnull=False) & ~Q(destroyed_on_text=F("trail_destroyed_on"))
+    destructions = (
+        Destruction.objects.annotate(
+            trail_method=_from_the_trail("record_id", "method", certificate="certificate_number",
+                                         action="destruction.certificate_issued"),
+            trail_destroyed_on=_from_the_trail("record_id", "destroyed_on", action__in=transitions,
+                                               payload__has_key="destroyed_on"),
+            destroyed_on_text=Cast("destroyed_on", CharField()),
+        )
+        .filter(changed_method | changed_day)
+        .values_list("certificate_number", "method", "trail_method", "destroyed_on_text", "trail_destroyed_on")
+        .order_by("pk")
+    )
+    for number, method, trail_method, destroyed_on, trail_destroyed_on in destructions.iterator(chunk_size=500):
+        yield Finding(
+            "trail", f"certificate {number}",
+            f"it says {method} on {destroyed_on}, but the audit trail recorded {trail_method or method} on "
+            f"{trail_destroyed_on or destroyed_on}.",
+            "the row was changed outside CPNI Track: restore it from the audit trail and find who changed it.",
         )

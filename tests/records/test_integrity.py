@@ -100,3 +100,21 @@ def test_held_records_destroyed_or_counted_elsewhere_are_reported(employee, reco
     assert code == 1
     assert f"[hold] hold #{hold.pk}: {record.reference} is counted under another department than the record's." in out
     assert f"[hold] hold #{hold.pk}: {record.reference} was destroyed while the hold was active." in out
+
+
+def test_rows_changed_around_the_application_are_told_by_the_audit_trail(employee, records_manager, netops, frozen_today):
+    from records.models import Destruction, Medium, Status
+
+    kept = make_record(custodian=employee)
+    paper = make_record(custodian=employee, status=Status.DESTROYED)
+    tape = make_record(custodian=employee, medium=Medium.USB_DRIVE, status=Status.DESTROYED, netops=netops)
+    assert run()[0] == 0
+    Record.objects.filter(pk=paper.pk).update(status=Status.ACTIVE)
+    Destruction.objects.filter(record=tape).update(method="clear_overwrite", destroyed_on=date(2026, 11, 1))
+    code, out, _ = run()
+    assert code == 1
+    assert f"[trail] {paper.reference}: its status is Active, but the audit trail's last transition left it Destroyed." in out
+    certificate = Destruction.objects.get(record=tape)
+    assert (f"[trail] certificate {certificate.certificate_number}: it says clear_overwrite on 2026-11-01, "
+            f"but the audit trail recorded cryptographic_erase on 2026-11-23.") in out
+    assert kept.reference not in out
