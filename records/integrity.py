@@ -264,6 +264,18 @@ def state_out_of_step_with_the_audit_trail():
             f"its status is {Status(status).label}, but the audit trail's last transition left it {Status(trail_status).label}.",
             "the row was changed outside CPNI Track: restore it from the audit trail and find who changed it.",
         )
+    latest_history = Record.history.filter(id=OuterRef("pk")).order_by("-history_date", "-history_id")
+    out_of_history = (
+        Record.objects.annotate(history_status=Subquery(latest_history.values("status")[:1]))
+        .filter(history_status__isnull=False).exclude(status=F("history_status"))
+        .values_list("reference", "status", "history_status").order_by("pk")
+    )
+    for reference, status, history_status in out_of_history.iterator(chunk_size=500):
+        yield Finding(
+            "trail", reference,
+            f"its status is {Status(status).label}, but its newest history row says {Status(history_status).label}.",
+            "the row or its history was changed outside CPNI Track: compare both with the audit trail.",
+        )
     changed_method = Q(trail_method__isnull=False) & ~Q(method=F("trail_method"))
     changed_day = Q(trail_destroyed_on__isnull=False) & ~Q(destroyed_on_text=F("trail_destroyed_on"))
     destructions = (

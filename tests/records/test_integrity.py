@@ -118,3 +118,15 @@ def test_rows_changed_around_the_application_are_told_by_the_audit_trail(employe
     assert (f"[trail] certificate {certificate.certificate_number}: it says clear_overwrite on 2026-11-01, "
             f"but the audit trail recorded cryptographic_erase on 2026-11-23.") in out
     assert kept.reference not in out
+
+
+def test_a_history_row_changed_around_the_application_is_reported(employee, frozen_today):
+    from records.models import Status
+
+    record = make_record(custodian=employee, status=Status.DUE)
+    assert run()[0] == 0
+    latest = Record.history.filter(id=record.pk).order_by("-history_date", "-history_id").first()
+    Record.history.filter(history_id=latest.history_id).update(status=Status.ACTIVE)
+    code, out, _ = run()
+    assert code == 1
+    assert f"[trail] {record.reference}: its status is Due for destruction, but its newest history row says Active." in out
