@@ -11,6 +11,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from django_ratelimit.exceptions import Ratelimited
+from axes.helpers import get_client_ip_address
 
 # What each limit counts, as the 429 names it, and whom it counts per.
 LIMITS = {
@@ -40,7 +41,8 @@ def _duration(seconds):
 
 
 def _client(group, request):
-    return request.META.get("REMOTE_ADDR", "")
+    # The address the lockouts key on: behind TRUSTED_PROXY_COUNT proxies the client's own, not the proxy's.
+    return get_client_ip_address(request) or ""
 
 
 def _person(group, request):

@@ -47,6 +47,22 @@ class TestSignIn:
         other = client.post(reverse("login"), {"username": "emma", "password": TEST_PASSWORD}, REMOTE_ADDR="10.0.0.7")
         assert other.status_code == 302
 
+    def test_behind_a_proxy_the_limit_counts_each_client_not_the_proxy(self, client, limits, employee, settings):
+        from cpnitrack.client_address import client_address_settings
+
+        for name, value in client_address_settings(1).items():  # TRUSTED_PROXY_COUNT=1
+            setattr(settings, name, value)
+        limits["sign_in"] = "3/15m"
+        proxy = {"REMOTE_ADDR": "10.0.0.2"}  # every request reaches the app from the proxy
+        for username in ("alice", "bob", "carol"):
+            client.post(reverse("login"), {"username": username, "password": "guess"}, HTTP_X_FORWARDED_FOR="10.9.9.9", **proxy)
+        stranger = client.post(reverse("login"), {"username": "emma", "password": TEST_PASSWORD},
+                               HTTP_X_FORWARDED_FOR="10.9.9.9", **proxy)
+        assert_too_many(stranger, "sign-in attempts")
+        real_user = client.post(reverse("login"), {"username": "emma", "password": TEST_PASSWORD},
+                                HTTP_X_FORWARDED_FOR="10.1.2.3", **proxy)
+        assert real_user.status_code == 302, "another client behind the same proxy is not limited"
+
     def test_successful_sign_ins_do_not_count(self, client, limits, employee):
         limits["sign_in"] = "1/15m"
         for _ in range(3):
