@@ -113,6 +113,10 @@ def _signer_checks(actor, password, otp_token, personal_knowledge):
         errors["otp_token"] = WRONG_CODE
     if not personal_knowledge:
         errors["personal_knowledge"] = "Tick the attestation: the officer certifies from personal knowledge."
+    failed = [name for name in ("password", "otp_token") if name in errors]
+    if failed:  # someone at the officer's session who is not the officer: on the record
+        audit_event_record(actor=actor, action="certification.reauthentication_failed", obj=actor,
+                           payload={"failed": failed})
     return errors, device is not None
 
 

@@ -78,6 +78,10 @@ def test_the_signatory_re_enters_their_password_and_attests(client, officer, pac
     events = AuditEvent.objects.count()
     refused = client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, **change})
     assert refused.status_code == 400 and message in refused.content.decode()
+    failed = AuditEvent.objects.filter(action="certification.reauthentication_failed")
+    if field == "password":  # a failed re-authentication is on the record; nothing else is
+        assert failed.get().payload == {"failed": ["password"]} and failed.get().actor == officer
+        events += 1
     assert nothing_filed(events)
     assert client.post(reverse("package-sign", args=[package.pk]), SIGNED).status_code == 302
     event = AuditEvent.objects.get(action="certification.signed")
@@ -99,7 +103,8 @@ def test_a_signatory_with_a_second_factor_enters_a_fresh_code(client, officer, p
     device.refresh_from_db()
     reused = client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, "otp_token": code()})
     assert reused.status_code == 400 and "That code is not right" in reused.content.decode(), "a used code is refused"
-    assert nothing_filed(events)
+    assert AuditEvent.objects.get(action="certification.reauthentication_failed").payload == {"failed": ["otp_token"]}
+    assert nothing_filed(events + 1)
     time_machine.move_to(timezone.now() + timedelta(seconds=31))
     device.refresh_from_db()
     assert client.post(reverse("package-sign", args=[package.pk]), {**SIGNED, "otp_token": code()}).status_code == 302
