@@ -158,3 +158,12 @@ def test_each_line_of_company_names_becomes_a_company_with_the_profiles_filer_id
         )
     finally:
         migrate_to_latest()
+
+
+def test_the_certification_page_names_each_company_with_its_own_filer_id(client, officer, records_manager):
+    make_company_profile(signatory=officer, companies=(("Example Telecom, Inc.", "825123"),
+                                                       ("Example Wireless LLC", "", "Exempt: no interstate revenue")))
+    client.force_login(records_manager)
+    page = " ".join(client.get(reverse("certification")).content.decode().split())
+    assert ("Companies covered: Example Telecom, Inc. (Form 499 Filer ID 825123); Example Wireless LLC "
+            "(Form 499 Filer ID N/A (Exempt: no interstate revenue))") in page
