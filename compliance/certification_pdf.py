@@ -82,7 +82,7 @@ def complaint_counts(summary):
 def standing_filing(year):
     """The year's filed certification the PDFs date themselves by, or None: none while the year is
     not filed, or is reopened by an amendment (whose package is a new certification, not yet filed)."""
-    if CertificationAmendment.objects.filter(year=year, filing__isnull=True).exists():
+    if CertificationAmendment.objects.open().filter(year=year).exists():
         return None
     return CertificationFiling.objects.standing().filter(year=year, filed_on__isnull=False).first()
 

@@ -9,7 +9,8 @@ from datetime import timezone as dt_timezone
 
 from django.db import connection
 
-from compliance.exports import CHUNK_SIZE, chunked, copy_out, csv_header, csv_line, notice, on_its_own_connection, through_copy
+from compliance import exports
+from compliance.exports import chunked, copy_out, csv_header, csv_line, notice, on_its_own_connection, through_copy
 from compliance.year_summary import in_year, year_bounds
 from records.csv_safe import csv_cell_sql
 from records.labels import MARKING
@@ -50,7 +51,7 @@ def _year_events(year, snapshot, share_done):
             "previous_hash": event["previous_hash"],
             "hash": event["hash"],
         }
-        if done % CHUNK_SIZE == 0:
+        if done % exports.CHUNK_SIZE == 0:
             share_done(done / snapshot.event_count)
 
 

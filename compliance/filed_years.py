@@ -10,7 +10,7 @@ from .models import CertificationAmendment, CertificationFiling
 def locked_years():
     """The years whose standing filing is filed and that no open amendment reopened."""
     filed = set(CertificationFiling.objects.filed().values_list("year", flat=True))
-    reopened = set(CertificationAmendment.objects.filter(filing__isnull=True).values_list("year", flat=True))
+    reopened = set(CertificationAmendment.objects.open().values_list("year", flat=True))
     return filed - reopened
 
 

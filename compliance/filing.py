@@ -58,7 +58,7 @@ def new_package(*, actor, year):
     version = (CertificationPackage.objects.filter(year=year).aggregate(last=Max("version"))["last"] or 0) + 1
     return CertificationPackage.objects.create(
         year=year, version=version, draft=is_draft_year(year), requested_by=actor, requested_at=timezone.now(),
-        amendment=CertificationAmendment.objects.filter(year=year, filing__isnull=True).first(),
+        amendment=CertificationAmendment.objects.open().filter(year=year).first(),
     )
 
 
@@ -142,7 +142,7 @@ def certification_sign(*, actor, package, signed_on, password, otp_token="", per
         raise ValidationError(errors)
     with transaction.atomic():
         standing = CertificationFiling.objects.select_for_update().standing().filter(year=package.year).first()
-        amendment = CertificationAmendment.objects.select_for_update().filter(year=package.year, filing__isnull=True).first()
+        amendment = CertificationAmendment.objects.select_for_update().open().filter(year=package.year).first()
         if standing is not None and not (amendment and standing.pk == amendment.amends_id):
             raise StateConflict(f"The {package.year} certification was already signed, on {standing.signed_on:%Y-%m-%d}.")
         if standing is not None:  # the filing the amendment corrects gives way to the amended one
@@ -170,7 +170,7 @@ def _signable_error(package):
         return "Only a finished package can be signed."
     if package.draft:
         return f"Package #{package.pk} is a draft, built before {package.year} ended: build the year's final package to sign it."
-    amendment = CertificationAmendment.objects.filter(year=package.year, filing__isnull=True).first()
+    amendment = CertificationAmendment.objects.open().filter(year=package.year).first()
     if amendment is not None and package.amendment_id != amendment.pk:
         return (f"The {package.year} certification is being amended: sign a package built for the amendment "
                 f"(after {timezone.localtime(amendment.opened_at):%Y-%m-%d %H:%M}).")
@@ -223,7 +223,7 @@ def certification_file(*, actor, filing, filed_on, ecfs_confirmation, signed_pdf
         locked.signed_pdf_name, locked.signed_pdf_sha256, locked.signed_pdf_size = name, digest, len(signed_pdf)
         locked._history_user, locked._change_reason = actor, "filed"
         locked.save()
-        CertificationAmendment.objects.filter(year=locked.year, filing__isnull=True).update(filing=locked)
+        CertificationAmendment.objects.open().filter(year=locked.year).update(filing=locked)
         audit_event_record(
             actor=actor, action="certification.filed", obj=locked,
             payload={"year": locked.year, "package": locked.package_id, "filed_on": filed_on,
@@ -260,7 +260,7 @@ def amendment_open(*, actor, year, reason):
         filed = CertificationFiling.objects.select_for_update().standing().filter(year=year, filed_on__isnull=False).first()
         if filed is None:
             raise ValidationError(f"The {year} certification is not filed: it can be corrected without an amendment.")
-        if CertificationAmendment.objects.filter(year=year, filing__isnull=True).exists():
+        if CertificationAmendment.objects.open().filter(year=year).exists():
             raise StateConflict(f"An amendment of the {year} certification is already open.")
         amendment = CertificationAmendment(year=year, reason=reason, opened_by=actor, opened_at=timezone.now(), amends=filed)
         amendment._history_user = actor

@@ -2,7 +2,6 @@
 certification's package requests, filing and withdrawal."""
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 
 from records import selectors
@@ -125,10 +124,7 @@ class FileForm(forms.Form):
         self.fields["lock_confirmed"].label = filing.lock_notice(year)
 
     def clean_signed_pdf(self):
-        upload = self.cleaned_data["signed_pdf"]
-        if upload.size > settings.SIGNED_PDF_MAX_BYTES:
-            raise forms.ValidationError(f"The signed PDF is over {settings.SIGNED_PDF_MAX_BYTES // (1024 * 1024)} MB.")
-        return upload.read()
+        return self.cleaned_data["signed_pdf"].read()  # its size and kind are checked by filing.certification_file
 
 
 class AmendmentForm(forms.Form):

@@ -70,7 +70,7 @@ def certification_years(today=None):
     for package in CertificationPackage.objects.filter(year__gte=first_year).order_by("-requested_at", "-pk"):
         packages.setdefault(package.year, []).append(package)
     filings = {f.year: f for f in CertificationFiling.objects.standing().select_related("signed_by")}
-    open_amendments = {a.year: a for a in CertificationAmendment.objects.filter(filing__isnull=True)}
+    open_amendments = {a.year: a for a in CertificationAmendment.objects.open()}
     amended_filings = set(CertificationAmendment.objects.filter(filing__isnull=False).values_list("filing_id", flat=True))
     rows = []
     for year in range(today.year, first_year - 1, -1):

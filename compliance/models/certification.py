@@ -113,6 +113,12 @@ class CertificationFiling(models.Model):
         return self.filed_on is not None and self.filed_on > self.due_on
 
 
+class CertificationAmendmentQuerySet(models.QuerySet):
+    def open(self):
+        """The amendments whose amended certification is not filed yet: at most one a year."""
+        return self.filter(filing__isnull=True)
+
+
 class CertificationAmendment(models.Model):
     """A filed year reopened to correct what it reported: registers and destructions dated in the
     year can change again, and an amended certification is needed until one is filed."""
@@ -126,6 +132,7 @@ class CertificationAmendment(models.Model):
     filing = models.ForeignKey(CertificationFiling, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                help_text="The amended certification as filed; empty while it is still needed.")
 
+    objects = CertificationAmendmentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -68,7 +68,7 @@ def package_detail(request, pk, sign_form=None, file_form=None, withdraw_form=No
     standing = CertificationFiling.objects.standing().filter(year=package.year).select_related("signed_by", "package").first()
     profile = CompanyProfile.objects.select_related("signatory").first()
     signatory = profile.signatory if profile else None
-    open_amendment = CertificationAmendment.objects.filter(year=package.year, filing__isnull=True).first()
+    open_amendment = CertificationAmendment.objects.open().filter(year=package.year).first()
     ours = standing is not None and standing.package_id == package.pk
     return render(
         request,

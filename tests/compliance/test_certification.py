@@ -478,7 +478,6 @@ def test_building_the_same_package_twice_gives_a_valid_package_each_time(built, 
 
 def test_events_are_exported_in_chunks_without_losing_or_repeating_one(year_data, records_manager, monkeypatch, tmp_path):
     monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
-    monkeypatch.setattr(event_export, "CHUNK_SIZE", 3)  # its progress, reported once a chunk
     monkeypatch.setattr(event_export, "COPY_SEQUENCES", 3)  # PostgreSQL's COPY, three sequence numbers at a time
     reports = []
     package = build(records_manager, progress=lambda percent, step: reports.append((percent, step)))
