@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import anchors, imports, notifications, sweep
+from . import anchors, imports, jobs, notifications, sweep
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -69,8 +69,8 @@ def write_audit_anchor():
 def reconcile_pending_work():
     """Every few minutes: make up for task messages lost with a broker restart, or never sent
     because the broker was unreachable. The work itself lives in the database, so it is found
-    again: stalled certification packages and imports (validating or importing) are queued once
-    more, due records not yet announced are announced, and unsent emails are sent."""
+    again: stalled certification packages, imports (validating or importing) and jobs are queued
+    once more, due records not yet announced are announced, and unsent emails are sent."""
     from compliance import filing  # whose tasks module builds on this one's RETRY
     from compliance.tasks import build_certification_package
 
@@ -78,6 +78,8 @@ def reconcile_pending_work():
         build_certification_package.delay(package_id)
     for job_id, state in imports.stalled_imports().values_list("pk", "state"):
         (validate_import if state == ImportJob.State.VALIDATING else run_import).delay(job_id)
+    for job_id in jobs.stalled_jobs().values_list("pk", flat=True):
+        run_job.delay(job_id)
     notifications.due_reminders_prepare()
     return notifications.notifications_deliver()
 
@@ -93,4 +95,12 @@ def validate_import(job_id):
 def run_import(job_id):
     """Write a confirmed import in one transaction (all rows or none)."""
     job = imports.import_job_run(job_id)
+    return job.state if job else None
+
+
+@shared_task(**RETRY, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
+def run_job(job_id):
+    """Run a job (a hold placed on a scope, a schedule's records recomputed, the chain verified),
+    on from wherever an earlier run stopped."""
+    job = jobs.job_run(job_id)
     return job.state if job else None

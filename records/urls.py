@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, destruction, holds, imports, labels, records, schedules
+from .views import audit, destruction, holds, imports, jobs, labels, records, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("records/<str:reference>/audit/", audit.record_audit_trail, name="record-audit"),
     path("audit/", audit.audit_log, name="audit-log"),
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

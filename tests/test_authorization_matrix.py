@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from compliance import package as packaging
 from records import holds
-from records.models import ImportJob, LegalMinimum, Medium, Record, Status
+from records.models import ImportJob, Job, LegalMinimum, Medium, Record, Status
 from compliance.models import CertificationFiling, CertificationPackage, CustomerComplaint
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
@@ -53,6 +53,8 @@ EXPECTED = {
     "legal-minimum-list": ("GET", ALL, 200),
     "legal-minimum-create": ("GET", MANAGER, 200),
     "legal-minimum-edit": ("GET", MANAGER, 200),
+    "job-list": ("GET", ALL, 200),
+    "job-detail": ("GET", READ_ALL, 200),  # its requester, and those who see holds
     "hold-list": ("GET", READ_ALL, 200),
     "hold-create": ("GET", MANAGER, 200),
     "hold-detail": ("GET", READ_ALL, 200),
@@ -108,6 +110,7 @@ API_EXPECTED = {
     "api-hold-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
     "api-hold-detail": [("GET", READ_ALL, 200)],
     "api-hold-release": [("POST", MANAGER, 400)],
+    "api-job-detail": [("GET", READ_ALL, 200)],
     "api-certification-list": [("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200)],
     "api-schema": [("GET", ALL, 200)],
 }
@@ -148,7 +151,9 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     (path.parent.parent / "filings" / filing.signed_pdf_name).write_bytes(b"%PDF-1.7")
     job = ImportJob.objects.create(file_name="inventory.csv", sha256="0" * 64, content=b"title\n", requested_by=records_manager,
                                    requested_at=timezone.now(), state="invalid")
-    return {"reference": record.reference, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
+    long_job = Job.objects.create(kind=Job.Kind.HOLD_PLACE, description="Place legal hold", requested_by=records_manager,
+                                  requested_at=timezone.now())
+    return {"reference": record.reference, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
 
@@ -160,7 +165,7 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing"}.get(name.split("-")[0], "pk_register")]
+            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing", "job": "pk_job"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

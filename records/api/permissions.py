@@ -27,6 +27,9 @@ API_PERMISSIONS = {
     "hold-detail": {"GET": "records.view_legalhold"},
     "hold-release": {"POST": "records.change_legalhold"},
     "certification-list": {"GET": "compliance.follow_certification"},
+    # Long work is started by those who see every department; each job is then followed only by
+    # whoever started it and those who may see its work (records.jobs.may_view).
+    "job-detail": {"GET": "records.view_all_departments"},
 }
 
 

@@ -10,12 +10,13 @@ from rest_framework import serializers
 
 from compliance.selectors import STATUS_CHOICES, STATUSES
 
-from records import sanitization, selectors
+from records import jobs, sanitization, selectors
 from records.destruction import paper_methods
 from records.models import (
     CpniCategory,
     Department,
     Destruction,
+    Job,
     LabelVerification,
     LegalHold,
     LegalMinimum,
@@ -497,6 +498,34 @@ class DestroyedLeftOutSerializer(serializers.Serializer):
     reference = serializers.CharField()
     destroyed_on = serializers.DateField(allow_null=True)
     certificate_number = serializers.CharField(allow_null=True, help_text="Its certificate of destruction.")
+
+
+class JobSerializer(serializers.ModelSerializer):
+    marking = MarkingField()
+    requested_by = serializers.SlugRelatedField("username", read_only=True)
+    percent = serializers.SerializerMethodField(help_text="How far it is, 0-100 (100 only when done).")
+    seconds_left = serializers.SerializerMethodField(
+        help_text="About how many seconds a running job still needs, from its pace so far; null when not running.")
+    unit = serializers.SerializerMethodField(help_text="What `total` and `done` count: records or events.")
+    result = serializers.JSONField(
+        read_only=True, help_text="When done: `summary`, what changed in sentences, and the job's figures.")
+
+    class Meta:
+        model = Job
+        fields = [
+            "marking", "id", "kind", "description", "state", "total", "done", "unit", "percent", "seconds_left",
+            "requested_by", "requested_at", "started_at", "finished_at", "result", "error", "link",
+        ]
+        read_only_fields = fields
+
+    def get_percent(self, job) -> int:
+        return jobs.percent(job)
+
+    def get_seconds_left(self, job) -> int | None:
+        return jobs.seconds_left(job)
+
+    def get_unit(self, job) -> str:
+        return jobs.unit_of(job)
 
 
 class HoldSerializer(serializers.ModelSerializer):

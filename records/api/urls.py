@@ -51,6 +51,7 @@ urlpatterns = [
     path("api/v1/holds/", views.HoldList.as_view(), name="api-hold-list"),
     path("api/v1/holds/<str:hold_id>/", views.HoldDetail.as_view(), name="api-hold-detail"),
     path("api/v1/holds/<str:hold_id>/release/", views.HoldRelease.as_view(), name="api-hold-release"),
+    path("api/v1/jobs/<str:job_id>/", views.JobDetail.as_view(), name="api-job-detail"),
     path("api/v1/certifications/", views.CertificationList.as_view(), name="api-certification-list"),
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),

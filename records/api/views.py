@@ -24,14 +24,14 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from compliance.selectors import certification_years
-from records import destruction, holds, lifecycle, retention, schedules, selectors, services
-from records.models import LegalHold, LegalMinimum, Record, RetentionSchedule, Status
+from records import destruction, holds, jobs, lifecycle, retention, schedules, selectors, services
+from records.models import Job, LegalHold, LegalMinimum, Record, RetentionSchedule, Status
 from records.ratelimits import rate_check
 
 from . import serializers as s
 from .exceptions import Conflict, problem
 
-RECORDS_TAG, SCHEDULES_TAG, HOLDS_TAG, CERTIFICATION_TAG = "records", "schedules", "holds", "certification"
+RECORDS_TAG, SCHEDULES_TAG, HOLDS_TAG, CERTIFICATION_TAG, JOBS_TAG = "records", "schedules", "holds", "certification", "jobs"
 _REFERENCE = re.compile(s.REFERENCE_PATTERN)
 _CODE = re.compile(s.CODE_PATTERN)
 _ID = re.compile(r"[1-9][0-9]{0,15}")
@@ -619,6 +619,28 @@ class HoldDetail(ApiView):
     )
     def get(self, request, hold_id):
         return Response(s.HoldSerializer(_hold(hold_id)).data)
+
+
+JOB_PARAMETER = OpenApiParameter("job_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The job's id.")
+
+
+class JobDetail(ApiView):
+    permission_key = "job-detail"
+    serializer_class = s.JobSerializer
+
+    @extend_schema(
+        tags=[JOBS_TAG], operation_id="jobs_retrieve", summary="One job: its progress, and when done what changed",
+        description="Long work (a hold placed on or released from many records, a schedule's records recomputed, "
+        "the audit chain verified) runs in the background; the answer that started it names its job. Poll this "
+        "until `state` is `done` or `failed`. Only the person who started the job, and those who may see its work, "
+        "find it (404 otherwise).",
+        parameters=[JOB_PARAMETER], responses={200: s.JobSerializer, **problems(404)},
+    )
+    def get(self, request, job_id):
+        job = Job.objects.select_related("requested_by").filter(pk=int(job_id)).first() if _ID.fullmatch(str(job_id)) else None
+        if job is None or not jobs.may_view(request.user, job):
+            raise NotFound()
+        return Response(s.JobSerializer(job).data)
 
 
 class HoldRelease(ApiView):

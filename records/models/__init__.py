@@ -4,6 +4,7 @@ from .audit import AuditChainHead, AuditEvent
 from .choices import CpniCategory, Medium, PeriodUnit
 from .destruction import CertificateCounter, Destruction
 from .imports import ImportJob
+from .jobs import Job
 from .holds import HeldRecord, LegalHold, active_hold_exists, an_active_hold
 from .locks import JobLock
 from .notifications import Notification, NotificationItem
@@ -30,6 +31,7 @@ __all__ = [
     "Destruction",
     "HeldRecord",
     "ImportJob",
+    "Job",
     "JobLock",
     "LegalHold",
     "LegalMinimum",

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from records import holds
 from records.api.permissions import API_PERMISSIONS
-from records.models import AuditEvent, Destruction, LegalHold, Medium, Record, RetentionSchedule, Status
+from records.models import AuditEvent, Destruction, Job, LegalHold, Medium, Record, RetentionSchedule, Status
 from records.roles import Role
 from tests.factories import SANITIZED, ScheduleFactory, make_record
 
@@ -32,6 +32,11 @@ def _record(world, **kwargs):
 def _hold(world):
     return holds.hold_place(actor=world["manager"], matter="M", reason="R", scope="t",
                             records=Record.objects.filter(pk=_record(world).pk))
+
+
+def _hold_job(world):
+    return Job.objects.create(kind=Job.Kind.HOLD_PLACE, description="Place a legal hold", requested_by=world["manager"],
+                              requested_at=timezone.now())
 
 
 def _medium(world, **kwargs):
@@ -84,6 +89,7 @@ CASES = [
     ("hold-detail", "GET", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/", None, READ_ALL, 200),
     ("certification-list", "GET", lambda w: None, lambda w, o: "/api/v1/certifications/", None,
      frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200),
+    ("job-detail", "GET", _hold_job, lambda w, j: f"/api/v1/jobs/{j.pk}/", None, READ_ALL, 200),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]
