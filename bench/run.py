@@ -45,6 +45,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 import psycopg
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +108,9 @@ class Bench:
             "CELERY_BROKER_URL": "filesystem://",
             "EMAIL_URL": "consolemail://",
             "PYTHONUNBUFFERED": "1",
+            # DEBUG off needs the audit chain's signing key: one for this run only.
+            "AUDIT_SIGNING_KEY": Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
         }
         self.details = {}
         self.rows = []
