@@ -245,6 +245,48 @@ class Bench:
                  ratio <= 1.25, "MiB")
         self.details["export"] = {"app": app, "copy": base, "tenth": small}
 
+    # ------------------------------------------------------------------ the import
+
+    def imports(self):
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        rows = max(1000, self.scale // 10)
+        folder = self.var / "import"
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = f"{name}_import_sql"
+        log(f"import: copying {name} to {copy} for the COPY baseline")
+        self.dbs.recreate(copy, template=name)
+        sheets = {}
+        for database, count in ((name, rows), (tenth, rows // 10)):
+            sheets[database] = folder / f"{database}.csv"
+            self.task(database, "import-sheet", "--rows", str(count), "--out", str(sheets[database]))
+        log(f"import: {rows:,} valid rows (records.imports: read, validated, written with history and audit) on N")
+        self.checkpoint()
+        app = self.task(name, "import", "--file", str(sheets[name]))
+        log(f"  {app}")
+        after = app["after"]
+        out = self.task(name, "copy-out", "--job-after", str(after["records_importjob"]),
+                        "--records-after", str(after["records_record"]), "--history-after",
+                        str(after["records_historicalrecord"]), "--events-after", str(after["records_auditevent"]),
+                        "--out", str(folder / "rows"))
+        log(f"import: COPY of the same rows ({out['rows']}) into the copy")
+        self.checkpoint()
+        base = self.task(copy, "copy-in", "--dir", str(folder / "rows"))
+        log(f"  {base}")
+        tail = self.task(name, "verify-tail", "--after", str(app["head_before"]))
+        self.dbs.drop(copy)
+        ratio = app["seconds"] / base["seconds"]
+        same = out["rows"]["records_record"] == app["records"] == rows
+        self.add(f"import of {rows:,} valid rows (validation, records, history, audit) vs COPY of the same rows",
+                 app["seconds"], base["seconds"], ratio, "<= 5x", ratio <= 5 and same and tail["ok"], "s")
+        log(f"import: {rows // 10:,} rows on N/10, for the peak RSS")
+        small = self.task(tenth, "import", "--file", str(sheets[tenth]))
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add(f"import peak RSS, {rows:,} vs {rows // 10:,} rows", app["peak_rss_mib"], small["peak_rss_mib"],
+                 ratio, "<= 1.25x", ratio <= 1.25, "MiB")
+        self.details["import"] = {"app": app, "copy": base, "rows_copied": out["rows"], "tail_verified": tail,
+                                  "tenth": small}
+        shutil.rmtree(folder)
+
     # ------------------------------------------------------------------ figure 4: the pages
 
     def pages(self):
@@ -446,6 +488,7 @@ def main(argv=None):
     bench.export()
     bench.pages()
     bench.load()
+    bench.imports()  # last: it adds N/10 records to N
     verdict = bench.report(started)
     if not args.keep:
         for name in bench.sizes:

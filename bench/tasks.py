@@ -11,6 +11,10 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks sessions --user rita --count 20
     python -m bench.tasks verify-tail --after 123456
     python -m bench.tasks verify
+    python -m bench.tasks import-sheet --rows 100000 --out sheet.csv
+    python -m bench.tasks import --file sheet.csv
+    python -m bench.tasks copy-out --job-after 1 --records-after 123 --history-after 456 --events-after 789 --out dir
+    python -m bench.tasks copy-in --dir dir
 """
 
 import argparse
@@ -251,6 +255,99 @@ def pages(args):
     _emit({"pages": results})
 
 
+# --------------------------------------------------------------------------- the import
+
+IMPORT_TABLES = ("records_importjob", "records_record", "records_historicalrecord", "records_auditevent")
+
+
+def import_sheet(args):
+    """A sheet of `rows` valid rows, as a records manager would import: paper and (one row in ten)
+    USB drives with unique serial numbers, each custodian of their own department, on the schedules
+    that apply to the medium."""
+    import csv
+
+    from records.imports import COLUMNS
+    from records.selectors import in_custody_role
+
+    custodians = list(User.objects.annotate(custody=in_custody_role()).filter(
+        custody=True, is_active=True, department__isnull=False).select_related("department").order_by("pk")[:50])
+    schedules = {medium: [s.code for s in RetentionSchedule.objects.filter(is_active=True).order_by("code")
+                          if not s.applicable_media or medium in s.applicable_media]
+                 for medium in ("paper", "usb_drive")}
+    trigger = timezone.localdate().replace(month=1, day=2).isoformat()
+    with open(args.out, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        for n in range(args.rows):
+            person = custodians[n % len(custodians)]
+            medium = "usb_drive" if n % 10 == 0 else "paper"
+            values = {
+                "title": f"Archive box {n}", "medium": medium, "media_serial_number": f"BENCH-IMPORT-{n:07d}" if medium != "paper" else "",
+                "contains_cpni": "yes", "cpni_categories": "billing; destination", "department": person.department.code,
+                "custodian": person.username, "location": "Records room, shelf 4", "customer_reference": f"ACCT-{n:07d}",
+                "schedule": schedules[medium][n % len(schedules[medium])], "trigger_date": trigger,
+                "label_verification": "visual", "label_attested_by": person.username, "label_attested_on": trigger,
+            }
+            writer.writerow([values.get(column, "") for column in COLUMNS])
+    _emit({"rows": args.rows, "file": args.out})
+
+
+def _last_id(table):
+    with connection.cursor() as cursor:
+        column = "sequence" if table == "records_auditevent" else ("history_id" if table.startswith("records_historical") else "id")
+        cursor.execute(f"SELECT coalesce(max({column}), 0) FROM {table}")  # noqa: S608 - the bench's own table names
+        return cursor.fetchone()[0]
+
+
+def import_rows(args):
+    """The import as the import_records command and the import job do it: the sheet read in its
+    confined reader and spooled, then every row validated as it is written with history and audit
+    events, in one transaction."""
+    from records import imports
+
+    data = Path(args.file).read_bytes()
+    before = {table: _last_id(table) for table in IMPORT_TABLES}
+    started = time.perf_counter()
+    with imports.spooled_sheet(Path(args.file).name, data) as sheet:
+        job, written = imports.import_sheet_now(actor=User.objects.get(username=args.user), file_name=Path(args.file).name,
+                                                data=data, sheet=sheet, allow_reimport=True)
+    seconds = time.perf_counter() - started
+    _emit({"seconds": round(seconds, 3), "records": written.count, "peak_rss_mib": _peak_rss_mib(), "after": before,
+           "head_before": before["records_auditevent"]})
+
+
+def copy_out(args):
+    """The rows an import wrote (records, their history and audit events after the given ids), as
+    COPY text files in `out`, for copy-in."""
+    after = {"records_importjob": args.job_after, "records_record": args.records_after, "records_historicalrecord": args.history_after,
+             "records_auditevent": args.events_after}
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    connection.ensure_connection()
+    lines = {}
+    for table, last in after.items():
+        column = "sequence" if table == "records_auditevent" else ("history_id" if table.startswith("records_historical") else "id")
+        with connection.connection.cursor() as cursor, open(Path(args.out) / f"{table}.copy", "wb") as out:
+            with cursor.copy(f"COPY (SELECT * FROM {table} WHERE {column} > {int(last)} ORDER BY {column}) TO STDOUT") as copy:
+                for block in copy:
+                    out.write(block)
+        lines[table] = sum(1 for _ in open(Path(args.out) / f"{table}.copy", "rb"))
+    _emit({"rows": lines})
+
+
+def copy_in(args):
+    """The baseline: the same rows written with COPY, one transaction, into a copy of the database
+    as it was before the import."""
+    connection.ensure_connection()
+    raw = connection.connection
+    started = time.perf_counter()
+    with raw.transaction(), raw.cursor() as cursor:
+        for table in IMPORT_TABLES:
+            with cursor.copy(f"COPY {table} FROM STDIN") as copy, open(Path(args.dir) / f"{table}.copy", "rb") as source:
+                while block := source.read(1 << 20):
+                    copy.write(block)
+    _emit({"seconds": round(time.perf_counter() - started, 3)})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
@@ -282,6 +379,24 @@ def main(argv=None):
     command.set_defaults(run=verify_tail)
     command = commands.add_parser("verify")
     command.set_defaults(run=verify)
+    command = commands.add_parser("import-sheet")
+    command.add_argument("--rows", type=int, required=True)
+    command.add_argument("--out", required=True)
+    command.set_defaults(run=import_sheet)
+    command = commands.add_parser("import")
+    command.add_argument("--file", required=True)
+    command.add_argument("--user", default="rita")
+    command.set_defaults(run=import_rows)
+    command = commands.add_parser("copy-out")
+    command.add_argument("--job-after", type=int, required=True)
+    command.add_argument("--records-after", type=int, required=True)
+    command.add_argument("--history-after", type=int, required=True)
+    command.add_argument("--events-after", type=int, required=True)
+    command.add_argument("--out", required=True)
+    command.set_defaults(run=copy_out)
+    command = commands.add_parser("copy-in")
+    command.add_argument("--dir", required=True)
+    command.set_defaults(run=copy_in)
     args = parser.parse_args(argv)
     args.run(args)
     return 0

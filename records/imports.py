@@ -2,9 +2,12 @@
 first, every error named by row and column; nothing is written unless every row is valid, and
 then every row is written in one transaction, with history and an audit event per record."""
 
+import contextlib
 import functools
 import hashlib
 import io
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -28,7 +31,7 @@ from .models import (
 from .queueing import STALLED_AFTER, queue_after_commit
 from .retention import expiry_date_for
 from .selectors import in_custody_role
-from .sheets import COLUMNS, REQUIRED, SheetError, read_sheet  # noqa: F401 - the import's sheet
+from .sheets import COLUMNS, REQUIRED, SheetError, SpooledSheet, read_sheet, spool_sheet  # noqa: F401 - the import's sheet
 from .serials import duplicate_serial_message, normalise_serial, serial_holders, serial_key
 from .services import reserve_references, validate_record_values
 from .sweep import expire_now
@@ -67,11 +70,16 @@ def template_csv():
     return out.getvalue()
 
 
-def read_sheet_confined(file_name, data):
-    """``read_sheet`` in a child process within the import's budget (IMPORT_MAX_* settings):
-    raises SheetError, or OverBudget naming the limit the file went over."""
+@contextlib.contextmanager
+def spooled_sheet(file_name, data):
+    """The sheet, read in a child process within the import's budget (IMPORT_MAX_* settings) and
+    spooled to a private temporary folder, as a SpooledSheet gone through a chunk at a time; the
+    folder is deleted when the block ends. Raises SheetError, or OverBudget naming the limit the
+    file went over."""
     budget = sheet_budget()
-    return confined.run(read_sheet, file_name, data, budget, budget=budget)
+    with tempfile.TemporaryDirectory(prefix="cpnitrack-sheet-") as folder:
+        path = os.path.join(folder, "rows.pickle")
+        yield SpooledSheet(path, confined.run(spool_sheet, file_name, data, budget, path, budget=budget))
 
 
 class _Lookups:
@@ -217,20 +225,19 @@ def _custodian_problem(person, department):
 
 
 def validate_sheet(sheet, progress=None):
-    """(records' values, errors) for the rows of a sheet. Every row is checked; valid rows' values
-    are returned only when there is no error at all."""
+    """The errors of a sheet's rows (none when every row is valid), every row checked. `sheet` is
+    gone through once, a row at a time: nothing of a valid row is kept."""
     lookups = _Lookups()
-    errors, prepared, serial_rows = [], [], {}
+    errors, serial_rows = [], {}
     for index, (number, raw) in enumerate(sheet, start=1):
         values = _row_values(number, raw, lookups, errors)
         if values is not None:
-            prepared.append(values)
             _note_serial(number, values["media_serial_number"], serial_rows, errors)
         if progress and index % 1000 == 0:
             progress(index * 100 // len(sheet))
     errors.extend(_serials_in_use(serial_rows))
     errors.sort(key=lambda error: error.row)
-    return ([] if errors else prepared), errors
+    return errors
 
 
 def _note_serial(number, serial, serial_rows, errors):
@@ -253,48 +260,77 @@ def _serials_in_use(serial_rows, chunk=1000):
             yield RowError(serial_rows[key], "media_serial_number", duplicate_serial_message(key, other))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Written:
-    created: list  # the records, as created
-    due: int  # how many of them were already past their expiry: due at once
+    count: int = 0  # records created
+    due: int = 0  # how many of them were already past their expiry: due at once
+    first_reference: str = ""
+    last_reference: str = ""
 
 
-def write_records(*, actor, prepared, job):
-    """Write every prepared record of import `job` in one transaction: references, derived expiry
-    dates, the label attestations the sheet declares (with the job as their provenance), the
-    additional legal minimums, history (bulk, with the importer as the user) and an audit event
-    per record; the records already past their expiry then become due through the lifecycle. All
-    or nothing. Raises IntegrityError when a record with one of the serial numbers was logged
-    since the sheet was validated."""
+class SheetChanged(Exception):
+    """A row validated before no longer is (a person, schedule or legal minimum changed since)."""
+
+
+WRITE_CHUNK = 1000
+
+
+def write_records(*, actor, sheet, job, progress=None):
+    """Write every row of import `job`'s validated `sheet` in one transaction, a chunk at a time
+    (memory stays that of a chunk, whatever the sheet's size): references, derived expiry dates,
+    the label attestations the sheet declares (with the job as their provenance), the additional
+    legal minimums, history (bulk, with the importer as the user) and an audit event per record;
+    the records already past their expiry then become due through the lifecycle. All or nothing.
+    Each row is checked again as it is written: raises SheetChanged when one no longer passes, and
+    IntegrityError when a record with one of the serial numbers was logged since the sheet was
+    validated (validate_sheet then says which rows)."""
+    lookups = _Lookups()
+    written = Written()
     with transaction.atomic():
-        now = timezone.now()
-        references = reserve_references(len(prepared))
-        records, minimums = [], []
-        for values, reference in zip(prepared, references, strict=True):
-            values = dict(values)
-            minimums.append(values.pop("legal_minimums", []))
-            expiry = expiry_date_for(values["schedule"], values["trigger_date"], minimums=minimums[-1])
-            label_import = job if values.get("label_attested_at") else None
-            records.append(Record(
-                **values, reference=reference, created_by=actor, expiry_date=expiry, label_import=label_import,
-                media_serial_key=serial_key(values["media_serial_number"]),
-            ))
-        created = bulk_create_with_history(
-            records, Record, batch_size=1000, default_user=actor, default_change_reason="imported", default_date=now
-        )
-        links = [RecordLegalMinimum(record=record, minimum=minimum, added_by=actor, added_at=now)
-                 for record, carried in zip(created, minimums, strict=True) for minimum in carried]
-        bulk_create_with_history(
-            links, RecordLegalMinimum, batch_size=1000, default_user=actor, default_change_reason="imported", default_date=now
-        )
-        source = {"import": job.pk, "file": job.file_name}
-        for start in range(0, len(created), 1000):
-            audit_events_record(
-                actor=actor,
-                entries=[Entry("record.created", r, {"reference": r.reference, **source}) for r in created[start : start + 1000]],
-            )
-        due = expire_now(created, reason="imported past its expiry: due at once")
-    return Written(created, len(due))
+        chunk = []
+        for index, (number, raw) in enumerate(sheet, start=1):
+            values = _row_values(number, raw, lookups, [])
+            if values is None:
+                raise SheetChanged(f"row {number} is no longer valid")
+            chunk.append(values)
+            if len(chunk) == WRITE_CHUNK:
+                _write_chunk(actor, chunk, job, written)
+                chunk = []
+                if progress:
+                    progress(index * 100 // len(sheet))
+        if chunk:
+            _write_chunk(actor, chunk, job, written)
+    return written
+
+
+def _write_chunk(actor, prepared, job, written):
+    now = timezone.now()
+    references = reserve_references(len(prepared))
+    records, minimums = [], []
+    for values, reference in zip(prepared, references, strict=True):
+        minimums.append(values.pop("legal_minimums", []))
+        expiry = expiry_date_for(values["schedule"], values["trigger_date"], minimums=minimums[-1])
+        label_import = job if values.get("label_attested_at") else None
+        records.append(Record(
+            **values, reference=reference, created_by=actor, expiry_date=expiry, label_import=label_import,
+            media_serial_key=serial_key(values["media_serial_number"]),
+        ))
+    created = bulk_create_with_history(
+        records, Record, batch_size=WRITE_CHUNK, default_user=actor, default_change_reason="imported", default_date=now
+    )
+    links = [RecordLegalMinimum(record=record, minimum=minimum, added_by=actor, added_at=now)
+             for record, carried in zip(created, minimums, strict=True) for minimum in carried]
+    bulk_create_with_history(
+        links, RecordLegalMinimum, batch_size=WRITE_CHUNK, default_user=actor, default_change_reason="imported", default_date=now
+    )
+    source = {"import": job.pk, "file": job.file_name}
+    audit_events_record(
+        actor=actor, entries=[Entry("record.created", r, {"reference": r.reference, **source}) for r in created]
+    )
+    written.due += len(expire_now(created, reason="imported past its expiry: due at once"))
+    written.first_reference = written.first_reference or references[0]
+    written.last_reference = references[-1]
+    written.count += len(created)
 
 
 def _require(actor):
@@ -339,7 +375,7 @@ def import_job_create(*, actor, file_name, data, allow_reimport=False):
     return job
 
 
-def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
+def import_sheet_now(*, actor, file_name, data, sheet, allow_reimport=False):
     """Import a sheet validated by the caller at once (the import_records command), on file as an
     import like the page's: refused for a file imported before unless confirmed."""
     _require(actor)
@@ -350,19 +386,19 @@ def import_sheet_now(*, actor, file_name, data, prepared, allow_reimport=False):
             raise ValidationError(reimport_message(earlier, confirm="run it with --allow-reimport"))
         job = ImportJob.objects.create(
             file_name=file_name[:255], sha256=sha256, content=b"", size=len(data), allow_reimport=allow_reimport, requested_by=actor,
-            requested_at=timezone.now(), row_count=len(prepared), state=ImportJob.State.IMPORTING,
+            requested_at=timezone.now(), row_count=len(sheet), state=ImportJob.State.IMPORTING,
         )
-        written = write_records(actor=actor, prepared=prepared, job=job)
+        written = write_records(actor=actor, sheet=sheet, job=job)
         _done(job, written, actor)
     return job, written
 
 
 def _done(job, written, actor):
-    job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, len(written.created), written.due, 100
+    job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, written.count, written.due, 100
     job.finished_at = timezone.now()
     job.save(update_fields=["state", "imported_count", "due_count", "progress", "finished_at", _forget_sheet(job)])
     audit_event_record(actor=actor, action="import.done", obj=job,
-                       payload={"records": len(written.created), "due": written.due})
+                       payload={"records": written.count, "due": written.due})
 
 
 def _enqueue(task_name, job_id):
@@ -379,21 +415,20 @@ def _progress(job, state, lease):
     return report
 
 
-def _check(job, lease=None):
-    """Read and validate the job's sheet; store the outcome. Returns the prepared rows or None."""
+def _validated(job, lease=None):
+    """Read and validate the job's sheet and note the outcome on the job (unsaved): its rows, and
+    its errors by row and column. Returns whether the sheet may be imported."""
     try:
-        sheet = read_sheet_confined(job.file_name, bytes(job.content))
+        with spooled_sheet(job.file_name, bytes(job.content)) as sheet:
+            errors, rows = validate_sheet(sheet, progress=_progress(job, job.state, lease)), len(sheet)
     except (SheetError, OverBudget) as error:
-        errors, prepared, rows = [RowError(1, "file", str(error))], [], 0
-    else:
-        prepared, errors = validate_sheet(sheet, progress=_progress(job, job.state, lease))
-        rows = len(sheet)
+        errors, rows = [RowError(1, "file", str(error))], 0
     earlier = None if job.allow_reimport else earlier_import(job.sha256, exclude=job)
     if earlier is not None:  # imported meanwhile, e.g. uploaded twice at once
         errors.insert(0, RowError(1, "file", reimport_message(earlier, confirm="upload it again and tick “Import it again”")))
     job.row_count, job.error_count = rows, len(errors)
     job.errors = [e.as_dict() for e in errors[:MAX_STORED_ERRORS]]
-    return None if errors else prepared
+    return not errors
 
 
 def _one_run_at_a_time(step):
@@ -417,12 +452,12 @@ def import_job_validate(job_id, lease):
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.VALIDATING).first()
     if job is None:
         return None
-    prepared = _check(job, lease)
-    job.state = ImportJob.State.VALID if prepared else ImportJob.State.INVALID
+    valid = _validated(job, lease)
+    job.state = ImportJob.State.VALID if valid else ImportJob.State.INVALID
     job.progress = 100
     job.finished_at = timezone.now()
     fields = ["row_count", "error_count", "errors", "state", "progress", "finished_at"]
-    if not prepared:
+    if not valid:
         fields.append(_forget_sheet(job))
     job.save(update_fields=fields)
     return job
@@ -450,25 +485,28 @@ def import_job_confirm(*, actor, job):
 
 @_one_run_at_a_time
 def import_job_run(job_id, lease):
-    """Write a confirmed import. The sheet is validated again (people or schedules may have changed
-    since), then every row is written in one transaction, or none. A second delivery of the task
-    finds the job done and does nothing."""
+    """Write a confirmed import: every row in one transaction, or none. Each row is checked again
+    as it is written (people or schedules may have changed since it was validated); when one no
+    longer passes, nothing is written and the sheet's errors are noted as after an upload. A
+    second delivery of the task finds the job done and does nothing."""
     job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.IMPORTING).select_related("requested_by").first()
     if job is None:
         return None
-    prepared = _check(job, lease)
-    if prepared is not None:
+    earlier = None if job.allow_reimport else earlier_import(job.sha256, exclude=job)
+    if earlier is None:
         try:
-            with transaction.atomic():
+            with spooled_sheet(job.file_name, bytes(job.content)) as sheet, transaction.atomic():
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if locked.state == ImportJob.State.IMPORTING:
-                    _done(locked, write_records(actor=job.requested_by, prepared=prepared, job=job), job.requested_by)
+                    _done(locked, write_records(actor=job.requested_by, sheet=sheet, job=job), job.requested_by)
                 return locked
-        except IntegrityError:
-            # A record with one of the sheet's serial numbers was logged since the sheet was
-            # checked: checked again, the rows say which.
-            if _check(job) is not None:
+        except (SheetError, OverBudget, SheetChanged, IntegrityError):
+            # The sheet no longer passes: e.g. a record with one of its serial numbers was logged
+            # since it was checked. Checked again, the rows say which.
+            if _validated(job, lease):
                 raise
+    else:
+        _validated(job, lease)
     job.state, job.finished_at = ImportJob.State.INVALID, timezone.now()
     job.save(update_fields=["row_count", "error_count", "errors", "state", "finished_at", _forget_sheet(job)])
     return job

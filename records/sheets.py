@@ -4,6 +4,7 @@ a child process with a time and memory limit (``records.confined``)."""
 
 import csv
 import io
+import pickle
 import zipfile
 import zlib
 
@@ -18,6 +19,7 @@ COLUMNS = (
 )
 REQUIRED = ("title", "medium", "department", "custodian", "location", "schedule")
 MAX_ROWS = 200_000
+SPOOL_CHUNK = 1000
 # Columns past these are not read: openpyxl pads every row up to the width the sheet declares.
 MAX_COLUMNS = 4 * len(COLUMNS)
 
@@ -27,10 +29,18 @@ class SheetError(ValueError):
 
 
 def read_sheet(file_name, data, budget=None):
-    """The rows of a CSV or XLSX file as dicts keyed by column name, with their row numbers.
-    Raises SheetError for an unreadable file, unknown or missing columns, or too many rows (empty
-    ones count: each is read), and OverBudget for an XLSX over ``budget``'s expanded bytes or
-    elements. Time and memory are the caller's to limit (``records.confined``)."""
+    """The rows of a CSV or XLSX file as a list of (row number, dict keyed by column name).
+    Raises SheetError for an unreadable file, unknown or missing columns, too many rows (empty
+    ones count: each is read) or no rows, and OverBudget for an XLSX over ``budget``'s expanded
+    bytes or elements. Time and memory are the caller's to limit (``records.confined``)."""
+    sheet = list(sheet_rows(file_name, data, budget))
+    if not sheet:
+        raise SheetError("The file has a header but no records.")
+    return sheet
+
+
+def sheet_rows(file_name, data, budget=None):
+    """read_sheet's rows one at a time (its errors raised as they are met)."""
     if data[:2] == b"PK":
         rows = _xlsx_rows(data, budget or Budget(expanded_bytes=500 * MB, elements=20_000_000))
     else:
@@ -46,17 +56,53 @@ def read_sheet(file_name, data, budget=None):
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise SheetError(f"Missing columns: {', '.join(missing)}.")
-    sheet = []
     for number, cells in enumerate(rows, start=2):
         if number > MAX_ROWS + 1:
             raise SheetError(f"The file has more than {MAX_ROWS:,} rows; split it.")
         values = {name: cells[i] if i < len(cells) else None for i, name in enumerate(names) if name}
         if all(value in (None, "") for value in values.values()):
             continue
-        sheet.append((number, values))
-    if not sheet:
+        yield number, values
+
+
+def spool_sheet(file_name, data, budget, path):
+    """Read the sheet and write its rows to the file `path`, SPOOL_CHUNK rows to a pickle, so
+    that a large sheet is then gone through a chunk at a time (SpooledSheet) instead of held
+    whole. Returns how many rows; raises as read_sheet does."""
+    count = 0
+    with open(path, "wb") as spool:
+        chunk = []
+        for row in sheet_rows(file_name, data, budget):
+            chunk.append(row)
+            if len(chunk) == SPOOL_CHUNK:
+                pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                count, chunk = count + len(chunk), []
+        if chunk:
+            pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            count += len(chunk)
+    if not count:
         raise SheetError("The file has a header but no records.")
-    return sheet
+    return count
+
+
+class SpooledSheet:
+    """The rows spool_sheet wrote, read again a chunk at a time each time it is gone through."""
+
+    def __init__(self, path, count):
+        self.path, self.count = path, count
+
+    def __len__(self):
+        return self.count
+
+    def __iter__(self):
+        # Written by this application's own reader process (spool_sheet), never by a client.
+        with open(self.path, "rb") as spool:
+            while True:
+                try:
+                    chunk = pickle.load(spool)  # noqa: S301
+                except EOFError:
+                    return
+                yield from chunk
 
 
 def _csv_rows(data):

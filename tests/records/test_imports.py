@@ -4,6 +4,7 @@ every row written with history and audit events."""
 import csv
 import hashlib
 import io
+from pathlib import Path
 from datetime import date
 
 import openpyxl
@@ -76,23 +77,25 @@ REALISTIC_WITH_ERRORS = [
 
 def test_every_error_is_shown_with_its_row_and_column_and_nothing_is_written(reference_data):
     sheet = imports.read_sheet("inventory.csv", csv_bytes(REALISTIC_WITH_ERRORS))
-    prepared, errors = imports.validate_sheet(sheet)
+    errors = imports.validate_sheet(sheet)
     found = {(e.row, e.column) for e in errors}
     assert found == {
         (3, "media_serial_number"), (4, "schedule"), (5, "department"), (6, "custodian"), (7, "trigger_date"),
         (8, "trigger_date"), (9, "schedule"), (10, "label_verification"), (10, "label_attested_by"),
         (11, "cpni_categories"), (12, "title"),
     }
-    assert prepared == [] and not Record.objects.exists()
+    assert not Record.objects.exists()
 
 
 def test_a_valid_sheet_writes_every_row_with_history_and_audit(reference_data, records_manager):
     rows = [row(title=f"Archive box {n}") for n in range(25)] + [row(title="USB export", medium="USB drive", media_serial_number="USB-77")]
-    prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
-    assert not errors
-    created = imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager)).created
-    assert len(created) == 26 == Record.objects.count()
-    assert [r.reference for r in created] == [f"CPNI-2026-{n:06d}" for n in range(1, 27)]
+    sheet = imports.read_sheet("inventory.csv", csv_bytes(rows))
+    assert not imports.validate_sheet(sheet)
+    written = imports.write_records(actor=records_manager, sheet=sheet, job=job_of(records_manager))
+    assert written.count == 26 == Record.objects.count()
+    assert (written.first_reference, written.last_reference) == ("CPNI-2026-000001", "CPNI-2026-000026")
+    assert list(Record.objects.order_by("reference").values_list("reference", flat=True)) == [
+        f"CPNI-2026-{n:06d}" for n in range(1, 27)]
     record = Record.objects.get(title="Archive box 3")
     assert record.expiry_date == date(2026, 9, 30) and record.cpni_categories == ["billing", "destination"]
     assert record.label_attested_by.username == "emma" and record.label_verification == "visual"
@@ -106,8 +109,9 @@ def test_a_valid_sheet_writes_every_row_with_history_and_audit(reference_data, r
 
 
 def test_xlsx_sheets_import_too(reference_data, records_manager):
-    prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.xlsx", xlsx_bytes([row(), row(title="Second")])))
-    assert not errors and len(imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager)).created) == 2
+    sheet = imports.read_sheet("inventory.xlsx", xlsx_bytes([row(), row(title="Second")]))
+    assert not imports.validate_sheet(sheet)
+    assert imports.write_records(actor=records_manager, sheet=sheet, job=job_of(records_manager)).count == 2 == Record.objects.count()
 
 
 @pytest.mark.parametrize(
@@ -125,8 +129,8 @@ def test_validation_does_not_query_per_row(reference_data, django_assert_max_num
     sheet = imports.read_sheet("inventory.csv", csv_bytes([row(title=f"Box {n}") for n in range(2000)]))
     # The reference tables, the floor, the custodians' roles, the legal minimums and the serial numbers in use.
     with django_assert_max_num_queries(6):
-        prepared, errors = imports.validate_sheet(sheet)
-    assert len(prepared) == 2000 and not errors
+        errors = imports.validate_sheet(sheet)
+    assert not errors
 
 
 def test_the_pages_upload_check_show_errors_then_import(client, reference_data, records_manager, django_capture_on_commit_callbacks, monkeypatch):
@@ -205,3 +209,29 @@ def test_a_sheet_found_invalid_when_it_is_run_is_not_kept(reference_data, record
     job.refresh_from_db()
     assert job.state == "invalid" and not Record.objects.exists()
     assert bytes(job.content) == b"" and job.size == len(sheet) and job.sha256 == hashlib.sha256(sheet).hexdigest()
+
+
+def test_a_large_sheet_is_written_a_chunk_at_a_time_all_or_nothing(reference_data, records_manager, monkeypatch):
+    """Memory stays that of a chunk whatever the sheet's size, and the rows are still written in
+    one transaction: a row that no longer passes in a later chunk leaves nothing of the earlier ones."""
+    monkeypatch.setattr(imports, "WRITE_CHUNK", 2)
+    sheet = imports.read_sheet("inventory.csv", csv_bytes([row(title=f"Box {n}") for n in range(5)]))
+    written = imports.write_records(actor=records_manager, sheet=sheet, job=job_of(records_manager))
+    assert (written.count, written.first_reference, written.last_reference) == (5, "CPNI-2026-000001", "CPNI-2026-000005")
+    assert sorted(Record.objects.values_list("title", flat=True)) == [f"Box {n}" for n in range(5)]
+    assert AuditEvent.objects.filter(action="record.created").count() == 5
+
+    before = (Record.objects.count(), AuditEvent.objects.count())
+    changed = imports.read_sheet("inventory.csv", csv_bytes([row(), row(), row(), row(), row(custodian="nobody")]))
+    with pytest.raises(imports.SheetChanged, match="row 6"):
+        imports.write_records(actor=records_manager, sheet=changed, job=job_of(records_manager))
+    assert (Record.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_the_job_reads_its_sheet_from_a_spool_it_deletes(reference_data, records_manager):
+    with imports.spooled_sheet("inventory.csv", csv_bytes([row(title=f"Box {n}") for n in range(2500)])) as sheet:
+        assert len(sheet) == 2500
+        assert [number for number, _ in sheet][:3] == [2, 3, 4] and sum(1 for _ in sheet) == 2500  # read again
+        spool = Path(sheet.path)
+        assert spool.exists() and oct(spool.parent.stat().st_mode)[-3:] == "700"
+    assert not spool.parent.exists()

@@ -338,9 +338,10 @@ def test_the_import_takes_minimums_by_code_or_citation(employee, records_manager
     from tests.records.test_imports import csv_bytes, job_of
 
     rows = [sheet_row(legal_minimums="BREACH-RECORDS; 47 cfr 64.2011(d)"), sheet_row(title="Without")]
-    prepared, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
-    assert not errors
-    carrying, plain = imports.write_records(actor=records_manager, prepared=prepared, job=job_of(records_manager)).created
+    sheet = imports.read_sheet("inventory.csv", csv_bytes(rows))
+    assert not imports.validate_sheet(sheet)
+    imports.write_records(actor=records_manager, sheet=sheet, job=job_of(records_manager))
+    carrying, plain = Record.objects.order_by("reference")
     assert list(carrying.legal_minimums.all()) == [breach] and not plain.legal_minimums.exists()
     assert Record.objects.get(pk=carrying.pk).expiry_date == BREACH_END
     assert Record.objects.get(pk=plain.pk).expiry_date == SCHEDULE_END
@@ -355,7 +356,7 @@ def test_the_import_names_unknown_and_retired_minimums_and_writes_nothing(tmp_pa
     from tests.records.test_imports import csv_bytes
 
     rows = [sheet_row(), sheet_row(legal_minimums="BREACH-RECORDS; 47 CFR 12.3"), sheet_row(legal_minimums="OLD-RULE")]
-    _, errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
+    errors = imports.validate_sheet(imports.read_sheet("inventory.csv", csv_bytes(rows)))
     assert [(e.row, e.column, e.message) for e in errors] == [
         (3, "legal_minimums", "No legal minimum '47 CFR 12.3' (give its code or citation)."),
         (4, "legal_minimums", "Legal minimum 47 CFR 99.1 is retired; choose a current one."),

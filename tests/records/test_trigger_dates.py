@@ -110,7 +110,7 @@ class TestTheFloor:
         before = written()
         with pytest.raises(CommandError, match="1 errors in 2 rows"):
             call_command("import_records", str(sheet), "--as", records_manager.username)
-        prepared, errors = imports.validate_sheet(imports.read_sheet("old.csv", sheet.read_bytes()))
+        errors = imports.validate_sheet(imports.read_sheet("old.csv", sheet.read_bytes()))
         assert [(e.row, e.column, e.message) for e in errors] == [
             (3, "trigger_date", "The trigger date cannot be before 1990-01-01, when the company's records began.")
         ]

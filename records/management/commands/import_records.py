@@ -35,35 +35,38 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is larger than the {settings.IMPORT_MAX_BYTES // 2**20} MB limit.")
         data = file.read_bytes()
         try:
-            sheet = imports.read_sheet_confined(file.name, data)
+            with imports.spooled_sheet(file.name, data) as sheet:
+                if dry_run:
+                    self.validated(sheet)
+                    self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
+                    return
+                # Each row is checked as it is written; when one fails, nothing is written and
+                # the whole sheet is checked to name every error.
+                job, written = self.write(actor, file.name, data, sheet, allow_reimport)
         except (imports.SheetError, OverBudget) as error:
             raise CommandError(str(error)) from error
-        prepared = self.validated(sheet)
-        if dry_run:
-            self.stdout.write(self.style.SUCCESS(f"All {len(sheet)} rows are valid (dry run: nothing written)."))
-            return
-        try:
-            job, written = imports.import_sheet_now(
-                actor=actor, file_name=file.name, data=data, prepared=prepared, allow_reimport=allow_reimport
-            )
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
-        except IntegrityError:  # a serial number of the sheet was logged meanwhile: the rows say which
-            self.validated(sheet)
-            raise
-        created = written.created
         self.stdout.write(self.style.SUCCESS(
-            f"Imported {len(created)} records as import #{job.pk} ({created[0].reference} to {created[-1].reference})."
+            f"Imported {written.count} records as import #{job.pk} ({written.first_reference} to {written.last_reference})."
         ))
         if written.due:
             self.stdout.write(self.style.WARNING(
                 f"{written.due} of them were already past their expiry: they are due for destruction now."
             ))
 
+    def write(self, actor, file_name, data, sheet, allow_reimport):
+        try:
+            return imports.import_sheet_now(
+                actor=actor, file_name=file_name, data=data, sheet=sheet, allow_reimport=allow_reimport
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        except (IntegrityError, imports.SheetChanged):
+            self.validated(sheet)
+            raise
+
     def validated(self, sheet):
-        prepared, errors = imports.validate_sheet(sheet)
+        errors = imports.validate_sheet(sheet)
         for error in errors:
             self.stdout.write(f"row {error.row}, {error.column}: {error.message}")
         if errors:
             raise CommandError(f"{len(errors)} errors in {len(sheet)} rows: nothing was imported.", returncode=1)
-        return prepared
