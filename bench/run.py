@@ -20,6 +20,8 @@ Figures (targets from the issue):
   4. dashboard, record list (each sort, filters), detail, NetOps queue: queries equal
      at N and N/100, median time at N vs N/100                                        <= 1.5x
      (measured after the sweep and the vacuum that autovacuum runs after it)
+  -  audit log CSV download of every event (GET /audit/log.csv, streamed) vs COPY of the same rows  <= 3x,
+     and its peak RSS at N vs at N/10                                                          <= 1.25x
   5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
      (after a few seconds of unmeasured load on each page, so both meet warm workers; the pages
      take three turns each, and each percentile is the median of the turns')
@@ -287,6 +289,29 @@ class Bench:
                                   "tenth": small}
         shutil.rmtree(folder)
 
+    # ------------------------------------------------------------------ the audit log's CSV download
+
+    def audit_log_csv(self):
+        """The audit log page's CSV download of every event vs COPY of the same rows (<= 3x), and
+        its peak RSS at N vs N/10 (<= 1.25x)."""
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        log("audit log CSV: GET /audit/log.csv (every event, streamed) on N")
+        app = self.task(name, "audit-log-csv")
+        log(f"  {app}")
+        log("audit log CSV: COPY (SELECT the same columns of the same events) TO STDOUT")
+        base = self.task(name, "copy-audit-log", "--through", str(app["newest"]))
+        log(f"  {base}")
+        ratio = app["seconds"] / base["seconds"]
+        self.add(f"audit log CSV download: {app['rows']:,} audit events vs COPY", app["seconds"], base["seconds"], ratio,
+                 "<= 3x", ratio <= 3 and base["rows"] == app["rows"], "s")
+        log("audit log CSV: the download at N/10")
+        small = self.task(tenth, "audit-log-csv")
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("audit log CSV download peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
+                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.details["audit_log_csv"] = {"app": app, "copy": base, "tenth": small}
+
     # ------------------------------------------------------------------ figure 4: the pages
 
     def pages(self):
@@ -486,6 +511,7 @@ def main(argv=None):
     bench.prepare()
     bench.sweep()
     bench.export()
+    bench.audit_log_csv()
     bench.pages()
     bench.load()
     bench.imports()  # last: it adds N/10 records to N

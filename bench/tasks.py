@@ -7,6 +7,8 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks sweep-sql --today 2026-11-22
     python -m bench.tasks export --year 2026
     python -m bench.tasks copy-export --year 2026 [--through 123456]
+    python -m bench.tasks audit-log-csv [--user auditor-0]
+    python -m bench.tasks copy-audit-log --through 123456
     python -m bench.tasks pages [--repeat 15]
     python -m bench.tasks sessions --user rita --count 20
     python -m bench.tasks verify-tail --after 123456
@@ -18,6 +20,9 @@ and all, so N's peak and N/10's compare like for like).
 """
 
 import argparse
+import csv
+import io
+import itertools
 import json
 import os
 import resource
@@ -177,6 +182,66 @@ def copy_export(args):
         rows = sum(block.count(b"\n") for block in iter(lambda: data.read(1 << 20), b"")) - 1
     target.unlink()
     _emit({"seconds": round(seconds, 3), "bytes": size, "lines": rows})
+
+
+# --------------------------------------------------------------------------- the audit log's CSV download
+
+AUDIT_LOG_SQL_COLUMNS = ("sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "object_repr",
+                         "payload::text", "previous_hash", "hash")
+
+
+def _into_file(name, pieces):
+    """Write `pieces` (bytes) into a file beside the packages, to the disk; its size and lines."""
+    folder = settings.VAR_DIR / "packages"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    with open(target, "wb") as out:
+        for piece in pieces:
+            out.write(piece)
+        out.flush()
+        os.fsync(out.fileno())
+    size = target.stat().st_size
+    with open(target, "rb") as data:
+        lines = sum(block.count(b"\n") for block in iter(lambda: data.read(1 << 20), b""))
+    target.unlink()
+    return size, lines
+
+
+def audit_log_csv(args):
+    """The audit log page's CSV download with no filter (every event), as a signed-in auditor
+    gets it (GET /audit/log.csv through Django, streamed into a file)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
+    client.get("/audit/")  # the first request loads what every later one reuses
+    started = time.perf_counter()
+    response = client.get("/audit/log.csv")
+    if response.status_code != 200:
+        raise SystemExit(f"/audit/log.csv answered {response.status_code}")
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    size, lines = _into_file("bench-audit-log.csv", itertools.chain([first], pieces))
+    seconds = time.perf_counter() - started
+    rows = list(csv.reader(io.StringIO(first.decode())))
+    _emit({"seconds": round(seconds, 3), "rows": lines - 2, "bytes": size, "newest": int(rows[2][0]),
+           "peak_rss_mib": _peak_rss_mib()})
+
+
+def copy_audit_log(args):
+    """COPY (SELECT the same columns of the same events, newest first) TO STDOUT as CSV, into a file:
+    the database's own speed for handing the rows out."""
+    columns = ", ".join(AUDIT_LOG_SQL_COLUMNS)
+    query = (f"COPY (SELECT {columns} FROM records_auditevent WHERE sequence <= %s ORDER BY sequence DESC) "  # noqa: S608
+             "TO STDOUT WITH (FORMAT csv, HEADER)")
+    connection.ensure_connection()
+    started = time.perf_counter()
+
+    def pieces():
+        with connection.connection.cursor() as cursor, cursor.copy(query, (args.through,)) as copy:
+            for block in copy:
+                yield bytes(block)
+
+    size, lines = _into_file("bench-audit-log-copy.csv", pieces())
+    _emit({"seconds": round(time.perf_counter() - started, 3), "rows": lines - 1, "bytes": size})
 
 
 # --------------------------------------------------------------------------- figure 4: the pages
@@ -366,6 +431,12 @@ def main(argv=None):
     command.add_argument("--year", type=int, required=True)
     command.add_argument("--through", type=int, help="the last sequence to include (default: the chain head)")
     command.set_defaults(run=copy_export)
+    command = commands.add_parser("audit-log-csv")
+    command.add_argument("--user", default="auditor-0")
+    command.set_defaults(run=audit_log_csv)
+    command = commands.add_parser("copy-audit-log")
+    command.add_argument("--through", type=int, required=True, help="the newest sequence to include")
+    command.set_defaults(run=copy_audit_log)
     command = commands.add_parser("pages")
     command.add_argument("--repeat", type=int, default=15)
     command.add_argument("--warmup", type=int, default=3)

@@ -540,6 +540,13 @@ class AuditFilterForm(forms.Form):
             self.add_error("until", "The end of the range is before its start.")
         return cleaned
 
+    def filters(self):
+        """The valid filters only (selectors.audit_log's arguments): a bad value is reported on
+        the form and ignored."""
+        data = self.cleaned_data
+        return {"actor": data.get("actor") or "", "action": data.get("action") or "", "object": data.get("object") or "",
+                "since": data.get("since"), "until": data.get("until")}
+
 
 class ImportForm(forms.Form):
     sheet = forms.FileField(label="Spreadsheet", help_text="CSV or Excel (.xlsx) with the template's columns.")

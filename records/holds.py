@@ -155,25 +155,3 @@ def hold_release(*, actor, hold, reason):
             last = chunk[-1].pk
         audit_events_record(actor=actor, entries=[Entry("hold.released", locked, {"reason": reason})])
     return locked
-
-
-def hold_report_rows(hold):
-    """Rows of the hold report: one per record covered (streamed, not loaded at once), for
-    records.csv_safe.csv_writer."""
-    yield ["CONFIDENTIAL — CPNI Track legal hold report"]
-    yield ["hold", "matter", "placed_at", "placed_by", "released_at", "released_by", "reference", "title",
-           "medium", "department", "custodian", "status", "expiry_date", "added_at"]
-    held = (
-        HeldRecord.objects.filter(hold=hold)
-        .select_related("record__department", "record__custodian")
-        .order_by("record_id")
-    )
-    for item in held.iterator(chunk_size=CHUNK):
-        record = item.record
-        yield [
-            hold.pk, hold.matter, hold.placed_at.isoformat(), hold.placed_by.get_username(),
-            hold.released_at.isoformat() if hold.released_at else "",
-            hold.released_by.get_username() if hold.released_by else "",
-            record.reference, record.title, record.medium, record.department, record.custodian.get_username(),
-            record.status, record.expiry_date.isoformat() if record.expiry_date else "", item.added_at.isoformat(),
-        ]

@@ -1,12 +1,12 @@
 """Reads of the records domain: permission scoping and query shape live here."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -333,6 +333,14 @@ def record_history(record):
         RecordLegalMinimum.history.filter(record_id=record.pk).select_related("history_user", "minimum")
         .order_by("history_date", "history_id")
     )
+    return [entry for _, entry in reversed(_history_entries(rows, links))]
+
+
+def _history_entries(rows, links):
+    """[(anchor, HistoryEntry)], oldest first, from the record's history `rows` and its legal
+    minimums' history `links` (both oldest first; the first row's changes are not shown: it is the
+    record as logged, or the one before those asked about). The anchor of an entry is ("row",
+    history_id) for a change of the record, ("links", when) for legal minimums changed alone."""
     ids = {"department": set(), "custodian": set(), "schedule": set(), "label_attested_by": set(), "created_by": set(),
            "label_import": set()}
     for row in rows:
@@ -359,22 +367,78 @@ def record_history(record):
     carried = {}  # minimum id -> its label, as the history goes
     carried_before = {}
     for when, is_link, _, row in timeline:
-        if is_link and not (entries and entries[-1].when == when):
-            entries.append(_history_entry(row, []))
+        if is_link and not (entries and entries[-1][1].when == when):
+            entries.append((("links", when), _history_entry(row, [])))
             carried_before = dict(carried)
         if is_link:
             if row.history_type == "-":
                 carried.pop(row.minimum_id, None)
             else:
                 carried[row.minimum_id] = f"{row.minimum.citation} ({row.minimum.period_display})"
-            _note_minimums(entries[-1], carried_before, carried)
+            _note_minimums(entries[-1][1], carried_before, carried)
             continue
         changes = [] if previous is None else _field_changes(previous, row, lookups)
-        entries.append(_history_entry(row, changes))
+        entries.append((("row", row.history_id), _history_entry(row, changes)))
         carried_before = dict(carried)
         previous = row
-    entries.reverse()
     return entries
+
+
+#: Entries (audit events and changes) on each page of a record's audit trail.
+TRAIL_PAGE_SIZE = 100
+EVENT, CHANGE, MINIMUMS_CHANGE = 0, 1, 2
+
+
+def record_trail(record):
+    """Everything that happened to the record, newest first, as (when, kind, key) rows for a
+    paginator: its audit events (EVENT, sequence), its history rows (CHANGE, history id) and the
+    moments its legal minimums changed with no change of the record itself (MINIMUMS_CHANGE, the
+    first of their history ids). One query (a UNION) for the page, one to count; the page's
+    entries are then read with record_trail_entries."""
+    label = record._meta.label_lower
+    events = AuditEvent.objects.filter(object_type=label, object_id=str(record.pk)).annotate(
+        when=F("occurred_at"), kind=Value(EVENT), key=F("sequence")
+    ).values_list("when", "kind", "key").order_by()
+    changes = record.history.order_by().annotate(
+        when=F("history_date"), kind=Value(CHANGE), key=F("history_id")
+    ).values_list("when", "kind", "key")
+    minimums = (
+        RecordLegalMinimum.history.filter(record_id=record.pk)
+        .exclude(history_date__in=record.history.values("history_date"))
+        .order_by()
+        .values("history_date")
+        .annotate(when=F("history_date"), kind=Value(MINIMUMS_CHANGE), key=Min("history_id"))
+        .values_list("when", "kind", "key")
+    )
+    return events.union(changes, minimums, all=True).order_by("-when", "kind", "-key")
+
+
+def record_trail_entries(record, items):
+    """The page `items` (rows of record_trail) as ("event", when, AuditEvent) and ("change", when,
+    HistoryEntry), in their order: a bounded number of queries and rows whatever the length of the
+    trail. A change is shown against the record's history row before it, which may be on an
+    earlier page; the legal minimums are followed from the first (a record has a few)."""
+    events = {e.sequence: e for e in AuditEvent.objects.filter(sequence__in=[k for _, kind, k in items if kind == EVENT])}
+    changes = {}
+    times = [when for when, kind, _ in items if kind != EVENT]
+    if times:
+        oldest, newest = min(times), max(times)
+        history = record.history.select_related("history_user")
+        # The rows of the page, those at the same moments on the pages beside it, and the one before.
+        rows = list(history.filter(history_date__gte=oldest, history_date__lte=newest).order_by("history_date", "history_id"))
+        before = history.filter(history_date__lt=oldest).order_by("-history_date", "-history_id").first()
+        links = list(
+            RecordLegalMinimum.history.filter(record_id=record.pk, history_date__lte=newest)
+            .select_related("history_user", "minimum").order_by("history_date", "history_id")
+        )
+        changes = dict(_history_entries([before, *rows] if before else rows, links))
+    trail = []
+    for when, kind, key in items:
+        if kind == EVENT:
+            trail.append(("event", when, events[key]))
+        else:
+            trail.append(("change", when, changes[("row", key) if kind == CHANGE else ("links", when)]))
+    return trail
 
 
 def _history_entry(row, changes):
@@ -413,6 +477,40 @@ def _shown(field_name, value, row, lookups):
 
 def audit_events_for(obj):
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-sequence")
+
+
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_log(*, actor="", action="", object="", since=None, until=None):  # noqa: A002 (the form's field)
+    """The audit log's events, newest first, narrowed by the log page's filters (AuditFilterForm):
+    who (exactly, any case), the action (its start), the object (part of its name, or its id) and
+    the days from `since` to `until` (both included, local time)."""
+    events = AuditEvent.objects.order_by("-sequence")
+    if actor:
+        events = events.filter(actor_name__iexact=actor.strip())
+    if action:
+        events = events.filter(action__startswith=action.strip())
+    if object:
+        term = object.strip()
+        events = events.filter(Q(object_repr__icontains=term) | Q(object_id=term))
+    if since:
+        events = events.filter(occurred_at__gte=_local_midnight(since))
+    if until and until < date.max:
+        events = events.filter(occurred_at__lt=_local_midnight(until + timedelta(days=1)))
+    return events
+
+
+def destruction_register(user):
+    """The destructions of the records the user may see, in the order they were recorded; none for
+    a person who may not see destructions."""
+    destructions = Destruction.objects.order_by("pk")
+    if not user.has_perm("records.view_destruction"):
+        return destructions.none()
+    if not sees_all_departments(user):
+        destructions = destructions.filter(record__department_id=user.department_id) if user.department_id else destructions.none()
+    return destructions
 
 
 @dataclass(frozen=True)

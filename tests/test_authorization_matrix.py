@@ -31,6 +31,7 @@ NOBODY = frozenset()
 EXPECTED = {
     "dashboard": ("GET", ALL, 200),
     "record-list": ("GET", ALL, 200),
+    "record-list-csv": ("GET", ALL, 200),
     "record-create": ("GET", LOGGERS, 200),
     "record-detail": ("GET", ALL, 200),
     "record-edit": ("GET", LOGGERS, 200),
@@ -61,6 +62,8 @@ EXPECTED = {
     "hold-release": ("POST", MANAGER, 400),
     "hold-report": ("GET", READ_ALL, 200),
     "audit-log": ("GET", READ_ALL, 200),
+    "audit-log-csv": ("GET", READ_ALL, 200),
+    "destruction-register-csv": ("GET", READ_ALL, 200),
     "audit-verify": ("POST", frozenset({Role.RECORDS_MANAGER, Role.AUDITOR}), 302),
     "register-list": ("GET", READ_ALL, 200),
     "register-create": ("GET", MANAGER, 200),

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from records import certificates, destruction, selectors
+from records import certificates, destruction, exports, selectors
 from records.audit import audit_event_record
+from records.csv_export import csv_download
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
 from records.models import Status, active_hold_exists
@@ -143,3 +144,12 @@ def certificate(request, reference):
     response = HttpResponse(certificates.certificate_pdf(record.destruction), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, certificates.certificate_filename(record.destruction))
     return response
+
+
+@permission_required("records.view_destruction", raise_exception=True)
+def destruction_register_csv(request):
+    """Every destruction of the records the person may see, as CSV."""
+    audit_event_record(actor=request.user, action="export.destruction_register")
+    return csv_download(filename="destruction-register.csv", description="destruction register",
+                        columns=exports.DESTRUCTION_REGISTER_COLUMNS,
+                        rows=exports.destruction_register_rows(selectors.destruction_register(request.user)))

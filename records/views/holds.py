@@ -5,14 +5,14 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import QueryDict, StreamingHttpResponse
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import holds, selectors
+from records import exports, holds, selectors
 from records.audit import audit_event_record
 from records.conflicts import error_status
-from records.csv_safe import csv_writer
+from records.csv_export import csv_download
 from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
 from records.models import LegalHold, Record
 
@@ -93,19 +93,10 @@ def hold_release(request, pk):
     return render(request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": form}, status=status)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @permission_required("records.view_legalhold", raise_exception=True)
 def hold_report(request, pk):
-    """The hold's records as CSV, streamed row by row."""
+    """The hold's records as CSV."""
     hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
     audit_event_record(actor=request.user, action="export.hold_report", obj=hold)
-    writer = csv_writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in holds.hold_report_rows(hold)), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="CONFIDENTIAL-legal-hold-{hold.pk}.csv"'
-    return response
+    return csv_download(filename=f"legal-hold-{hold.pk}.csv", description=f"legal hold report (hold #{hold.pk})",
+                        columns=exports.HOLD_REPORT_COLUMNS, rows=exports.hold_report_rows(hold))
