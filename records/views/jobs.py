@@ -5,14 +5,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from records import jobs, queueing
-from records.models import Job
+from records.models import ImportJob, Job
 
 
 def job_list(request):
-    """The signed-in person's jobs, newest first."""
+    """The signed-in person's jobs, newest first, and their latest imports (jobs of their own)."""
     mine = Job.objects.filter(requested_by=request.user).order_by("-requested_at", "-id")
     page = Paginator(mine, 50).get_page(request.GET.get("page"))
-    return render(request, "records/job_list.html", {"page": page, "unit_of": jobs.unit_of})
+    imports = ImportJob.objects.filter(requested_by=request.user).defer("content")[:10]
+    return render(request, "records/job_list.html", {"page": page, "imports": imports})
 
 
 def job_detail(request, pk):

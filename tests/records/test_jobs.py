@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from records import jobs
-from records.models import AuditEvent, Job, Record
+from records.models import AuditEvent, ImportJob, Job, Record
 from tests.factories import make_record
 
 CHUNK = 2
@@ -164,11 +164,15 @@ def test_others_follow_a_job_only_when_they_may_see_its_work(client, employee, a
 
 
 @pytest.mark.django_db
-def test_my_jobs_lists_my_own_only(client, records_manager, auditor, running_job):
+def test_my_jobs_lists_my_own_only_with_my_imports(client, records_manager, auditor, running_job):
+    ImportJob.objects.create(file_name="inventory-2019.csv", sha256="0" * 64, content=b"", requested_by=records_manager,
+                             requested_at=timezone.now(), state=ImportJob.State.IMPORTING, progress=40, row_count=1200)
     client.force_login(records_manager)
-    assert running_job.description in client.get(reverse("job-list")).content.decode()
+    page = client.get(reverse("job-list")).content.decode()
+    assert running_job.description in page and "inventory-2019.csv" in page and "Importing (40%)" in page
     client.force_login(auditor)
-    assert running_job.description not in client.get(reverse("job-list")).content.decode()
+    page = client.get(reverse("job-list")).content.decode()
+    assert running_job.description not in page and "inventory-2019.csv" not in page
 
 
 @pytest.mark.django_db
