@@ -15,6 +15,7 @@ from .schedules import (
     moves_expiries,
     new_expiries,
     recompute_run,
+    recomputed,
     sql_impact,
     update_audited,
 )
@@ -57,6 +58,7 @@ def minimum_update(*, actor, minimum, today=None, **changes):
     return update_audited(
         actor=actor, obj=minimum, changes=changes, fields=MINIMUM_FIELDS, expiry_fields=EXPIRY_FIELDS,
         action="legal_minimum.updated", today=today, kind=Job.Kind.MINIMUM_RECOMPUTE, records_of=_records_carrying,
+        count_of=lambda saved: recomputed(_records_carrying(saved)).count(),
         what=lambda saved: f"legal minimum {saved.code}", link=lambda saved: reverse("legal-minimum-list"),
     )
 

@@ -4,14 +4,14 @@ from dataclasses import asdict, dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, DateField, F, Value, When
+from django.db.models import Case, DateField, F, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from . import expiry_sql, jobs, lifecycle
 from .audit import audit_event_record
 from .conflicts import StateConflict
-from .models import HeldRecord, Job, LegalMinimum, Record, RecordLegalMinimum, RetentionExtension, RetentionSchedule, Status
+from .models import HeldRecord, Job, LegalMinimum, Record, RecordLegalMinimum, RetentionExtension, RetentionSchedule, Status, StatusTally
 from .retention import expiry_date_for
 
 SCHEDULE_FIELDS = (
@@ -155,11 +155,12 @@ def create_audited(*, actor, obj, fields, action):
     return obj
 
 
-def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, records_of, what, link, today=None):
+def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, records_of, count_of, what, link,
+                   today=None):
     """Save `changes` to a schedule or legal minimum (history and an audit event). When one of
     `expiry_fields` changes, the expiry of each of `records_of(saved)` is recomputed (with history,
     due records whose new expiry lies ahead back to active through the lifecycle): at once, in the
-    same transaction, when they are few (INLINE_LIMIT); else by a job of `kind`, started with the
+    same transaction, when they are few (`count_of(saved)` at most INLINE_LIMIT); else by a job of `kind`, started with the
     change (impact.job). A second such change while that job runs is refused (StateConflict): it
     would be computed from records the first has not reached yet. Returns (saved, impact)."""
     model = type(obj)
@@ -191,7 +192,7 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
         if moves:
             records = records_of(locked)
             reason = f"{what(locked)} changed"
-            count = recomputed(records).count()
+            count = count_of(locked)
             if count <= INLINE_LIMIT:
                 impact = recompute_records(actor, records, reason, today)
                 payload.update(records_moved=impact.records_moved, returned_to_active=impact.return_to_active)
@@ -220,9 +221,18 @@ def schedule_update(*, actor, schedule, today=None, **changes):
     return update_audited(
         actor=actor, obj=schedule, changes=changes, fields=SCHEDULE_FIELDS, expiry_fields=EXPIRY_FIELDS,
         action="schedule.updated", today=today, kind=Job.Kind.SCHEDULE_RECOMPUTE,
-        records_of=lambda saved: Record.objects.filter(schedule_id=saved.pk),
+        records_of=lambda saved: Record.objects.filter(schedule_id=saved.pk), count_of=schedule_record_count,
         what=lambda saved: f"schedule {saved.code}", link=lambda saved: reverse("schedule-list"),
     )
+
+
+def schedule_record_count(schedule):
+    """How many records a recompute of `schedule` goes through, read from the running tallies
+    (a row per department and status), so that the request does not count a large schedule's
+    records one by one. Records whose trigger event has not happened are counted too: the job sets
+    the exact total when it starts."""
+    tallied = StatusTally.objects.filter(schedule_id=schedule.pk).exclude(status=Status.DESTROYED)
+    return tallied.aggregate(n=Sum("count"))["n"] or 0
 
 
 def recomputed(records):
