@@ -22,6 +22,12 @@ Figures (targets from the issue):
      (measured after the sweep and the vacuum that autovacuum runs after it)
   -  audit log CSV download of every event (GET /audit/log.csv, streamed) vs COPY of the same rows  <= 3x,
      and its peak RSS at N vs at N/10                                                          <= 1.25x
+  6. schedule change (schedule_change): the largest schedule's period made 6 units longer on its edit
+     page, the recompute job run to its end (history, and audit events for the records it returns
+     to active), vs bench/schedule_baseline.sql (the same writes) on a copy            <= 2x
+     the confirming request, slowest of --schedule-repeat submits (each job run in between)
+     vs the login page's p95, both with Django's test client, one at a time        <= 1 s and <= 3x
+     the job's peak RSS at N vs N/10                                                 <= 1.25x
   5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
      (after a few seconds of unmeasured load on each page, so both meet warm workers; the pages
      take three turns each, and each percentile is the median of the turns')
@@ -56,6 +62,9 @@ BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results.json"
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/cpnitrack_bench"
 WARM_UP_SECONDS = 5
+# The figure methods of Bench, in the order they run (--only picks some).
+# The import comes last: it adds N/10 records to N.
+FIGURES = ("sweep", "export", "audit_log_csv", "pages", "load", "schedule_change", "imports")
 LOAD_ROUNDS = 3
 
 
@@ -92,8 +101,9 @@ class Databases:
 
 
 class Bench:
-    def __init__(self, scale, database_url, load_seconds, repeat):
+    def __init__(self, scale, database_url, load_seconds, repeat, schedule_repeat=5):
         self.scale = scale
+        self.schedule_repeat = schedule_repeat
         self.dbs = Databases(database_url)
         self.load_seconds = load_seconds
         self.repeat = repeat
@@ -391,6 +401,42 @@ class Bench:
                 "rps": round(float(row["Requests/s"]), 1), "median_ms": float(row["50%"]),
                 "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
 
+    # ------------------------------------------------------------------ figure 6: a schedule change
+
+    def schedule_change(self):
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        copy = f"{name}_sql"
+        log(f"figure 6: copying {name} to {copy} for the SQL baseline")
+        self.dbs.recreate(copy, template=name)
+        log("figure 6: the largest schedule changed on its edit page, its recompute job run to its end, on N")
+        self.checkpoint()
+        app = self.task(name, "schedule-change", "--repeat", str(self.schedule_repeat))
+        log(f"  {app}")
+        log("figure 6: the hand-written SQL baseline (bench/schedule_baseline.sql) on the copy")
+        self.checkpoint()
+        base = self.task(copy, "schedule-change-sql", "--today", self.today)
+        log(f"  {base}")
+        tails = [self.task(db, "verify-tail", "--after", str(run["head_before"])) for db, run in ((name, app), (copy, base))]
+        same = (app["moved"], app["returned"]) == (base["moved"], base["returned"])
+        log(f"  the same records moved and returned: {same}; the new audit events chain: {[t['ok'] for t in tails]}")
+        self.dbs.drop(copy)
+        ratio = app["seconds"] / base["seconds"]
+        self.add(f"6. schedule change {app['schedule']}: {app['moved']:,} of {app['records']:,} records recomputed, "
+                 f"{app['returned']:,} back to active (history + audit)", app["seconds"], base["seconds"], ratio,
+                 "<= 2x", ratio <= 2 and same and all(t["ok"] for t in tails), "s")
+        request, login = app["request_p95_ms"], app["login_p95_ms"]
+        self.add(f"6. request confirming the change (slowest of {len(app['request_ms'])}, vs the login page's p95)",
+                 request, login, request / login, "<= 1 s, <= 3x", request <= 1000 and request / login <= 3, "ms")
+        self.add("6. schedule change preview (one aggregate query; reported)", app["preview_seconds"], app["preview_seconds"],
+                 1.0, "(reported)", None, "s")
+        log("figure 6: the same change at N/10")
+        small = self.task(tenth, "schedule-change", "--repeat", "1")
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("6. schedule change job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
+                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.details["schedule_change"] = {"app": app, "sql": base, "tails_verified": tails, "tenth": small}
+
     # ------------------------------------------------------------------ the table
 
     def report(self, started):
@@ -500,21 +546,26 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 15)),
                         help="timed requests per page in figure 4 (the median is kept)")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
+    parser.add_argument("--schedule-repeat", type=int, default=int(os.environ.get("BENCH_SCHEDULE_REPEAT", 5)),
+                        help="confirming requests of figure 6 (each one's job runs before the next)")
+    parser.add_argument("--only", default="", help=f"comma-separated figure methods to run after the data is made "
+                        f"(default all: {','.join(FIGURES)})")
     args = parser.parse_args(argv)
+    only = [name.strip() for name in args.only.split(",") if name.strip()] or list(FIGURES)
+    unknown = set(only) - set(FIGURES)
+    if unknown:
+        parser.error(f"--only: unknown figure methods {', '.join(sorted(unknown))} (known: {', '.join(FIGURES)})")
     if args.scale < 1000:
         parser.error("--scale must be at least 1000 (N/100 needs records)")
     if not shutil.which(str(BIN / "locust")) or not shutil.which(str(BIN / "gunicorn")):
         parser.error(f"locust and gunicorn must be installed beside {sys.executable} (make install)")
     started = time.time()
-    bench = Bench(args.scale, args.database, args.load_seconds, args.repeat)
+    bench = Bench(args.scale, args.database, args.load_seconds, args.repeat, args.schedule_repeat)
     log(f"SCALE={args.scale:,}, databases {bench.dbs.name}, {bench.dbs.name}_tenth, {bench.dbs.name}_hundredth")
     bench.prepare()
-    bench.sweep()
-    bench.export()
-    bench.audit_log_csv()
-    bench.pages()
-    bench.load()
-    bench.imports()  # last: it adds N/10 records to N
+    for figure in FIGURES:  # in this order whatever --only lists: the schedule change rewrites expiry dates
+        if figure in only:
+            getattr(bench, figure)()
     verdict = bench.report(started)
     if not args.keep:
         for name in bench.sizes:

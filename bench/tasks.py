@@ -17,6 +17,8 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks import --file sheet.csv
     python -m bench.tasks copy-out --job-after 1 --records-after 123 --history-after 456 --events-after 789 --out dir
     python -m bench.tasks copy-in --dir dir
+    python -m bench.tasks schedule-change [--longer 6] [--repeat 5]
+    python -m bench.tasks schedule-change-sql --today 2026-11-22 [--longer 6]
 """
 
 import argparse
@@ -47,6 +49,7 @@ from django.utils import timezone  # noqa: E402
 from records.models import AuditEvent, Department, Destruction, RetentionSchedule, User  # noqa: E402
 
 SQL_BASELINE = Path(__file__).with_name("sweep_baseline.sql")
+SCHEDULE_BASELINE = Path(__file__).with_name("schedule_baseline.sql")
 EVENT_COLUMNS = ("sequence", "occurred_at", "actor_name", "action", "object_type", "object_id", "object_repr",
                  "payload", "previous_hash", "hash")
 
@@ -126,6 +129,125 @@ def verify(args):
     report = verify_chain()
     _emit({"ok": report.ok, "checked": report.checked, "problem": report.problem,
            "seconds": round(time.perf_counter() - started, 3)})
+
+
+# --------------------------------------------------------------------------- the schedule change
+
+def _largest_schedule():
+    from django.db.models import Count
+
+    return RetentionSchedule.objects.annotate(n=Count("records")).order_by("-n", "code").first()
+
+
+def _history_count():
+    from records.models import Record
+
+    return Record.history.count()
+
+
+def _confirm(client, schedule, period):
+    """The records manager's confirming submit of the schedule's edit page; the job it started."""
+    from records.models import Job
+
+    data = {"code": schedule.code, "title": schedule.title, "description": schedule.description,
+            "period_value": period, "period_unit": schedule.period_unit, "trigger": schedule.trigger,
+            "trigger_event": schedule.trigger_event, "legal_minimum_value": schedule.legal_minimum_value or "",
+            "legal_minimum_unit": schedule.legal_minimum_unit, "legal_citation": schedule.legal_citation,
+            "default_disposition": schedule.default_disposition, "is_active": "on", "confirm": "1"}
+    for medium in schedule.applicable_media:
+        data.setdefault("applicable_media", []).append(medium)
+    started = time.perf_counter()
+    response = client.post(f"/schedules/{schedule.code}/edit/", data)
+    seconds = time.perf_counter() - started
+    if response.status_code != 302 or "/jobs/" not in response["Location"]:
+        raise SystemExit(f"the confirming submit answered {response.status_code}, not the job's page")
+    return seconds, Job.objects.latest("pk")
+
+
+def schedule_change(args):
+    """The largest schedule's period changed on its edit page by a records manager (the request
+    timed), then its recompute job run to its end here (timed, with the process's peak RSS), then
+    the preview timed. --repeat more confirming requests, alternately back and forth, each job run
+    untimed in between (a second change waits for the first's job), and as many login pages, give
+    the request's percentile against the login page's."""
+    from records import jobs, schedules
+
+    schedules.INLINE_LIMIT = 0  # the job is what is measured, at N/10 too (where the schedule may be small)
+    schedule = _largest_schedule()
+    old_period = schedule.period_value
+    args.period = old_period + args.longer
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
+    client.get("/schedules/")  # the session and the templates warm, as for a person already signed in
+    started = time.perf_counter()
+    preview = schedules.schedule_change_impact(schedule, {"period_value": args.period})
+    preview_seconds = time.perf_counter() - started
+    head, history = _head(), _history_count()
+    request_seconds, job = _confirm(client, schedule, args.period)
+    started = time.perf_counter()
+    job = jobs.job_run(job.pk)
+    job_seconds = time.perf_counter() - started
+    peak = _peak_rss_mib()
+    result = {"schedule": schedule.code, "records": job.total, "moved": job.result["records_moved"],
+              "returned": job.result["return_to_active"], "seconds": round(job_seconds, 3), "peak_rss_mib": peak,
+              "new_history_rows": _history_count() - history, "new_events": _head() - head, "head_before": head,
+              "preview_seconds": round(preview_seconds, 3), "preview": preview.figures(), "job_state": job.state}
+    requests = [request_seconds]
+    schedule.refresh_from_db()
+    for turn in range(args.repeat - 1):
+        seconds, job = _confirm(client, schedule, old_period if turn % 2 == 0 else args.period)
+        requests.append(seconds)
+        jobs.job_run(job.pk)
+        schedule.refresh_from_db()
+    anonymous = Client()
+    anonymous.get("/accounts/login/")
+    logins = []
+    for _ in range(max(args.repeat, 20)):
+        started = time.perf_counter()
+        anonymous.get("/accounts/login/")
+        logins.append(time.perf_counter() - started)
+    result.update(request_ms=[round(s * 1000, 1) for s in requests], request_p95_ms=_p95(requests),
+                  login_p95_ms=_p95(logins))
+    _emit(result)
+
+
+def _p95(seconds):
+    ordered = sorted(seconds)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000, 1)
+
+
+def schedule_change_sql(args):
+    """The baseline: bench/schedule_baseline.sql, the same writes as the job, one transaction."""
+    from django.db import transaction
+
+    from records.models import Record
+
+    schedule = _largest_schedule()
+    args.period = schedule.period_value + args.longer
+    manager = User.objects.get(username=args.user)
+    today = date.fromisoformat(args.today)
+    legal = f"{int(schedule.legal_minimum_value)} {schedule.legal_minimum_unit}" if schedule.legal_minimum_value else None
+    with transaction.atomic():  # the schedule itself, as the request saves it (not timed)
+        RetentionSchedule.objects.filter(pk=schedule.pk).update(period_value=args.period)
+    values = {":schedule": str(schedule.pk), ":period": f"'{int(args.period)} {schedule.period_unit}'",
+              ":legal": f"'{legal}'" if legal else "NULL", ":today": f"'{today.isoformat()}'",
+              ":reason": f"'schedule {schedule.code} changed'", ":user_id": str(manager.pk),
+              ":username": f"'{manager.get_username()}'"}
+    script = SCHEDULE_BASELINE.read_text()
+    for name in sorted(values, key=len, reverse=True):
+        script = script.replace(name, values[name])
+    head, history = _head(), _history_count()
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.autocommit = True
+    started = time.perf_counter()
+    with raw.cursor() as cursor:
+        cursor.execute(script)
+    seconds = time.perf_counter() - started
+    returned = AuditEvent.objects.filter(sequence__gt=head, action="record.extend_retention").count()
+    _emit({"seconds": round(seconds, 3), "moved": _history_count() - history - returned, "returned": returned,
+           "new_history_rows": _history_count() - history, "new_events": _head() - head, "head_before": head,
+           "records": Record.objects.filter(schedule=schedule).count()})
 
 
 # --------------------------------------------------------------------------- figure 2: the export
@@ -468,6 +590,16 @@ def main(argv=None):
     command = commands.add_parser("copy-in")
     command.add_argument("--dir", required=True)
     command.set_defaults(run=copy_in)
+    command = commands.add_parser("schedule-change")
+    command.add_argument("--longer", type=int, default=6, help="added to the period, in its unit")
+    command.add_argument("--repeat", type=int, default=5)
+    command.add_argument("--user", default="rita")
+    command.set_defaults(run=schedule_change)
+    command = commands.add_parser("schedule-change-sql")
+    command.add_argument("--longer", type=int, default=6, help="added to the period, in its unit")
+    command.add_argument("--today", required=True)
+    command.add_argument("--user", default="rita")
+    command.set_defaults(run=schedule_change_sql)
     args = parser.parse_args(argv)
     args.run(args)
     return 0

@@ -10,6 +10,10 @@ class RecordsConfig(AppConfig):
         from django.core import checks
 
         from . import signals  # noqa: F401
+        # The modules that register kinds of job (records.jobs.job_kind), one a line, so that a
+        # worker knows every kind whatever it imported first.
+        from . import legal_minimums  # noqa: F401
+        from . import schedules  # noqa: F401
         from .destruction import check_paper_methods_setting
         from .signing import check_signing_key
 

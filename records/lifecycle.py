@@ -24,6 +24,7 @@ from django.utils import timezone
 from .audit import Entry, audit_events_record
 from .conflicts import StateConflict
 from .models import Medium, Record, Status, active_hold_exists
+from .recomputing import awaiting_recompute, waiting_message
 from .roles import Role, roles_of
 
 
@@ -43,6 +44,9 @@ class Transition:
     custodian_excluded: bool = False  # the custodian may not take it (four-eyes)
     records_manager_may_act_for_custodian: bool = False
     frozen_by_hold: bool = True
+    # Taken on the record's expiry date: not while a recompute job has still to reach the record
+    # (records.recomputing), whose saved expiry is then the old rule's.
+    waits_for_recompute: bool = False
 
     def applies_to_medium(self, medium):
         if self.media == "paper":
@@ -55,7 +59,7 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("expire", Status.ACTIVE, Status.DUE, "records.expire_record", allow_system=True),
+        Transition("expire", Status.ACTIVE, Status.DUE, "records.expire_record", allow_system=True, waits_for_recompute=True),
         Transition("extend_retention", Status.DUE, Status.ACTIVE, "records.extend_retention", frozen_by_hold=False),
         Transition(
             "mark_for_shredding",
@@ -65,6 +69,7 @@ TRANSITIONS = {
             media="paper",
             custodian_only=True,
             records_manager_may_act_for_custodian=True,
+            waits_for_recompute=True,
         ),
         Transition(
             "confirm_shredding",
@@ -82,6 +87,7 @@ TRANSITIONS = {
             media="electronic",
             custodian_only=True,
             records_manager_may_act_for_custodian=True,
+            waits_for_recompute=True,
         ),
         Transition(
             "receive_media",
@@ -111,9 +117,13 @@ def is_on_hold(record):
     return Record.objects.filter(pk=record.pk).filter(active_hold_exists()).exists()
 
 
-def check_transition(record, name, *, actor, on_hold=None):
+UNKNOWN = object()
+
+
+def check_transition(record, name, *, actor, on_hold=None, recompute=UNKNOWN):
     """Raise TransitionNotAllowed or PermissionDenied unless `actor` (None for the system) may take
-    transition `name` on `record` as it is now. `on_hold` saves the query when already known."""
+    transition `name` on `record` as it is now. `on_hold` saves the query when already known, and
+    `recompute` (the recompute job that has still to reach the record, or None) too."""
     try:
         spec = TRANSITIONS[name]
     except KeyError:
@@ -130,6 +140,10 @@ def check_transition(record, name, *, actor, on_hold=None):
         )
     if spec.frozen_by_hold and (is_on_hold(record) if on_hold is None else on_hold):
         raise TransitionNotAllowed(f"{record.reference} is under a legal hold: nothing may happen to it until released.")
+    if spec.waits_for_recompute:
+        job = awaiting_recompute([record.pk]).get(record.pk) if recompute is UNKNOWN else recompute
+        if job is not None:
+            raise TransitionNotAllowed(waiting_message(record, job))
     if actor is None:
         if not spec.allow_system:
             raise PermissionDenied(f"'{name}' must be taken by a person, not by the system.")
@@ -206,10 +220,12 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
             .annotate(on_hold=active_hold_exists())
             .order_by("pk")
         )
+        candidates = list(candidates)
+        awaiting = awaiting_recompute([r.pk for r in candidates]) if spec.waits_for_recompute else {}
         moved, entries, now = [], [], timezone.now()
         for record in candidates:
             try:
-                check_transition(record, name, actor=actor, on_hold=record.on_hold)
+                check_transition(record, name, actor=actor, on_hold=record.on_hold, recompute=awaiting.get(record.pk))
             except TransitionNotAllowed:
                 continue
             entries.append(_moved(record, spec, name, reason, payload, now))
@@ -280,10 +296,11 @@ def is_editable(record):
 def available_transitions(record, actor):
     """The names of the transitions `actor` may take on `record` now (for showing actions)."""
     on_hold = is_on_hold(record)
+    recompute = awaiting_recompute([record.pk]).get(record.pk)
     names = []
     for name in TRANSITIONS:
         try:
-            check_transition(record, name, actor=actor, on_hold=on_hold)
+            check_transition(record, name, actor=actor, on_hold=on_hold, recompute=recompute)
         except (TransitionNotAllowed, PermissionDenied):
             continue
         names.append(name)

@@ -482,14 +482,6 @@ class ScheduleImpactSerializer(serializers.Serializer):
     in_destruction = serializers.IntegerField(help_text="Records already on their way to destruction: unchanged.")
 
 
-class ScheduleChangedSerializer(ScheduleSerializer):
-    impact = ScheduleImpactSerializer(read_only=True, help_text="What the change did to the schedule's records.")
-
-    class Meta(ScheduleSerializer.Meta):
-        fields = ScheduleSerializer.Meta.fields + ["impact"]
-        read_only_fields = fields
-
-
 # ---------------------------------------------------------------------------------------------
 # Legal holds
 
@@ -526,6 +518,20 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_unit(self, job) -> str:
         return jobs.unit_of(job)
+
+
+class ScheduleChangedSerializer(ScheduleSerializer):
+    impact = ScheduleImpactSerializer(
+        read_only=True, allow_null=True,
+        help_text="What the change did to the schedule's records; null while a job recomputes them (see `job`).")
+    job = JobSerializer(
+        read_only=True, allow_null=True,
+        help_text="When the schedule has too many records to recompute at once (the answer is then 202): the job "
+        "that recomputes them. Follow it at /api/v1/jobs/{id}/ (the Location header); its result has the figures.")
+
+    class Meta(ScheduleSerializer.Meta):
+        fields = ScheduleSerializer.Meta.fields + ["impact", "job"]
+        read_only_fields = fields
 
 
 class HoldSerializer(serializers.ModelSerializer):

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -509,10 +510,14 @@ class ScheduleDetail(ApiView):
         "expiry date of every record on the schedule: without `confirm: true` nothing is changed and the answer is "
         "409 `confirmation_required` with the preview in `impact` (records moved, becoming due, returning to "
         "active, already in destruction). With it, the change is saved, every expiry recomputed with history, "
-        "and the answer carries what it did in `impact`.",
+        "and the answer carries what it did in `impact`; a schedule with more records than can be recomputed at "
+        "once is recomputed by a job: the answer is then 202 with the job in `job` (and in Location), which "
+        "says what it did when done. A second change of the period while that job runs is refused (409 "
+        "`state_conflict`).",
         parameters=[CODE_PARAMETER], request=s.ScheduleChangeSerializer, examples=EXAMPLES["schedule-change"],
         responses={
             200: s.ScheduleChangedSerializer,
+            202: s.ScheduleChangedSerializer,
             **problems(400, 404, 415),
             409: OpenApiResponse(s.ConfirmationProblemSerializer, description="The change needs `confirm: true`."),
         },
@@ -529,8 +534,11 @@ class ScheduleDetail(ApiView):
             raise ConfirmationRequired(schedules.schedule_change_impact(schedule, changes))
         saved, impact = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
         result = _schedule(saved.code)
-        result.impact = impact
-        return Response(s.ScheduleChangedSerializer(result).data)
+        result.impact, result.job = (None, impact.job) if impact.job else (impact, None)
+        if impact.job is None:
+            return Response(s.ScheduleChangedSerializer(result).data)
+        return Response(s.ScheduleChangedSerializer(result).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": reverse("api-job-detail", args=[impact.job.pk])})
 
 
 class LegalMinimumList(ApiView):

@@ -7,7 +7,8 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django_celery_beat.models import PeriodicTask
 
-from records import legal_minimums, schedules, selectors
+from records import legal_minimums, queueing, schedules, selectors
+from records.conflicts import error_status
 from records.forms import LegalMinimumForm, ScheduleForm
 from records.models import LegalMinimum, RetentionSchedule
 
@@ -51,7 +52,7 @@ def _edit_moving_expiries(request, obj, form, *, expiry_fields, preview, save, s
     """The edit page of a schedule or legal minimum: a change of `expiry_fields` moves the expiry of
     records, so it is previewed first (`preview(obj, changes)`: how many move, become due at once or
     return to active) and saved on a second, confirming submit."""
-    impact = None
+    impact, status = None, 200
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         if schedules.moves_expiries(obj, changes, expiry_fields) and "confirm" not in request.POST:
@@ -61,14 +62,23 @@ def _edit_moving_expiries(request, obj, form, *, expiry_fields, preview, save, s
                 _, result = save(changes)
             except ValidationError as error:
                 form.add_error(None, error)
+                status = error_status(error)
             else:
-                messages.success(
-                    request,
-                    f"{saved} was saved; {result.records_moved} record expiry dates were recomputed"
-                    f" and {result.return_to_active} due records returned to active.",
-                )
-                return redirect(done)
-    return render(request, template, {**context, "form": form, "impact": impact})
+                if result.job is None:
+                    messages.success(
+                        request,
+                        f"{saved} was saved; {result.records_moved} record expiry dates were recomputed"
+                        f" and {result.return_to_active} due records returned to active.",
+                    )
+                    return redirect(done)
+                job = result.job
+                text = f"{saved} was saved; the expiry dates of its {job.total:,} records are being recomputed (job #{job.pk})."
+                if job.queued.waiting_for_queue:
+                    messages.warning(request, queueing.waiting_for_queue_message(text, "the recompute"))
+                else:
+                    messages.success(request, text)
+                return redirect("job-detail", pk=job.pk)
+    return render(request, template, {**context, "form": form, "impact": impact}, status=status)
 
 
 @permission_required("records.view_legalminimum", raise_exception=True)
