@@ -10,6 +10,8 @@ class RecordsConfig(AppConfig):
         from django.core import checks
 
         from . import signals  # noqa: F401
+        # The modules whose @job_kind steps the worker runs (records.jobs), one line each.
+        from . import holds  # noqa: F401
         from .destruction import check_paper_methods_setting
         from .signing import check_signing_key
 
