@@ -22,12 +22,13 @@ from .models import HeldRecord, Job, LegalHold, Record, Status, active_hold_exis
 CHUNK = 1000
 MAX_LISTED_REFERENCES = 5000
 # Holds on at most this many records are placed (and released) inside the request, in one
-# transaction; larger ones by a job. Measured on PostgreSQL 15 with this module's hold_place
-# (`python -m bench.tasks hold-inline`, a records manager holding the first N of the billing
-# department's records of a 100,000-record bench database, median of 3, this 2-core machine
-# shared with other work): 1,000 records 0.26 s, 5,000 records 1.2 s, 20,000 records 4.9 s. A
-# request should answer in about a second even on a busy machine, so 2,000 (about 0.5 s).
-INLINE_MAX = 2000
+# transaction; larger ones by a job. Measured on PostgreSQL 15 with hold_place itself
+# (`python -m bench.tasks hold-inline --sizes 1000,2000,5000,20000`: a records manager holding the
+# first N records of the billing department of a 100,000-record bench database, median of 3
+# tries, each rolled back) on this 2-core machine while other work ran (load 4-5), in two runs:
+# 1,000 records 0.22-0.57 s, 2,000 0.21-0.98 s, 5,000 0.50-2.0 s, 20,000 3.5-7.8 s: about 0.1 to
+# 0.4 ms a record. 1,000 keeps the request near half a second even on a busy machine.
+INLINE_MAX = 1000
 
 
 def _require(actor, permission):
@@ -246,15 +247,17 @@ def hold_place(*, actor, matter, reason, selection=None, records=None, scope="",
         raise ValidationError(errors)
     if selection is not None:
         records, listed = selection.records(), selection.kind == "references"
-    named, count = _destroyed_in(records, listed)
     covered = records.exclude(status=Status.DESTROYED).select_related(None).order_by()
     size = covered[: INLINE_MAX + 1].count()
+    by_job = selection is not None and size > INLINE_MAX
+    # A job counts the destroyed records left out itself (none can be destroyed once the hold is
+    # accepted): on a department that count alone is too slow for the request.
+    named, count = ([], 0) if by_job else _destroyed_in(records, listed)
     if not size:
         left_out = LegalHold(scope=scope[:300], destroyed_left_out=named[:20], destroyed_left_out_count=count)
         raise ValidationError(" ".join([
             *left_out.left_out_notes, "No record that can still be held matches; destroyed records cannot be held."
         ]))
-    by_job = selection is not None and size > INLINE_MAX
     with transaction.atomic():
         now = timezone.now()
         hold = LegalHold(matter=matter, reason=reason, placed_by=actor, placed_at=now, scope=scope[:300],
@@ -289,11 +292,17 @@ def hold_place_step(run):
     hold.placed event, once."""
     hold = LegalHold.objects.select_related("placed_by").get(pk=run.job.subject_id)
     actor = run.job.requested_by
-    covered = Selection.from_json(hold.selection).records().filter(pk__lte=hold.selection["up_to"]).exclude(
-        status=Status.DESTROYED)
+    selection = Selection.from_json(hold.selection)
+    scope = selection.records().filter(pk__lte=hold.selection["up_to"])
+    covered = scope.exclude(status=Status.DESTROYED)
     if hold.linked_at is None:
         if not run.job.total:
-            run.set_total(covered.count())
+            with transaction.atomic():
+                hold.destroyed_left_out, hold.destroyed_left_out_count = _destroyed_in(
+                    scope, selection.kind == "references")
+                hold._history_user = actor
+                hold.save(update_fields=["destroyed_left_out", "destroyed_left_out_count"])
+                run.set_total(covered.count())
         for chunk in _chunks(covered, after=run.job.cursor):
             with transaction.atomic():
                 _link(hold, actor, chunk)

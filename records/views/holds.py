@@ -45,8 +45,6 @@ def hold_create(request):
             if hold.job:
                 messages.success(request, f"Legal hold #{hold.pk} is in force: every record of {hold.scope} is held "
                                           "from now on, and the records are being linked to it.")
-                for note in hold.left_out_notes:
-                    messages.warning(request, note)
                 return redirect("job-detail", pk=hold.job.pk)
             held = hold.held_records.count()
             messages.success(request, f"Legal hold #{hold.pk} was placed on {held:,} record{'s' if held != 1 else ''}.")
