@@ -7,6 +7,7 @@ the scope of a hold still being placed as well as the records already linked."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
@@ -27,8 +28,9 @@ MAX_LISTED_REFERENCES = 5000
 # first N records of the billing department of a 100,000-record bench database, median of 3
 # tries, each rolled back) on this 2-core machine while other work ran (load 4-5), in two runs:
 # 1,000 records 0.22-0.57 s, 2,000 0.21-0.98 s, 5,000 0.50-2.0 s, 20,000 3.5-7.8 s: about 0.1 to
-# 0.4 ms a record. 1,000 keeps the request near half a second even on a busy machine.
-INLINE_MAX = 1000
+# 0.4 ms a record. 1,000 (the default of settings.HOLD_INLINE_MAX) keeps the request near half a
+# second even on a busy machine.
+INLINE_MAX = settings.HOLD_INLINE_MAX
 
 
 def _require(actor, permission):
