@@ -31,6 +31,12 @@ Figures (targets from the issue):
   5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
      (after a few seconds of unmeasured load on each page, so both meet warm workers; the pages
      take three turns each, and each percentile is the median of the turns')
+  7. a legal hold on the billing department (bench.tasks hold-jobs, hold-sql, hold-request):
+     placed, then released, each request and its job run in-process to the end, vs the same rows
+     written in SQL (INSERT ... SELECT of the links and of the audit rows, DELETE)          <= 3x
+     the request that starts placing it (Django's test client, p95), vs the login page's  <= 1 s, <= 3x
+     the jobs' peak RSS at N vs N/10                                                       <= 1.25x
+`--only holds` (comma-separated: sweep, export, pages, load, holds) measures only those figures.
 The table is printed and written to bench/results.json."""
 
 import argparse
@@ -64,7 +70,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/cpnitrack_bench"
 WARM_UP_SECONDS = 5
 # The figure methods of Bench, in the order they run (--only picks some).
 # The import comes last: it adds N/10 records to N.
-FIGURES = ("sweep", "export", "audit_log_csv", "pages", "load", "schedule_change", "imports")
+FIGURES = ("sweep", "export", "audit_log_csv", "pages", "load", "schedule_change", "holds", "imports")
 LOAD_ROUNDS = 3
 
 
@@ -436,6 +442,36 @@ class Bench:
         self.add("6. schedule change job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
                  "<= 1.25x", ratio <= 1.25, "MiB")
         self.details["schedule_change"] = {"app": app, "sql": base, "tails_verified": tails, "tenth": small}
+
+    # ------------------------------------------------------------------ figure 7: legal holds
+
+    def holds(self):
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        log("figure 7: the web request that starts a hold on the billing department, and the login page (test client)")
+        request = self.task(name, "hold-request", "--tries", str(self.repeat))
+        log(f"  {request}")
+        hold, login = request["hold"]["p95_ms"], request["login"]["p95_ms"]
+        self.add("7. hold on a department: the request that starts it, p95 (vs the login page's p95)", hold, login,
+                 hold / login, "<= 1 s, <= 3x", hold <= 1000 and hold / login <= 3, "ms")
+        log("figure 7: a hold on the billing department placed then released, the jobs run to the end, on N")
+        self.checkpoint()
+        app = self.task(name, "hold-jobs")
+        log(f"  {app}")
+        log("figure 7: the same rows written in SQL (INSERT ... SELECT, DELETE; rolled back)")
+        self.checkpoint()
+        base = self.task(name, "hold-sql")
+        log(f"  {base}")
+        ratio = app["seconds"] / base["seconds"]
+        same = app["held"] == base["held"] and app["new_events"] >= 2 * app["held"]
+        self.add(f"7. hold on {app['held']:,} records: placed then released (jobs, history, audit) vs SQL",
+                 app["seconds"], base["seconds"], ratio, "<= 3x", ratio <= 3 and same, "s")
+        log("figure 7: the same at N/10")
+        small = self.task(tenth, "hold-jobs")
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("7. hold jobs peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
+                 ratio <= 1.25, "MiB")
+        self.details["holds"] = {"request": request, "app": app, "sql": base, "tenth": small}
 
     # ------------------------------------------------------------------ the table
 

@@ -19,6 +19,10 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks copy-in --dir dir
     python -m bench.tasks schedule-change [--longer 6] [--repeat 5]
     python -m bench.tasks schedule-change-sql --today 2026-11-22 [--longer 6]
+    python -m bench.tasks hold-jobs [--department billing]
+    python -m bench.tasks hold-sql [--department billing]
+    python -m bench.tasks hold-request [--tries 15]
+    python -m bench.tasks hold-inline [--sizes 1000,5000,20000]
 """
 
 import argparse
@@ -535,6 +539,195 @@ def copy_in(args):
     _emit({"seconds": round(time.perf_counter() - started, 3)})
 
 
+# --------------------------------------------------------------------------- figure 6: legal holds
+
+def _billing_selection(code):
+    from records import holds
+
+    manager = User.objects.get(username="rita")
+    department = Department.objects.get(code=code)
+    selection, scope = holds.selection_of("department", actor=manager, department=department)
+    return manager, department, selection, scope
+
+
+def hold_jobs(args):
+    """A hold on a whole department placed, then released, as a records manager does it: each
+    request (records.holds.hold_place, hold_release) and then its job (records.jobs.job_run),
+    in-process, to the end. The job's peak RSS is this process's."""
+    from django.db import transaction
+
+    from records import holds, jobs
+    from records.models import HeldRecord, Job
+
+    manager, department, selection, scope = _billing_selection(args.department)
+    holds.INLINE_MAX = 0  # always by the jobs, even on a department small enough for the request (N/10 of a small scale)
+    # What a web or Celery worker has loaded long before (the URLconf and every view it imports:
+    # seconds in a fresh process), loaded before the clock starts.
+    from django.urls import reverse
+
+    reverse("hold-list")
+    head = _head()
+    started = time.perf_counter()
+    with transaction.atomic():
+        hold = holds.hold_place(actor=manager, matter="Bench", reason="Bench", selection=selection, scope=scope)
+    placed = jobs.job_run(hold.job.pk)
+    place_seconds = time.perf_counter() - started
+    released_at = time.perf_counter()
+    with transaction.atomic():
+        release = holds.hold_release(actor=manager, hold=hold, reason="Bench")
+    released = jobs.job_run(release.job.pk)
+    release_seconds = time.perf_counter() - released_at
+    held = HeldRecord.objects.filter(hold=hold).count()
+    if (placed.state, released.state) != (Job.State.DONE, Job.State.DONE):
+        raise SystemExit(f"bench: the jobs ended {placed.state} and {released.state}")
+    _emit({"seconds": round(place_seconds + release_seconds, 3), "place_seconds": round(place_seconds, 3),
+           "release_seconds": round(release_seconds, 3), "held": held, "hold": hold.pk,
+           "new_events": _head() - head, "peak_rss_mib": _peak_rss_mib(), "head_before": head})
+
+
+HOLD_SQL = """
+INSERT INTO records_heldrecord (hold_id, record_id, department_id, added_at)
+SELECT %(hold)s, r.id, r.department_id, now() FROM records_record r
+WHERE r.department_id = %(department)s AND r.status <> 'destroyed' ORDER BY r.id;
+
+INSERT INTO records_auditevent (sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
+                                object_repr, payload, previous_hash, hash)
+SELECT %(head)s + n, now(), %(actor)s, 'rita', 'record.hold_placed', 'records.record', id::text,
+       left(reference || ' — ' || title, 200), jsonb_build_object('hold', %(hold)s, 'matter', 'Bench'),
+       encode(sha256(convert_to('p' || (n - 1)::text, 'UTF8')), 'hex'), encode(sha256(convert_to('p' || n::text, 'UTF8')), 'hex')
+FROM (SELECT r.id, r.reference, r.title, row_number() OVER (ORDER BY r.id) AS n FROM records_record r
+      WHERE r.department_id = %(department)s AND r.status <> 'destroyed') AS placed;
+
+INSERT INTO records_auditevent (sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
+                                object_repr, payload, previous_hash, hash)
+SELECT %(head)s + %(held)s + n, now(), %(actor)s, 'rita', 'record.hold_released', 'records.record', r.id::text,
+       left(r.reference || ' — ' || r.title, 200), jsonb_build_object('hold', %(hold)s),
+       encode(sha256(convert_to('r' || (n - 1)::text, 'UTF8')), 'hex'), encode(sha256(convert_to('r' || n::text, 'UTF8')), 'hex')
+FROM (SELECT h.record_id, row_number() OVER (ORDER BY h.record_id) AS n FROM records_heldrecord h
+      WHERE h.hold_id = %(hold)s) AS released JOIN records_record r ON r.id = released.record_id;
+
+DELETE FROM records_heldrecord WHERE hold_id = %(hold)s;
+"""
+
+
+def hold_sql(args):
+    """The SQL baseline of hold-jobs: the same rows written by hand, in one transaction: the
+    HeldRecords and the per-record audit rows of the placing (INSERT ... SELECT each), the
+    per-record audit rows of the release (INSERT ... SELECT), then the links deleted (DELETE),
+    all of the same widths as the app's (a sha256 in hex for each hash, the same payloads). The
+    database's own speed for these writes; rolled back afterwards (the audit chain is left as it
+    was: its rows cannot be deleted)."""
+    from django.db import transaction
+
+    from records.models import LegalHold
+
+    manager, department, _, _ = _billing_selection(args.department)
+    held = _covered_count(department)
+    connection.ensure_connection()
+    started = None
+    with transaction.atomic():
+        hold = LegalHold.objects.create(matter="Bench (SQL)", reason="Bench", placed_by=manager,
+                                        placed_at=timezone.now(), scope="bench")
+        params = {"hold": hold.pk, "department": department.pk, "head": _head(), "actor": manager.pk, "held": held}
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for statement in filter(str.strip, HOLD_SQL.split(";")):
+                cursor.execute(statement, params)
+            seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    _emit({"seconds": round(seconds, 3), "held": held})
+
+
+def _covered_count(department):
+    from records.models import Record, Status
+
+    return Record.objects.filter(department=department).exclude(status=Status.DESTROYED).count()
+
+
+def hold_request(args):
+    """The web request that starts placing a hold on the department (POST /holds/new/, signed in
+    as a records manager; the answer is a redirect to the job's page), `tries` times, each
+    committed and its job queued as in production; and the login page, GET, as many times. After
+    each try, untimed, the bench withdraws the hold it made (its job marked failed, the hold
+    released with no records) so that every try starts from the same state and no later figure
+    meets a hold being placed."""
+    from records.models import Job, LegalHold
+
+    manager, department, _, _ = _billing_selection(args.department)
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(manager)
+    anonymous = Client()
+    body = {"matter": "Bench", "reason": "Bench", "scope": "department", "department": department.pk}
+    made = []
+
+    def place():
+        response = client.post("/holds/new/", body)
+        if response.status_code != 302 or "/jobs/" not in response["Location"]:
+            raise SystemExit(f"bench: placing the hold answered {response.status_code} {response.get('Location')}")
+        made.append(int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
+
+    def withdraw():
+        now = timezone.now()
+        for job in Job.objects.filter(pk__in=made):
+            LegalHold.objects.filter(pk=job.subject_id).update(linked_at=now, released_at=now, release_reason="bench")
+        Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=now, error="bench: withdrawn")
+        made.clear()
+
+    def login():
+        response = anonymous.get("/accounts/login/")
+        if response.status_code != 200:
+            raise SystemExit(f"bench: the login page answered {response.status_code}")
+
+    results = {}
+    for name, request, after in (("hold", place, withdraw), ("login", login, lambda: None)):
+        for _ in range(3):
+            request()  # warm up
+            after()
+        times = []
+        for _ in range(args.tries):
+            started = time.perf_counter()
+            request()
+            times.append(time.perf_counter() - started)
+            after()
+        times.sort()
+        results[name] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
+                         "median_ms": round(statistics.median(times) * 1000, 2)}
+    _emit(results)
+
+
+def hold_inline(args):
+    """How long placing a hold inline takes for N records (the first N of the department's that
+    can be held), median of `repeat` tries, each rolled back: records.holds.INLINE_MAX is chosen
+    from these."""
+    from django.db import transaction
+
+    from records import holds
+    from records.models import Record, Status
+
+    manager, department, _, _ = _billing_selection(args.department)
+    covered = Record.objects.filter(department=department).exclude(status=Status.DESTROYED).order_by("pk")
+    results = {}
+
+    class Rollback(Exception):
+        pass
+
+    for size in (int(n) for n in args.sizes.split(",")):
+        last = covered.values_list("pk", flat=True)[size - 1]
+        times = []
+        for _ in range(args.repeat):
+            try:
+                with transaction.atomic():
+                    started = time.perf_counter()
+                    holds.hold_place(actor=manager, matter="Bench", reason="Bench", scope="bench",
+                                     records=covered.filter(pk__lte=last))
+                    times.append(time.perf_counter() - started)
+                    raise Rollback()
+            except Rollback:
+                pass
+        results[size] = round(statistics.median(times), 3)
+    _emit({"seconds_by_size": results})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command", required=True)
@@ -600,6 +793,14 @@ def main(argv=None):
     command.add_argument("--today", required=True)
     command.add_argument("--user", default="rita")
     command.set_defaults(run=schedule_change_sql)
+    for name, run in (("hold-jobs", hold_jobs), ("hold-sql", hold_sql), ("hold-request", hold_request),
+                      ("hold-inline", hold_inline)):
+        command = commands.add_parser(name)
+        command.add_argument("--department", default="billing")
+        command.add_argument("--tries", type=int, default=15)
+        command.add_argument("--repeat", type=int, default=3)
+        command.add_argument("--sizes", default="1000,5000,20000")
+        command.set_defaults(run=run)
     args = parser.parse_args(argv)
     args.run(args)
     return 0

@@ -296,6 +296,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A job (the retention sweep) holds a lease it renews as it works; a killed worker's lease is
 # free again after this long, and a run that found it taken tries again after as long.
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
+# A legal hold on more records than this is placed (and released) by a job rather than inside the
+# request: the default is measured (records.holds).
+HOLD_INLINE_MAX = env.int("HOLD_INLINE_MAX", default=1000)
 
 # CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
 # inventory imports accept sheets up to IMPORT_MAX_MB.

@@ -10,8 +10,9 @@ class RecordsConfig(AppConfig):
         from django.core import checks
 
         from . import signals  # noqa: F401
-        # The modules that register kinds of job (records.jobs.job_kind), one a line, so that a
-        # worker knows every kind whatever it imported first.
+        # The modules whose @job_kind steps the worker runs (records.jobs), one line each, so that
+        # a worker knows every kind whatever it imported first.
+        from . import holds  # noqa: F401
         from . import legal_minimums  # noqa: F401
         from . import schedules  # noqa: F401
         from .destruction import check_paper_methods_setting

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from .audit import Entry, audit_events_record
 from .conflicts import StateConflict
-from .models import Medium, Record, Status, active_hold_exists
+from .holds import held_now
+from .models import Medium, Record, Status
 from .recomputing import awaiting_recompute, waiting_message
 from .roles import Role, roles_of
 
@@ -114,7 +115,8 @@ CORRECTABLE_STATUSES = EDITABLE_STATUSES - {Status.ACTIVE}
 
 
 def is_on_hold(record):
-    return Record.objects.filter(pk=record.pk).filter(active_hold_exists()).exists()
+    """Under an active hold, or in the scope of one still being placed (records.holds.held_now)."""
+    return Record.objects.filter(pk=record.pk).filter(held_now()).exists()
 
 
 UNKNOWN = object()
@@ -217,7 +219,7 @@ def transition_many(record_ids, name, *, actor, reason="", payload=None):
             Record.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk_in(record_ids), status=spec.source)
             .only(*CHECKED_FIELDS)
-            .annotate(on_hold=active_hold_exists())
+            .annotate(on_hold=held_now())
             .order_by("pk")
         )
         candidates = list(candidates)

@@ -8,15 +8,17 @@ from django.utils import timezone
 from . import lifecycle
 from .locks import job_lease
 from .queueing import queue_after_commit
-from .models import Record, Status, active_hold_exists
+from .holds import held_now
+from .models import Record, Status
 
 SWEEP_LOCK = "retention-sweep"
 DEFAULT_CHUNK_SIZE = 10000
 
 
 def records_past_expiry(today):
-    """Active records whose expiry date has come and that are not under an active hold."""
-    return Record.objects.filter(status=Status.ACTIVE, expiry_date__lte=today).exclude(active_hold_exists())
+    """Active records whose expiry date has come and that are not under an active hold (nor in
+    the scope of one still being placed)."""
+    return Record.objects.filter(status=Status.ACTIVE, expiry_date__lte=today).exclude(held_now())
 
 
 @dataclass

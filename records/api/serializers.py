@@ -6,6 +6,7 @@ Related objects are named by their code (departments, schedules) or username (pe
 import re
 
 from drf_spectacular.utils import extend_schema_field
+from django.urls import reverse
 from rest_framework import serializers
 
 from compliance.selectors import STATUS_CHOICES, STATUSES
@@ -534,8 +535,25 @@ class ScheduleChangedSerializer(ScheduleSerializer):
         read_only_fields = fields
 
 
+class JobReferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="GET it for the job's progress and, when done, what changed.")
+
+
 class HoldSerializer(serializers.ModelSerializer):
     marking = MarkingField()
+    being_placed = serializers.BooleanField(
+        source="is_being_placed", read_only=True,
+        help_text="Accepted, and a job is still linking its records (`record_count` so far). Every record of its "
+        "scope is held meanwhile. It cannot be released until placed.",
+    )
+    being_released = serializers.BooleanField(
+        read_only=True, help_text="A job is releasing it: it stays active (its records held) until the job is done.",
+    )
+    job = serializers.SerializerMethodField(
+        help_text="The latest job that placed or released it (`GET` its `url` for the progress); null when both "
+        "were done at once.",
+    )
     placed_by = serializers.SlugRelatedField("username", read_only=True)
     released_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
     is_active = serializers.BooleanField(read_only=True)
@@ -558,11 +576,17 @@ class HoldSerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalHold
         fields = [
-            "marking", "id", "matter", "reason", "scope", "is_active", "record_count", "placed_by", "placed_at",
-            "released_by", "released_at", "release_reason", "destroyed_left_out", "destroyed_left_out_count",
-            "left_out_notes",
+            "marking", "id", "matter", "reason", "scope", "is_active", "being_placed", "being_released", "job",
+            "record_count", "placed_by", "placed_at", "released_by", "released_at", "release_reason",
+            "destroyed_left_out", "destroyed_left_out_count", "left_out_notes",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(JobReferenceSerializer(allow_null=True))
+    def get_job(self, hold):
+        if not hold.latest_job:
+            return None
+        return {"id": hold.latest_job, "url": reverse("api-job-detail", args=[hold.latest_job])}
 
 
 class HoldCreateSerializer(serializers.Serializer):

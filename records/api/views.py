@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -564,7 +564,11 @@ class LegalMinimumList(ApiView):
 
 def _holds():
     return LegalHold.objects.select_related("placed_by", "released_by").annotate(
-        record_count=Count("held_records")
+        record_count=Count("held_records"),
+        latest_job=Subquery(Job.objects.filter(kind__in=[Job.Kind.HOLD_PLACE, Job.Kind.HOLD_RELEASE], subject_id=OuterRef("pk"))
+                            .order_by("-requested_at", "-pk").values("pk")[:1]),
+        being_released=Exists(Job.objects.filter(kind=Job.Kind.HOLD_RELEASE, subject_id=OuterRef("pk"),
+                                                 state__in=[Job.State.QUEUED, Job.State.RUNNING])) & Q(released_at__isnull=True),
     ).order_by("-placed_at", "-id")
 
 
@@ -596,24 +600,29 @@ class HoldList(ApiView):
         "never held: the hold says which it left out (`destroyed_left_out`, with the date and certificate, for "
         "records listed by reference; `destroyed_left_out_count` for any scope; `left_out_notes` in words), and "
         "is refused (400, naming them) when nothing else matches. A held record never becomes due, is never "
-        "destroyed and is never changed until released.",
+        "destroyed and is never changed until released.\n\n"
+        f"Up to {holds.INLINE_MAX:,} records, the hold is placed at once: 201. A larger scope is accepted at once and "
+        "its records are linked by a job: 202, with `being_placed` true and `job` (poll `job.url` until `state` is "
+        "`done`). Every record of the scope is held from the moment of the answer, linked yet or not.",
         request=s.HoldCreateSerializer, examples=EXAMPLES["hold"],
-        responses={201: s.HoldSerializer, **problems(400, 415)},
+        responses={
+            201: OpenApiResponse(s.HoldSerializer, description="Placed: every record is linked."),
+            202: OpenApiResponse(s.HoldSerializer, description="Accepted and in force; a job links its records (`job`)."),
+            **problems(400, 415),
+        },
     )
     def post(self, request):
         data = self.body(s.HoldCreateSerializer)
-        if "references" in data:
-            records, scope = holds.records_by_references(" ".join(data["references"])), "listed records"
-        elif "schedule" in data:
-            records, scope = Record.objects.filter(schedule=data["schedule"]), f"schedule {data['schedule'].code}"
-        elif "department" in data:
-            records, scope = Record.objects.filter(department=data["department"]), f"department {data['department']}"
-        else:
-            reference = data["customer_reference"].strip()
-            records, scope = Record.objects.filter(customer_reference=reference), f"customer reference {reference}"
-        hold = holds.hold_place(actor=request.user, matter=data["matter"], reason=data["reason"], records=records,
-                                scope=scope, listed="references" in data)
-        return Response(s.HoldSerializer(_hold(hold.pk)).data, status=status.HTTP_201_CREATED,
+        kind = next(name for name in s.HoldCreateSerializer.SCOPES if name in data)
+        selection, scope = holds.selection_of(
+            "customer" if kind == "customer_reference" else kind, actor=request.user,
+            references=" ".join(data.get("references", [])), schedule=data.get("schedule"),
+            department=data.get("department"), customer_reference=data.get("customer_reference", ""),
+        )
+        hold = holds.hold_place(actor=request.user, matter=data["matter"], reason=data["reason"], selection=selection,
+                                scope=scope)
+        return Response(s.HoldSerializer(_hold(hold.pk)).data,
+                        status=status.HTTP_202_ACCEPTED if hold.job else status.HTTP_201_CREATED,
                         headers={"Location": f"{request.path}{hold.pk}/"})
 
 
@@ -658,17 +667,24 @@ class HoldRelease(ApiView):
     @extend_schema(
         tags=[HOLDS_TAG], operation_id="holds_release", summary="Release a legal hold",
         description="Records managers, with a reason. Its records stay held by any other active hold. 409 when it "
-        "was released already.",
+        "was released already, is being released, or is still being placed.\n\n"
+        f"A hold of up to {holds.INLINE_MAX:,} records is released at once: 200. A larger one is released by a job: "
+        "202, with `being_released` true and `job`; it stays active, its records held, until the job is done.",
         parameters=[HOLD_PARAMETER], request=s.HoldReleaseSerializer, examples=EXAMPLES["release"],
-        responses={200: s.HoldSerializer, **problems(400, 404, 409, 415)},
+        responses={
+            200: OpenApiResponse(s.HoldSerializer, description="Released."),
+            202: OpenApiResponse(s.HoldSerializer, description="Being released by a job (`job`)."),
+            **problems(400, 404, 409, 415),
+        },
     )
     def post(self, request, hold_id):
         hold = _hold(hold_id)
         if not hold.is_active:
             raise Conflict(f"Legal hold #{hold.pk} was released already.")
         data = self.body(s.HoldReleaseSerializer)
-        holds.hold_release(actor=request.user, hold=hold, reason=data["reason"])
-        return Response(s.HoldSerializer(_hold(hold.pk)).data)
+        released = holds.hold_release(actor=request.user, hold=hold, reason=data["reason"])
+        return Response(s.HoldSerializer(_hold(hold.pk)).data,
+                        status=status.HTTP_202_ACCEPTED if released.job else status.HTTP_200_OK)
 
 
 

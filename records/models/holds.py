@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .organisation import Department
@@ -11,6 +12,10 @@ from .records import Record
 class LegalHoldQuerySet(models.QuerySet):
     def active(self):
         return self.filter(released_at__isnull=True)
+
+    def being_placed(self):
+        """Active holds whose records a job is still linking: their scope holds meanwhile."""
+        return self.filter(released_at__isnull=True, linked_at__isnull=True)
 
 
 class LegalHold(models.Model):
@@ -30,6 +35,15 @@ class LegalHold(models.Model):
     # in any scope.
     destroyed_left_out = models.JSONField(default=list, blank=True)
     destroyed_left_out_count = models.PositiveIntegerField(default=0)
+    # What the hold is on, in a form that can be looked up again while a job links its records
+    # (records.holds.Selection): {"kind": "department", "id": 3}, {"kind": "search", "query": ...,
+    # "actor": 7}, ..., with "up_to", the last record id when it was accepted.
+    selection = models.JSONField(default=dict, blank=True)
+    # A hold saved with its records (inline) is linked as it is saved; a job's hold is saved
+    # without, and the job sets it at the end.
+    linked_at = models.DateTimeField(
+        null=True, blank=True, default=timezone.now, help_text="When every record in its scope was linked; empty while it is being placed."
+    )
 
     objects = LegalHoldQuerySet.as_manager()
     history = HistoricalRecords()
@@ -44,6 +58,10 @@ class LegalHold(models.Model):
     @property
     def is_active(self):
         return self.released_at is None
+
+    @property
+    def is_being_placed(self):
+        return self.released_at is None and self.linked_at is None
 
     @property
     def left_out_notes(self):

@@ -5,16 +5,15 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from records import exports, holds, selectors
+from records import exports, holds
 from records.audit import audit_event_record
 from records.conflicts import error_status
 from records.csv_export import csv_download
-from records.forms import HoldForm, RecordFilterForm, ReleaseHoldForm
-from records.models import LegalHold, Record
+from records.forms import HoldForm, ReleaseHoldForm
+from records.models import LegalHold
 
 
 @permission_required("records.view_legalhold", raise_exception=True)
@@ -24,22 +23,6 @@ def hold_list(request):
     return render(request, "records/hold_list.html", {"page": page})
 
 
-def _records_in_scope(actor, data):
-    scope = data["scope"]
-    if scope == "references":
-        return holds.records_by_references(data["references"]), "listed records"
-    if scope == "schedule":
-        return Record.objects.filter(schedule=data["schedule"]), f"schedule {data['schedule'].code}"
-    if scope == "department":
-        return Record.objects.filter(department=data["department"]), f"department {data['department']}"
-    if scope == "customer":
-        reference = data["customer_reference"].strip()
-        return Record.objects.filter(customer_reference=reference), f"customer reference {reference}"
-    search = RecordFilterForm(QueryDict(data["search"]), user=actor)
-    search.is_valid()
-    return selectors.record_list(actor, **search.filters()), f"records matching ?{data['search']}"[:300]
-
-
 @permission_required("records.add_legalhold", raise_exception=True)
 def hold_create(request):
     initial = {"search": request.GET.get("search", "")}
@@ -47,15 +30,21 @@ def hold_create(request):
         initial["scope"] = "search"
     form = HoldForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            records, scope = _records_in_scope(request.user, form.cleaned_data)
-            hold = holds.hold_place(
-                actor=request.user, matter=form.cleaned_data["matter"], reason=form.cleaned_data["reason"],
-                records=records, scope=scope, listed=form.cleaned_data["scope"] == "references",
+            selection, scope = holds.selection_of(
+                data["scope"], actor=request.user, references=data["references"], schedule=data["schedule"],
+                department=data["department"], customer_reference=data["customer_reference"], search=data["search"],
             )
+            hold = holds.hold_place(actor=request.user, matter=data["matter"], reason=data["reason"],
+                                    selection=selection, scope=scope)
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if hold.job:
+                messages.success(request, f"Legal hold #{hold.pk} is in force: every record of {hold.scope} is held "
+                                          "from now on, and the records are being linked to it.")
+                return redirect("job-detail", pk=hold.job.pk)
             held = hold.held_records.count()
             messages.success(request, f"Legal hold #{hold.pk} was placed on {held:,} record{'s' if held != 1 else ''}.")
             for note in hold.left_out_notes:
@@ -67,11 +56,17 @@ def hold_create(request):
 @permission_required("records.view_legalhold", raise_exception=True)
 def hold_detail(request, pk):
     hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
+    return _hold_page(request, hold, ReleaseHoldForm(), request.GET.get("page"))
+
+
+def _hold_page(request, hold, release_form, page_number=1, status=200):
     held = hold.records.select_related("department", "custodian").order_by("reference")
-    page = Paginator(held, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": ReleaseHoldForm()}
-    )
+    page = Paginator(held, 50).get_page(page_number)
+    releasing = holds.release_running(hold)
+    return render(request, "records/hold_detail.html", {
+        "hold": hold, "page": page, "release_form": release_form, "job": holds.latest_job_of(hold),
+        "releasing": releasing, "may_release": hold.is_active and not hold.is_being_placed and not releasing,
+    }, status=status)
 
 
 @require_POST
@@ -81,16 +76,18 @@ def hold_release(request, pk):
     form, status = ReleaseHoldForm(request.POST), 400
     if form.is_valid():
         try:
-            holds.hold_release(actor=request.user, hold=hold, reason=form.cleaned_data["reason"])
+            released = holds.hold_release(actor=request.user, hold=hold, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             form.add_error(None, error)
             status = error_status(error)
         else:
+            if released.job:
+                messages.success(request, f"Legal hold #{hold.pk} is being released: its records stay held until "
+                                          "the release is written for every one of them.")
+                return redirect("job-detail", pk=released.job.pk)
             messages.success(request, f"Legal hold #{hold.pk} was released.")
             return redirect("hold-detail", pk=hold.pk)
-    held = hold.records.select_related("department", "custodian").order_by("reference")
-    page = Paginator(held, 50).get_page(1)
-    return render(request, "records/hold_detail.html", {"hold": hold, "page": page, "release_form": form}, status=status)
+    return _hold_page(request, hold, form, status=status)
 
 
 @permission_required("records.view_legalhold", raise_exception=True)
