@@ -20,23 +20,26 @@ Figures (targets from the issue):
   4. dashboard, record list (each sort, filters), detail, NetOps queue: queries equal
      at N and N/100, median time at N vs N/100                                        <= 1.5x
      (measured after the sweep and the vacuum that autovacuum runs after it)
-  -  audit log CSV download of every event (GET /audit/log.csv, streamed) vs COPY of the same rows  <= 3x,
-     and its peak RSS at N vs at N/10                                                          <= 1.25x
+  5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
+     (after a few seconds of unmeasured load on each page, so both meet warm workers; the pages
+     take three turns each, and each percentile is the median of the turns')
   6. schedule change (schedule_change): the largest schedule's period made 6 units longer on its edit
      page, the recompute job run to its end (history, and audit events for the records it returns
      to active), vs bench/schedule_baseline.sql (the same writes) on a copy            <= 2x
      the confirming request, slowest of --schedule-repeat submits (each job run in between)
      vs the login page's p95, both with Django's test client, one at a time        <= 1 s and <= 3x
      the job's peak RSS at N vs N/10                                                 <= 1.25x
-  5. gunicorn (gunicorn.conf.py) on loopback, locust 20 users: record list p95 vs the login page's p95   <= 3x
-     (after a few seconds of unmeasured load on each page, so both meet warm workers; the pages
-     take three turns each, and each percentile is the median of the turns')
   7. a legal hold on the billing department (bench.tasks hold-jobs, hold-sql, hold-request):
      placed, then released, each request and its job run in-process to the end, vs the same rows
      written in SQL (INSERT ... SELECT of the links and of the audit rows, DELETE)          <= 3x
      the request that starts placing it (Django's test client, p95), vs the login page's  <= 1 s, <= 3x
      the jobs' peak RSS at N vs N/10                                                       <= 1.25x
-`--only holds` (comma-separated: sweep, export, pages, load, holds) measures only those figures.
+  8. audit log CSV download of every event (GET /audit/log.csv, streamed) vs COPY of the same rows  <= 3x,
+     and its peak RSS at N vs at N/10                                                          <= 1.25x
+  9. import of N/10 valid rows (bench.tasks import: read, validated and written with history and
+     audit events, as the import job does) vs COPY of the same rows into a copy made before it  <= 5x,
+     and its peak RSS, N/10 rows vs N/100 rows                                              <= 1.25x
+`--only holds,imports` (comma-separated figure methods: see FIGURES) measures only those figures.
 The table is printed and written to bench/results.json."""
 
 import argparse
