@@ -25,7 +25,7 @@ def test_a_hold_on_a_department_is_placed_and_released_by_jobs_with_a_progress_p
     expect(rita.get_by_text(re.compile(r"^\d+ of \d+ records"))).to_be_visible()
     journey.shot(rita, "hold-job-progress")
 
-    # The page refreshes itself until the job is done, then says what changed.
+    # The page follows the job until it is done, then says what changed.
     expect(rita.get_by_role("heading", name="What changed")).to_be_visible(timeout=90_000)
     expect(rita.get_by_text(re.compile(r"Legal hold #\d+ \(Care v\. Carrier\) holds \d+ records of department Customer Care\."))).to_be_visible()
     expect(rita.get_by_role("progressbar")).to_have_attribute("value", "100")
@@ -46,7 +46,4 @@ def test_a_hold_on_a_department_is_placed_and_released_by_jobs_with_a_progress_p
     journey.shot(rita, "hold-release-done")
     rita.get_by_role("link", name="See the work").click()
     expect(rita.locator("dl.details dd").first).to_have_text("Released")
-    # The job page refreshes itself with <meta http-equiv="refresh"> (records/job_detail.html, which
-    # tests/records/test_jobs.py pins), which axe reports (meta-refresh): left to the jobs page's owner.
-    problems = [p for p in journey.accessibility_problems if "meta-refresh" not in p]
-    assert not problems, problems
+    assert not journey.accessibility_problems, journey.accessibility_problems

@@ -163,7 +163,7 @@ def test_build_download_and_file_the_certification_through_the_pages(
     package = CertificationPackage.objects.get()
     assert response.status_code == 302 and built == [package.pk], "the build is enqueued after commit"
     page = client.get(reverse("package-detail", args=[package.pk])).content.decode()
-    assert 'http-equiv="refresh"' in page and "Queued" in page
+    assert 'data-refresh="3"' in page and "Queued" in page
 
     tasks.build_certification_package(package.pk)  # what the worker runs
     package.refresh_from_db()

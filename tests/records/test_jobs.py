@@ -148,11 +148,11 @@ def test_the_job_page_shows_progress_and_refreshes_until_done(client, records_ma
     client.force_login(records_manager)
     page = client.get(reverse("job-detail", args=[running_job.pk])).content.decode()
     assert "120,000 of 360,355 records" in page and "left" in page
-    assert '<progress max="100" value="33"' in page and 'http-equiv="refresh"' in page
+    assert '<progress max="100" value="33"' in page and 'data-refresh="3"' in page and "js/live_progress.js" in page
     running_job.state, running_job.done, running_job.result = Job.State.DONE, 360355, {"summary": ["360,355 records held."]}
     running_job.save()
     page = client.get(reverse("job-detail", args=[running_job.pk])).content.decode()
-    assert "360,355 records held." in page and 'http-equiv="refresh"' not in page
+    assert "360,355 records held." in page and "data-refresh" not in page
 
 
 @pytest.mark.django_db
