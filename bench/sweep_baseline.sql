@@ -56,8 +56,9 @@ BEGIN
         previous_hashes := previous_hashes || head_hash;
         head_hash := encode(sha256(convert_to(
             head_hash
-            || '{"action":"record.expire","actor":"system","object_id":"' || moved.id
-            || '","object_type":"records.record","occurred_at":"' || stamp
+            || '{"action":"record.expire","actor":"system","actor_id":null,"object_id":"' || moved.id
+            || '","object_repr":' || to_json(left(moved.reference || ' ' || moved.title, 200))::text
+            || ',"object_type":"records.record","occurred_at":"' || stamp
             || '","payload":{"from":"active","reason":"retention period ended","to":"due"},"sequence":'
             || head_sequence || '}', 'UTF8')), 'hex');
         sequences := sequences || head_sequence;
