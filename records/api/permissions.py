@@ -27,6 +27,10 @@ API_PERMISSIONS = {
     "hold-detail": {"GET": "records.view_legalhold"},
     "hold-release": {"POST": "records.change_legalhold"},
     "certification-list": {"GET": "compliance.follow_certification"},
+    "breach-list": {"GET": "compliance.view_breachincident", "POST": "compliance.add_breachincident"},
+    "breach-detail": {"GET": "compliance.view_breachincident", "PATCH": "compliance.change_breachincident"},
+    "breach-notifications": {"POST": "compliance.add_breachnotification"},
+    "breach-directions": {"POST": "compliance.add_lawenforcementdirection"},
 }
 
 
