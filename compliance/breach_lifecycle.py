@@ -62,7 +62,7 @@ def check_transition(incident, name, *, actor):
     if not actor.has_perm(spec.permission):
         raise PermissionDenied("Only records managers handle breach incidents.")
     if incident.status not in spec.sources:
-        needs = " or ".join(sorted(Status(source).label.lower() for source in spec.sources))
+        needs = " or ".join(status.label.lower() for status in Status if status in spec.sources)
         raise TransitionNotAllowed(
             f"{incident.reference} is {incident.get_status_display().lower()}; '{name}' needs it to be {needs}."
         )

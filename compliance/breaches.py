@@ -219,6 +219,7 @@ def breach_assess(*, actor, incident):
 def breach_determine(*, actor, incident, reasonably_determined_at):
     """Record when the breach was reasonably determined: the clock starts, under the rule in force
     (BREACH_RULE), which the incident keeps. Records managers and officers are told by email."""
+    incident = BreachIncident.objects.get(pk=incident.pk)
     breach_lifecycle.check_transition(incident, "determine", actor=actor)
     _determination_errors(incident, reasonably_determined_at)
     rule = settings.BREACH_RULE
@@ -466,6 +467,7 @@ def breach_close(*, actor, incident, note):
     """Close an incident: one found not to be a breach (reported or assessing, saying why), or a
     notified one whose every notification the rule asks for was made. Its record and the documents
     linked to it are kept RECORD_YEARS from then (or from its last notification)."""
+    incident = BreachIncident.objects.get(pk=incident.pk)
     breach_lifecycle.check_transition(incident, "close", actor=actor)
     note = (note or "").strip()
     if not note:
