@@ -468,14 +468,16 @@ def breach_close(*, actor, incident, note):
     notified one whose every notification the rule asks for was made. Its record and the documents
     linked to it are kept RECORD_YEARS from then (or from its last notification)."""
     incident = BreachIncident.objects.get(pk=incident.pk)
-    breach_lifecycle.check_transition(incident, "close", actor=actor)
+    if not actor.has_perm(breach_lifecycle.TRANSITIONS["close"].permission):
+        raise PermissionDenied("Only records managers handle breach incidents.")
     note = (note or "").strip()
     if not note:
         raise ValidationError({"closure_note": "Say why the incident is closed (for one that was not a breach, why not)."})
-    if incident.status == IncidentStatus.NOTIFIED:
+    if incident.status in (IncidentStatus.DETERMINED, IncidentStatus.NOTIFIED):
         still_open = [duty.label for duty in breach_clock.incident_clock(incident).duties if duty.is_open]
         if still_open:
             raise ValidationError(f"Still to notify before closing: {'; '.join(still_open)}.")
+    breach_lifecycle.check_transition(incident, "close", actor=actor)
     with transaction.atomic():
         incident = breach_lifecycle.transition(incident, "close", actor=actor,
                                                changes={"closed_at": timezone.now(), "closure_note": note},
