@@ -97,6 +97,8 @@ class BreachSerializer(serializers.ModelSerializer):
     reported_by = serializers.SlugRelatedField("username", read_only=True)
     harm_assessed_by = serializers.SlugRelatedField("username", read_only=True, allow_null=True)
     records = serializers.SlugRelatedField("reference", many=True, read_only=True)
+    rule = serializers.SerializerMethodField(help_text="The rule its deadlines follow, fixed when it is determined "
+                                                       "(null before).")
     law_enforcement_due = serializers.SerializerMethodField(help_text="USSS and FBI: 7 business days after determination.")
     fcc_due = serializers.SerializerMethodField(help_text="2023 rule: the FCC's deadline (the annual summary's for a "
                                                           "small breach without likely harm); null under the legacy rule.")
@@ -127,6 +129,10 @@ class BreachSerializer(serializers.ModelSerializer):
             "next_deadline", "retained_until", "duties", "notifications", "directions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "enum": BreachIncident.Rule.values, "nullable": True})
+    def get_rule(self, incident):
+        return incident.rule or None
 
     @extend_schema_field({"type": "string", "format": "date", "nullable": True})
     def get_customers_not_before(self, incident):

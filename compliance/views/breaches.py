@@ -51,12 +51,7 @@ def breach_report(request):
 
 def _forms(incident, bound=None):
     """The step forms of the incident's page, one of them `bound` ({step: form}) after a refused POST."""
-    forms = {
-        "determine": f.DetermineForm(), "harm": f.HarmForm(), "urgent_need": f.UrgentNeedForm(),
-        "notify": f.NotificationForm(), "direction": f.DirectionForm(incident=incident),
-        "confirm_direction": f.ConfirmDirectionForm(incident=incident), "close": f.CloseForm(),
-        "assess": f.AssessForm(),
-    }
+    forms = {step.replace("-", "_"): make(incident, None, None) for step, make in STEP_FORMS.items()}
     forms.update({step.replace("-", "_"): form for step, form in (bound or {}).items()})
     return forms
 
@@ -134,15 +129,23 @@ def _step(name, form, incident, user):
     raise Http404("No such step.")
 
 
+def _step_form(form_class, step, with_incident=False):
+    """The form of `step`, its fields' ids its own (the incident's page shows every step's form)."""
+    def make(incident, post, files):
+        kwargs = {"incident": incident} if with_incident else {}
+        return form_class(post, files, auto_id=f"id_{step}_%s", **kwargs)
+    return make
+
+
 STEP_FORMS = {
-    "assess": lambda incident, post, files: f.AssessForm(post),
-    "determine": lambda incident, post, files: f.DetermineForm(post),
-    "harm": lambda incident, post, files: f.HarmForm(post),
-    "urgent-need": lambda incident, post, files: f.UrgentNeedForm(post),
-    "notify": lambda incident, post, files: f.NotificationForm(post, files),
-    "direction": lambda incident, post, files: f.DirectionForm(post, incident=incident),
-    "confirm-direction": lambda incident, post, files: f.ConfirmDirectionForm(post, incident=incident),
-    "close": lambda incident, post, files: f.CloseForm(post),
+    "assess": _step_form(f.AssessForm, "assess"),
+    "determine": _step_form(f.DetermineForm, "determine"),
+    "harm": _step_form(f.HarmForm, "harm"),
+    "urgent-need": _step_form(f.UrgentNeedForm, "urgent_need"),
+    "notify": _step_form(f.NotificationForm, "notify"),
+    "direction": _step_form(f.DirectionForm, "direction", with_incident=True),
+    "confirm-direction": _step_form(f.ConfirmDirectionForm, "confirm_direction", with_incident=True),
+    "close": _step_form(f.CloseForm, "close"),
 }
 
 
