@@ -35,7 +35,7 @@ def test_a_records_manager_opens_a_determined_breach_and_reads_its_deadlines(api
     assert body["fcc_due"] is None and body["customers_due"] is None and body["customers_not_before"] is None
     assert response["Location"] == f"/api/v1/breaches/{body['id']}/"
     read = api(auditor).get(f"/api/v1/breaches/{body['id']}/").json()
-    assert read["reference"] == "BR-00001" and [d["key"] for d in read["duties"]] == ["law_enforcement", "customers"]
+    assert read["reference"] == f"BR-{body['id']:05d}" and [d["key"] for d in read["duties"]] == ["law_enforcement", "customers"]
     page = api(auditor).get("/api/v1/breaches/").json()
     assert page["marking"] == "CONFIDENTIAL" and [row["id"] for row in page["results"]] == [body["id"]]
 

@@ -45,7 +45,8 @@ def test_each_escalation_goes_once_to_records_managers_and_officers(time_machine
         "description": "d", "discovered_at": at("2026-11-13 15:00")}, reasonably_determined_at=at("2026-11-16 10:00"))
     sent = run_on(time_machine, "2026-11-16 10:45")
     assert [to for to, _ in sent] == sorted(["person0@example.com", "person1@example.com"])
-    assert subjects(sent) == ["CONFIDENTIAL: breach of CPNI determined (BR-00001): the notification clock has started"]
+    ref = incident.reference
+    assert subjects(sent) == [f"CONFIDENTIAL: breach of CPNI determined ({ref}): the notification clock has started"]
     body = mail.outbox[0].body
     assert "US Secret Service and FBI, through the central reporting facility: due Wednesday 25 November 2026" in body
     assert reverse("breach-detail", args=[incident.pk]) in body
@@ -53,14 +54,14 @@ def test_each_escalation_goes_once_to_records_managers_and_officers(time_machine
     assert run_on(time_machine, "2026-11-19 08:00") == []
     # 3 business days before Wednesday 25 November: Friday 20 November.
     assert subjects(run_on(time_machine, "2026-11-20 08:00")) == [
-        "CONFIDENTIAL: breach BR-00001: the deadline to notify US Secret Service and FBI, through the central "
+        f"CONFIDENTIAL: breach {ref}: the deadline to notify US Secret Service and FBI, through the central "
         "reporting facility is Wednesday 25 November 2026 (3 business days left)"]
     assert run_on(time_machine, "2026-11-20 09:00") == []
     assert run_on(time_machine, "2026-11-23 08:00") == []
     assert len(run_on(time_machine, "2026-11-24 08:00")) == 2  # 1 business day before
     assert run_on(time_machine, "2026-11-25 08:00") == []
     passed = run_on(time_machine, "2026-11-26 08:00")
-    assert subjects(passed) == ["CONFIDENTIAL: breach BR-00001: the deadline to notify US Secret Service and FBI, "
+    assert subjects(passed) == [f"CONFIDENTIAL: breach {ref}: the deadline to notify US Secret Service and FBI, "
                                 "through the central reporting facility has passed"]
     assert len(passed) == 2
     assert run_on(time_machine, "2026-11-27 08:00") == []
@@ -79,9 +80,9 @@ def test_a_late_run_sends_only_the_most_urgent_step_and_a_notified_deadline_noth
 
 def test_a_suspected_breach_reported_by_an_employee_is_told_once(time_machine, people, employee):
     time_machine.move_to("2026-11-16 10:30 -0500", tick=False)
-    breaches.breach_report(actor=employee, fields={"description": "d", "discovered_at": at("2026-11-13 15:00")})
+    incident = breaches.breach_report(actor=employee, fields={"description": "d", "discovered_at": at("2026-11-13 15:00")})
     sent = run_on(time_machine, "2026-11-16 10:45")
-    assert subjects(sent) == ["CONFIDENTIAL: suspected breach of CPNI reported (BR-00001)"] and len(sent) == 2
+    assert subjects(sent) == [f"CONFIDENTIAL: suspected breach of CPNI reported ({incident.reference})"] and len(sent) == 2
     assert run_on(time_machine, "2026-11-17 10:45") == []
 
 

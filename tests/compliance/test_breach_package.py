@@ -39,7 +39,8 @@ def test_the_years_breaches_are_in_its_package_with_their_deadlines(time_machine
         reasonably_determined_at=at("2026-12-01 12:00"))
     breaches.breach_notification_record(actor=records_manager, incident=late, recipient="law_enforcement",
                                         notified_at=at("2026-12-14 09:00"), method="reporting_facility")
-    breaches.breach_report(actor=employee, fields={"description": "Suspected", "discovered_at": at("2026-12-20 09:00")})
+    suspected = breaches.breach_report(actor=employee, fields={"description": "Suspected",
+                                                               "discovered_at": at("2026-12-20 09:00")})
     breaches.breach_report(actor=employee, fields={"description": "Next year", "discovered_at": at("2027-01-02 09:00")})
 
     summary = year_summary(2026)
@@ -53,12 +54,12 @@ def test_the_years_breaches_are_in_its_package_with_their_deadlines(time_machine
         figures = json.loads(archive.read("summary.json"))
     assert lines[0].startswith("# CONFIDENTIAL — ")
     rows = list(csv.DictReader(lines[1:]))
-    assert [row["reference"] for row in rows] == [on_time.reference, late.reference, "BR-00003"]
-    first, second, suspected = rows
+    assert [row["reference"] for row in rows] == [on_time.reference, late.reference, suspected.reference]
+    first, second, reported = rows
     assert (first["law_enforcement_due"], first["law_enforcement_notified_on"], first["late_notifications"]) == (
         "2026-11-25", "2026-11-18", "")
     assert (first["records"], first["cpni_categories"], first["customers_not_before"]) == (
         record.reference, "billing", "2026-12-01")
     assert (second["law_enforcement_due"], second["late_notifications"]) == ("2026-12-10", "law_enforcement")
-    assert (suspected["status"], suspected["law_enforcement_due"]) == ("reported", "")
+    assert (reported["status"], reported["law_enforcement_due"]) == ("reported", "")
     assert (figures["breaches_discovered"], figures["breach_notifications_late"]) == (3, 1)
