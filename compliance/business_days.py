@@ -50,3 +50,12 @@ def business_days_between(start, end):
         day += ONE_DAY
         count += is_business_day(day)
     return count
+
+
+def business_days_before(day, count):
+    """The `count`-th business day before `day` (which itself does not count)."""
+    while count > 0:
+        day -= ONE_DAY
+        if is_business_day(day):
+            count -= 1
+    return day

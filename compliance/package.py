@@ -27,7 +27,13 @@ from compliance.company import company_profile
 from compliance.event_export import write_events
 from compliance.exports import json_document, on_its_own_connection, through_copy
 from compliance.models import CertificationPackage
-from compliance.register_export import write_broker_actions, write_complaints, write_destructions, write_pretexting
+from compliance.register_export import (
+    write_breaches,
+    write_broker_actions,
+    write_complaints,
+    write_destructions,
+    write_pretexting,
+)
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -184,6 +190,7 @@ def _write_package(out, package, report):
                 ("complaints.csv", write_complaints),
                 ("data-broker-actions.csv", write_broker_actions),
                 ("pretexting.csv", write_pretexting),
+                ("breaches.csv", write_breaches),
             ):
                 with spooled(name) as register:
                     writer(register, year)

@@ -1,11 +1,13 @@
 """The registers of the year as CSV files of the package: the destruction register (on PostgreSQL in
-one COPY statement), customer complaints, actions against data brokers and pretexting observed."""
+one COPY statement), customer complaints, actions against data brokers, pretexting observed and
+the breaches of CPNI discovered in the year, with their deadlines and notifications."""
 
 from datetime import date
 
 from compliance.exports import chunked, copy_out, csv_header, csv_line, iso, through_copy
-from compliance.models import CustomerComplaint, DataBrokerAction, PretextingObservation
-from compliance.year_summary import on_days_of
+from compliance.breach_clock import incident_clock, retained_until
+from compliance.models import BreachIncident, CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.year_summary import in_year, on_days_of
 from records.csv_safe import csv_cell_sql
 from records.models import Destruction
 
@@ -18,6 +20,13 @@ COMPLAINT_FIELDS = (
 )
 BROKER_FIELDS = ("id", "taken_on", "forum", "forum_label", "description", "outcome", "recorded_by")
 PRETEXTING_FIELDS = ("id", "observed_on", "method", "steps_taken", "recorded_by")
+BREACH_FIELDS = (
+    "reference", "status", "rule", "discovered_at", "reasonably_determined_at", "description", "circumstances",
+    "occurred_from", "occurred_to", "customers_affected", "cpni_categories", "other_pii", "encrypted_key_safe",
+    "estimated_loss", "harm_likely", "harm_reason", "law_enforcement_due", "law_enforcement_notified_on", "fcc_due",
+    "fcc_notified_on", "customers_due", "customers_not_before", "customers_notified_on", "late_notifications",
+    "directions", "closed_at", "retained_until", "records", "complaints", "pretexting", "reported_by",
+)
 
 
 # The destruction register on PostgreSQL, in one statement: a hash join over the records rather
@@ -99,4 +108,41 @@ def write_pretexting(out, year):
         out.write(csv_line([
             str(row["pk"]), row["observed_on"].isoformat(), row["method"], row["steps_taken"],
             row["recorded_by__username"],
+        ]))
+
+
+def _duty_cells(clock, key):
+    duty = clock.duty(key)
+    if duty is None:
+        return ["", ""]
+    due = "not required" if not duty.required else iso(duty.due_on)
+    return [due, iso(duty.done_on)]
+
+
+def write_breaches(out, year):
+    """The breach register of `year`: every incident discovered in it (in settings.TIME_ZONE)."""
+    csv_header(out, f"CPNI Track breaches of CPNI {year}", BREACH_FIELDS)
+    incidents = (BreachIncident.objects.filter(in_year("discovered_at", year)).select_related("reported_by")
+                 .prefetch_related("notifications", "directions", "records", "complaints", "pretexting")
+                 .order_by("discovered_at", "pk"))
+    for incident in incidents.iterator(chunk_size=500):
+        clock = incident_clock(incident)
+        late = [duty.key for duty in clock.duties if duty.late]
+        customers = clock.duty("customers")
+        harm = "" if incident.harm_likely is None else ("likely" if incident.harm_likely else "not likely")
+        out.write(csv_line([
+            incident.reference, incident.status, incident.rule, iso(incident.discovered_at),
+            iso(incident.reasonably_determined_at), incident.description, incident.circumstances,
+            iso(incident.occurred_from), iso(incident.occurred_to),
+            "" if incident.customers_affected is None else str(incident.customers_affected),
+            " ".join(incident.cpni_categories), incident.other_pii, "yes" if incident.encrypted_key_safe else "no",
+            "" if incident.estimated_loss is None else str(incident.estimated_loss), harm, incident.harm_reason,
+            *_duty_cells(clock, "law_enforcement"), *_duty_cells(clock, "fcc"),
+            _duty_cells(clock, "customers")[0], iso(customers.not_before) if customers else "",
+            _duty_cells(clock, "customers")[1], " ".join(late),
+            "; ".join(f"{d.agency} {d.given_on:%Y-%m-%d} until {d.delay_until:%Y-%m-%d}" for d in incident.directions.all()),
+            iso(incident.closed_at), iso(retained_until(incident)),
+            " ".join(r.reference for r in incident.records.all()),
+            " ".join(str(c.pk) for c in incident.complaints.all()),
+            " ".join(str(p.pk) for p in incident.pretexting.all()), incident.reported_by.username,
         ]))

@@ -1,4 +1,4 @@
-"""Reads of the CPNI program: where each year's certification stands."""
+"""Reads of the CPNI program: where each year's certification stands, and the open breaches."""
 
 from dataclasses import dataclass
 
@@ -6,8 +6,10 @@ from django.db.models import Min
 from django.utils import timezone
 
 from records.models import Record
-from compliance.models import CertificationAmendment, CertificationFiling, CertificationPackage
+from compliance.models import BreachIncident, CertificationAmendment, CertificationFiling, CertificationPackage
 
+from .breach_clock import incident_clock
+from .business_days import business_days_between
 from .deadlines import certification_due_date, next_certification_due
 
 
@@ -81,3 +83,48 @@ def certification_years(today=None):
             packages=packages.get(year, []), filing=filing, open_amendment=amendment,
         ))
     return rows
+
+
+@dataclass(frozen=True)
+class OpenBreach:
+    """An open breach incident with its clock, for the dashboard and the breach register."""
+
+    incident: object
+    clock: object
+    today: object
+
+    @property
+    def next_deadline(self):
+        return self.clock.next_deadline
+
+    @property
+    def overdue(self):
+        deadline = self.next_deadline
+        return deadline is not None and deadline.overdue(self.today)
+
+    @property
+    def business_days_left(self):
+        deadline = self.next_deadline
+        return business_days_between(self.today, deadline.due_on) if deadline else None
+
+    @property
+    def days_overdue(self):
+        deadline = self.next_deadline
+        return (self.today - deadline.due_on).days if deadline else 0
+
+
+def breaches_with_clocks(incidents, today=None):
+    today = today or timezone.localdate()
+    incidents = incidents.select_related("reported_by").prefetch_related("notifications", "directions")
+    return [OpenBreach(incident, incident_clock(incident), today) for incident in incidents]
+
+
+def open_breaches_for(user, today=None):
+    """The open incidents, most urgent first (those with a deadline by its date, then the others),
+    for those who may read the breach register (else None)."""
+    if not user.has_perm("compliance.view_breachincident"):
+        return None
+    rows = breaches_with_clocks(BreachIncident.objects.exclude(status=BreachIncident.Status.CLOSED), today)
+    return sorted(rows, key=lambda row: (row.next_deadline is None,
+                                         row.next_deadline.due_on if row.next_deadline else row.incident.discovered_at.date(),
+                                         row.incident.pk))

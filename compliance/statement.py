@@ -8,10 +8,13 @@ statement never claims what CPNI Track does not enforce. A sentence that depends
 does not hold is left out rather than bent. tests/compliance/test_statement.py changes each rule and
 watches its sentence change."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from compliance import breach_clock, breach_escalations
 from compliance.company import company_name
 from records import sanitization
 from records.destruction import SHREDDING_METHODS, paper_methods
@@ -47,6 +50,8 @@ def procedures_statement():
         [_media_handover(), _media_sanitization(), _media_leaving(), _media_verification(), _media_custodian(),
          _validator()],
         [_holds_placed(), _held_records(), _hold_release()],
+        [_breach_reporting(), _breach_law_enforcement(), _breach_customers(), _breach_directions(),
+         _breach_escalation(), _breach_record()],
         [_audit_log(), _audit_chain()],
         [_roles(), _departments(), _permissions_checked()],
     ]
@@ -309,6 +314,85 @@ def _held_records():
 def _hold_release():
     """records.holds.hold_release: by records.change_legalhold, with a reason."""
     return f"A hold is released by {_holders('records.change_legalhold')}, only with a stated reason."
+
+
+# --------------------------------------------------------------------------- breaches
+
+def _breach_reporting():
+    """compliance.report_breachincident and compliance.change_breachincident (records.roles);
+    compliance.breach_lifecycle's "determine"."""
+    return (
+        f"A suspected breach of CPNI is reported in CPNI Track by {_holders('compliance.report_breachincident')}; "
+        f"{_holders('compliance.change_breachincident')} assesses it and records when it was reasonably determined "
+        "a breach, which starts its clock."
+    )
+
+
+def _closures():
+    count = len(settings.CARRIER_CLOSURES)
+    return f", US federal holidays and the company's {count} recorded closure day{'s' if count != 1 else ''}" if count \
+        else " and US federal holidays"
+
+
+def _breach_law_enforcement():
+    """settings.BREACH_RULE and CARRIER_CLOSURES; compliance.breach_clock.NOTICE_BUSINESS_DAYS."""
+    days = breach_clock.NOTICE_BUSINESS_DAYS
+    if settings.BREACH_RULE == "2023":
+        who, rule = "the FCC, the US Secret Service and the FBI", "as amended in 2023 (FCC 23-111)"
+    else:
+        who, rule = "the US Secret Service and the FBI", "as in force before its 2023 amendments"
+    return (
+        f"Under 47 C.F.R. § 64.2011 {rule}, CPNI Track counts {days} business days from that determination, "
+        f"leaving out weekends{_closures()}, as the deadline for notifying {who} through the central reporting "
+        "facility, and shows each deadline and what remains open."
+    )
+
+
+def _breach_customers():
+    """compliance.breach_clock: when a customer notice is refused, and the 2023 rule's cap and
+    annual summary (BREACH_CUSTOMER_NOTICE_DAYS, BREACH_ANNUAL_SUMMARY_DUE)."""
+    if settings.BREACH_RULE == "2023":
+        month, day = settings.BREACH_ANNUAL_SUMMARY_DUE
+        summary_due = f"{datetime.date(2001, month, day):%B} {day}"
+        return (
+            "It refuses to record a notice to customers before law enforcement and the FCC are notified or while a "
+            "law-enforcement direction to delay it holds, and counts "
+            f"{settings.BREACH_CUSTOMER_NOTICE_DAYS} days from the determination as the latest day to notify them; no "
+            "customer notice is required where the company documents that no harm to customers is reasonably likely, "
+            f"and a breach of fewer than {breach_clock.SMALL_BREACH_CUSTOMERS} customers with no harm reasonably likely "
+            f"is reported to the FCC in the annual summary due {summary_due} of the following year."
+        )
+    return (
+        f"It refuses to record a notice to customers before {breach_clock.LEGACY_WAIT_BUSINESS_DAYS} full business "
+        "days have passed after law enforcement was notified, unless the company records an extraordinarily urgent "
+        "need after consulting the investigating agency, and while a law-enforcement direction to delay it holds."
+    )
+
+
+def _breach_directions():
+    """settings.BREACH_ORAL_CONFIRMATION_BUSINESS_DAYS; compliance.breach_clock.holds_until."""
+    days = settings.BREACH_ORAL_CONFIRMATION_BUSINESS_DAYS
+    return (
+        "A law-enforcement direction to delay customer notice given orally holds only once it is confirmed in writing "
+        f"within {days} business day{'s' if days != 1 else ''}."
+    )
+
+
+def _breach_escalation():
+    """compliance.breach_escalations: its recipients and THRESHOLDS."""
+    thresholds = join_words([str(n) for n in sorted(breach_escalations.THRESHOLDS, reverse=True)])
+    return (
+        f"People in the {_labels([Role.RECORDS_MANAGER, Role.OFFICER])} roles are emailed when a breach is "
+        f"determined, {thresholds} business days before each open notification deadline, and when one passes."
+    )
+
+
+def _breach_record():
+    """compliance.breach_clock.RECORD_YEARS and compliance.breaches' keeping of linked documents."""
+    return (
+        "The record of each breach, with the copies of its notifications and the documents linked to it, is kept at "
+        f"least {breach_clock.RECORD_YEARS} years from its last notification or closure."
+    )
 
 
 # --------------------------------------------------------------------------- audit log

@@ -5,7 +5,7 @@ from celery import shared_task
 from records.notifications import notifications_deliver
 from records.tasks import RETRY
 
-from . import filing, reminders
+from . import breach_escalations, filing, reminders
 from .models import CertificationPackage
 
 
@@ -23,3 +23,10 @@ def build_certification_package(package_id):
     if package is None or package.state == CertificationPackage.State.READY:
         return None
     return filing.certification_package_build(package)
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_breach_escalations():
+    """Every 15 minutes, and after a breach is reported or determined: the escalation emails due."""
+    breach_escalations.breach_escalations_prepare()
+    return notifications_deliver()

@@ -1,5 +1,6 @@
 """The figures of a calendar year (in settings.TIME_ZONE) that the certification reports: records
-logged and destroyed, records due at the year's end, holds, label checks and the registers' counts.
+logged and destroyed, records due at the year's end, holds, label checks, the registers' counts and
+the breaches of CPNI discovered in the year with their notifications made on time and late.
 Plain set-based queries over stored data; none checks permissions (the callers do)."""
 
 from dataclasses import asdict, dataclass
@@ -9,7 +10,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 
-from compliance.models import CustomerComplaint, DataBrokerAction, PretextingObservation
+from compliance.breach_clock import incident_clock
+from compliance.models import BreachIncident, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.models import Destruction, LabelCheck, LegalHold, Medium, Record, Status
 
 
@@ -56,6 +58,10 @@ class YearSummary:
     complaints_by_category: dict
     data_broker_actions: int
     pretexting_observations: int
+    breaches_discovered: int
+    breaches_determined: int
+    breach_notifications_on_time: int
+    breach_notifications_late: int
 
     @property
     def complaints_total(self):
@@ -101,7 +107,26 @@ def year_summary(year):
         complaints_by_category={category: complaints.get(category, 0) for category in CustomerComplaint.Category.values},
         data_broker_actions=DataBrokerAction.objects.filter(on_days_of("taken_on", year)).count(),
         pretexting_observations=PretextingObservation.objects.filter(on_days_of("observed_on", year)).count(),
+        **_breach_figures(year),
     )
+
+
+def _breach_figures(year):
+    """The breaches discovered in `year`, those determined breaches, and their notifications with a
+    deadline (law enforcement, the FCC, customers under the 2023 rule) made on or after it."""
+    incidents = BreachIncident.objects.filter(in_year("discovered_at", year)).prefetch_related("notifications", "directions")
+    discovered = determined = on_time = late = 0
+    for incident in incidents.iterator(chunk_size=500):
+        discovered += 1
+        clock = incident_clock(incident)
+        if clock.determined_on is None:
+            continue
+        determined += 1
+        made = [duty for duty in clock.duties if duty.done_on and duty.due_on]
+        late += sum(duty.late for duty in made)
+        on_time += sum(not duty.late for duty in made)
+    return {"breaches_discovered": discovered, "breaches_determined": determined,
+            "breach_notifications_on_time": on_time, "breach_notifications_late": late}
 
 
 def _records_as_of(moment):

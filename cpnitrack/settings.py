@@ -272,6 +272,27 @@ try:
     CARRIER_CLOSURES = sorted({datetime.date.fromisoformat(day) for day in env.list("CARRIER_CLOSURES", default=[])})
 except ValueError as error:
     raise ImproperlyConfigured(f"CARRIER_CLOSURES: give dates as YYYY-MM-DD, comma-separated ({error}).") from None
+# Breaches of CPNI (47 CFR 64.2011, compliance.breach_clock). BREACH_RULE says which text of the
+# rule the carrier applies: "legacy" (in force before the 2023 amendments) or "2023" (FCC 23-111,
+# whose effective date was delayed: check it is in force before choosing it). An incident keeps the
+# rule it was determined under.
+BREACH_RULE = env("BREACH_RULE", default="legacy")
+if BREACH_RULE not in ("legacy", "2023"):
+    raise ImproperlyConfigured(f"BREACH_RULE is legacy or 2023, not {BREACH_RULE!r}.")
+# 2023 rule: customers are notified at the latest this many days after reasonable determination.
+BREACH_CUSTOMER_NOTICE_DAYS = env.int("BREACH_CUSTOMER_NOTICE_DAYS", default=30)
+# 2023 rule: the annual summary of small breaches (fewer than 500 customers, no harm reasonably
+# likely) is due on this day (MM-DD) of the year after the breach was determined (unconfirmed).
+try:
+    BREACH_ANNUAL_SUMMARY_DUE = tuple(int(part) for part in env("BREACH_ANNUAL_SUMMARY_DUE", default="02-01").split("-"))
+    datetime.date(2001, *BREACH_ANNUAL_SUMMARY_DUE)
+except (TypeError, ValueError):
+    raise ImproperlyConfigured("BREACH_ANNUAL_SUMMARY_DUE: give the day as MM-DD, e.g. 02-01.") from None
+# An oral law-enforcement direction to delay customer notice holds only if confirmed in writing
+# within this many business days of being given (unconfirmed).
+BREACH_ORAL_CONFIRMATION_BUSINESS_DAYS = env.int("BREACH_ORAL_CONFIRMATION_BUSINESS_DAYS", default=3)
+# Copies of breach notifications as sent are kept under VAR_DIR/breach-notices, up to this size.
+BREACH_NOTICE_MAX_BYTES = 20 * 1024 * 1024
 # The paper destruction methods the company's procedure allows (values of Destruction.PaperMethod:
 # cross_cut_shredder, shredding_vendor, pulping, incineration); records.apps checks them at start-up.
 PAPER_DESTRUCTION_METHODS = env.list("PAPER_DESTRUCTION_METHODS", default=["cross_cut_shredder", "shredding_vendor"])
@@ -373,6 +394,8 @@ SPECTACULAR_SETTINGS = {
         "MediumEnum": "records.models.Medium",
         "CertificationStatusEnum": "compliance.selectors.STATUS_CHOICES",
         "StatusEnum": "records.models.Status",
+        "BreachStatusEnum": "compliance.models.BreachIncident.Status",
+        "BreachNotificationMethodEnum": "compliance.models.BreachNotification.Method",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -31,6 +31,9 @@ _READ_EVERYTHING = [
     "compliance.view_certificationpackage",
     "compliance.view_certificationfiling",
     "compliance.view_certificationamendment",
+    "compliance.view_breachincident",
+    "compliance.view_breachnotification",
+    "compliance.view_lawenforcementdirection",
 ]
 
 ROLE_PERMISSIONS = {
@@ -44,6 +47,7 @@ ROLE_PERMISSIONS = {
         "records.mark_for_destruction",
         "records.confirm_shredding",
         "records.hand_over_media",
+        "compliance.report_breachincident",
     ],
     Role.RECORDS_MANAGER: _READ_EVERYTHING
     + [
@@ -84,6 +88,11 @@ ROLE_PERMISSIONS = {
         "compliance.add_certificationpackage",
         "compliance.add_certificationamendment",
         "compliance.follow_certification",
+        "compliance.add_breachincident",
+        "compliance.change_breachincident",
+        "compliance.report_breachincident",
+        "compliance.add_breachnotification",
+        "compliance.add_lawenforcementdirection",
         "records.add_importjob",
         "records.view_importjob",
     ],

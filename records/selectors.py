@@ -611,3 +611,11 @@ def certification_due_for(user):
     if not user.has_perm("compliance.add_certificationpackage"):
         return None
     return certification_due()
+
+
+def open_breaches_for(user):
+    """The open breach incidents with their next deadline, for those who read the breach register
+    (else None)."""
+    from compliance.selectors import open_breaches_for as open_breaches
+
+    return open_breaches(user)

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from compliance import breaches
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, Record, Status
@@ -88,6 +89,13 @@ EXPECTED = {
     "second-factor-verify": ("GET", ALL, 200),
     "enrolment-codes": ("GET", MANAGER, 200),
     "api-docs": ("GET", ALL, 200),  # the API's interactive page: a page like the others
+    "breach-list": ("GET", READ_ALL, 200),
+    "breach-report": ("GET", LOGGERS, 200),  # employees report a suspected breach
+    "breach-detail": ("GET", READ_ALL, 200),
+    "breach-edit": ("GET", MANAGER, 200),
+    "breach-step": ("POST", MANAGER, 400),  # the closure, without its note
+    "notice-copy": ("GET", READ_ALL, 200),
+    "register-assess-breach": ("POST", MANAGER, 302),
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
@@ -115,6 +123,10 @@ API_EXPECTED = {
     "api-hold-release": [("POST", MANAGER, 400)],
     "api-job-detail": [("GET", READ_ALL, 200)],
     "api-certification-list": [("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200)],
+    "api-breach-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-breach-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 200)],
+    "api-breach-notifications": [("POST", MANAGER, 400)],
+    "api-breach-directions": [("POST", MANAGER, 400)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -156,7 +168,13 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
                                    requested_at=timezone.now(), state="invalid")
     long_job = Job.objects.create(kind=Job.Kind.HOLD_PLACE, description="Place legal hold", requested_by=records_manager,
                                   requested_at=timezone.now())
-    return {"reference": record.reference, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_package": package.pk, "code": schedule.code,
+    incident = breaches.breach_report(actor=records_manager, fields={"description": "D", "discovered_at": timezone.now()},
+                                      reasonably_determined_at=timezone.now())
+    notice = breaches.breach_notification_record(actor=records_manager, incident=incident, recipient="law_enforcement",
+                                                 notified_at=timezone.now(), method="reporting_facility",
+                                                 copy=b"%PDF-1.7", copy_name="notice.pdf")
+    return {"reference": record.reference, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
+            "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
 
@@ -168,7 +186,8 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing", "job": "pk_job"}.get(name.split("-")[0], "pk_register")]
+            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
+                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
@@ -309,11 +328,11 @@ class TestObjectLevel:
 NAV_FOR = {
     Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "Check a label"],
+                           "Import", "Audit log", "Certification", "Breaches", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification"],
+                           "Certification", "Breaches"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches"],
 }
 
 

@@ -1,11 +1,14 @@
-"""The CPNI program beside the records lifecycle: the company, the certification's registers, and
-each year's certification packages and filings."""
+"""The CPNI program beside the records lifecycle: the company, the certification's registers, the
+breach register, and each year's certification packages and filings."""
 
+from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
+    "BreachIncident",
+    "BreachNotification",
     "CertificationAmendment",
     "CertificationFiling",
     "CertificationPackage",
@@ -13,6 +16,7 @@ __all__ = [
     "CoveredCompany",
     "CustomerComplaint",
     "DataBrokerAction",
+    "LawEnforcementDirection",
     "PretextingObservation",
     "signatory_problem",
 ]

@@ -60,6 +60,7 @@ def register_list(request, kind):
             "register": register, "kind": kind, "page": page, "rows": rows,
             "can_add": request.user.has_perm(register.permission("add")),
             "can_change": request.user.has_perm(register.permission("change")),
+            "can_assess_breach": kind in ("complaints", "pretexting") and request.user.has_perm("compliance.add_breachincident"),
         },
     )
 

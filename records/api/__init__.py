@@ -7,6 +7,9 @@ web pages, so every permission and lifecycle rule is the same.
 - /api/v1/schedules/ (GET, POST), /api/v1/schedules/{code}/ (GET; PATCH, where a change that moves
   expiry dates answers 409 with its preview until sent again with `confirm: true`).
 - /api/v1/holds/ (GET, POST), /api/v1/holds/{hold_id}/ (GET), /api/v1/holds/{hold_id}/release/ (POST).
+- /api/v1/certifications/ (GET).
+- /api/v1/breaches/ (GET, POST), /api/v1/breaches/{breach_id}/ (GET, PATCH) and its nested actions
+  notifications/ and directions/ (POST): the breach register (compliance.api).
 - /api/schema/: the OpenAPI 3 schema (YAML; JSON with Accept: application/vnd.oai.openapi+json) for
   any signed-in person or token holder, 401 for anyone else.
 - /api/docs/: Swagger UI, served from this site's static files under the site's CSP, for signed-in

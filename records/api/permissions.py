@@ -30,6 +30,10 @@ API_PERMISSIONS = {
     # Long work is started by those who see every department; each job is then followed only by
     # whoever started it and those who may see its work (records.jobs.may_view).
     "job-detail": {"GET": "records.view_all_departments"},
+    "breach-list": {"GET": "compliance.view_breachincident", "POST": "compliance.add_breachincident"},
+    "breach-detail": {"GET": "compliance.view_breachincident", "PATCH": "compliance.change_breachincident"},
+    "breach-notifications": {"POST": "compliance.add_breachnotification"},
+    "breach-directions": {"POST": "compliance.add_lawenforcementdirection"},
 }
 
 

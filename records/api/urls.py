@@ -1,10 +1,12 @@
-"""The API's URLs: /api/v1/ (records, schedules, legal minimums, holds), the OpenAPI schema at /api/schema/ and
+"""The API's URLs: /api/v1/ (records, schedules, legal minimums, holds, certifications, breaches), the OpenAPI schema at /api/schema/ and
 its interactive page at /api/docs/. Anything else under /api/ is a JSON 404."""
 
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
+
+from compliance import api as compliance_api
 
 from . import views
 
@@ -53,6 +55,12 @@ urlpatterns = [
     path("api/v1/holds/<str:hold_id>/release/", views.HoldRelease.as_view(), name="api-hold-release"),
     path("api/v1/jobs/<str:job_id>/", views.JobDetail.as_view(), name="api-job-detail"),
     path("api/v1/certifications/", views.CertificationList.as_view(), name="api-certification-list"),
+    path("api/v1/breaches/", compliance_api.BreachList.as_view(), name="api-breach-list"),
+    path("api/v1/breaches/<str:breach_id>/", compliance_api.BreachDetail.as_view(), name="api-breach-detail"),
+    path("api/v1/breaches/<str:breach_id>/notifications/", compliance_api.BreachNotifications.as_view(),
+         name="api-breach-notifications"),
+    path("api/v1/breaches/<str:breach_id>/directions/", compliance_api.BreachDirections.as_view(),
+         name="api-breach-directions"),
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),

@@ -73,6 +73,7 @@ MAIN_NAV = (
     ("records.add_importjob", "import-list", "Import"),
     ("records.view_auditevent", "audit-log", "Audit log"),
     ("compliance.view_certificationpackage", "certification", "Certification"),
+    ("compliance.view_breachincident", "breach-list", "Breaches"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

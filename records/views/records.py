@@ -24,6 +24,7 @@ def dashboard(request):
     return render(request, "records/dashboard.html", {
         "summary": summary,
         "certification_due": selectors.certification_due_for(request.user),
+        "breaches": selectors.open_breaches_for(request.user),
         "my_due": my_due[:20] if summary.due_in_my_custody else [],
         "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
     })

@@ -2,9 +2,13 @@
 get their answer, the others 403 (from the role's permissions or the lifecycle's custodian and
 four-eyes rules), and a refusal changes nothing at all."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
+from compliance import breaches
+from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
 from records.models import AuditEvent, Destruction, Job, LegalHold, Medium, Record, RetentionSchedule, Status
@@ -44,6 +48,16 @@ def _medium(world, **kwargs):
     record = _record(world, medium=Medium.SSD, **kwargs)
     world["serial"] = record.media_serial_number
     return record
+
+
+def _breach(world):
+    now = timezone.now()
+    return breaches.breach_report(actor=world["manager"], fields={"description": "D", "discovered_at": now - timedelta(hours=2)},
+                                  reasonably_determined_at=now - timedelta(hours=1))
+
+
+def _breaches(path=""):
+    return lambda world, b: f"/api/v1/breaches/{b.pk}/{path}"
 
 
 def _records(path=""):
@@ -90,6 +104,16 @@ CASES = [
     ("certification-list", "GET", lambda w: None, lambda w, o: "/api/v1/certifications/", None,
      frozenset({Role.RECORDS_MANAGER, Role.OFFICER, Role.AUDITOR}), 200),
     ("job-detail", "GET", _hold_job, lambda w, j: f"/api/v1/jobs/{j.pk}/", None, READ_ALL, 200),
+    ("breach-list", "GET", lambda w: None, lambda w, o: "/api/v1/breaches/", None, READ_ALL, 200),
+    ("breach-list", "POST", lambda w: None, lambda w, o: "/api/v1/breaches/",
+     lambda w: {"description": "Looked up without a request", "discovered_at": timezone.now().isoformat()}, MANAGER, 201),
+    ("breach-detail", "GET", _breach, _breaches(), None, READ_ALL, 200),
+    ("breach-detail", "PATCH", _breach, _breaches(), lambda w: {"description": "Changed"}, MANAGER, 200),
+    ("breach-notifications", "POST", _breach, _breaches("notifications/"),
+     lambda w: {"recipient": "law_enforcement", "notified_at": timezone.now().isoformat(), "method": "reporting_facility"},
+     MANAGER, 201),
+    ("breach-directions", "POST", _breach, _breaches("directions/"),
+     lambda w: {"agency": "FBI", "form": "written", "given_on": _today(), "delay_until": _today()}, MANAGER, 201),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]
@@ -108,6 +132,8 @@ def snapshot():
         list(RetentionSchedule.objects.order_by("pk").values_list("pk", "code", "title", "period_value")),
         list(LegalHold.objects.order_by("pk").values_list("pk", "released_at")),
         list(Destruction.objects.order_by("pk").values_list("pk", "validated_by")),
+        list(BreachIncident.objects.order_by("pk").values_list("pk", "status", "description")),
+        BreachNotification.objects.count(), LawEnforcementDirection.objects.count(),
     )
 
 

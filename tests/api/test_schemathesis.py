@@ -14,15 +14,18 @@ Run with -s to see how many requests each operation got and what they answered."
 import itertools
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from compliance import breaches
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -45,7 +48,8 @@ STATS = {"started": None, "statuses": Counter()}
 
 @pytest.fixture
 def fuzz_world(db, employee, records_manager, netops):
-    """Objects for the fuzzer to find: records in every state, a schedule and a hold."""
+    """Objects for the fuzzer to find: records in every state, a schedule, a hold and breaches
+    (one determined, one reported)."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -54,6 +58,10 @@ def fuzz_world(db, employee, records_manager, netops):
     records.append(make_record(custodian=employee, schedule=schedule, customer_reference="ACC-20931"))
     hold = holds.hold_place(actor=records_manager, matter="M", reason="R", scope="t",
                             records=Record.objects.filter(pk=records[0].pk))
+    now = timezone.now()
+    incidents = [breaches.breach_report(actor=records_manager, fields={"description": "D", "discovered_at": now - timedelta(days=3)},
+                                        reasonably_determined_at=determined)
+                 for determined in (now - timedelta(days=2), None)]
     return {
         "reference": itertools.cycle([r.reference for r in records]),
         # Extending a due record makes it active again: extensions get the active one, so the due
@@ -61,6 +69,7 @@ def fuzz_world(db, employee, records_manager, netops):
         "extend": itertools.cycle([records[0].reference]),
         "code": itertools.cycle(["TOLL-BILLING"]),
         "hold_id": itertools.cycle([hold.pk]),
+        "breach_id": itertools.cycle([incident.pk for incident in incidents]),
         "tokens": {name: Token.objects.create(user=user).key
                    for name, user in (("manager", records_manager), ("netops", netops), ("employee", employee))},
     }

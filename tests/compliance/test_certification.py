@@ -56,6 +56,7 @@ PACKAGE_FILES = [
     "complaints.csv",
     "data-broker-actions.csv",
     "pretexting.csv",
+    "breaches.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",

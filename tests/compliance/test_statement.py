@@ -336,3 +336,60 @@ def test_every_action_is_checked_against_the_role_not_a_personal_grant(employee)
     employee.user_permissions.add(Permission.objects.get(content_type__app_label="records", codename="add_legalhold"))
     employee = type(employee).objects.get(pk=employee.pk)
     assert not employee.has_perm("records.add_legalhold")
+
+
+# --------------------------------------------------------------------------- breaches
+
+def test_who_reports_and_who_determines_a_breach_is_who_holds_the_permissions():
+    assert ("A suspected breach of CPNI is reported in CPNI Track by a person in the “Employee (custodian)” or "
+            "“Records manager” roles; a person in the “Records manager” role assesses it and records when it was "
+            "reasonably determined a breach, which starts its clock.") in text()
+    revoke("employee", "compliance.report_breachincident")
+    assert "A suspected breach of CPNI is reported in CPNI Track by a person in the “Records manager” role;" in text()
+
+
+def test_the_law_enforcement_deadline_follows_the_rule_and_the_closures(settings):
+    assert ("Under 47 C.F.R. § 64.2011 as in force before its 2023 amendments, CPNI Track counts 7 business days from "
+            "that determination, leaving out weekends and US federal holidays, as the deadline for notifying the US "
+            "Secret Service and the FBI through the central reporting facility, and shows each deadline and what "
+            "remains open.") in text()
+    settings.BREACH_RULE = "2023"
+    settings.CARRIER_CLOSURES = [date(2026, 12, 24), date(2026, 12, 31)]
+    assert ("Under 47 C.F.R. § 64.2011 as amended in 2023 (FCC 23-111), CPNI Track counts 7 business days from that "
+            "determination, leaving out weekends, US federal holidays and the company's 2 recorded closure days, as the "
+            "deadline for notifying the FCC, the US Secret Service and the FBI through the central reporting "
+            "facility") in text()
+
+
+def test_the_customer_notice_sentence_is_the_rules_refusals_cap_and_summary_date(settings):
+    legacy = ("It refuses to record a notice to customers before 7 full business days have passed after law enforcement "
+              "was notified, unless the company records an extraordinarily urgent need after consulting the "
+              "investigating agency, and while a law-enforcement direction to delay it holds.")
+    assert legacy in text()
+    settings.BREACH_RULE = "2023"
+    settings.BREACH_CUSTOMER_NOTICE_DAYS = 25
+    settings.BREACH_ANNUAL_SUMMARY_DUE = (3, 1)
+    statement = text()
+    assert legacy not in statement
+    assert ("It refuses to record a notice to customers before law enforcement and the FCC are notified or while a "
+            "law-enforcement direction to delay it holds, and counts 25 days from the determination as the latest day "
+            "to notify them; no customer notice is required where the company documents that no harm to customers is "
+            "reasonably likely, and a breach of fewer than 500 customers with no harm reasonably likely is reported to "
+            "the FCC in the annual summary due March 1 of the following year.") in statement
+
+
+def test_the_oral_direction_window_escalations_and_record_keeping_are_the_configured_ones(settings, monkeypatch):
+    from compliance import breach_escalations
+
+    statement = text()
+    assert ("A law-enforcement direction to delay customer notice given orally holds only once it is confirmed in "
+            "writing within 3 business days.") in statement
+    assert ("People in the “Records manager” and “Officer (signatory)” roles are emailed when a breach is determined, "
+            "3 and 1 business days before each open notification deadline, and when one passes.") in statement
+    assert ("The record of each breach, with the copies of its notifications and the documents linked to it, is kept "
+            "at least 2 years from its last notification or closure.") in statement
+    settings.BREACH_ORAL_CONFIRMATION_BUSINESS_DAYS = 1
+    monkeypatch.setattr(breach_escalations, "THRESHOLDS", (1, 2, 5))
+    statement = text()
+    assert "confirmed in writing within 1 business day." in statement
+    assert "5, 2 and 1 business days before each open notification deadline" in statement
