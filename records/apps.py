@@ -10,6 +10,7 @@ class RecordsConfig(AppConfig):
         from django.core import checks
 
         from . import signals  # noqa: F401
+        from . import verification  # noqa: F401  (registers its job kind)
         from .destruction import check_paper_methods_setting
         from .signing import check_signing_key
 

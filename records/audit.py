@@ -283,9 +283,9 @@ class ChainWalk:
         self.broken_at, self.problem = sequence, problem
         return False
 
-    def next_rows(self, chunk_size=VERIFY_CHUNK_SIZE):
+    def next_rows(self, chunk_size=None):
         with _collector_paused():
-            return list(_chain_rows_query().filter(sequence__gt=self.sequence)[:chunk_size])
+            return list(_chain_rows_query().filter(sequence__gt=self.sequence)[:chunk_size or VERIFY_CHUNK_SIZE])
 
     def walk(self, rows):
         """Verify `rows` (the next events, as _chain_rows_query gives them) after where the walk
@@ -377,7 +377,7 @@ def _head_and_last_sequence():
     return head, head.newest or 0
 
 
-def chain_walk(walk, chunk_size=VERIFY_CHUNK_SIZE, after_chunk=None):
+def chain_walk(walk, chunk_size=None, after_chunk=None):
     """Walk on from where `walk` stands to the head, a chunk at a time, calling after_chunk(walk,
     count) after each chunk that verified; then finish(). Returns the walk."""
     while True:
@@ -392,7 +392,7 @@ def chain_walk(walk, chunk_size=VERIFY_CHUNK_SIZE, after_chunk=None):
     return walk
 
 
-def verify_chain(chunk_size=VERIFY_CHUNK_SIZE, progress=None):
+def verify_chain(chunk_size=None, progress=None):
     """Walk the whole chain in order from its first event, a chunk at a time, and report the first
     broken link (see ChainWalk.walk and ChainWalk.finish)."""
     return chain_walk(ChainWalk(), chunk_size, (lambda walk, count: progress(count)) if progress else None).report()
