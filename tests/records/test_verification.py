@@ -89,6 +89,8 @@ def test_incremental_verification_detects_a_removed_or_inserted_event_after_the_
         tamper("DELETE FROM records_auditevent WHERE sequence = %s", event.sequence)
     else:
         tamper("UPDATE records_auditevent SET sequence = sequence + 1000 WHERE sequence >= %s", event.sequence)
+        tamper("UPDATE records_auditevent SET sequence = sequence - 999 WHERE sequence >= %s", event.sequence + 1000)
+        tamper("UPDATE records_auditchainhead SET last_sequence = last_sequence + 1")
         tamper("INSERT INTO records_auditevent (sequence, occurred_at, actor_name, action, object_type, object_id, "
                "object_repr, payload, previous_hash, hash) VALUES (%s, %s, 'mallory', 'record.created', '', '', '', '{}', "
                "%s, %s)", event.sequence, event.occurred_at, event.previous_hash, "e" * 64)
