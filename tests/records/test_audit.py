@@ -284,3 +284,17 @@ def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, actio
                   object_repr=object_repr, payload=payload)
     expected = reference_event_hash(**values)
     assert event_hash(**values) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=8), JSON_VALUES | st.integers(min_value=2**64), max_size=6))
+def test_payloads_are_read_back_as_json_reads_them(payload):
+    """The verification reads payloads with json's scanner alone: the same values as json.loads
+    (integers past 64 bits included), so the same canonical text; trailing text is refused."""
+    from records.audit import _PAYLOAD_JSON, _payload_loads
+
+    for text in (json.dumps(payload), json.dumps(payload, ensure_ascii=False)):
+        assert _payload_loads(text) == json.loads(text)
+        assert _PAYLOAD_JSON(_payload_loads(text)) == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    with pytest.raises(ValueError):
+        _payload_loads(json.dumps(payload) + " x")
