@@ -71,7 +71,9 @@ def chain_verify_start(*, actor, mode, queue=True, reuse=True):
         running.already = True
         return running
     checkpoint = last_checkpoint() if mode == INCREMENTAL else None
-    from_sequence = checkpoint.payload["through_sequence"] if checkpoint else 0
+    from_sequence = checkpoint.payload.get("through_sequence") if checkpoint else 0
+    if not isinstance(from_sequence, int):  # not a checkpoint as this module writes them: the job says why
+        from_sequence = 0
     head = AuditChainHead.objects.filter(id=1).values_list("last_sequence", flat=True).first() or 0
     if checkpoint:
         description = (f"Verify the audit chain's new events, after event #{from_sequence:,} "
@@ -155,7 +157,7 @@ def _record_outcome(run, walk):
     job = run.job
     from_sequence = job.params.get("from_sequence", 0)
     payload = {
-        "ok": walk.ok, "mode": job.params["mode"], "from_genesis": from_sequence == 0,
+        "ok": walk.ok, "mode": job.params["mode"], "from_genesis": job.params.get("checkpoint") is None,
         "from_sequence": from_sequence, "relied_on": job.params.get("checkpoint"),
         "through_sequence": walk.sequence, "through_hash": walk.hash, "checked": walk.checked,
         "broken_at": walk.broken_at, "problem": walk.problem, "checkpoints": walk.checkpoints,
