@@ -39,6 +39,11 @@ Figures (targets from the issue):
   9. import of N/10 valid rows (bench.tasks import: read, validated and written with history and
      audit events, as the import job does) vs COPY of the same rows into a copy made before it  <= 5x,
      and its peak RSS, N/10 rows vs N/100 rows                                              <= 1.25x
+  10. the audit chain: the full verification job (records.verification, run in-process as a worker
+     runs it) vs COPY (SELECT the same columns of the same events) TO STDOUT     <= 3x
+     the request that starts a verification, p95 of 20 one at a time on gunicorn, vs the login
+     page's p95 measured the same way                                         <= 1 s and <= 3x
+     peak RSS of the verification job, at N vs at N/10                        <= 1.25x
 `--only holds,imports` (comma-separated figure methods: see FIGURES) measures only those figures.
 The table is printed and written to bench/results.json."""
 
@@ -55,6 +60,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,7 +80,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/cpnitrack_bench"
 WARM_UP_SECONDS = 5
 # The figure methods of Bench, in the order they run (--only picks some).
 # The import comes last: it adds N/10 records to N.
-FIGURES = ("sweep", "export", "audit_log_csv", "pages", "load", "schedule_change", "holds", "imports")
+FIGURES = ("sweep", "export", "audit_log_csv", "verify", "pages", "load", "schedule_change", "holds", "imports")
 LOAD_ROUNDS = 3
 
 
@@ -133,6 +140,10 @@ class Bench:
             "AUDIT_SIGNING_KEY": Ed25519PrivateKey.generate().private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
         }
+        if not os.environ.get("AUDIT_SIGNING_KEY") and not os.environ.get("AUDIT_SIGNING_KEY_FILE"):
+            # With DEBUG off the audit chain's signing key must be configured: one for the whole run,
+            # so that the generator's head signature and the verification's check agree.
+            self.base_env["AUDIT_SIGNING_KEY_FILE"] = str(_bench_signing_key(self.var / "audit-signing-key.pem"))
         self.details = {}
         self.rows = []
         # Other work on the machine moves every timing; the load average is kept with the results.
@@ -348,6 +359,90 @@ class Bench:
                      "ms")
         self.details["pages"] = {"n": big, "n100": list(small.values())}
 
+    # ------------------------------------------------------------------ figure 10: verifying the chain
+
+    def verify(self):
+        name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
+        log("figure 10: the full verification of the audit chain (records.verification, as a job) on N")
+        app = self.task(name, "verify-job", "--mode", "full")
+        log(f"  {app}")
+        log("figure 10: COPY (SELECT the same columns of the same events) TO STDOUT, twice (the faster kept)")
+        copies = [self.task(name, "copy-events", "--through", str(app["through"])) for _ in range(2)]
+        log(f"  {copies}")
+        base = min(copies, key=lambda copy: copy["seconds"])
+        ratio = app["seconds"] / base["seconds"]
+        same = app["ok"] and base["lines"] == app["checked"]
+        self.add(f"10. verify the full chain: {app['checked']:,} events (vs COPY of the same rows)", app["seconds"],
+                 base["seconds"], ratio, "<= 3x", ratio <= 3 and same, "s")
+        log("figure 10: the request that starts a verification, and the login page, 20 times each, one at a time, "
+            "on gunicorn against N")
+        requests = self._start_requests(name, "/audit/verify/", {"mode": "incremental"}, user="ann", page="/audit/",
+                                        finish=VERIFICATIONS_UNDER_WAY_ENDED)
+        log(f"  {requests}")
+        start, login = requests["start"]["p95_ms"], requests["login"]["p95_ms"]
+        self.add("10. request starting a verification, p95 (vs the login page's p95)", start, login, start / login,
+                 "<= 1 s and <= 3x", start <= 1000 and start / login <= 3 and requests["start"]["ok"], "ms")
+        log("figure 10: the full verification at N/10")
+        small = self.task(tenth, "verify-job", "--mode", "full")
+        log(f"  {small}")
+        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add("10. verification job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
+                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.details["verify"] = {"app": app, "copies": copies, "requests": requests, "tenth": small}
+
+    def _start_requests(self, name, path, form, *, user, page, finish, tries=20, warmup=3):
+        """POST `form` to `path` (a request that starts a job) as `user`, one request at a time on a
+        gunicorn (gunicorn.conf.py) on loopback, and GET the login page the same way, `tries` times
+        each after `warmup` untimed; before each try `finish` (SQL) ends the job the try before
+        started, so that each one starts a job anew. Returns each one's p95 and median in ms."""
+        keys = self.task(name, "sessions", "--user", user, "--count", "1")
+        session = f"{keys['cookie']}={keys['keys'][0]}"
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--access-logfile", "/dev/null"],
+            cwd=ROOT, env=self.env(name),
+        )
+        no_redirects = urllib.request.build_opener(_NoRedirect)
+        try:
+            _wait_for(f"{base}/healthz", server)
+            with no_redirects.open(urllib.request.Request(base + page, headers={"Cookie": session}), timeout=30) as response:
+                token = next(c.split("=", 1)[1].split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []
+                             if c.startswith("csrftoken="))
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode()
+            headers = {"Cookie": f"{session}; csrftoken={token}", "Content-Type": "application/x-www-form-urlencoded"}
+            times, statuses = {"start": [], "login": []}, []
+            with psycopg.connect(self.dbs.url_of(name), autocommit=True) as conn:
+                for turn in range(warmup + tries):
+                    conn.execute(finish)
+                    for label, request in (("start", urllib.request.Request(base + path, data=body, headers=headers)),
+                                           ("login", urllib.request.Request(base + "/accounts/login/"))):
+                        started = time.perf_counter()
+                        try:
+                            with no_redirects.open(request, timeout=30) as response:
+                                status, location = response.status, response.headers.get("Location", "")
+                        except urllib.error.HTTPError as error:
+                            status, location = error.code, error.headers.get("Location", "")
+                        elapsed = time.perf_counter() - started
+                        if label == "start":
+                            statuses.append((status, location))
+                        if turn >= warmup:
+                            times[label].append(elapsed)
+                conn.execute(finish)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        ok = all(status == 302 and "/jobs/" in location for status, location in statuses)
+        result = {label: {"p95_ms": round(statistics.quantiles(values, n=20, method="inclusive")[18] * 1000, 2),
+                          "median_ms": round(statistics.median(values) * 1000, 2)} for label, values in times.items()}
+        result["start"]["ok"] = ok
+        if not ok:
+            log(f"  the start requests answered {sorted(set(statuses))}")
+        return result
+
     # ------------------------------------------------------------------ figure 5: under load
 
     def load(self):
@@ -545,6 +640,32 @@ def _combined(turns):
     for key in ("median_ms", "p95_ms", "p99_ms"):
         result[key] = statistics.median(t[key] for t in turns)
     return result
+
+
+# Before each timed start of a verification: the one the try before started is ended (no worker
+# runs in the bench), so that the request starts a job anew rather than showing the one under way.
+VERIFICATIONS_UNDER_WAY_ENDED = ("UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
+                                 "WHERE kind = 'chain.verify' AND state IN ('queued', 'running')")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _bench_signing_key(path):
+    """An Ed25519 private key file for the bench's audit chain (made once, kept under var/bench)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(pem)
+    return path
 
 
 def _free_port():

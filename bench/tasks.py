@@ -23,6 +23,8 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks hold-sql [--department billing]
     python -m bench.tasks hold-request [--tries 15]
     python -m bench.tasks hold-inline [--sizes 1000,5000,20000]
+    python -m bench.tasks verify-job [--mode full] [--user ann]
+    python -m bench.tasks copy-events --through 123456
 """
 
 import argparse
@@ -252,6 +254,40 @@ def schedule_change_sql(args):
     _emit({"seconds": round(seconds, 3), "moved": _history_count() - history - returned, "returned": returned,
            "new_history_rows": _history_count() - history, "new_events": _head() - head, "head_before": head,
            "records": Record.objects.filter(schedule=schedule).count()})
+# --------------------------------------------------------------------------- figure 6: verifying the chain
+
+def verify_job(args):
+    """The verification job the audit log page starts, run to its end in this process (as a worker
+    runs it), with its peak RSS."""
+    from records import jobs, verification
+
+    actor = User.objects.get(username=args.user)
+    job = verification.chain_verify_start(actor=actor, mode=args.mode, queue=False, reuse=False)
+    started = time.perf_counter()
+    job = jobs.job_run(job.pk)
+    seconds = time.perf_counter() - started
+    _emit({"seconds": round(seconds, 3), "state": job.state, "ok": job.result.get("ok"),
+           "checked": job.result.get("checked"), "through": job.result.get("through_sequence"),
+           "peak_rss_mib": _peak_rss_mib()})
+
+
+VERIFIED_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                    "object_repr", "payload", "previous_hash", "hash")
+
+
+def copy_events(args):
+    """COPY (SELECT the columns a verification reads, of the events it reads, in its order) TO
+    STDOUT, read to the end and dropped: the database's own speed for handing those rows out."""
+    query = (f"COPY (SELECT {', '.join(VERIFIED_COLUMNS)} FROM records_auditevent WHERE sequence <= %s "  # noqa: S608
+             "ORDER BY sequence) TO STDOUT")
+    connection.ensure_connection()
+    size = lines = 0
+    started = time.perf_counter()
+    with connection.connection.cursor() as cursor, cursor.copy(query, (args.through,)) as copy:
+        for block in copy:
+            size += len(block)
+            lines += bytes(block).count(b"\n")
+    _emit({"seconds": round(time.perf_counter() - started, 3), "bytes": size, "lines": lines})
 
 
 # --------------------------------------------------------------------------- figure 2: the export
@@ -801,6 +837,13 @@ def main(argv=None):
         command.add_argument("--repeat", type=int, default=3)
         command.add_argument("--sizes", default="1000,5000,20000")
         command.set_defaults(run=run)
+    command = commands.add_parser("verify-job")
+    command.add_argument("--mode", default="full", choices=["full", "incremental"])
+    command.add_argument("--user", default="ann")
+    command.set_defaults(run=verify_job)
+    command = commands.add_parser("copy-events")
+    command.add_argument("--through", type=int, required=True, help="the last sequence to include")
+    command.set_defaults(run=copy_events)
     args = parser.parse_args(argv)
     args.run(args)
     return 0

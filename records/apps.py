@@ -15,6 +15,7 @@ class RecordsConfig(AppConfig):
         from . import holds  # noqa: F401
         from . import legal_minimums  # noqa: F401
         from . import schedules  # noqa: F401
+        from . import verification  # noqa: F401
         from .destruction import check_paper_methods_setting
         from .signing import check_signing_key
 

@@ -1,12 +1,19 @@
 """Appending to the hash-chained audit log. Every domain event goes through this module."""
 
+import gc
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
+from django.db.models import F, Subquery, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import signing
@@ -19,6 +26,35 @@ GENESIS_HASH = "0" * 64
 # encoder made once rather than per event (the same output: json.dumps passes JSONEncoder's defaults).
 _CANONICAL_JSON = DjangoJSONEncoder(sort_keys=True, separators=(",", ":")).encode
 _PLAIN_JSON = DjangoJSONEncoder().encode
+_str = encode_basestring_ascii  # how json.dumps (ensure_ascii) writes a string
+_sha256 = hashlib.sha256
+
+
+def _canonical_payload_encoder():
+    """_CANONICAL_JSON for a payload read back from the chain (JSON values only, so never circular):
+    json's C encoder made once, rather than once per call as JSONEncoder.encode does. The same
+    text (tests/records/test_audit.py compares them)."""
+    if c_make_encoder is None:
+        return _CANONICAL_JSON
+    canonical = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"))
+    encode = c_make_encoder(None, canonical.default, encode_basestring_ascii, None, ":", ",", True, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_PAYLOAD_JSON = _canonical_payload_encoder()
+# json.loads without its wrappers: the C scanner over the whole text (checked to end there).
+_scan_json = json.JSONDecoder().scan_once
+
+
+def _payload_loads(text):
+    """A payload's JSON text as json.loads reads it, without its wrappers; ValueError when it is no JSON."""
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        raise ValueError("not JSON")
+    return value
 
 
 def event_hash(*, previous_hash, sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
@@ -30,20 +66,21 @@ def event_hash(*, previous_hash, sequence, occurred_at, actor_id, actor_name, ac
 
 def _chain(previous_hash, sequence, occurred_at_iso, actor_id, actor_name, action, object_type, object_id, object_repr,
            payload):
-    content = _CANONICAL_JSON(
-        {
-            "sequence": sequence,
-            "occurred_at": occurred_at_iso,
-            "actor": actor_name,
-            "actor_id": actor_id,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "object_repr": object_repr,
-            "payload": payload,
-        }
-    )
-    return hashlib.sha256((previous_hash + content).encode()).hexdigest()
+    return _digest(previous_hash, sequence, occurred_at_iso, actor_id, actor_name, action, object_type, str(object_id),
+                   object_repr, _CANONICAL_JSON(payload))
+
+
+def _digest(previous_hash, sequence, occurred_at_iso, actor_id, actor_name, action, object_type, object_id, object_repr,
+            payload_json):
+    """The canonical JSON of an event written out key by key, in sorted order, around the payload's
+    canonical JSON: the same text as _CANONICAL_JSON over the whole event (the hash's definition,
+    pinned by tests/records/test_audit.py), without building and sorting a dict per event."""
+    actor_id = "null" if actor_id is None else int.__repr__(actor_id)
+    return _sha256(
+        f'{previous_hash}{{"action":{_str(action)},"actor":{_str(actor_name)},"actor_id":{actor_id},'
+        f'"object_id":{_str(object_id)},"object_repr":{_str(object_repr)},"object_type":{_str(object_type)},'
+        f'"occurred_at":{_str(occurred_at_iso)},"payload":{payload_json},"sequence":{int.__repr__(sequence)}}}'.encode()
+    ).hexdigest()
 
 
 def signed_message(kind, sequence, hash, signed_at_iso):
@@ -196,64 +233,226 @@ class ChainReport:
     last_checkpoint: int | None = None  # the sequence the newest of them vouches for
 
 
-def verify_chain(chunk_size=5000, progress=None):
-    """Walk the whole chain in order, a chunk at a time, and report the first broken link: an
-    event whose content no longer matches its hash (edited), whose previous hash is not the hash
-    of the event before it (deleted, inserted or reordered), a gap in the sequence, a signed
-    checkpoint that does not vouch for the chain as it now is (rewritten and recomputed), or a
-    chain that ends short of, or past, its recorded head, or a head not signed with the key."""
-    previous_hash, expected_sequence, checked = GENESIS_HASH, 1, 0
-    checkpoints, last_checkpoint = 0, None
-    events = AuditEvent.objects.order_by("sequence")
-    last_sequence = 0
+# Events read and hashed per query: large enough that the per-query cost is lost in the hashing,
+# small enough that a chunk's rows (about 1.5 kB each) stay a few megabytes.
+VERIFY_CHUNK_SIZE = 10_000
 
-    def broken(sequence, problem):
-        return ChainReport(False, checked, sequence, problem, checkpoints=checkpoints, last_checkpoint=last_checkpoint)
+# PostgreSQL writes the time as Python's datetime.isoformat() does for a UTC time (whole seconds
+# without a fraction, handled when the row is read): turning 1.6 million timestamptz values into
+# datetime objects costs more than hashing the events.
+_PG_ISO_TIME = "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+_WHOLE_SECOND = ".000000+00:00"
 
-    while True:
-        chunk = list(events.filter(sequence__gt=last_sequence)[:chunk_size])
-        if not chunk:
-            break
-        for event in chunk:
-            if event.sequence != expected_sequence:
-                return broken(event.sequence, f"event #{expected_sequence} is missing: the next one is #{event.sequence}")
-            if event.previous_hash != previous_hash:
-                return broken(event.sequence, f"event #{event.sequence} does not follow event #{event.sequence - 1}: "
-                                              "an event before it was changed, removed, inserted or moved")
-            digest = event_hash(
-                previous_hash=event.previous_hash, sequence=event.sequence, occurred_at=event.occurred_at,
-                actor_id=event.actor_id, actor_name=event.actor_name, action=event.action,
-                object_type=event.object_type, object_id=event.object_id, object_repr=event.object_repr,
-                payload=event.payload,
-            )
-            if digest != event.hash:
-                return broken(event.sequence, f"event #{event.sequence} was altered: its content no longer matches its hash")
-            if event.action == CHECKPOINT_ACTION:
-                checkpoint = event.payload
-                why = checkpoint_problem(checkpoint)
-                if why:
-                    return broken(event.sequence, f"the signed checkpoint in event #{event.sequence} is not valid: {why}")
-                if (checkpoint["sequence"], checkpoint["hash"]) != (event.sequence - 1, event.previous_hash):
-                    return broken(checkpoint["sequence"],
-                                  f"the signed checkpoint in event #{event.sequence} vouches for another hash of event "
-                                  f"#{checkpoint['sequence']}: the events up to it were rewritten and their hashes recomputed")
-                checkpoints, last_checkpoint = checkpoints + 1, checkpoint["sequence"]
-            previous_hash, expected_sequence = event.hash, expected_sequence + 1
-            checked += 1
-        last_sequence = chunk[-1].sequence
-        if progress:
-            progress(len(chunk))
-    head = AuditChainHead.objects.filter(id=1).first()
-    head_sequence, head_hash = (head.last_sequence, head.last_hash) if head else (0, GENESIS_HASH)
-    if (head_sequence, head_hash) != (checked, previous_hash):
-        return broken(checked + 1 if head_sequence > checked else checked,
-                      f"the chain ends at event #{checked} but its head records event #{head_sequence}: "
-                      "events were removed from, or added to, the end")
-    if head is not None and not _head_signature_ok(head):
-        return broken(head_sequence, f"the chain head (event #{head_sequence}) is not signed with this installation's "
-                                     "key: the head, and the events behind it, were rewritten without the key")
-    return ChainReport(True, checked, head_sequence=head_sequence, head_hash=head_hash, checkpoints=checkpoints,
-                       last_checkpoint=last_checkpoint)
+
+def _chain_rows_query():
+    """Each event as the tuple ChainWalk.walk reads: its time as isoformat text (a datetime where
+    the database cannot write it), its payload as JSON text."""
+    vendor = connections[router.db_for_read(AuditEvent)].vendor
+    when = RawSQL(_PG_ISO_TIME, (), output_field=TextField()) if vendor == "postgresql" else F("occurred_at")
+    return AuditEvent.objects.order_by("sequence").annotate(when=when, body=Cast("payload", TextField())).values_list(
+        "sequence", "when", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "body",
+        "previous_hash", "hash",
+    )
+
+
+@contextmanager
+def _collector_paused():
+    """A chunk makes tens of thousands of short-lived, acyclic tuples and dicts: the cyclic garbage
+    collector's passes over them would cost more than the hashing. Reference counting frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class ChainWalk:
+    """A walk along the chain from a trusted point (the genesis, or a verified checkpoint's sequence
+    and hash): where it stands (the last event verified), what it met, and the first broken link.
+    Its state() is plain data, so that a job can keep it with its cursor and go on later."""
+
+    def __init__(self, sequence=0, hash=GENESIS_HASH, checked=0, checkpoints=0, last_checkpoint=None):
+        self.sequence, self.hash, self.checked = sequence, hash, checked
+        self.checkpoints, self.last_checkpoint = checkpoints, last_checkpoint
+        self.broken_at, self.problem = None, ""
+        self.head_sequence, self.head_hash = 0, GENESIS_HASH
+
+    def state(self):
+        return {"sequence": self.sequence, "hash": self.hash, "checked": self.checked,
+                "checkpoints": self.checkpoints, "last_checkpoint": self.last_checkpoint}
+
+    @classmethod
+    def from_state(cls, state):
+        return cls(**state)
+
+    @property
+    def ok(self):
+        return not self.problem
+
+    def _broken(self, sequence, problem):
+        self.broken_at, self.problem = sequence, problem
+        return False
+
+    def next_rows(self, chunk_size=None):
+        return _rows_after(self.sequence, chunk_size)
+
+    def walk(self, rows):
+        """Verify `rows` (the next events, as _chain_rows_query gives them) after where the walk
+        stands; False at the first broken link: an event whose content no longer matches its hash
+        (edited), whose previous hash is not the hash of the event before it (deleted, inserted
+        or reordered), a gap in the sequence, or a signed checkpoint that does not vouch for the
+        chain as it now is (rewritten and recomputed)."""
+        expected, previous = self.sequence + 1, self.hash
+        digest_of, loads, canonical, whole = _digest, _payload_loads, _PAYLOAD_JSON, _WHOLE_SECOND
+        with _collector_paused():
+            for sequence, when, actor_id, actor_name, action, object_type, object_id, object_repr, body, \
+                    previous_hash, stored_hash in rows:
+                if sequence != expected:
+                    return self._broken(sequence, f"event #{expected} is missing: the next one is #{sequence}")
+                if previous_hash != previous:
+                    return self._broken(sequence, f"event #{sequence} does not follow event #{sequence - 1}: "
+                                                  "an event before it was changed, removed, inserted or moved")
+                if when.__class__ is not str:
+                    when = when.isoformat()
+                elif when.endswith(whole):
+                    when = when[:-13] + "+00:00"
+                try:
+                    payload = loads(body)
+                except ValueError:
+                    return self._broken(sequence, f"event #{sequence} was altered: its payload is not JSON")
+                if digest_of(previous, sequence, when, actor_id, actor_name, action, object_type, object_id,
+                             object_repr, canonical(payload)) != stored_hash:
+                    return self._broken(sequence, f"event #{sequence} was altered: its content no longer matches its hash")
+                if action == CHECKPOINT_ACTION and not self._checkpoint_fits(sequence, previous_hash, payload):
+                    return False
+                previous, expected = stored_hash, expected + 1
+                self.sequence, self.hash, self.checked = sequence, stored_hash, self.checked + 1
+        return True
+
+    def _checkpoint_fits(self, sequence, previous_hash, checkpoint):
+        why = checkpoint_problem(checkpoint)
+        if why:
+            return self._broken(sequence, f"the signed checkpoint in event #{sequence} is not valid: {why}")
+        if (checkpoint["sequence"], checkpoint["hash"]) != (sequence - 1, previous_hash):
+            return self._broken(checkpoint["sequence"],
+                                f"the signed checkpoint in event #{sequence} vouches for another hash of event "
+                                f"#{checkpoint['sequence']}: the events up to it were rewritten and their hashes recomputed")
+        self.checkpoints, self.last_checkpoint = self.checkpoints + 1, checkpoint["sequence"]
+        return True
+
+    def finish(self):
+        """Compare where the walk ended with the chain's head, read with the newest event's sequence
+        in one statement (so an append meanwhile changes both); events appended since the walk's
+        last chunk are walked first. False if the chain ends short of, or past, its recorded
+        head, or the head is not signed with the key."""
+        while True:
+            head, last = _head_and_last_sequence()
+            if last <= self.sequence:
+                break
+            rows = self.next_rows()
+            if not rows:  # removed between the two reads: the next round sees it
+                continue
+            if not self.walk(rows):
+                return False
+        head_sequence, head_hash = (head.last_sequence, head.last_hash) if head else (0, GENESIS_HASH)
+        self.head_sequence, self.head_hash = head_sequence, head_hash
+        if (head_sequence, head_hash) != (self.sequence, self.hash):
+            if head_sequence == self.sequence:
+                return self._broken(head_sequence, f"the chain head records another hash for event #{head_sequence} "
+                                                   "than the event has: the head was changed")
+            return self._broken(self.sequence + 1 if head_sequence > self.sequence else self.sequence,
+                                f"the chain ends at event #{self.sequence} but its head records event #{head_sequence}: "
+                                "events were removed from, or added to, the end")
+        if head is not None and not _head_signature_ok(head):
+            return self._broken(head_sequence, f"the chain head (event #{head_sequence}) is not signed with this "
+                                               "installation's key: the head, and the events behind it, were rewritten "
+                                               "without the key")
+        return True
+
+    def report(self):
+        return ChainReport(self.ok, self.checked, self.broken_at, self.problem, head_sequence=self.head_sequence,
+                           head_hash=self.head_hash, checkpoints=self.checkpoints, last_checkpoint=self.last_checkpoint)
+
+
+def _head_and_last_sequence():
+    """The chain head (None before the first event) and the newest event's sequence, as one
+    statement sees them."""
+    newest = AuditEvent.objects.order_by("-sequence").values("sequence")[:1]
+    head = AuditChainHead.objects.filter(id=1).annotate(newest=Subquery(newest)).first()
+    if head is None:
+        return None, AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    return head, head.newest or 0
+
+
+def _rows_after(sequence, chunk_size=None):
+    with _collector_paused():
+        return list(_chain_rows_query().filter(sequence__gt=sequence)[:chunk_size or VERIFY_CHUNK_SIZE])
+
+
+class _RowsAhead:
+    """The next chunk read by a thread of its own (with its own connection) while this one hashes
+    the current chunk: the database's half of the work then overlaps Python's. Only on PostgreSQL
+    and outside a transaction, where the other connection sees the same committed events."""
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-chain-rows")
+
+    def fetch(self, sequence, chunk_size):
+        return self.pool.submit(_rows_after, sequence, chunk_size)
+
+    def close(self):
+        self.pool.submit(connections.close_all).result()
+        self.pool.shutdown()
+
+
+class _RowsNow:
+    def fetch(self, sequence, chunk_size):
+        return _Done(_rows_after(sequence, chunk_size))
+
+    def close(self):
+        pass
+
+
+@dataclass
+class _Done:
+    rows: list
+
+    def result(self):
+        return self.rows
+
+
+def _reader():
+    connection = connections[router.db_for_read(AuditEvent)]
+    return _RowsAhead() if connection.vendor == "postgresql" and not connection.in_atomic_block else _RowsNow()
+
+
+def chain_walk(walk, chunk_size=None, after_chunk=None):
+    """Walk on from where `walk` stands to the head, a chunk at a time, calling after_chunk(walk,
+    count) after each chunk that verified; then finish(). Returns the walk."""
+    reader = _reader()
+    try:
+        pending = reader.fetch(walk.sequence, chunk_size)
+        while True:
+            rows = pending.result()
+            if not rows:
+                break
+            pending = reader.fetch(rows[-1][0], chunk_size)
+            if not walk.walk(rows):
+                return walk
+            if after_chunk:
+                after_chunk(walk, len(rows))
+    finally:
+        reader.close()
+    walk.finish()
+    return walk
+
+
+def verify_chain(chunk_size=None, progress=None):
+    """Walk the whole chain in order from its first event, a chunk at a time, and report the first
+    broken link (see ChainWalk.walk and ChainWalk.finish)."""
+    return chain_walk(ChainWalk(), chunk_size, (lambda walk, count: progress(count)) if progress else None).report()
 
 
 def _head_signature_ok(head):

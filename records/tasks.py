@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import anchors, imports, jobs, notifications, sweep
+from . import anchors, imports, jobs, notifications, sweep, verification
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -63,6 +63,14 @@ def write_audit_anchor():
     path = anchors.audit_anchor_write()
     notifications.notifications_deliver()
     return path.name if path else None
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def verify_audit_chain_in_full():
+    """Weekly: start a full verification of the audit chain (a job, run by run_job), unless one is
+    already under way."""
+    job = verification.chain_verify_start(actor=None, mode=verification.FULL)
+    return job.pk
 
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)

@@ -23,7 +23,9 @@ class Job(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.CharField(max_length=300, help_text="What the job does, for people.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: started by the system (a scheduled task, or a command run without naming a person).
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                     blank=True)
     requested_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

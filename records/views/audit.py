@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from records import audit, exports, selectors
+from records import audit, exports, queueing, selectors, verification
 from records.csv_export import csv_download
 from records.forms import AuditFilterForm
 from records.pagination import CappedPaginator
@@ -18,7 +18,9 @@ def audit_log(request):
     form = AuditFilterForm(request.GET)
     form.is_valid()  # invalid filters are shown on the form and left out
     page = CappedPaginator(selectors.audit_log(**form.filters()), 100).get_page(request.GET.get("page"))
-    return render(request, "records/audit_log.html", {"form": form, "page": page})
+    return render(request, "records/audit_log.html", {
+        "form": form, "page": page, "verified": verification.last_verifications(), "reliance": verification.RELIANCE,
+    })
 
 
 @permission_required("records.view_auditevent", raise_exception=True)
@@ -36,18 +38,18 @@ def audit_log_csv(request):
 @require_POST
 @permission_required("records.verify_auditevent", raise_exception=True)
 def audit_verify(request):
-    report = audit.verify_chain()
-    audit.audit_event_record(
-        actor=request.user, action="audit.verified",
-        payload={"ok": report.ok, "checked": report.checked, "broken_at": report.broken_at, "problem": report.problem},
-    )
-    if report.ok:
-        messages.success(request, f"The audit chain is intact: {report.checked} events verified, "
-                                  f"{report.checkpoints} signed checkpoints match. Head: event #{report.head_sequence}, "
-                                  f"hash {report.head_hash}.")
-    else:
-        messages.error(request, f"The audit chain is BROKEN after {report.checked} good events: {report.problem}.")
-    return redirect("audit-log")
+    """Start a verification of the chain ("mode": the new events, or everything from the start) and
+    show its job: the walk itself runs in a worker."""
+    mode = request.POST.get("mode", "")
+    if mode not in verification.MODES:
+        messages.error(request, "Choose what to verify: the new events, or everything from the start.")
+        return redirect("audit-log")
+    job = verification.chain_verify_start(actor=request.user, mode=mode)
+    if job.already:
+        messages.info(request, f"This verification is already under way (job #{job.pk}): here it is.")
+    elif job.queued.waiting_for_queue:
+        messages.warning(request, queueing.waiting_for_queue_message(f"Job #{job.pk} is saved.", "the verification"))
+    return redirect("job-detail", pk=job.pk)
 
 
 @permission_required("records.view_auditevent", raise_exception=True)

@@ -79,9 +79,9 @@ class TestVerifyAgainstAKeptAnchor:
 
     def test_an_intact_chain_agrees_and_the_command_prints_the_head_to_keep(self, events, anchor_dir, tmp_path, capsys):
         kept = self.kept(anchor_dir, tmp_path)
+        head = AuditEvent.objects.order_by("sequence").last()  # what is verified (its outcome comes after it)
         call_command("verify_audit", "--no-progress", "--against", str(kept))
         out = capsys.readouterr().out
-        head = AuditEvent.objects.order_by("sequence").last()
         assert "1 signed checkpoints match the chain" in out and "1 anchors agree" in out
         assert f"head event #{head.sequence}, hash {head.hash}" in out
 

@@ -108,11 +108,12 @@ class TestTamperingIsDetected:
         assert not report.ok and report.broken_at == a
 
     def test_the_command_reports_the_first_broken_link_and_fails(self, chain, capsys):
-        call_command("verify_audit", "--no-progress")
-        assert f"{AuditEvent.objects.count()} events verified" in capsys.readouterr().out
+        events = AuditEvent.objects.count()
+        call_command("verify_audit", "--no-progress", "--full")
+        assert f"{events} events verified" in capsys.readouterr().out
         tamper("UPDATE records_auditevent SET action = 'record.nothing' WHERE sequence = %s", chain[4].sequence)
         with pytest.raises(CommandError, match=f"event #{chain[4].sequence} was altered") as excinfo:
-            call_command("verify_audit", "--no-progress")
+            call_command("verify_audit", "--no-progress", "--full")
         assert excinfo.value.returncode == 1
 
 
@@ -283,3 +284,17 @@ def test_event_hash_is_the_canonical_json_definition(sequence, actor_name, actio
                   object_repr=object_repr, payload=payload)
     expected = reference_event_hash(**values)
     assert event_hash(**values) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(st.text(max_size=8), JSON_VALUES | st.integers(min_value=2**64), max_size=6))
+def test_payloads_are_read_back_as_json_reads_them(payload):
+    """The verification reads payloads with json's scanner alone: the same values as json.loads
+    (integers past 64 bits included), so the same canonical text; trailing text is refused."""
+    from records.audit import _PAYLOAD_JSON, _payload_loads
+
+    for text in (json.dumps(payload), json.dumps(payload, ensure_ascii=False)):
+        assert _payload_loads(text) == json.loads(text)
+        assert _PAYLOAD_JSON(_payload_loads(text)) == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    with pytest.raises(ValueError):
+        _payload_loads(json.dumps(payload) + " x")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.audit import audit_event_record
-from records.models import AuditEvent
+from records.models import AuditEvent, Job
 from compliance.models import CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
 from tests.compliance.test_filing import record_filing
@@ -57,17 +57,30 @@ def test_audit_log_filters_by_actor_action_object_and_dates(client, auditor, emp
     assert bad.status_code == 200 and "were not understood" in bad.content.decode()
 
 
-def test_auditor_verifies_the_chain_and_the_check_is_itself_audited(client, auditor, employee, officer):
+def test_auditor_verifies_the_chain_and_the_check_is_itself_audited(client, auditor, employee, officer, monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from records import jobs, tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.run_job, "delay", queued.append)
     make_record(custodian=employee)
     client.force_login(auditor)
     head = AuditEvent.objects.order_by("sequence").last()
-    response = client.post(reverse("audit-verify"), follow=True)
-    assert "The audit chain is intact" in response.content.decode()
-    assert f"Head: event #{head.sequence}, hash {head.hash}" in response.content.decode()  # for the auditor to keep
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("audit-verify"), {"mode": "full"})
+    job = Job.objects.get(kind=Job.Kind.CHAIN_VERIFY)
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[job.pk])
+    assert queued == [job.pk], "the walk runs in a worker, not in the request"
+    jobs.job_run(job.pk)  # what the worker does
+    page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert "The audit chain is intact" in page
+    assert f"Head: event #{head.sequence}, hash {head.hash}" in page  # for the auditor to keep
     assert AuditEvent.objects.filter(action="audit.verified", actor=auditor, payload__ok=True).exists()
     for denied in (employee, officer):
         client.force_login(denied)
-        assert client.post(reverse("audit-verify")).status_code == 403
+        assert client.post(reverse("audit-verify"), {"mode": "full"}).status_code == 403
+        assert client.get(reverse("job-detail", args=[job.pk])).status_code == (403 if denied == employee else 200)
+    assert Job.objects.filter(kind=Job.Kind.CHAIN_VERIFY).count() == 1
 
 
 def test_record_audit_trail_combines_events_and_field_history(client, auditor, employee):
