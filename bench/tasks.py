@@ -91,15 +91,20 @@ def sweep_sql(args):
     today = date.fromisoformat(args.today)  # a date, never text from outside, goes into the SQL
     script = SQL_BASELINE.read_text().replace(":today", f"'{today.isoformat()}'")
     head = _head()
+    seconds = _run_script(script)
+    moved = AuditEvent.objects.filter(sequence__gt=head, action="record.expire").count()
+    _emit({"seconds": round(seconds, 3), "moved": moved, "new_events": _head() - head, "head_before": head})
+
+
+def _run_script(script):
+    """Run an SQL script (its own BEGIN ... COMMIT) on this database; how many seconds it took."""
     connection.ensure_connection()
     raw = connection.connection
     raw.autocommit = True
     started = time.perf_counter()
     with raw.cursor() as cursor:
         cursor.execute(script)
-    seconds = time.perf_counter() - started
-    moved = AuditEvent.objects.filter(sequence__gt=head, action="record.expire").count()
-    _emit({"seconds": round(seconds, 3), "moved": moved, "new_events": _head() - head, "head_before": head})
+    return time.perf_counter() - started
 
 
 def verify_tail(args):
@@ -243,13 +248,7 @@ def schedule_change_sql(args):
     for name in sorted(values, key=len, reverse=True):
         script = script.replace(name, values[name])
     head, history = _head(), _history_count()
-    connection.ensure_connection()
-    raw = connection.connection
-    raw.autocommit = True
-    started = time.perf_counter()
-    with raw.cursor() as cursor:
-        cursor.execute(script)
-    seconds = time.perf_counter() - started
+    seconds = _run_script(script)
     returned = AuditEvent.objects.filter(sequence__gt=head, action="record.extend_retention").count()
     _emit({"seconds": round(seconds, 3), "moved": _history_count() - history - returned, "returned": returned,
            "new_history_rows": _history_count() - history, "new_events": _head() - head, "head_before": head,
