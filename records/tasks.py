@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import anchors, imports, jobs, notifications, sweep
+from . import anchors, export_jobs, imports, jobs, notifications, sweep
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -63,6 +63,12 @@ def write_audit_anchor():
     path = anchors.audit_anchor_write()
     notifications.notifications_deliver()
     return path.name if path else None
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def delete_expired_export_files():
+    """Hourly: delete the CSV files of export jobs finished more than EXPORT_FILE_HOURS ago."""
+    return export_jobs.delete_expired_files()
 
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)
