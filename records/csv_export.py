@@ -15,7 +15,7 @@ The same pieces are streamed to the browser (csv_download) or written to a file 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func, TextField
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -102,9 +102,14 @@ def copy_statement(export):
 
 def _copied_rows(export):
     statement, params = copy_statement(export)
-    with copy_out(statement, params) as copy:
-        for row in copy:
-            yield row
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The planner's estimate of the formatted columns (a legal hold looked up per record,
+            # labels) passes jit_above_cost: compiling them took 0.5 s of a 0.8 s record list of
+            # 20,000 rows, and saves nothing on rows that are only formatted and sent.
+            cursor.execute("SET LOCAL jit = off")
+        with copy_out(statement, params) as copy:
+            yield from copy
 
 
 def _written_rows(export):
