@@ -73,6 +73,15 @@ def visible_record_or_404(user, reference):
         raise Http404("No record with that reference.") from None
 
 
+def _latest(record):
+    """The record's latest history entries and audit events (the page shows selectors.DETAIL_LATEST
+    of each; the paged audit trail has them all)."""
+    history, older_history = selectors.record_history_latest(record)
+    events = list(selectors.audit_events_for(record)[: selectors.DETAIL_LATEST + 1])
+    return {"history": history, "older_history": older_history, "events": events[: selectors.DETAIL_LATEST],
+            "older_events": len(events) > selectors.DETAIL_LATEST, "latest": selectors.DETAIL_LATEST}
+
+
 def _detail_context(request, record, extend_form=None, correct_form=None):
     can_extend = request.user.has_perm("records.extend_retention") and record.status in (Status.ACTIVE, Status.DUE)
     minimums = list(record.legal_minimums.order_by("citation"))
@@ -83,8 +92,7 @@ def _detail_context(request, record, extend_form=None, correct_form=None):
         "record": record,
         "legal_minimums": minimums,
         "terms": retention.governing_terms(record, minimums),
-        "history": selectors.record_history(record),
-        "events": selectors.audit_events_for(record),
+        **_latest(record),
         "holds": record_holds,
         "frozen": holds.frozen_message(record, active_holds) if active_holds else "",
         "extensions": record.extensions.select_related("extended_by"),
