@@ -34,8 +34,11 @@ Figures (targets from the issue):
      written in SQL (INSERT ... SELECT of the links and of the audit rows, DELETE)          <= 3x
      the request that starts placing it (Django's test client, p95), vs the login page's  <= 1 s, <= 3x
      the jobs' peak RSS at N vs N/10                                                       <= 1.25x
-  8. audit log CSV download of every event (GET /audit/log.csv, streamed) vs COPY of the same rows  <= 3x,
-     and its peak RSS at N vs at N/10                                                          <= 1.25x
+  8. audit log CSV of every event, written to its file by the export job (bench.tasks audit-log-csv, in-process)
+     vs COPY of the same rows                                                                  <= 3x,
+     the job's peak RSS at N vs at N/10                                                        <= 1.25x,
+     the request that starts the job (POST /audit/log.csv, Django's test client, p95) vs the login page's
+                                                                                               <= 1 s, <= 3x
   9. import of N/10 valid rows (bench.tasks import: read, validated and written with history and
      audit events, as the import job does) vs COPY of the same rows into a copy made before it  <= 5x,
      and its peak RSS, N/10 rows vs N/100 rows                                              <= 1.25x
@@ -322,25 +325,32 @@ class Bench:
     # ------------------------------------------------------------------ the audit log's CSV download
 
     def audit_log_csv(self):
-        """The audit log page's CSV download of every event vs COPY of the same rows (<= 3x), and
-        its peak RSS at N vs N/10 (<= 1.25x)."""
+        """The audit log's CSV of every event, written by its export job (in-process, to its file)
+        vs COPY of the same rows (<= 3x), and the job's peak RSS at N vs N/10 (<= 1.25x); the web
+        request that starts the job (p95) vs the login page's (<= 1 s, <= 3x)."""
         name, tenth = self.dbs.name, f"{self.dbs.name}_tenth"
-        log("audit log CSV: GET /audit/log.csv (every event, streamed) on N")
+        log("audit log CSV: the request that starts the export job, and the login page (test client)")
+        request = self.task(name, "export-request", "--tries", str(self.repeat))
+        log(f"  {request}")
+        started, login = request["export"]["p95_ms"], request["login"]["p95_ms"]
+        self.add("audit log CSV: the request that starts its export job, p95 (vs the login page's p95)", started,
+                 login, started / login, "<= 1 s, <= 3x", started <= 1000 and started / login <= 3, "ms")
+        log("audit log CSV: the export job of every event, run in-process to its file, on N")
         app = self.task(name, "audit-log-csv")
         log(f"  {app}")
         log("audit log CSV: COPY (SELECT the same columns of the same events) TO STDOUT")
         base = self.task(name, "copy-audit-log", "--through", str(app["newest"]))
         log(f"  {base}")
         ratio = app["seconds"] / base["seconds"]
-        self.add(f"audit log CSV download: {app['rows']:,} audit events vs COPY", app["seconds"], base["seconds"], ratio,
-                 "<= 3x", ratio <= 3 and base["rows"] == app["rows"], "s")
-        log("audit log CSV: the download at N/10")
+        self.add(f"audit log CSV export job: {app['rows']:,} audit events vs COPY", app["seconds"], base["seconds"],
+                 ratio, "<= 3x", ratio <= 3 and base["rows"] == app["rows"], "s")
+        log("audit log CSV: the export job at N/10")
         small = self.task(tenth, "audit-log-csv")
         log(f"  {small}")
         ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("audit log CSV download peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
+        self.add("audit log CSV export job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
                  "<= 1.25x", ratio <= 1.25, "MiB")
-        self.details["audit_log_csv"] = {"app": app, "copy": base, "tenth": small}
+        self.details["audit_log_csv"] = {"request": request, "app": app, "copy": base, "tenth": small}
 
     # ------------------------------------------------------------------ figure 4: the pages
 

@@ -9,6 +9,8 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks copy-export --year 2026 [--through 123456]
     python -m bench.tasks audit-log-csv [--user auditor-0]
     python -m bench.tasks copy-audit-log --through 123456
+    python -m bench.tasks export-request [--tries 15]
+    python -m bench.tasks export-inline [--user rita]
     python -m bench.tasks pages [--repeat 15]
     python -m bench.tasks sessions --user rita --count 20
     python -m bench.tasks verify-tail --after 123456
@@ -30,7 +32,6 @@ and all, so N's peak and N/10's compare like for like).
 import argparse
 import csv
 import io
-import itertools
 import json
 import os
 import resource
@@ -369,22 +370,94 @@ def _into_file(name, pieces):
 
 
 def audit_log_csv(args):
-    """The audit log page's CSV download with no filter (every event), as a signed-in auditor
-    gets it (GET /audit/log.csv through Django, streamed into a file)."""
+    """The audit log's CSV of every event as a signed-in auditor gets it when it is too large to
+    stream: the export job (records.export_jobs) started and run in-process to its end, writing its
+    file under VAR_DIR/exports. Timed from the job's start to its file complete."""
+    from records import export_jobs, jobs
+
+    user = User.objects.get(username=args.user)
+    job = export_jobs.export_start(actor=user, params={"export": "audit_log", "query": ""})
+    started = time.perf_counter()
+    job = jobs.job_run(job.pk)
+    seconds = time.perf_counter() - started
+    if job is None or job.state != job.State.DONE:
+        raise SystemExit(f"bench: the export job ended {getattr(job, 'state', None)}: {getattr(job, 'error', '')}")
+    path = export_jobs.file_path(job)
+    with open(path, "rb") as data:
+        head = data.read(1 << 16).decode(errors="replace")
+    size = path.stat().st_size
+    path.unlink()
+    _emit({"seconds": round(seconds, 3), "rows": job.result["rows"], "bytes": size,
+           "newest": int(list(csv.reader(io.StringIO(head)))[2][0]), "job_total": job.total,
+           "peak_rss_mib": _peak_rss_mib()})
+
+
+def export_request(args):
+    """The web request that starts the audit log's export job (POST /audit/log.csv, no filter, signed
+    in as an auditor; the answer is a redirect to the job's page), `tries` times, each committed and
+    its job queued as in production; and the login page, GET, as many times. After each try,
+    untimed, the bench marks the job failed so that the next try starts a job of its own."""
+    from records.models import Job
+
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
-    client.get("/audit/")  # the first request loads what every later one reuses
-    started = time.perf_counter()
-    response = client.get("/audit/log.csv")
-    if response.status_code != 200:
-        raise SystemExit(f"/audit/log.csv answered {response.status_code}")
-    pieces = iter(response.streaming_content)
-    first = next(pieces)
-    size, lines = _into_file("bench-audit-log.csv", itertools.chain([first], pieces))
-    seconds = time.perf_counter() - started
-    rows = list(csv.reader(io.StringIO(first.decode())))
-    _emit({"seconds": round(seconds, 3), "rows": lines - 2, "bytes": size, "newest": int(rows[2][0]),
-           "peak_rss_mib": _peak_rss_mib()})
+    anonymous = Client()
+    made = []
+
+    def start():
+        response = client.post("/audit/log.csv")
+        if response.status_code != 302 or "/jobs/" not in response["Location"]:
+            raise SystemExit(f"bench: starting the export answered {response.status_code} {response.get('Location')}")
+        made.append(int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
+
+    def withdraw():
+        Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=timezone.now(), error="bench: withdrawn")
+        made.clear()
+
+    def login():
+        response = anonymous.get("/accounts/login/")
+        if response.status_code != 200:
+            raise SystemExit(f"bench: the login page answered {response.status_code}")
+
+    results = {}
+    for name, request, after in (("export", start, withdraw), ("login", login, lambda: None)):
+        for _ in range(3):
+            request()  # warm up
+            after()
+        times = []
+        for _ in range(args.tries):
+            started = time.perf_counter()
+            request()
+            times.append(time.perf_counter() - started)
+            after()
+        times.sort()
+        results[name] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
+                         "median_ms": round(statistics.median(times) * 1000, 2)}
+    _emit(results)
+
+
+def export_inline(args):
+    """How many rows a second each CSV download streams inside the request (GET, streamed into a
+    file, through Django's test client), with no inline limit: records.export_jobs' boundary
+    (settings.EXPORT_INLINE_MAX) is chosen from the slowest of these."""
+    from records.models import LegalHold
+
+    settings.EXPORT_INLINE_MAX = 10**12
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
+    client.get("/audit/")
+    hold = LegalHold.objects.order_by("-pk").first()
+    urls = ["/audit/log.csv", "/records.csv", "/destructions.csv"] + ([f"/holds/{hold.pk}/report.csv"] if hold else [])
+    results = {}
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"bench: {url} answered {response.status_code}")
+        size, lines = _into_file("bench-inline.csv", response.streaming_content)
+        seconds = time.perf_counter() - started
+        results[url] = {"rows": lines - 2, "seconds": round(seconds, 3), "rows_per_second": round((lines - 2) / seconds)}
+    _emit(results)
 
 
 def copy_audit_log(args):
@@ -784,6 +857,13 @@ def main(argv=None):
     command = commands.add_parser("audit-log-csv")
     command.add_argument("--user", default="auditor-0")
     command.set_defaults(run=audit_log_csv)
+    command = commands.add_parser("export-request")
+    command.add_argument("--user", default="auditor-0")
+    command.add_argument("--tries", type=int, default=15)
+    command.set_defaults(run=export_request)
+    command = commands.add_parser("export-inline")
+    command.add_argument("--user", default="rita")
+    command.set_defaults(run=export_inline)
     command = commands.add_parser("copy-audit-log")
     command.add_argument("--through", type=int, required=True, help="the newest sequence to include")
     command.set_defaults(run=copy_audit_log)

@@ -10,9 +10,9 @@ from datetime import timezone as dt_timezone
 from django.db import connection
 
 from compliance import exports
-from compliance.exports import chunked, copy_out, csv_header, csv_line, notice, on_its_own_connection, through_copy
+from compliance.exports import chunked, csv_header, notice, on_its_own_connection
 from compliance.year_summary import in_year, year_bounds
-from records.csv_safe import csv_cell_sql
+from records.csv_safe import copy_out, csv_cell_sql, csv_line, iso_datetime_sql, through_copy
 from records.labels import MARKING
 from records.models import AuditEvent
 
@@ -70,7 +70,7 @@ def _jsonb_ordered(value):
 _EVENTS_CSV_COPY = f"""
 COPY (
   SELECT sequence,
-    replace(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), '.000000+', '+'),
+    {iso_datetime_sql("occurred_at")},
     {csv_cell_sql("actor_name")}, coalesce(actor_id::text, ''), {csv_cell_sql("action")}, {csv_cell_sql("object_type")},
     {csv_cell_sql("object_id")}, {csv_cell_sql("object_repr")}, {csv_cell_sql("payload::text")},
     previous_hash, hash

@@ -1,16 +1,20 @@
 """How the package's files are written: the CONFIDENTIAL notice, JSON documents, and CSV in exactly
-PostgreSQL's CSV so that both database paths write the same bytes; rows read in bounded chunks, or
-streamed through PostgreSQL's COPY on a connection of their own."""
+PostgreSQL's CSV (records.csv_safe) so that both database paths write the same bytes; rows read in
+bounded chunks, or streamed through PostgreSQL's COPY on a connection of their own.
 
-import contextlib
+The audit events and the destruction register are exported in the same bytes on every database: on
+PostgreSQL the database writes them itself (COPY), elsewhere Python writes what PostgreSQL would
+(records.csv_safe.csv_line, iso). A payload is written as jsonb prints it: keys ordered shortest
+first, then by their UTF-8 bytes, separators ", " and ": ", non-ASCII as is. A JSON Lines event is
+json.dumps of the event with its fields in EVENT_FIELDS order. (A float that Python writes with an
+exponent, such as 1e-05, jsonb writes without one: the generic path would then differ in those
+characters only.)"""
+
 import json
-import re
-from datetime import datetime
-from datetime import timezone as dt_timezone
 
 from django.db import connection
 
-from records.csv_safe import csv_cell
+from records.csv_safe import csv_line, through_copy
 from records.labels import MARKING
 
 #: Rows read from the database at a time while exporting: memory stays bounded by this.
@@ -57,45 +61,3 @@ def chunked(queryset, key):
             return
         yield from chunk
         last = chunk[-1][key]
-
-
-# The audit events and the destruction register are exported in the same bytes on every
-# database: on PostgreSQL the database writes them itself (COPY), elsewhere Python writes what
-# PostgreSQL would. So every CSV of the package is PostgreSQL's CSV (a value is quoted, its quotes
-# doubled, when it is empty or holds a comma, a quote or a line break; lines end with LF), and a
-# payload is written as jsonb prints it: keys ordered shortest first, then by their UTF-8 bytes,
-# separators ", " and ": ", non-ASCII as is. A JSON Lines event is json.dumps of the event with
-# its fields in EVENT_FIELDS order. (A float that Python writes with an exponent, such as 1e-05,
-# jsonb writes without one: the generic path would then differ in those characters only.)
-
-_CSV_QUOTED = re.compile(r'[,"\r\n]')
-
-
-def csv_line(values):
-    cells = (csv_cell(value) for value in values)
-    return ",".join(
-        f'"{cell.replace(chr(34), chr(34) * 2)}"' if not cell or _CSV_QUOTED.search(cell) else cell
-        for cell in cells
-    ) + "\n"
-
-
-@contextlib.contextmanager
-def copy_out(statement, params):
-    """psycopg's COPY of `statement` on this thread's connection, in its transaction if any. Through
-    the psycopg cursor itself: Django's cursor, when it logs queries (DEBUG), takes no parameters
-    for copy()."""
-    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
-        yield copy
-
-
-def through_copy():
-    """Whether the events stream out through PostgreSQL's COPY."""
-    return connection.vendor == "postgresql"
-
-
-def iso(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(dt_timezone.utc).isoformat()
-    return value.isoformat()

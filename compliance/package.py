@@ -25,7 +25,8 @@ from compliance import public_filing
 from compliance.certification_pdf import certification_pdf
 from compliance.company import company_profile
 from compliance.event_export import write_events
-from compliance.exports import json_document, on_its_own_connection, through_copy
+from compliance.exports import json_document, on_its_own_connection
+from records.csv_safe import through_copy
 from compliance.models import CertificationPackage
 from compliance.register_export import (
     write_breaches,

@@ -4,11 +4,11 @@ the breaches of CPNI discovered in the year, with their deadlines and notificati
 
 from datetime import date
 
-from compliance.exports import chunked, copy_out, csv_header, csv_line, iso, through_copy
+from compliance.exports import chunked, csv_header
 from compliance.breach_clock import incident_clock, retained_until
 from compliance.models import BreachIncident, CustomerComplaint, DataBrokerAction, PretextingObservation
 from compliance.year_summary import in_year, on_days_of
-from records.csv_safe import csv_cell_sql
+from records.csv_safe import copy_out, csv_cell_sql, csv_line, iso, iso_date_sql, iso_datetime_sql, through_copy
 from records.models import Destruction
 
 DESTRUCTION_FIELDS = (
@@ -36,10 +36,9 @@ COPY (
   SELECT {csv_cell_sql("destruction.certificate_number")}, {csv_cell_sql("destroyed.reference")},
     {csv_cell_sql("destroyed.title")}, {csv_cell_sql("destroyed.medium")}, {csv_cell_sql("schedule.code")},
     {csv_cell_sql("destruction.kind")}, {csv_cell_sql("destruction.method_type")}, {csv_cell_sql("destruction.method")},
-    to_char(destruction.destroyed_on, 'YYYY-MM-DD'), {csv_cell_sql("performer.username")},
+    {iso_date_sql("destruction.destroyed_on")}, {csv_cell_sql("performer.username")},
     {csv_cell_sql("coalesce(witness.username, '')")}, {csv_cell_sql("coalesce(validator.username, '')")},
-    coalesce(replace(to_char(destruction.validated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-                     '.000000+', '+'), '')
+    coalesce({iso_datetime_sql("destruction.validated_at")}, '')
   FROM records_destruction AS destruction
     JOIN records_record AS destroyed ON destroyed.id = destruction.record_id
     JOIN records_retentionschedule AS schedule ON schedule.id = destroyed.schedule_id

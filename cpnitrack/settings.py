@@ -320,6 +320,11 @@ JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 # A legal hold on more records than this is placed (and released) by a job rather than inside the
 # request: the default is measured (records.holds).
 HOLD_INLINE_MAX = env.int("HOLD_INLINE_MAX", default=1000)
+# A CSV export of more rows than this is written to a file by a job rather than streamed inside the
+# request (records.export_jobs: the default is measured); the files are deleted this many hours after
+# the job finished (they may hold CPNI).
+EXPORT_INLINE_MAX = env.int("EXPORT_INLINE_MAX", default=100_000)
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
 
 # CONFIDENTIAL label checks read uploaded documents up to this size (they are never stored);
 # inventory imports accept sheets up to IMPORT_MAX_MB.

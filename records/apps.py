@@ -12,6 +12,7 @@ class RecordsConfig(AppConfig):
         from . import signals  # noqa: F401
         # The modules whose @job_kind steps the worker runs (records.jobs), one line each, so that
         # a worker knows every kind whatever it imported first.
+        from . import export_jobs  # noqa: F401
         from . import holds  # noqa: F401
         from . import legal_minimums  # noqa: F401
         from . import schedules  # noqa: F401

@@ -336,6 +336,30 @@ def record_history(record):
     return [entry for _, entry in reversed(_history_entries(rows, links))]
 
 
+#: History entries and audit events the record's page shows, the latest first; the rest are on the
+#: paged audit trail (record_trail).
+DETAIL_LATEST = 25
+
+
+def record_history_latest(record, limit=None):
+    """(the record's latest `limit` history entries as record_history gives them, whether there are
+    older ones): the latest limit + 1 history rows (the oldest of them only to compare the next
+    with) and the history of its legal minimums (a record has a few), whatever the length of the
+    record's history."""
+    limit = limit or DETAIL_LATEST
+    rows = list(record.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    rows.reverse()
+    links = list(
+        RecordLegalMinimum.history.filter(record_id=record.pk).select_related("history_user", "minimum")
+        .order_by("history_date", "history_id")
+    )
+    entries = [entry for _, entry in reversed(_history_entries(rows, links))]
+    if len(rows) > limit:
+        # The oldest row read is there only to be compared with: neither it nor what came before it is shown.
+        return [entry for entry in entries if entry.when > rows[0].history_date][:limit], True
+    return entries[:limit], len(entries) > limit
+
+
 def _history_entries(rows, links):
     """[(anchor, HistoryEntry)], oldest first, from the record's history `rows` and its legal
     minimums' history `links` (both oldest first; the first row's changes are not shown: it is the

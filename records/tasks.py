@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import anchors, imports, jobs, notifications, sweep, verification
+from . import anchors, export_jobs, imports, jobs, notifications, sweep, verification
 from .locks import JobLocked
 from .models import ImportJob
 
@@ -71,6 +71,12 @@ def verify_audit_chain_in_full():
     already under way."""
     job = verification.chain_verify_start(actor=None, mode=verification.FULL)
     return job.pk
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def delete_expired_export_files():
+    """Hourly: delete the CSV files of export jobs finished more than EXPORT_FILE_HOURS ago."""
+    return export_jobs.delete_expired_files()
 
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, destruction, holds, imports, jobs, labels, records, schedules
+from .views import audit, destruction, exports, holds, imports, jobs, labels, records, schedules
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/verify/", audit.audit_verify, name="audit-verify"),
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/download/", exports.job_download, name="job-download"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

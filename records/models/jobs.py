@@ -13,6 +13,7 @@ class Job(models.Model):
         SCHEDULE_RECOMPUTE = "schedule.recompute", "Recomputing a schedule's expiry dates"
         MINIMUM_RECOMPUTE = "minimum.recompute", "Recomputing a legal minimum's expiry dates"
         CHAIN_VERIFY = "chain.verify", "Verifying the audit chain"
+        EXPORT = "export", "Writing a CSV export"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to start"

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from records import audit, exports, queueing, selectors, verification
-from records.csv_export import csv_download
+from records import audit, queueing, selectors, verification
 from records.forms import AuditFilterForm
 from records.pagination import CappedPaginator
+from records.views.exports import export_response
 from records.views.records import visible_record_or_404
 
 
@@ -23,16 +24,17 @@ def audit_log(request):
     })
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("records.view_auditevent", raise_exception=True)
 def audit_log_csv(request):
-    """The events of the audit log page, with its filters, as CSV."""
+    """The events of the audit log page, with its filters, as CSV (a large export: by a job)."""
     form = AuditFilterForm(request.GET)
     form.is_valid()  # as on the page: the rows it lists, invalid filters left out
     filters = form.filters()
-    audit.audit_event_record(actor=request.user, action="export.audit_log",
-                             payload={"filters": {name: str(value) for name, value in filters.items() if value}})
-    return csv_download(filename="audit-log.csv", description="audit log", columns=exports.AUDIT_LOG_COLUMNS,
-                        rows=exports.audit_log_rows(selectors.audit_log(**filters)))
+    return export_response(request, "audit_log", lambda: audit.audit_event_record(
+        actor=request.user, action="export.audit_log",
+        payload={"filters": {name: str(value) for name, value in filters.items() if value}}),
+        back=f"{reverse('audit-log')}?{request.GET.urlencode()}")
 
 
 @require_POST

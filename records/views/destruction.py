@@ -6,15 +6,16 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from records import certificates, destruction, exports, selectors
+from records import certificates, destruction, selectors
 from records.audit import audit_event_record
-from records.csv_export import csv_download
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
 from records.models import Status, active_hold_exists
+from records.views.exports import export_response
 from records.views.records import visible_record_or_404
 
 
@@ -146,10 +147,10 @@ def certificate(request, reference):
     return response
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("records.view_destruction", raise_exception=True)
 def destruction_register_csv(request):
-    """Every destruction of the records the person may see, as CSV."""
-    audit_event_record(actor=request.user, action="export.destruction_register")
-    return csv_download(filename="destruction-register.csv", description="destruction register",
-                        columns=exports.DESTRUCTION_REGISTER_COLUMNS,
-                        rows=exports.destruction_register_rows(selectors.destruction_register(request.user)))
+    """Every destruction of the records the person may see, as CSV (a large export: by a job)."""
+    return export_response(request, "destruction_register",
+                           lambda: audit_event_record(actor=request.user, action="export.destruction_register"),
+                           back=reverse("dashboard"))

@@ -6,14 +6,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from records import exports, holds
+from records import holds
 from records.audit import audit_event_record
 from records.conflicts import error_status
-from records.csv_export import csv_download
 from records.forms import HoldForm, ReleaseHoldForm
 from records.models import LegalHold
+from records.views.exports import export_response
 
 
 @permission_required("records.view_legalhold", raise_exception=True)
@@ -90,10 +91,11 @@ def hold_release(request, pk):
     return _hold_page(request, hold, form, status=status)
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("records.view_legalhold", raise_exception=True)
 def hold_report(request, pk):
-    """The hold's records as CSV."""
-    hold = get_object_or_404(LegalHold.objects.select_related("placed_by", "released_by"), pk=pk)
-    audit_event_record(actor=request.user, action="export.hold_report", obj=hold)
-    return csv_download(filename=f"legal-hold-{hold.pk}.csv", description=f"legal hold report (hold #{hold.pk})",
-                        columns=exports.HOLD_REPORT_COLUMNS, rows=exports.hold_report_rows(hold))
+    """The hold's records as CSV (a large report: by a job)."""
+    hold = get_object_or_404(LegalHold, pk=pk)
+    return export_response(request, "hold_report",
+                           lambda: audit_event_record(actor=request.user, action="export.hold_report", obj=hold),
+                           back=reverse("hold-detail", args=[hold.pk]), hold=hold.pk)

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from records import jobs, queueing
+from records import export_jobs, jobs, queueing
 from records.models import ImportJob, Job
 
 
@@ -27,4 +27,5 @@ def job_detail(request, pk):
         "percent": jobs.percent(job),
         "time_left": jobs.duration_words(jobs.seconds_left(job)),
         "waiting_note": queueing.WAITING_NOTE if waiting else "",
+        "export_file": export_jobs.file_state(job),
     })

@@ -6,16 +6,17 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from records import certificates, exports, holds, lifecycle, retention, selectors, services
+from records import certificates, holds, lifecycle, retention, selectors, services
 from records.audit import audit_event_record
-from records.csv_export import csv_download
 from records.conflicts import StateConflict, error_status
-from records.pagination import CappedPaginator
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import Record, Status, an_active_hold
+from records.pagination import CappedPaginator
 from records.uploads import accepts_upload
+from records.views.exports import export_response
 
 
 def dashboard(request):
@@ -50,17 +51,18 @@ def record_list(request):
     return render(request, "records/record_list.html", {"form": form, "page": page, "rows": rows, "sort": filters["sort"]})
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("records.view_record", raise_exception=True)
 def record_list_csv(request):
     """The records of the record list, with its filters and order, as CSV: of every department, or
-    of the person's own, as the list shows them."""
+    of the person's own, as the list shows them (a large export: by a job)."""
     form = RecordFilterForm(request.GET, user=request.user)
     form.is_valid()  # as on the list: the rows it shows, invalid filters left out
     filters = form.filters()
-    audit_event_record(actor=request.user, action="export.record_list",
-                       payload={"filters": {name: str(value) for name, value in filters.items() if value is not None and value != ""}})
-    return csv_download(filename="records.csv", description="record list", columns=exports.RECORD_LIST_COLUMNS,
-                        rows=exports.record_list_rows(selectors.record_list(request.user, **filters)))
+    return export_response(request, "record_list", lambda: audit_event_record(
+        actor=request.user, action="export.record_list",
+        payload={"filters": {name: str(value) for name, value in filters.items() if value is not None and value != ""}}),
+        back=f"{reverse('record-list')}?{request.GET.urlencode()}")
 
 
 def visible_record_or_404(user, reference):
@@ -70,6 +72,15 @@ def visible_record_or_404(user, reference):
         return selectors.record_for_user(user, reference)
     except Record.DoesNotExist:
         raise Http404("No record with that reference.") from None
+
+
+def _latest(record):
+    """The record's latest history entries and audit events (the page shows selectors.DETAIL_LATEST
+    of each; the paged audit trail has them all)."""
+    history, older_history = selectors.record_history_latest(record)
+    events = list(selectors.audit_events_for(record)[: selectors.DETAIL_LATEST + 1])
+    return {"history": history, "older_history": older_history, "events": events[: selectors.DETAIL_LATEST],
+            "older_events": len(events) > selectors.DETAIL_LATEST, "latest": selectors.DETAIL_LATEST}
 
 
 def _detail_context(request, record, extend_form=None, correct_form=None):
@@ -82,8 +93,7 @@ def _detail_context(request, record, extend_form=None, correct_form=None):
         "record": record,
         "legal_minimums": minimums,
         "terms": retention.governing_terms(record, minimums),
-        "history": selectors.record_history(record),
-        "events": selectors.audit_events_for(record),
+        **_latest(record),
         "holds": record_holds,
         "frozen": holds.frozen_message(record, active_holds) if active_holds else "",
         "extensions": record.extensions.select_related("extended_by"),

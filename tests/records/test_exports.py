@@ -51,52 +51,54 @@ def queries_of(client, name, query=None, args=()):
 
 # --------------------------------------------------------------------------- the shared helper
 
-def test_the_download_is_marked_confidential_and_reads_its_rows_as_it_goes(monkeypatch):
+def test_the_download_is_marked_confidential_and_sent_in_pieces(monkeypatch, employee):
     monkeypatch.setattr(csv_export, "FLUSH_AT", 100)
-    read = []
-
-    def rows():
-        for n in range(1000):
-            read.append(n)
-            yield (n, FORMULA, "-1", "plain")
-
-    response = csv_export.csv_download(filename="things.csv", description="things", columns=("n", "a", "b", "c"),
-                                       rows=rows())
+    audit_events_record(actor=None, entries=[Entry("label.checked", None, {"n": n}, "x", FORMULA if n == 3 else str(n))
+                                             for n in range(50)])
+    export = exports.audit_log_export(AuditEvent.objects.filter(object_type="x").order_by("sequence"))
+    response = csv_export.csv_download(export)
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="CONFIDENTIAL-things.csv"'
-    pieces = iter(response.streaming_content)
-    first = next(pieces).decode()
-    assert first.startswith("CONFIDENTIAL — CPNI Track things. Contains Customer Proprietary Network Information")
-    assert len(read) < 10, "the first piece leaves before the rest of the rows are read"
-    body = first + b"".join(pieces).decode()
-    assert len(read) == 1000
+    assert response["Content-Disposition"] == 'attachment; filename="CONFIDENTIAL-audit-log.csv"'
+    pieces = list(response.streaming_content)
+    assert len(pieces) > 10, "sent a few rows at a time, not in one piece"
+    body = b"".join(pieces).decode()
+    assert body.startswith("CONFIDENTIAL — CPNI Track audit log. Contains Customer Proprietary Network Information")
     parsed = list(csv.reader(io.StringIO(body)))
-    assert parsed[1] == ["n", "a", "b", "c"] and len(parsed) == 1002
-    assert parsed[2] == ["0", "'" + FORMULA, "'-1", "plain"]
+    assert parsed[1] == list(exports.column_names(exports.AUDIT_LOG_COLUMNS)) and len(parsed) == 52
+    assert [row[5] for row in parsed[2:6]] == ["0", "1", "2", "'" + FORMULA]
+
+
+AWKWARD = ["", "plain", 'a "quoted", comma', "two\nlines", "cr\rhere", "=1+1", "-2", "'apostrophe", "\tTab",
+           "Ünïcødé — ✓", "\\.", " spaced "]
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_the_rows_come_through_a_server_side_cursor_inside_a_transaction(employee, auditor):
-    """Inside a transaction the cursor is not declared WITH HOLD (which would make PostgreSQL
-    compute and keep every row before the first is sent, and which a pooler in transaction mode
-    cannot keep)."""
-    make_record(custodian=employee)
-    seen = []
-
-    def rows():
-        events = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)
-        for sequence in events.iterator(chunk_size=2):
-            seen.append((sequence, connection.in_atomic_block, connection.features.can_use_chunked_reads))
-            yield (sequence,)
-
-    assert not connection.in_atomic_block
-    body = b"".join(csv_export.csv_download(filename="x.csv", description="x", columns=("sequence",),
-                                            rows=rows()).streaming_content)
-    assert len(body.splitlines()) == 2 + len(seen) and len(seen) == AuditEvent.objects.count()
-    assert all(in_transaction and chunked for _, in_transaction, chunked in seen)
-    assert not connection.in_atomic_block, "the transaction ends with the download"
+def test_on_postgresql_copy_writes_the_same_bytes_as_python(employee, netops, records_manager, time_machine):
+    """Each export, written by PostgreSQL (COPY, the SQL of records.csv_safe) and by Python
+    (csv_line), byte for byte: awkward text, empty and missing values, times with and without
+    microseconds, dates, labels, numbers."""
+    records = []
+    for n, text in enumerate(AWKWARD):
+        record = make_record(custodian=employee, title=text or "untitled", location=text or "-",
+                             status=Status.DESTROYED if n % 3 == 0 else Status.ACTIVE,
+                             medium=Medium.SSD if n % 2 else Medium.PAPER, netops=netops if n % 2 else None)
+        records.append(record)
+    Record.objects.filter(pk=records[1].pk).update(expiry_date=None, created_at=timezone.now().replace(microsecond=0))
+    hold = holds.hold_place(actor=records_manager, matter=AWKWARD[2], reason="R", scope="t",
+                            records=Record.objects.filter(pk__in=[r.pk for r in records]).exclude(status=Status.DESTROYED))
+    time_machine.move_to(timezone.now().replace(microsecond=0), tick=False)  # times without microseconds too
+    audit_events_record(actor=None, entries=[Entry("x." + text, None, {"text": text, "n": n, "list": [text, None]}, text, text)
+                                             for n, text in enumerate(AWKWARD)])
+    for export in (exports.audit_log_export(selectors.audit_log()),
+                   exports.record_list_export(selectors.record_list(records_manager, sort="title")),
+                   exports.destruction_register_export(selectors.destruction_register(records_manager)),
+                   exports.hold_report_export(hold)):
+        copied = b"".join(csv_export.CsvStream(export, copy=True))
+        written = b"".join(csv_export.CsvStream(export, copy=False))
+        assert copied == written, export.description
+        assert len(list(csv.reader(io.StringIO(copied.decode())))) > 2 + 3
 
 
 # --------------------------------------------------------------------------- the audit log
@@ -110,7 +112,7 @@ def test_the_audit_log_csv_holds_the_events_the_filtered_page_lists(client, audi
     page = client.get(reverse("audit-log"), query).context["page"]
     response, rows = download(client, "audit-log-csv", query)
     assert response["Content-Disposition"] == 'attachment; filename="CONFIDENTIAL-audit-log.csv"'
-    events = table(rows, exports.AUDIT_LOG_COLUMNS)
+    events = table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))
     assert [int(e["sequence"]) for e in events] == [event.sequence for event in page] and len(events) == 2
     expired = AuditEvent.objects.get(action="record.expire")
     assert events[0] == {
@@ -131,22 +133,22 @@ def test_the_audit_log_csv_honours_the_actor_and_date_filters_and_leaves_out_bad
     client.force_login(auditor)
     today = timezone.localdate()
     _, rows = download(client, "audit-log-csv", {"actor": "EMMA"})
-    assert {e["actor"] for e in table(rows, exports.AUDIT_LOG_COLUMNS)} == {"emma"}
+    assert {e["actor"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))} == {"emma"}
     _, rows = download(client, "audit-log-csv", {"since": today.isoformat()})
-    recent = [e["action"] for e in table(rows, exports.AUDIT_LOG_COLUMNS) if not e["action"].startswith("export.")]
+    recent = [e["action"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS)) if not e["action"].startswith("export.")]
     assert recent == ["auth.signed_in", "record.expire"]
     _, rows = download(client, "audit-log-csv", {"until": (today - timedelta(days=1)).isoformat()})
-    older = table(rows, exports.AUDIT_LOG_COLUMNS)
+    older = table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))
     assert older and "record.expire" not in {e["action"] for e in older}
     _, rows = download(client, "audit-log-csv", {"since": "soon"})  # as on the page: left out
-    assert len(table(rows, exports.AUDIT_LOG_COLUMNS)) == AuditEvent.objects.count()  # this export's own event too
+    assert len(table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))) == AuditEvent.objects.count()  # this export's own event too
 
 
 def test_the_audit_log_csv_neutralises_formulas(client, auditor, employee):
     audit_event_record(actor=None, action="settings.changed", object_type="x", object_id="@1", object_repr=FORMULA)
     client.force_login(auditor)
     _, rows = download(client, "audit-log-csv", {"action": "settings."})
-    (event,) = table(rows, exports.AUDIT_LOG_COLUMNS)
+    (event,) = table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))
     assert event["object"] == "'" + FORMULA and event["object_id"] == "'@1"
 
 
@@ -181,7 +183,7 @@ def test_the_destruction_register_lists_every_destruction_with_method_date_certi
     client.force_login(auditor)
     response, rows = download(client, "destruction-register-csv")
     assert response["Content-Disposition"] == 'attachment; filename="CONFIDENTIAL-destruction-register.csv"'
-    register = table(rows, exports.DESTRUCTION_REGISTER_COLUMNS)
+    register = table(rows, exports.column_names(exports.DESTRUCTION_REGISTER_COLUMNS))
     assert [row["reference"] for row in register] == [paper.reference, ssd.reference]
     shredded, sanitized = (record.destruction for record in destroyed)
     assert register[0] == {
@@ -241,7 +243,7 @@ def test_the_record_list_csv_holds_exactly_the_rows_of_the_filtered_list(client,
     listed = [row.reference for row in client.get(reverse("record-list"), query).context["rows"]]
     response, rows = download(client, "record-list-csv", query)
     assert response["Content-Disposition"] == 'attachment; filename="CONFIDENTIAL-records.csv"'
-    records = table(rows, exports.RECORD_LIST_COLUMNS)
+    records = table(rows, exports.column_names(exports.RECORD_LIST_COLUMNS))
     assert [row["reference"] for row in records] == listed == [r.reference for r in reversed(mine)]
     assert theirs.reference not in {row["reference"] for row in records}, "another department's record"
     first = Record.objects.get(pk=mine[2].pk)
@@ -264,14 +266,14 @@ def test_the_record_list_csv_honours_every_filter(client, employee, records_mana
                             ({"department": employee.department_id, "sort": "reference"}, [paper, tape, due]),
                             ({"status": "bogus", "sort": "reference"}, [paper, tape, due])]:
         _, rows = download(client, "record-list-csv", query)
-        assert [row["reference"] for row in table(rows, exports.RECORD_LIST_COLUMNS)] == [r.reference for r in expected], query
+        assert [row["reference"] for row in table(rows, exports.column_names(exports.RECORD_LIST_COLUMNS))] == [r.reference for r in expected], query
 
 
 def test_the_record_list_csv_neutralises_formulas(client, employee):
     make_record(custodian=employee, title=FORMULA, location="+1 cabinet")
     client.force_login(employee)
     _, rows = download(client, "record-list-csv")
-    (record,) = table(rows, exports.RECORD_LIST_COLUMNS)
+    (record,) = table(rows, exports.column_names(exports.RECORD_LIST_COLUMNS))
     assert record["title"] == "'" + FORMULA and record["location"] == "'+1 cabinet"
 
 
@@ -312,7 +314,7 @@ def test_the_hold_report_streams_its_records_in_as_many_queries_for_2_as_for_10(
     client.force_login(auditor)
     response, rows = download(client, "hold-report", args=[hold.pk])
     assert response["Content-Disposition"] == f'attachment; filename="CONFIDENTIAL-legal-hold-{hold.pk}.csv"'
-    report = table(rows, exports.HOLD_REPORT_COLUMNS)
+    report = table(rows, exports.column_names(exports.HOLD_REPORT_COLUMNS))
     assert [row["reference"] for row in report] == [r.reference for r in covered]
     assert report[0]["matter"] == "Smith v. Carrier" and report[0]["placed_by"] == "rita"
     assert report[0]["medium"] == "Paper" and report[0]["status"] == "Active" and report[0]["department"] == "Billing"

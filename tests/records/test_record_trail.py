@@ -104,3 +104,42 @@ def test_the_trail_is_for_those_who_read_the_audit_log_and_see_the_record(client
     client.force_login(auditor)
     assert client.get(url).status_code == 200
     assert client.get(reverse("record-audit", args=["CPNI-1999-000001"])).status_code == 404
+
+
+# --------------------------------------------------------------------------- the record's page
+
+
+def _detail(client, record):
+    """(the page's context, its queries) of the record's page."""
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("record-detail", args=[record.reference]))
+    assert response.status_code == 200
+    return response.context, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_record_page_shows_the_latest_events_and_changes_in_as_many_queries_for_3000_events(
+        client, auditor, employee, eventful, monkeypatch):
+    monkeypatch.setattr(selectors, "DETAIL_LATEST", 5)
+    client.force_login(auditor)
+    _detail(client, eventful)
+    few, few_queries = _detail(client, eventful)
+    latest = [_shown(item) for item in whole_trail(eventful)]
+    assert [e.sequence for e in few["events"]] == [item[2] for item in latest if item[0] == "event"][:5]
+    assert [(h.who, h.reason, [(c.field, c.old, c.new) for c in h.changes]) for h in few["history"]] == [
+        (item[2], item[3], item[5]) for item in latest if item[0] == "change"][:5]
+    audit_events_record(actor=None, entries=[Entry("label.checked", eventful, {"n": n}) for n in range(3000)])
+    record = eventful
+    for n in range(12):
+        record = services.record_update(actor=employee, record=record, location=f"Vault {n}")
+    many, many_queries = _detail(client, record)
+    assert len(many_queries) == len(few_queries)
+    assert len(many["events"]) == 5 and many["older_events"] and many["older_history"]
+    assert [h.changes[0].new for h in many["history"]] == [f"Vault {n}" for n in range(11, 6, -1)]
+    assert many["history"][-1].changes[0].old == "Vault 6", "the oldest shown compared with the row before it"
+    for sql in many_queries:  # each read of the events or the history is bounded (the chain of custody
+        # reads the lifecycle's own steps, one event each)
+        if ('"records_auditevent"' in sql and '"action" IN (' not in sql) or '"records_historicalrecord"' in sql:
+            assert "LIMIT" in sql or "COUNT(" in sql or "EXISTS" in sql.upper(), sql
+    page = client.get(reverse("record-detail", args=[record.reference])).content.decode()
+    assert "The latest 5 events." in page and reverse("record-audit", args=[record.reference]) in page
