@@ -248,7 +248,7 @@ def _chain_rows_query():
     """Each event as the tuple ChainWalk.walk reads: its time as isoformat text (a datetime where
     the database cannot write it), its payload as JSON text."""
     vendor = connections[router.db_for_read(AuditEvent)].vendor
-    when = RawSQL(_PG_ISO_TIME, (), output_field=TextField()) if vendor == "postgresql" else F("occurred_at")
+    when = RawSQL(_PG_ISO_TIME, (), output_field=TextField()) if vendor == "postgresql" else F("occurred_at")  # nosec B611: a constant, no parameters
     return AuditEvent.objects.order_by("sequence").annotate(when=when, body=Cast("payload", TextField())).values_list(
         "sequence", "when", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "body",
         "previous_hash", "hash",

@@ -262,7 +262,7 @@ def _write_expiries(moves, now):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Record._meta.db_table} AS r SET expiry_date = v.new, updated_at = %s "  # noqa: S608
+                f"UPDATE {Record._meta.db_table} AS r SET expiry_date = v.new, updated_at = %s "  # noqa: S608  # nosec B608: the model's table name; values as parameters
                 "FROM unnest(%s::bigint[], %s::date[]) AS v(id, new) WHERE r.id = v.id",
                 [now, [pk for pk, _ in moves], [new for _, new in moves]],
             )

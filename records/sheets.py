@@ -4,7 +4,7 @@ a child process with a time and memory limit (``records.confined``)."""
 
 import csv
 import io
-import pickle
+import pickle  # nosec B403: only for the spool this application writes itself (SpooledSheet)
 import zipfile
 import zlib
 
@@ -99,7 +99,7 @@ class SpooledSheet:
         with open(self.path, "rb") as spool:
             while True:
                 try:
-                    chunk = pickle.load(spool)  # noqa: S301
+                    chunk = pickle.load(spool)  # noqa: S301  # nosec B301: written by spool_sheet into a private folder
                 except EOFError:
                     return
                 yield from chunk
