@@ -183,6 +183,11 @@ class Bench:
         self.rows.append({"figure": figure, "value": value, "baseline": baseline, "ratio": ratio,
                           "target": target, "pass": passed, "unit": unit})
 
+    def add_rss(self, figure, big, small):
+        """A peak-RSS figure: the process at N (`big`) vs at N/10 (`small`), at most 1.25x."""
+        ratio = big["peak_rss_mib"] / small["peak_rss_mib"]
+        self.add(figure, big["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x", ratio <= 1.25, "MiB")
+
     # ------------------------------------------------------------------ the data
 
     def prepare(self):
@@ -243,9 +248,7 @@ class Bench:
         log("figure 3: the sweep at N/10")
         small = self.task(tenth, "sweep", "--today", self.today)
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("3. sweep peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
-                 ratio <= 1.25, "MiB")
+        self.add_rss("3. sweep peak RSS, N vs N/10", app, small)
         hundredth = f"{name}_hundredth"
         log("the sweep at N/100 too, so that figure 4 compares databases in the same state")
         self.details["sweep"] = {"app": app, "sql": base, "tails_verified": tails, "tenth": small,
@@ -275,9 +278,7 @@ class Bench:
         log("figure 3: the export at N/10")
         small = self.task(tenth, "export", "--year", str(year))
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("3. export peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
-                 ratio <= 1.25, "MiB")
+        self.add_rss("3. export peak RSS, N vs N/10", app, small)
         self.details["export"] = {"app": app, "copy": base, "tenth": small}
 
     # ------------------------------------------------------------------ the import
@@ -315,9 +316,7 @@ class Bench:
                  app["seconds"], base["seconds"], ratio, "<= 5x", ratio <= 5 and same and tail["ok"], "s")
         log(f"import: {rows // 10:,} rows on N/10, for the peak RSS")
         small = self.task(tenth, "import", "--file", str(sheets[tenth]))
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add(f"import peak RSS, {rows:,} vs {rows // 10:,} rows", app["peak_rss_mib"], small["peak_rss_mib"],
-                 ratio, "<= 1.25x", ratio <= 1.25, "MiB")
+        self.add_rss(f"import peak RSS, {rows:,} vs {rows // 10:,} rows", app, small)
         self.details["import"] = {"app": app, "copy": base, "rows_copied": out["rows"], "tail_verified": tail,
                                   "tenth": small}
         shutil.rmtree(folder)
@@ -347,9 +346,7 @@ class Bench:
         log("audit log CSV: the export job at N/10")
         small = self.task(tenth, "audit-log-csv")
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("audit log CSV export job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
-                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.add_rss("audit log CSV export job peak RSS, N vs N/10", app, small)
         self.details["audit_log_csv"] = {"request": request, "app": app, "copy": base, "tenth": small}
 
     # ------------------------------------------------------------------ figure 4: the pages
@@ -395,9 +392,7 @@ class Bench:
         log("figure 10: the full verification at N/10")
         small = self.task(tenth, "verify-job", "--mode", "full")
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("10. verification job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
-                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.add_rss("10. verification job peak RSS, N vs N/10", app, small)
         self.details["verify"] = {"app": app, "copies": copies, "requests": requests, "tenth": small}
 
     def _start_requests(self, name, path, form, *, user, page, finish, tries=20, warmup=3):
@@ -546,9 +541,7 @@ class Bench:
         log("figure 6: the same change at N/10")
         small = self.task(tenth, "schedule-change", "--repeat", "1")
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("6. schedule change job peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio,
-                 "<= 1.25x", ratio <= 1.25, "MiB")
+        self.add_rss("6. schedule change job peak RSS, N vs N/10", app, small)
         self.details["schedule_change"] = {"app": app, "sql": base, "tails_verified": tails, "tenth": small}
 
     # ------------------------------------------------------------------ figure 7: legal holds
@@ -576,9 +569,7 @@ class Bench:
         log("figure 7: the same at N/10")
         small = self.task(tenth, "hold-jobs")
         log(f"  {small}")
-        ratio = app["peak_rss_mib"] / small["peak_rss_mib"]
-        self.add("7. hold jobs peak RSS, N vs N/10", app["peak_rss_mib"], small["peak_rss_mib"], ratio, "<= 1.25x",
-                 ratio <= 1.25, "MiB")
+        self.add_rss("7. hold jobs peak RSS, N vs N/10", app, small)
         self.details["holds"] = {"request": request, "app": app, "sql": base, "tenth": small}
 
     # ------------------------------------------------------------------ the table

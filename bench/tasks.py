@@ -392,6 +392,34 @@ def audit_log_csv(args):
            "peak_rss_mib": _peak_rss_mib()})
 
 
+def _timed_against_login(name, request, after, tries):
+    """p95 and median (ms) of `request` (a web request that starts a job; `after` undoes it,
+    untimed) and of GET /accounts/login/ by an anonymous client, `tries` times each after three
+    untimed warm-ups."""
+    anonymous = Client()
+
+    def login():
+        response = anonymous.get("/accounts/login/")
+        if response.status_code != 200:
+            raise SystemExit(f"bench: the login page answered {response.status_code}")
+
+    results = {}
+    for label, run, undo in ((name, request, after), ("login", login, lambda: None)):
+        for _ in range(3):
+            run()  # warm up
+            undo()
+        times = []
+        for _ in range(tries):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+            undo()
+        times.sort()
+        results[label] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
+                          "median_ms": round(statistics.median(times) * 1000, 2)}
+    return results
+
+
 def export_request(args):
     """The web request that starts the audit log's export job (POST /audit/log.csv, no filter, signed
     in as an auditor; the answer is a redirect to the job's page), `tries` times, each committed and
@@ -401,7 +429,6 @@ def export_request(args):
 
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
-    anonymous = Client()
     made = []
 
     def start():
@@ -414,26 +441,7 @@ def export_request(args):
         Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=timezone.now(), error="bench: withdrawn")
         made.clear()
 
-    def login():
-        response = anonymous.get("/accounts/login/")
-        if response.status_code != 200:
-            raise SystemExit(f"bench: the login page answered {response.status_code}")
-
-    results = {}
-    for name, request, after in (("export", start, withdraw), ("login", login, lambda: None)):
-        for _ in range(3):
-            request()  # warm up
-            after()
-        times = []
-        for _ in range(args.tries):
-            started = time.perf_counter()
-            request()
-            times.append(time.perf_counter() - started)
-            after()
-        times.sort()
-        results[name] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
-                         "median_ms": round(statistics.median(times) * 1000, 2)}
-    _emit(results)
+    _emit(_timed_against_login("export", start, withdraw, args.tries))
 
 
 def export_inline(args):
@@ -764,7 +772,6 @@ def hold_request(args):
     manager, department, _, _ = _billing_selection(args.department)
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(manager)
-    anonymous = Client()
     body = {"matter": "Bench", "reason": "Bench", "scope": "department", "department": department.pk}
     made = []
 
@@ -781,26 +788,7 @@ def hold_request(args):
         Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=now, error="bench: withdrawn")
         made.clear()
 
-    def login():
-        response = anonymous.get("/accounts/login/")
-        if response.status_code != 200:
-            raise SystemExit(f"bench: the login page answered {response.status_code}")
-
-    results = {}
-    for name, request, after in (("hold", place, withdraw), ("login", login, lambda: None)):
-        for _ in range(3):
-            request()  # warm up
-            after()
-        times = []
-        for _ in range(args.tries):
-            started = time.perf_counter()
-            request()
-            times.append(time.perf_counter() - started)
-            after()
-        times.sort()
-        results[name] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
-                         "median_ms": round(statistics.median(times) * 1000, 2)}
-    _emit(results)
+    _emit(_timed_against_login("hold", place, withdraw, args.tries))
 
 
 def hold_inline(args):
