@@ -27,6 +27,7 @@ from records.models import (
     active_hold_exists,
     an_active_hold,
 )
+from .serials import serial_key
 from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
 RECORD_SORTS = {
@@ -81,6 +82,8 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
             | Q(custodian__username__icontains=search)
             | Q(custodian__first_name__icontains=search)
             | Q(custodian__last_name__icontains=search)
+            | Q(media_serial_number__icontains=search)
+            | Q(media_serial_key=serial_key(search))  # as written on the medium, spaces and case aside
         )
     records = _with_status_department_schedule(records, status, department, schedule)
     if medium:

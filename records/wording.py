@@ -7,3 +7,12 @@ def join_words(items, conjunction="and"):
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def period_words(period):
+    """A timedelta as people say it: '15 minutes', '1 hour', '2 hours 30 minutes', '1 day'."""
+    minutes = round(period.total_seconds() / 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    return " ".join(parts) or "less than a minute"

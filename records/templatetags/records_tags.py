@@ -9,11 +9,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from records.models import Medium, Status
+from records.wording import period_words
 
 register = template.Library()
 MEDIUM_LABELS, STATUS_LABELS = dict(Medium.choices), dict(Status.choices)
 URL_SAFE = "!$&'()*+,;=~:@"  # what django.urls.reverse leaves unquoted in a path segment
 ON_HOLD_BADGE = ' <span class="status status-on-hold" title="Under an active legal hold: kept as it is">On hold</span>'
+
+
+register.filter("period_words", period_words)
 
 
 @register.simple_tag

@@ -32,6 +32,7 @@ class TestSignIn:
             assert sign_in(client, "emma", "wrong password").status_code in (200, 429)
         locked = sign_in(client, "emma")  # even the right password is refused now
         assert locked.status_code == 429 and "Too many failed sign-ins" in locked.content.decode()
+        assert "locked for 15 minutes" in locked.content.decode() and "PT15M" not in locked.content.decode()
         assert "_auth_user_id" not in client.session
         assert AuditEvent.objects.filter(action="auth.sign_in_failed", object_repr="emma").count() >= 3
 

@@ -276,6 +276,15 @@ class TestListAndDashboard:
         search_custodian = client.get(reverse("record-list"), {"q": "emma"})
         assert search_custodian.context["page"].paginator.count == 4
 
+    def test_a_medium_is_found_by_its_serial_number_as_written_on_it(self, client, netops, employee, schedule):
+        disk = make_record(custodian=employee, title="Old switch disk", medium=Medium.HARD_DISK,
+                           media_serial_number="WX41-A7731", schedule=schedule)
+        make_record(custodian=employee, title="Other disk", medium=Medium.HARD_DISK, schedule=schedule)
+        client.force_login(netops)
+        for typed in ("WX41-A7731", "a7731", "wx 41-a7731"):
+            found = client.get(reverse("record-list"), {"q": typed})
+            assert [r.pk for r in found.context["page"]] == [disk.pk], typed
+
     def test_bad_filters_are_explained_and_ignored(self, client, records_manager, record):
         client.force_login(records_manager)
         response = client.get(reverse("record-list"), {"expiry_from": "yesterday", "department": "999", "page": "x", "sort": "drop table"})
