@@ -64,11 +64,15 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/
 
-# Web server and Celery worker (with beat embedded) side by side; Ctrl-C stops both.
+# Web server and Celery worker (with beat embedded) side by side; one Ctrl-C stops both within
+# seconds. The worker is stopped cold (SIGQUIT): a task cut short is delivered again on the next
+# start (acks late), and the jobs resume from their last committed chunk. The trap is removed
+# before it signals, so it runs once (a trap that signals its own group runs itself again).
 run: demo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A cpnitrack worker --beat --loglevel=info --concurrency=2 & \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	@$(BIN)/celery -A cpnitrack worker --beat --loglevel=info --concurrency=2 & worker=$$!; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload & web=$$!; \
+	stop() { trap - INT TERM EXIT; kill -TERM $$web 2>/dev/null; kill -QUIT $$worker 2>/dev/null; wait; }; \
+	trap stop INT TERM EXIT; wait $$web
 
 # Tests keep their own var/ (SQLite files, filesystem queue) apart from the app's.
 # The production processes (gunicorn, Celery worker, Celery beat; DEBUG off) on this machine's
@@ -87,10 +91,11 @@ prod-local: install
 	$(BIN)/python manage.py migrate --noinput && \
 	$(BIN)/python manage.py collectstatic --noinput -v0 && \
 	$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)/ && \
-	trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A cpnitrack worker --loglevel=info & \
-	$(BIN)/celery -A cpnitrack beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler & \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT)
+	{ $(BIN)/celery -A cpnitrack worker --loglevel=info & worker=$$!; \
+	$(BIN)/celery -A cpnitrack beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler & beat=$$!; \
+	$(BIN)/gunicorn --bind $(HOST):$(PORT) & web=$$!; \
+	stop() { trap - INT TERM EXIT; kill -TERM $$web $$beat 2>/dev/null; kill -QUIT $$worker 2>/dev/null; wait; }; \
+	trap stop INT TERM EXIT; wait $$web; }
 
 test: install test-system-packages
 	VAR_DIR=$${VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)

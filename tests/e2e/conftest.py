@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get("E2E_SERVER", "dev")  # "dev" (make run) or "prod-local" (make prod-local)
+STOP_SECONDS = 15  # one Ctrl-C stops the whole app within this
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"]
@@ -96,8 +97,10 @@ class Stack:
         self.log = (tmp / "server.log").open("w")
         self.process = None
 
+    target = "prod-local" if SERVER == "prod-local" else "run"
+
     def start(self):
-        target = "prod-local" if SERVER == "prod-local" else "run"
+        target = self.target
         self.process = subprocess.Popen(
             ["make", target, f"PORT={self.port}", "HOST=127.0.0.1"], cwd=ROOT, env=self.env,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -115,20 +118,27 @@ class Stack:
         raise RuntimeError(f"the app did not come up in time: see {self.log.name}")
 
     def stop(self):
-        """Stop make and everything it started (web, worker, beat: its own process group), even
-        what outlives make itself, such as a worker still shutting down."""
+        """Stop make and everything it started (web, worker, beat: its own process group) the way a
+        person does, with one Ctrl-C (SIGINT to the group); return what went wrong, if anything.
+        Whatever is still running after STOP_SECONDS is killed."""
+        problems = []
         if self.process:
             group = self.process.pid
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(group, signal.SIGTERM)
-            deadline = time.monotonic() + 20
+                os.killpg(group, signal.SIGINT)
+            deadline = time.monotonic() + STOP_SECONDS
             while time.monotonic() < deadline and _group_alive(group):
                 self.process.poll()  # reaps make once it exits
                 time.sleep(0.2)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(group, signal.SIGKILL)
+            if _group_alive(group):
+                problems.append(f"make {self.target} was still running {STOP_SECONDS} s after Ctrl-C")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
             self.process.wait()
         self.log.close()
+        if self.process and "Segmentation fault" in Path(self.log.name).read_text(errors="replace"):
+            problems.append(f"make {self.target} reported a segmentation fault as it stopped")
+        return problems
 
     def password(self, username):
         return json.loads((self.var_dir / "demo-credentials.json").read_text())[username]
@@ -148,7 +158,8 @@ def stack(tmp_path_factory):
         stack.start()
         yield stack
     finally:
-        stack.stop()
+        problems = stack.stop()
+    assert not problems, "; ".join(problems)
 
 
 @pytest.fixture(scope="session")
