@@ -42,18 +42,46 @@ def custody_chain(record):
     events = AuditEvent.objects.filter(
         object_type=record._meta.label_lower, object_id=str(record.pk), action__in=CUSTODY_ACTIONS
     ).order_by("sequence")
+    events = list(events.only("occurred_at", "actor_id", "actor_name", "action", "payload"))
+    name_then = _names_then(events)
     return [
         CustodyStep(
             when=event.occurred_at,
-            who=event.actor_name,
+            who=name_then(event.actor_name, event.occurred_at),
             step=CUSTODY_ACTIONS[event.action],
-            details=_custody_details(event.action, event.payload or {}),
+            details=_custody_details(event.action, event.payload or {},
+                                     lambda username, event=event: name_then(username, event.occurred_at)),
         )
-        for event in events.only("occurred_at", "actor_name", "action", "payload")
+        for event in events
     ]
 
 
-def _custody_details(action, payload):
+def _names_then(events):
+    """name_then(username, when): the person's full name as their history shows it at `when`, so a
+    later rename does not rewrite a chain already certified (their username if they have no name;
+    "CPNI Track" for the system's own steps). Two queries for the whole chain: the people, then
+    their history."""
+    usernames = {event.actor_name for event in events} | {
+        (event.payload or {}).get("witness") for event in events
+    }
+    people = {user.username: user for user in User.objects.filter(username__in=usernames - {None, ""})}
+    versions = {}
+    for version in User.history.filter(id__in=[user.id for user in people.values()]).order_by("history_date", "history_id"):
+        versions.setdefault(version.id, []).append(version)
+
+    def name_then(username, when):
+        if username not in people:
+            return "CPNI Track" if username == "system" else username
+        person = people[username]
+        earlier = [version for version in versions.get(person.id, []) if version.history_date <= when]
+        if earlier:
+            person = earlier[-1]
+        return f"{person.first_name} {person.last_name}".strip() or username
+
+    return name_then
+
+
+def _custody_details(action, payload, person=str):
     """A short account of the step from its audit payload: the serial number confirmed at
     hand-over, the method, the date, the witness, the certificate validated, a reason given."""
     methods = Destruction.PaperMethod if action == "record.confirm_shredding" else Destruction.MediaMethod
@@ -62,7 +90,7 @@ def _custody_details(action, payload):
         _label(Destruction.MethodType, payload.get("method_type", "")),
         _label(methods, payload.get("method", "")),
         f"on {payload['destroyed_on']}" if payload.get("destroyed_on") else "",
-        f"witnessed by {payload['witness']}" if payload.get("witness") else "",
+        f"witnessed by {person(payload['witness'])}" if payload.get("witness") else "",
         f"certificate {payload['certificate_number']}" if payload.get("certificate_number") else "",
         _corrections(payload) if action == "record.corrected" else "",
         payload.get("reason", ""),

@@ -105,26 +105,32 @@ def sanitized(frozen_today, employee, netops, schedule):
 
 
 class TestCustodyChain:
-    def test_lists_the_custody_steps_oldest_first_with_who_and_details_in_one_query(
+    def test_lists_the_custody_steps_oldest_first_with_who_by_full_name_and_details_in_three_queries(
         self, sanitized, employee, netops, django_assert_num_queries
     ):
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(3):  # the events, the people, their history
             chain = custody_chain(sanitized.record)
         assert [(step.step, step.who) for step in chain] == [
-            ("Handed over to Network Operations", employee.username),
-            ("Received by Network Operations", netops.username),
-            ("Sanitized / destroyed", netops.username),
+            ("Handed over to Network Operations", employee.get_full_name()),
+            ("Received by Network Operations", netops.get_full_name()),
+            ("Sanitized / destroyed", netops.get_full_name()),
         ]
         assert chain[0].details == "serial number wx41a12345 confirmed"
         assert chain[2].details == "Purge, Cryptographic erase, on 2026-11-23"
         assert all(timezone.is_aware(step.when) for step in chain)
         assert [step.when for step in chain] == sorted(step.when for step in chain)
 
+    def test_a_later_rename_does_not_rewrite_the_chain(self, sanitized, employee):
+        name_then = employee.get_full_name()
+        employee.last_name = "Renamed"
+        employee.save()
+        assert custody_chain(sanitized.record)[0].who == name_then
+
     def test_validation_is_the_last_step(self, shredded, colleague, netops):
         services.destruction_validate(actor=netops, destruction=shredded)
         chain = custody_chain(shredded.record)
         assert [step.step for step in chain] == ["Marked for shredding", "Shredded", "Validated"]
-        assert chain[1].details == f"Shredding vendor, on 2026-11-23, witnessed by {colleague.username}"
+        assert chain[1].details == f"Shredding vendor, on 2026-11-23, witnessed by {colleague.get_full_name()}"
         assert chain[2].details == f"certificate {shredded.certificate_number}"
 
 
