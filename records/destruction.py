@@ -14,7 +14,7 @@ from .audit import audit_event_record
 from compliance.filed_years import locked_date_error
 
 from .dates import past_date_error
-from .models import CertificateCounter, Destruction, Medium, Record, Status
+from .models import CertificateCounter, Destruction, Medium, Record, Status, Transmittal, TransmittalItem
 from .wording import join_words
 from .serials import normalise_serial
 
@@ -166,25 +166,51 @@ def _issue(destruction, actor):
 
 def media_hand_over(*, actor, handovers):
     """Hand electronic media over to Network Operations: `handovers` is a list of (record, serial
-    number read from the medium). Every serial must match its record, or nothing is handed over."""
+    number read from the medium). Every serial must match its record, or nothing is handed over.
+    Returns the transmittal (hand-over receipt) listing them; its `records` are the records moved."""
+    _refuse_wrong_serials(handovers)
+    with transaction.atomic():
+        transmittal = Transmittal(handed_over_by=actor, handed_over_at=timezone.now())
+        transmittal._history_user = actor
+        transmittal.save()
+        transmittal.records = [
+            lifecycle.transition(record, "request_handover", actor=actor,
+                                 payload={"serial_confirmed": serial.strip(), "transmittal": transmittal.number})
+            for record, serial in handovers
+        ]
+        for record, serial in handovers:
+            item = TransmittalItem(transmittal=transmittal, record=record, serial_handed_over=serial.strip())
+            item._history_user = actor
+            item.save()
+    return transmittal
+
+
+def media_receive(*, actor, receipts):
+    """Network Operations acknowledges receipt of handed-over media: `receipts` is a list of
+    (record, serial number read off the medium on receipt), each checked against the record like at
+    hand-over, and noted on the medium's transmittal; all or none."""
+    _refuse_wrong_serials(receipts)
+    now = timezone.now()
+    with transaction.atomic():
+        received = []
+        for record, serial in receipts:
+            received.append(lifecycle.transition(record, "receive_media", actor=actor,
+                                                 payload={"serial_confirmed": serial.strip()} if serial.strip() else None))
+            for item in TransmittalItem.objects.filter(record=record, received_at__isnull=True):
+                item.received_by, item.received_at, item.serial_received = actor, now, serial.strip()
+                item._history_user = actor
+                item.save()
+        return received
+
+
+def _refuse_wrong_serials(pairs):
     errors = []
-    for record, serial in handovers:
+    for record, serial in pairs:
         expected = normalise_serial(record.media_serial_number)
         if expected and normalise_serial(serial) != expected:
             errors.append(f"{record.reference}: the serial number {serial.strip() or '(none)'} does not match the record's.")
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        return [
-            lifecycle.transition(record, "request_handover", actor=actor, payload={"serial_confirmed": serial.strip()})
-            for record, serial in handovers
-        ]
-
-
-def media_receive(*, actor, records):
-    """Network Operations acknowledges receipt of handed-over media; all or none."""
-    with transaction.atomic():
-        return [lifecycle.transition(record, "receive_media", actor=actor) for record in records]
 
 
 def media_destruction_confirm(*, actor, records, destroyed_on, media=None, **fields):

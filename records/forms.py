@@ -381,11 +381,14 @@ class ShreddingForm(forms.Form):
 class HandoverForm(forms.Form):
     """One row per due electronic record: tick it and type the serial number read off the medium."""
 
+    verb = "Hand over"
+    none_ticked = "Tick the media you are handing over."
+
     def __init__(self, *args, records, **kwargs):
         super().__init__(*args, **kwargs)
         self.records = list(records)
         for record in self.records:
-            self.fields[f"select_{record.pk}"] = forms.BooleanField(required=False, label=f"Hand over {record.reference}")
+            self.fields[f"select_{record.pk}"] = forms.BooleanField(required=False, label=f"{self.verb} {record.reference}")
             self.fields[f"serial_{record.pk}"] = forms.CharField(
                 max_length=100, required=False, label=f"Serial number read from {record.reference}"
             )
@@ -397,7 +400,7 @@ class HandoverForm(forms.Form):
         cleaned = super().clean()
         chosen = [r for r in self.records if cleaned.get(f"select_{r.pk}")]
         if not chosen:
-            raise forms.ValidationError("Tick the media you are handing over.")
+            raise forms.ValidationError(self.none_ticked)
         for record in chosen:
             if record.media_serial_number and not cleaned.get(f"serial_{record.pk}", "").strip():
                 self.add_error(f"serial_{record.pk}", "Type the serial number printed on the medium.")
@@ -422,12 +425,11 @@ class RecordChoices(forms.ModelMultipleChoiceField):
         return f"{record.reference} {record.title} ({record.get_medium_display()}{serial})"
 
 
-class ReceiveForm(forms.Form):
-    records = RecordChoices(queryset=Record.objects.none(), label="Media received")
+class ReceiveForm(HandoverForm):
+    """One row per medium awaiting receipt: tick it and type the serial number read off it again."""
 
-    def __init__(self, *args, queryset, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["records"].queryset = queryset
+    verb = "Received"
+    none_ticked = "Tick the media you received."
 
 
 # Each medium's own identity on its certificate: (field, label, max_length).

@@ -23,6 +23,7 @@ from records.models import (
     RetentionSchedule,
     Status,
     StatusTally,
+    TransmittalItem,
     User,
     active_hold_exists,
     an_active_hold,
@@ -572,9 +573,9 @@ def netops_queue(today=None):
     held = (Record.objects.filter(status__in=stages).filter(active_hold_exists())
             .select_related("department", "custodian").order_by("status_changed_at", "pk"))
     held_in = dict(held.values_list("status").annotate(n=Count("pk")).order_by())
-    awaiting, in_custody = (media_in(stage).filter(~active_hold_exists()) for stage in stages)
+    in_custody = media_in(Status.IN_NETOPS_CUSTODY).filter(~active_hold_exists())
     return {
-        "awaiting": list(awaiting[:NETOPS_LIST_LENGTH]),
+        "awaiting": list(awaiting_receipt()[:NETOPS_LIST_LENGTH]),
         "awaiting_count": media_in(Status.AWAITING_HANDOVER).count() - held_in.get(Status.AWAITING_HANDOVER, 0),
         "in_custody": [
             CustodyItem(record, (today - timezone.localdate(record.status_changed_at)).days)
@@ -587,6 +588,14 @@ def netops_queue(today=None):
         .select_related("record", "performed_by", "validated_by")
         .order_by("-performed_at")[:20],
     }
+
+
+def awaiting_receipt():
+    """Media handed over and not yet received, not on hold, longest-waiting first, each with the
+    id of its transmittal (hand-over receipt)."""
+    transmittal = TransmittalItem.objects.filter(record=OuterRef("pk"), received_at__isnull=True)
+    return (media_in(Status.AWAITING_HANDOVER).filter(~active_hold_exists())
+            .annotate(transmittal_id=Subquery(transmittal.values("transmittal_id")[:1])))
 
 
 def is_database_id(value):

@@ -18,6 +18,7 @@ urlpatterns = [
     path("hand-over/", destruction.hand_over, name="hand-over"),
     path("netops/", destruction.netops_queue, name="netops-queue"),
     path("netops/receive/", destruction.netops_receive, name="netops-receive"),
+    path("media/transmittals/<int:pk>/", destruction.transmittal, name="transmittal"),
     path("netops/destroy/", destruction.netops_destroy, name="netops-destroy"),
     path("destructions.csv", destruction.destruction_register_csv, name="destruction-register-csv"),
     path("records/<str:reference>/audit/", audit.record_audit_trail, name="record-audit"),

@@ -186,3 +186,9 @@ def destruction_state():
         "destruction_history": Destruction.history.count(),
         "certificate_numbers": list(CertificateCounter.objects.order_by("year").values_list("year", "last_number")),
     }
+
+
+def read_off(records):
+    """Each medium with the serial number read off it (the record's own): what Network Operations
+    types on receipt."""
+    return [(record, record.media_serial_number) for record in records]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from compliance import breaches
 from compliance import package as packaging
 from records import holds
-from records.models import ImportJob, Job, LegalMinimum, Medium, Record, Status
+from records.models import ImportJob, Job, LegalMinimum, Medium, Record, Status, Transmittal
 from compliance.models import CertificationFiling, CertificationPackage, CustomerComplaint
 from records.roles import Role
 from tests.factories import ScheduleFactory, make_record
@@ -45,8 +45,9 @@ EXPECTED = {
     "record-audit": ("GET", READ_ALL, 200),
     "hand-over": ("GET", LOGGERS, 200),
     "netops-queue": ("GET", NETOPS, 200),
-    "netops-receive": ("POST", NETOPS, 302),
+    "netops-receive": ("POST", NETOPS, 200),  # nothing ticked: the queue again, saying so
     "netops-destroy": ("GET", NETOPS, 200),
+    "transmittal": ("GET", READ_ALL, 200),  # and the person who handed the media over
     "label-check": ("GET", LOGGERS, 200),
     "label-stamp": ("POST", LOGGERS, 400),
     "schedule-list": ("GET", ALL, 200),
@@ -174,7 +175,8 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     notice = breaches.breach_notification_record(actor=records_manager, incident=incident, recipient="law_enforcement",
                                                  notified_at=timezone.now(), method="reporting_facility",
                                                  copy=b"%PDF-1.7", copy_name="notice.pdf")
-    return {"reference": record.reference, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
+    transmittal = Transmittal.objects.create(handed_over_by=records_manager, handed_over_at=timezone.now())
+    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -188,7 +190,8 @@ def url_for(name, pattern, world):
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
             kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
-                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job"}.get(name.split("-")[0], "pk_register")]
+                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job",
+                                "transmittal": "pk_transmittal"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

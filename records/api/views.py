@@ -8,6 +8,7 @@ four eyes, 409 state or hold), then the request body (400), then the service (wh
 again under a row lock)."""
 
 import re
+from contextlib import contextmanager
 from dataclasses import asdict
 
 from django.contrib.auth.decorators import login_not_required
@@ -391,27 +392,38 @@ class RecordHandOver(RecordAction):
         return super().post(request, reference)
 
     def perform(self, record, data):
-        try:
+        with _as_serial_number_error():
             destruction.media_hand_over(actor=self.request.user, handovers=[(record, data["serial_number"])])
-        except ValidationError as error:  # the serial number does not match: say which field
-            if hasattr(error, "error_dict"):
-                raise
-            raise ValidationError({"serial_number": error.messages}) from None
+
+
+@contextmanager
+def _as_serial_number_error():
+    """A serial number that does not match the record's, refused as the serial_number field's error."""
+    try:
+        yield
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise
+        raise ValidationError({"serial_number": error.messages}) from None
 
 
 class RecordReceive(RecordAction):
     permission_key = "record-receive"
     transition = "receive_media"
 
+    request_serializer = s.HandOverSerializer
+
     @_action_schema(
         "Acknowledge receipt of a medium", "The Director, Network Operations (never the medium's custodian), of a "
-        "medium awaiting hand-over. No body.",
+        "medium handed over and awaiting receipt; the serial number read off the medium on receipt must match the "
+        "record's.", s.HandOverSerializer, (400, 415), "hand-over",
     )
     def post(self, request, reference):
         return super().post(request, reference)
 
     def perform(self, record, data):
-        destruction.media_receive(actor=self.request.user, records=[record])
+        with _as_serial_number_error():
+            destruction.media_receive(actor=self.request.user, receipts=[(record, data["serial_number"])])
 
 
 class RecordConfirmSanitization(RecordAction):

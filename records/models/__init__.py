@@ -20,6 +20,7 @@ from .records import (
 )
 from .schedules import LegalMinimum, RetentionSchedule
 from .tallies import ExpiryTally, StatusTally
+from .transmittals import Transmittal, TransmittalItem
 
 __all__ = [
     "AuditChainHead",
@@ -51,5 +52,7 @@ __all__ = [
     "Status",
     "StatusTally",
     "ExpiryTally",
+    "Transmittal",
+    "TransmittalItem",
     "User",
 ]

@@ -18,7 +18,7 @@ class Status(models.TextChoices):
     ACTIVE = "active", "Active"
     DUE = "due", "Due for destruction"
     PENDING_SHRED = "pending_shred", "Pending shredding"
-    AWAITING_HANDOVER = "awaiting_handover", "Awaiting hand-over"
+    AWAITING_HANDOVER = "awaiting_handover", "Handed over, awaiting receipt"
     IN_NETOPS_CUSTODY = "in_netops_custody", "In Network Operations custody"
     DESTROYED = "destroyed", "Destroyed"
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +14,7 @@ from records import certificates, destruction, selectors
 from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
 from records.lifecycle import TransitionNotAllowed
-from records.models import Status, active_hold_exists
+from records.models import Status, Transmittal, active_hold_exists
 from records.views.exports import export_response
 from records.views.records import visible_record_or_404
 
@@ -67,36 +67,53 @@ def hand_over(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            moved = destruction.media_hand_over(actor=request.user, handovers=form.handovers())
+            transmittal = destruction.media_hand_over(actor=request.user, handovers=form.handovers())
         except (ValidationError, TransitionNotAllowed) as error:
             form.add_error(None, error if isinstance(error, ValidationError) else str(error))
         else:
-            messages.success(request, f"{len(moved)} medi{'um' if len(moved) == 1 else 'a'} handed over to Network Operations.")
-            return redirect("dashboard")
+            moved = len(transmittal.records)
+            messages.success(request, f"{moved} medi{'um' if moved == 1 else 'a'} handed over to Network Operations: "
+                                      "print this receipt for both of you to sign.")
+            return redirect("transmittal", pk=transmittal.pk)
     return render(request, "records/handover_form.html", {"form": form, "due_count": due.count(),
                                                           "length": selectors.NETOPS_LIST_LENGTH,
                                                           **selectors.held_media_not_for_handover(request.user)})
 
 
 @permission_required("records.receive_media", raise_exception=True)
-def netops_queue(request):
-    return render(request, "records/netops_queue.html", {"queue": selectors.netops_queue()})
+def netops_queue(request, receipt_form=None):
+    queue = selectors.netops_queue()
+    receipt_form = receipt_form or ReceiveForm(records=queue["awaiting"])
+    return render(request, "records/netops_queue.html", {"queue": queue, "receipt_form": receipt_form})
 
 
 @require_POST
 @permission_required("records.receive_media", raise_exception=True)
 def netops_receive(request):
-    form = ReceiveForm(request.POST, queryset=selectors.media_in(Status.AWAITING_HANDOVER))
+    ticked = [name.removeprefix("select_") for name in request.POST if name.startswith("select_")]
+    awaiting = selectors.awaiting_receipt()
+    form = ReceiveForm(request.POST, records=selectors.first_and_chosen(awaiting, chosen_ids=ticked))
     if form.is_valid():
         try:
-            received = destruction.media_receive(actor=request.user, records=list(form.cleaned_data["records"]))
-        except TransitionNotAllowed as error:
-            messages.error(request, str(error))
+            received = destruction.media_receive(actor=request.user, receipts=form.handovers())
+        except (ValidationError, TransitionNotAllowed) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else str(error))
         else:
             messages.success(request, f"Receipt of {len(received)} medi{'um' if len(received) == 1 else 'a'} acknowledged.")
-    else:
-        messages.error(request, "Tick the media you received.")
-    return redirect("netops-queue")
+            return redirect("netops-queue")
+    return netops_queue(request, receipt_form=form)
+
+
+def transmittal(request, pk):
+    """The printable hand-over receipt: for the person who handed the media over, Network
+    Operations and the roles that read every record."""
+    found = get_object_or_404(Transmittal.objects.select_related("handed_over_by"), pk=pk)
+    user = request.user
+    if not (user.pk == found.handed_over_by_id or user.has_perm("records.receive_media")
+            or user.has_perm("records.view_all_departments")):
+        raise PermissionDenied
+    items = found.items.select_related("record", "record__custodian", "record__department", "received_by")
+    return render(request, "records/transmittal.html", {"transmittal": found, "items": items})
 
 
 @permission_required("records.confirm_media_destruction", raise_exception=True)

@@ -105,7 +105,11 @@ class TestMedia:
         assert handed.status_code == 200 and handed.json()["status"] == "awaiting_handover"
 
         director = api(netops)
-        received = director.post(action(record, "receive"))
+        misread = director.post(action(record, "receive"), {"serial_number": "WX-7"}, format="json")
+        assert misread.status_code == 400 and "serial_number" in misread.json()["errors"]
+        assert director.post(action(record, "receive"), {}, format="json").status_code == 400
+        assert status_of(record) == Status.AWAITING_HANDOVER
+        received = director.post(action(record, "receive"), {"serial_number": "wx-77"}, format="json")
         assert received.status_code == 200 and received.json()["status"] == "in_netops_custody"
         assert received.json()["actions"] == ["confirm-sanitization"]
 
@@ -125,7 +129,7 @@ class TestMedia:
         record = make_record(custodian=netops, actor=records_manager, status=Status.DUE, medium=Medium.USB_DRIVE)
         assert api(records_manager).post(action(record, "hand-over"), {"serial_number": "SN-0001"},
                                          format="json").status_code == 200
-        refused = api(netops).post(action(record, "receive"))
+        refused = api(netops).post(action(record, "receive"), {"serial_number": "SN-0001"}, format="json")
         assert refused.status_code == 403 and "custodian" in refused.json()["detail"]
         assert status_of(record) == Status.AWAITING_HANDOVER
 

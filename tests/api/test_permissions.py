@@ -82,8 +82,8 @@ CASES = [
      frozenset({Role.EMPLOYEE}), 200),  # the custodian only
     ("record-hand-over", "POST", lambda w: _medium(w, status=Status.DUE), _records("hand-over/"),
      lambda w: {"serial_number": w["serial"]}, LOGGERS, 200),
-    ("record-receive", "POST", lambda w: _record(w, status=Status.AWAITING_HANDOVER, medium=Medium.SSD),
-     _records("receive/"), None, NETOPS, 200),
+    ("record-receive", "POST", lambda w: _medium(w, status=Status.AWAITING_HANDOVER),
+     _records("receive/"), lambda w: {"serial_number": w["serial"]}, NETOPS, 200),
     ("record-confirm-sanitization", "POST", lambda w: _record(w, status=Status.IN_NETOPS_CUSTODY, medium=Medium.SSD),
      _records("confirm-sanitization/"), lambda w: {**SANITIZED, "destroyed_on": _today()}, NETOPS, 200),
     ("record-validate", "POST", lambda w: _record(w, status=Status.DESTROYED), _records("validate/"), None,

@@ -111,11 +111,14 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     journey.shot(emma, "hand-over")
     emma.get_by_role("button", name="Hand over").click()
     expect(emma.get_by_text("handed over to Network Operations")).to_be_visible()
+    expect(emma.get_by_role("heading", name="Hand-over receipt")).to_be_visible()  # printable, to sign
+    expect(emma.get_by_text("USB-E2E-0001")).to_be_visible()
 
     # The Director of Network Operations acknowledges receipt and confirms the sanitization.
     nate = journey.as_user("nate")
     journey.go(nate, "/netops/")
     nate.get_by_label(f"Received {usb}").check()
+    nate.get_by_label(f"Serial number read from {usb}", exact=True).fill("usb-e2e-0001")  # read off it again
     journey.shot(nate, "netops-queue")
     nate.get_by_role("button", name="Acknowledge receipt").click()
     expect(nate.get_by_text("Receipt of 1 medium acknowledged")).to_be_visible()

@@ -11,7 +11,7 @@ from records import destruction as services
 from records.certificates import _render_pdf, certificate_filename, certificate_pdf, custody_chain
 from records.models import Medium, Status
 from records.roles import Role
-from tests.factories import MEDIUM, SANITIZED, ScheduleFactory, UserFactory, make_record
+from tests.factories import MEDIUM, SANITIZED, ScheduleFactory, UserFactory, make_record, read_off
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def sanitized(frozen_today, employee, netops, schedule):
         title="Billing export disk", media_serial_number="WX41A12345",
     )
     services.media_hand_over(actor=employee, handovers=[(record, "wx41a12345 ")])
-    services.media_receive(actor=netops, records=[record])
+    services.media_receive(actor=netops, receipts=read_off([record]))
     [destruction] = services.media_destruction_confirm(
         actor=netops, records=[record], destroyed_on=timezone.localdate(),
         media={record.pk: {**MEDIUM, "media_property_number": "PROP-0042"}},

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from records import destruction, holds, lifecycle, services
 from records.lifecycle import TransitionNotAllowed
-from records.models import AuditEvent, Destruction, Medium, Notification, Record, Status
+from records.models import Transmittal, TransmittalItem, AuditEvent, Destruction, Medium, Notification, Record, Status
 from compliance.models import CompanyProfile
 from records.roles import Role
-from tests.factories import SANITIZED, UserFactory, destruction_state, make_record, sanitized_for
+from tests.factories import SANITIZED, UserFactory, destruction_state, make_record, read_off, sanitized_for
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
 TODAY = date(2026, 11, 23)
@@ -83,13 +83,19 @@ class TestPaper:
         assert not Destruction.objects.exists()
 
 
+def receipt_of(media):
+    """The queue's receipt form, each medium ticked with the serial number read off it."""
+    return {key: value for record in media
+            for key, value in ((f"select_{record.pk}", "on"), (f"serial_{record.pk}", record.media_serial_number))}
+
+
 @pytest.mark.django_db
 class TestMedia:
     def test_hand_over_receive_sanitize_validate(self, employee, netops, records_manager):
         disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"WD-{i}") for i in range(2)]
         destruction.media_hand_over(actor=employee, handovers=[(disks[0], "wd-0 "), (disks[1], "WD-1")])
         assert set(Record.objects.values_list("status", flat=True)) == {Status.AWAITING_HANDOVER}
-        destruction.media_receive(actor=netops, records=disks)
+        destruction.media_receive(actor=netops, receipts=read_off(disks))
         done = destruction.media_destruction_confirm(actor=netops, records=disks, destroyed_on=TODAY, **SANITIZED)
         assert [d.certificate_number for d in done] == ["CD-2026-000001", "CD-2026-000002"]
         assert all(Record.objects.get(pk=d.pk).status == Status.DESTROYED for d in disks)
@@ -103,6 +109,29 @@ class TestMedia:
         handover = AuditEvent.objects.get(action="record.request_handover", object_id=str(disks[0].pk))
         assert handover.payload["serial_confirmed"] == "wd-0"
 
+    def test_the_hand_over_receipt_lists_the_batch_and_each_serial_at_both_ends(self, employee, netops):
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"WD-{i}")
+                 for i in range(2)]
+        transmittal = destruction.media_hand_over(actor=employee, handovers=[(disks[0], "wd-0 "), (disks[1], "WD-1")])
+        assert transmittal.handed_over_by == employee and transmittal.number == f"T-{transmittal.pk:06d}"
+        assert [(i.record, i.serial_handed_over, i.received_at) for i in transmittal.items.all()] == [
+            (disks[0], "wd-0", None), (disks[1], "WD-1", None)]
+        destruction.media_receive(actor=netops, receipts=[(disks[1], " wd-1")])
+        received = transmittal.items.get(record=disks[1])
+        assert received.received_by == netops and received.received_at and received.serial_received == "wd-1"
+        assert transmittal.items.get(record=disks[0]).received_at is None
+        event = AuditEvent.objects.get(action="record.receive_media", object_id=str(disks[1].pk))
+        assert event.payload["serial_confirmed"] == "wd-1"
+
+    def test_a_wrong_serial_on_receipt_receives_nothing(self, employee, netops):
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.TAPE, media_serial_number=f"TP-{i}")
+                 for i in range(2)]
+        destruction.media_hand_over(actor=employee, handovers=read_off(disks))
+        with pytest.raises(ValidationError, match="TP-9 does not match"):
+            destruction.media_receive(actor=netops, receipts=[(disks[0], "TP-0"), (disks[1], "TP-9")])
+        assert set(Record.objects.values_list("status", flat=True)) == {Status.AWAITING_HANDOVER}
+        assert not TransmittalItem.objects.filter(received_at__isnull=False).exists()
+
     def test_a_wrong_serial_hands_nothing_over(self, employee):
         good = make_record(custodian=employee, status=Status.DUE, medium=Medium.USB_DRIVE, media_serial_number="USB-1")
         bad = make_record(custodian=employee, status=Status.DUE, medium=Medium.USB_DRIVE, media_serial_number="USB-2")
@@ -114,8 +143,8 @@ class TestMedia:
     def test_only_netops_receives_and_sanitizes(self, role, users_by_role, employee, netops):
         record = make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.SSD)
         with pytest.raises(PermissionDenied):
-            destruction.media_receive(actor=users_by_role[role], records=[record])
-        destruction.media_receive(actor=netops, records=[record])
+            destruction.media_receive(actor=users_by_role[role], receipts=read_off([record]))
+        destruction.media_receive(actor=netops, receipts=read_off([record]))
         with pytest.raises(PermissionDenied):
             destruction.media_destruction_confirm(actor=users_by_role[role], records=[record], destroyed_on=TODAY, **SANITIZED)
         assert Record.objects.get(pk=record.pk).status == Status.IN_NETOPS_CUSTODY
@@ -124,7 +153,7 @@ class TestMedia:
         netops.groups.add(*UserFactory(username="tmp", role=Role.EMPLOYEE).groups.all())
         own = make_record(custodian=netops, status=Status.AWAITING_HANDOVER, medium=Medium.TAPE)
         other = UserFactory(username="nina", role=Role.NETOPS_DIRECTOR)
-        destruction.media_receive(actor=other, records=[own])
+        destruction.media_receive(actor=other, receipts=read_off([own]))
         with pytest.raises(PermissionDenied, match="custodian"):
             destruction.media_destruction_confirm(actor=netops, records=[own], destroyed_on=TODAY, **sanitized_for(Medium.TAPE))
 
@@ -201,7 +230,8 @@ class TestPages:
         client.force_login(netops)
         queue = client.get(reverse("netops-queue")).content.decode()
         assert all(d.reference in queue for d in disks)
-        client.post(reverse("netops-receive"), {"records": [d.pk for d in disks]})
+        receipt = client.post(reverse("netops-receive"), receipt_of(disks))
+        assert receipt.status_code == 302
         assert set(Record.objects.values_list("status", flat=True)) == {Status.IN_NETOPS_CUSTODY}
         form = client.get(reverse("netops-destroy"), {"record": [disks[0].reference, disks[1].reference]})
         assert set(form.context["form"].initial["records"]) == {disks[0], disks[1]}
@@ -243,13 +273,13 @@ class TestPages:
         client.force_login(netops)
         response = client.get(reverse("netops-queue"))
         page = response.content.decode()
-        assert "Awaiting hand-over (3)" in page and "In our custody (3)" in page
+        assert "Handed over, awaiting receipt (3)" in page and "In our custody (3)" in page
         assert "The 2 that have waited longest are listed" in page and "The 2 held longest are listed" in page
         assert list(response.context["queue"]["awaiting"]) == awaiting[:2]
         assert [item.record for item in response.context["queue"]["in_custody"]] == held[:2]
         assert awaiting[2].reference not in page and held[2].reference not in page
         # Receipt is acknowledged for any medium awaiting it, listed or not.
-        client.post(reverse("netops-receive"), {"records": [awaiting[2].pk]})
+        client.post(reverse("netops-receive"), receipt_of([awaiting[2]]))
         assert Record.objects.get(pk=awaiting[2].pk).status == Status.IN_NETOPS_CUSTODY
         # The sanitization form offers the two held longest and those ticked on the queue, and
         # confirms any medium in custody.
@@ -269,6 +299,38 @@ class TestPages:
             client.force_login(user)
             assert client.get(reverse(name)).status_code == (200 if role in allowed else 403), role
 
+    def test_the_queue_asks_for_each_serial_again_and_keeps_what_was_typed(self, client, employee, netops):
+        disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.USB_DRIVE, media_serial_number=f"U-{i}")
+                 for i in range(2)]
+        transmittal = destruction.media_hand_over(actor=employee, handovers=read_off(disks))
+        client.force_login(netops)
+        page = client.get(reverse("netops-queue")).content.decode()
+        assert f'href="{reverse("transmittal", args=[transmittal.pk])}"' in page and transmittal.number in page
+        wrong = {**receipt_of(disks), f"serial_{disks[1].pk}": "U-7"}
+        refused = client.post(reverse("netops-receive"), wrong)
+        assert refused.status_code == 200
+        assert "U-7 does not match" in refused.content.decode() and 'value="U-7"' in refused.content.decode()
+        assert set(Record.objects.values_list("status", flat=True)) == {Status.AWAITING_HANDOVER}
+        missing = client.post(reverse("netops-receive"), {f"select_{disks[0].pk}": "on"})
+        assert "Type the serial number printed on the medium." in missing.content.decode()
+        assert client.post(reverse("netops-receive"), {}).context["receipt_form"].non_field_errors() == [
+            "Tick the media you received."]
+
+    def test_the_printable_receipt_for_both_people_to_sign(self, client, employee, colleague, netops):
+        disk = make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number="HD-77")
+        client.force_login(employee)
+        handed = client.post(reverse("hand-over"), {f"select_{disk.pk}": "on", f"serial_{disk.pk}": "hd-77"})
+        transmittal = Transmittal.objects.get()
+        assert handed.url == reverse("transmittal", args=[transmittal.pk])
+        page = client.get(handed.url).content.decode()
+        assert "CONFIDENTIAL" in page and transmittal.number in page and "hd-77" in page and disk.reference in page
+        assert employee.get_full_name() in page and page.count("Signature:") == 2 and "not yet" in page
+        client.force_login(colleague)  # neither the person who handed it over nor Network Operations
+        assert client.get(handed.url).status_code == 403
+        client.force_login(netops)
+        assert client.post(reverse("netops-receive"), receipt_of([disk])).status_code == 302
+        assert f"by {netops.get_full_name()}" in client.get(handed.url).content.decode()
+
     def test_wrong_people_are_refused_and_nothing_changes(self, client, users_by_role, employee, colleague, netops):
         paper = make_record(custodian=employee, status=Status.PENDING_SHRED)
         media = make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.SSD)
@@ -278,7 +340,7 @@ class TestPages:
                                {"destroyed_on": "2026-11-23", "method": "cross_cut_shredder"}).status_code == 403
         for role in (Role.EMPLOYEE, Role.AUDITOR, Role.OFFICER, Role.RECORDS_MANAGER):
             client.force_login(users_by_role[role])
-            assert client.post(reverse("netops-receive"), {"records": [media.pk]}).status_code == 403
+            assert client.post(reverse("netops-receive"), receipt_of([media])).status_code == 403
         assert Record.objects.get(pk=paper.pk).status == Status.PENDING_SHRED
         assert Record.objects.get(pk=media.pk).status == Status.AWAITING_HANDOVER
 
@@ -381,9 +443,9 @@ class TestDestructionDates:
         disks = [make_record(custodian=employee, status=Status.AWAITING_HANDOVER, medium=Medium.HARD_DISK,
                              media_serial_number=f"WD-{i}") for i in range(2)]
         time_machine.move_to(at(2026, 6, 1, 15))
-        destruction.media_receive(actor=netops, records=disks[:1])
+        destruction.media_receive(actor=netops, receipts=read_off(disks[:1]))
         time_machine.move_to(at(2026, 6, 15, 23, 30))  # 04:30 UTC on the 16th: still the 15th in New York
-        destruction.media_receive(actor=netops, records=disks[1:])
+        destruction.media_receive(actor=netops, receipts=read_off(disks[1:]))
         time_machine.move_to(at(2026, 11, 23, 12))
         return list(Record.objects.filter(pk__in=[d.pk for d in disks]).order_by("pk"))
 

@@ -205,7 +205,7 @@ class Command(BaseCommand):
         )
         destruction.media_hand_over(actor=users["dave"], handovers=[(r, r.media_serial_number) for r in media if r.custodian == users["dave"]])
         destruction.media_hand_over(actor=users["rita"], handovers=[(r, r.media_serial_number) for r in media if r.custodian != users["dave"]])
-        destruction.media_receive(actor=users["nate"], records=media[:3])
+        destruction.media_receive(actor=users["nate"], receipts=[(r, r.media_serial_number) for r in media[:3]])
         sanitized = destruction.media_destruction_confirm(
             actor=users["nate"], records=media[:1], destroyed_on=today, method_type="destroy", method="shred",
             method_details="Shredded to 2 mm particles", tool_name="Industrial media shredder", tool_version="",
