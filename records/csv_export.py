@@ -61,6 +61,9 @@ class Export:
     filename: str
     columns: tuple
     rows: Any
+    #: False: the marking is a column of every row instead of a line above the header, so the
+    #: header is the first line (a sheet that spreadsheets and other tools read as it is).
+    marking_line: bool = True
 
     @property
     def column_names(self):
@@ -88,8 +91,9 @@ def marking_line(description):
 
 
 def head_bytes(export):
-    """The CONFIDENTIAL line and the columns' line."""
-    return (csv_line([marking_line(export.description)]) + csv_line(export.column_names)).encode()
+    """The CONFIDENTIAL line, if the export has one, and the columns' line."""
+    marking = csv_line([marking_line(export.description)]) if export.marking_line else ""
+    return (marking + csv_line(export.column_names)).encode()
 
 
 def copy_statement(export):

@@ -1,12 +1,14 @@
 """What each CSV export of the records app holds: its columns and its rows (records.csv_export writes
-them). Dates are ISO 8601, times ISO 8601 in UTC, people by username (as the audit log names them),
-choices by their labels (looked up by the database, in the query)."""
+them). Dates are ISO 8601, times ISO 8601 in UTC, people by username (as the audit log names them;
+the hold report, read by counsel, by full name), choices by their labels (looked up by the database,
+in the query)."""
 
 from django.db.models import Case, TextField, Value, When
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 from django.db.models.lookups import IsNull
 
 from records.csv_export import DATE, NUMBER, TIME, Column, Export
+from records.labels import MARKING
 from records.models import Destruction, HeldRecord, Medium, Status, an_active_hold
 
 
@@ -15,6 +17,14 @@ def labelled(field, choices, **alongside):
     `alongside`: other fields the label depends on (the same for every choice)."""
     return Case(*[When(**{field: value, **alongside}, then=Value(str(label))) for value, label in choices],
                 default=Cast(field, TextField()), output_field=TextField())
+
+
+def full_name(person):
+    """The full name of the user at lookup `person` (e.g. "hold__placed_by"), their username if
+    they have none; empty for nobody."""
+    return Coalesce(NullIf(Trim(Concat(f"{person}__first_name", Value(" "), f"{person}__last_name",
+                                       output_field=TextField())), Value("")),
+                    f"{person}__username", output_field=TextField())
 
 
 AUDIT_LOG_COLUMNS = (
@@ -91,18 +101,20 @@ def record_list_export(records):
 
 
 HOLD_REPORT_COLUMNS = (
-    # The hold's own columns on every row, so that each row reads on its own.
+    # The marking and the hold's own columns on every row, so that each row reads on its own and
+    # the header is the first line.
+    Column("marking", Value(MARKING, output_field=TextField())),
     Column("hold", "hold_id", NUMBER),
     Column("matter", "hold__matter"),
     Column("placed_at", "hold__placed_at", TIME),
-    Column("placed_by", "hold__placed_by__username"),
+    Column("placed_by", full_name("hold__placed_by")),
     Column("released_at", "hold__released_at", TIME),
-    Column("released_by", "hold__released_by__username"),
+    Column("released_by", full_name("hold__released_by")),
     Column("reference", "record__reference"),
     Column("title", "record__title"),
     Column("medium", labelled("record__medium", Medium.choices)),
     Column("department", "record__department__name"),
-    Column("custodian", "record__custodian__username"),
+    Column("custodian", full_name("record__custodian")),
     Column("status", labelled("record__status", Status.choices)),
     Column("expiry_date", "record__expiry_date", DATE),
     Column("added_at", "added_at", TIME),
@@ -110,9 +122,9 @@ HOLD_REPORT_COLUMNS = (
 
 
 def hold_report_export(hold):
-    """The records `hold` covers, by record id."""
+    """The records `hold` covers, by record id; people by full name."""
     return Export(f"legal hold report (hold #{hold.pk})", f"legal-hold-{hold.pk}.csv", HOLD_REPORT_COLUMNS,
-                  HeldRecord.objects.filter(hold=hold).order_by("record_id"))
+                  HeldRecord.objects.filter(hold=hold).order_by("record_id"), marking_line=False)
 
 
 def column_names(columns):

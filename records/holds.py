@@ -127,6 +127,13 @@ def selection_of(kind, *, actor, references="", schedule=None, department=None, 
     return Selection("search", search, actor.pk, holds), f"records matching ?{search}"[:300]
 
 
+def search_count(*, actor, search):
+    """How many records not yet destroyed a hold on the search `search` (a record list query
+    string) would freeze if placed now."""
+    selection, _ = selection_of("search", actor=actor, search=search)
+    return selection.records().exclude(status=Status.DESTROYED).count()
+
+
 def _scope_of(hold):
     """Q on Record: the scope of `hold`, still being placed, as it was when it was accepted."""
     return Q(pk__lte=hold.selection["up_to"]) & Selection.from_json(hold.selection).condition()

@@ -51,7 +51,9 @@ def hold_create(request):
             for note in hold.left_out_notes:
                 messages.warning(request, note)
             return redirect("hold-detail", pk=hold.pk)
-    return render(request, "records/hold_form.html", {"form": form})
+    search = form["search"].value()
+    search_count = holds.search_count(actor=request.user, search=search) if search else None
+    return render(request, "records/hold_form.html", {"form": form, "search_count": search_count})
 
 
 @permission_required("records.view_legalhold", raise_exception=True)

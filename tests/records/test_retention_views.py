@@ -1,5 +1,6 @@
 """The retention pages through the browser's eyes: schedules, holds, extensions, for every role."""
 
+import re
 from datetime import date
 
 import pytest
@@ -102,13 +103,24 @@ def test_records_manager_creates_a_schedule_and_bad_input_is_explained(client, r
     assert created.applicable_media == ["paper", "email"] and created.history.get().history_user == records_manager
 
 
+def test_the_hold_form_shows_each_scopes_field_only_for_that_scope(client, records_manager):
+    client.force_login(records_manager)
+    page = client.get(reverse("hold-create")).content.decode()
+    assert "js/shown_when.js" in page
+    for scope, field in (("references", "id_references"), ("schedule", "id_schedule"), ("department", "id_department"),
+                         ("customer", "id_customer_reference")):
+        assert re.search(rf'<div data-shown-when="scope={scope}">\s*<label for="{field}"', page), scope
+
+
 def test_place_a_hold_from_a_search_and_release_it(client, records_manager, employee, schedule, record):
     other = make_record(custodian=employee, schedule=schedule, title="Unrelated approvals")
     client.force_login(records_manager)
     listing = client.get(reverse("record-list"), {"q": "Toll"})
     assert "Place a legal hold on these records" in listing.content.decode()
+    make_record(custodian=employee, schedule=schedule, title="Toll tickets", status="destroyed")  # nothing to freeze
     form = client.get(reverse("hold-create"), {"search": "q=Toll"})
     assert form.context["form"].initial["scope"] == "search"
+    assert "<strong>1 record</strong> not yet destroyed matches this search: the hold will freeze it." in form.content.decode()
     placed = client.post(reverse("hold-create"), {"matter": "Smith v. Carrier", "reason": "litigation", "scope": "search", "search": "q=Toll"})
     hold = LegalHold.objects.get()
     assert placed.status_code == 302 and list(hold.records.all()) == [record]
@@ -140,7 +152,8 @@ def test_hold_report_csv(client, auditor, hold, record):
     response = client.get(reverse("hold-report", args=[hold.pk]))
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv") and "CONFIDENTIAL" in response["Content-Disposition"]
-    assert body.startswith("CONFIDENTIAL") and record.reference in body
+    header, row = body.splitlines()[:2]
+    assert header.startswith("marking,hold,matter,") and row.startswith("CONFIDENTIAL,") and record.reference in row
 
 
 def test_extend_retention_from_the_record_page(client, records_manager, record):
