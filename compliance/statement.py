@@ -167,7 +167,7 @@ def _schedule_sentence(schedule):
         start = schedule.trigger_event or "the event the schedule names"
     else:
         start = "the record's creation date"
-    media = f" (for {', '.join(label.lower() for label in schedule.applicable_media_labels)})"
+    media = f" (for {', '.join(Medium.in_words(medium) for medium in schedule.applicable_media)})"
     parts = [f"{schedule.code} — {schedule.title}{media if schedule.applicable_media else ''}: "
              f"kept {schedule.period_display} from {start}"]
     if schedule.legal_minimum_display:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import sanitization, selectors
+from . import sanitization, selectors, services
 from .destruction import paper_methods
 from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
 from .serials import DUPLICATE_SERIAL, DuplicateSerial
@@ -70,7 +70,24 @@ class ListDateInput(ListInputMixin, DateInput):
     pass
 
 
+class CustodianSelect(forms.Select):
+    """Each person's option names their department (data-department), so the form offers only the
+    people of the department chosen (static/js/dependent_fields.js); the server checks it anyway."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["data-department"] = str(value.instance.department_id)
+        return option
+
+
 class CustodianChoiceField(forms.ModelChoiceField):
+    widget = CustodianSelect
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs["data-filtered-by"] = "department"
+
     def label_from_instance(self, user):
         return f"{user} ({user.department})"
 
@@ -100,6 +117,10 @@ def read_upload(upload, limit=None):
 
 
 class RecordForm(forms.Form):
+    required_css_class = "required"
+    #: The media that carry a serial number: the serial field is shown for them only.
+    removable_media = " ".join(sorted(Medium.removable()))
+
     title = forms.CharField(max_length=200)
     contains_cpni = forms.BooleanField(required=False, initial=True, label="Contains CPNI")
     cpni_categories = forms.MultipleChoiceField(
@@ -183,6 +204,34 @@ class RecordForm(forms.Form):
     def clean_label_document(self):
         upload = self.cleaned_data.get("label_document")
         return read_upload(upload) if upload else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            # The service checks the values together only once every field is valid: check what
+            # can be checked now, so that a person sees everything wrong at once, not in stages.
+            self._add_unless_already(self._record_errors(cleaned))
+        return cleaned
+
+    def _record_errors(self, cleaned):
+        errors = {}
+        try:
+            services.validate_record_values({name: cleaned.get(name) for name in services.RECORD_INPUT_FIELDS})
+        except forms.ValidationError as error:
+            errors.update(error.message_dict)
+        attested = self.record is not None and self.record.label_attested_at is not None
+        errors.update(services.label_attestation_errors(
+            contains_cpni=cleaned.get("contains_cpni"), verification=cleaned.get("label_verification", ""),
+            visually_confirmed=cleaned.get("label_confirmed"), has_document=bool(cleaned.get("label_document")),
+            already_attested=attested,
+        ))
+        return errors
+
+    def _add_unless_already(self, errors):
+        for field, messages in errors.items():
+            if field in self.fields and field not in self.errors and not self.fields[field].disabled:
+                for message in messages if isinstance(messages, list) else [messages]:
+                    self.add_error(field, message)
 
     def service_arguments(self):
         """The cleaned values as keyword arguments of services.record_create / record_update."""

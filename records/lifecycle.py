@@ -27,6 +27,7 @@ from .holds import held_now
 from .models import Medium, Record, Status
 from .recomputing import awaiting_recompute, waiting_message
 from .roles import Role, roles_of
+from .wording import with_article
 
 
 class TransitionNotAllowed(StateConflict):
@@ -138,7 +139,7 @@ def check_transition(record, name, *, actor, on_hold=None, recompute=UNKNOWN):
     if not spec.applies_to_medium(record.medium):
         raise TransitionNotAllowed(
             f"'{name.replace('_', ' ')}' applies to {spec.media} records; {record.reference} is "
-            f"{record.get_medium_display().lower()}."
+            f"{with_article(Medium.in_words(record.medium))}."
         )
     if spec.frozen_by_hold and (is_on_hold(record) if on_hold is None else on_hold):
         raise TransitionNotAllowed(f"{record.reference} is under a legal hold: nothing may happen to it until released.")

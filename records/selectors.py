@@ -160,7 +160,10 @@ def departments_for(user):
 
 
 def custodians_for(user):
-    custodians = User.objects.filter(is_active=True, department__isnull=False).select_related("department")
+    """The people `user` may make a record's custodian: active, in a department and in a role
+    whose people hold records."""
+    custodians = (User.objects.filter(is_active=True, department__isnull=False).filter(in_custody_role())
+                  .select_related("department"))
     if not sees_all_departments(user):
         custodians = custodians.filter(department_id=user.department_id)
     return custodians.order_by("last_name", "first_name", "username")

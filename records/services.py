@@ -6,6 +6,7 @@ import hashlib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from . import budgets, confined, holds, labels, lifecycle, sweep
 from .conflicts import StateConflict
@@ -25,6 +26,7 @@ from .models import (
 from .retention import expiry_date_for, record_expiry
 from .roles import sees_all_departments
 from .serials import check_serial_free, normalise_serial, serial_key, unique_serial
+from .wording import with_article
 
 # The fields a person sets on a record; everything else is derived or set by the lifecycle.
 RECORD_INPUT_FIELDS = (
@@ -66,11 +68,11 @@ def validate_record_values(values, *, floor=None):
     """Check a record's input fields together; raise ValidationError naming each bad field.
     `floor`: the day the company's records began, when the caller has read it already."""
     errors = {}
-    medium = values["medium"]
-    schedule = values["schedule"]
-    department = values["department"]
-    custodian = values["custodian"]
-    trigger_date = values["trigger_date"]
+    medium = values.get("medium")
+    schedule = values.get("schedule")
+    department = values.get("department")
+    custodian = values.get("custodian")
+    trigger_date = values.get("trigger_date")
     serial = (values.get("media_serial_number") or "").strip()
 
     trigger_error = past_date_error(trigger_date, floor=floor, what="The trigger date")
@@ -79,13 +81,13 @@ def validate_record_values(values, *, floor=None):
     if schedule is not None:
         if not schedule.is_active:
             errors["schedule"] = f"Schedule {schedule.code} is retired; choose a current schedule."
-        elif not schedule.applies_to(medium):
-            media = ", ".join(Medium(m).label.lower() for m in schedule.applicable_media)
-            errors["schedule"] = f"Schedule {schedule.code} does not apply to {Medium(medium).label.lower()} (only to {media})."
+        elif medium in Medium.values and not schedule.applies_to(medium):
+            media = ", ".join(Medium.in_words(m) for m in schedule.applicable_media)
+            errors["schedule"] = f"Schedule {schedule.code} does not apply to {Medium.in_words(medium)} (only to {media})."
         elif schedule.trigger == RetentionSchedule.Trigger.CREATION and not trigger_date:
             errors["trigger_date"] = "This schedule counts from the record's creation date: enter that date."
     if medium in Medium.removable() and not serial:
-        errors["media_serial_number"] = f"A {Medium(medium).label.lower()} needs its serial number."
+        errors["media_serial_number"] = f"{capfirst(with_article(Medium.in_words(medium)))} needs its serial number."
     if medium == Medium.PAPER and serial:
         errors["media_serial_number"] = "Paper records have no media serial number; leave it empty."
     elif len(serial) > (longest := Record._meta.get_field("media_serial_number").max_length):
@@ -99,10 +101,31 @@ def validate_record_values(values, *, floor=None):
     unknown = set(categories) - set(CpniCategory.values)
     if unknown:
         errors["cpni_categories"] = f"Unknown CPNI categories: {', '.join(sorted(unknown))}."
-    elif values["contains_cpni"] and not categories:
+    elif values.get("contains_cpni") and not categories:
         errors["cpni_categories"] = "Choose the kinds of CPNI the record holds."
     if errors:
         raise ValidationError(errors)
+
+
+def _checked_together(*checks):
+    """Run every check (a callable that raises ValidationError) and raise one ValidationError with
+    all their errors, so that a person sees everything wrong with a submission at once; else
+    return the last check's result."""
+    errors, result = {}, None
+    for check in checks:
+        try:
+            result = check()
+        except ValidationError as error:
+            for field, field_errors in error.update_error_dict({}).items():
+                errors.setdefault(field, []).extend(field_errors)
+    if errors:
+        raise ValidationError(errors)
+    return result
+
+
+def _refuse(field, message):
+    if message:
+        raise ValidationError({field: message})
 
 
 def _read_document(function, file_name, data):
@@ -139,6 +162,12 @@ def label_document_check(*, actor, file_name, data):
             payload={"sha256": check.sha256, "outcome": check.outcome, "size": check.size},
         )
     return check
+
+
+def label_document_read(*, file_name, data):
+    """Read a document for its CONFIDENTIAL marking without recording anything (a LabelCheckResult;
+    ValidationError over the reading budget)."""
+    return _read_document(labels.check_document, file_name, data)
 
 
 def label_document_stamp(*, actor, file_name, data):
@@ -181,20 +210,32 @@ def _label_attestation(*, actor, contains_cpni, verification, visually_confirmed
             )
             if verification != LabelVerification.FILE_CHECK:
                 hint += " A failed file check is not overridden by a visual check: attach a marked document, or none."
-            errors["label_document"] = f"{file_name}: {check.reason}{hint}"
-    if verification == LabelVerification.VISUAL and not visually_confirmed:
-        errors["label_confirmed"] = "Confirm that you saw the CONFIDENTIAL marking on the record."
-    if verification == LabelVerification.FILE_CHECK and document is None:
-        errors["label_document"] = "Choose the document to check for its CONFIDENTIAL marking."
-    if verification and verification not in LabelVerification.values:
-        errors["label_verification"] = "Say how the CONFIDENTIAL label was verified: visual or file check."
-    elif not verification and not already_attested:
-        errors["label_verification"] = "A record that contains CPNI needs a CONFIDENTIAL label attestation."
+            errors["label_document"] = ValidationError(f"{file_name}: {check.reason}{hint}", code=check.outcome)
+    errors.update(label_attestation_errors(
+        contains_cpni=contains_cpni, verification=verification, visually_confirmed=visually_confirmed,
+        has_document=document is not None, already_attested=already_attested,
+    ))
     if errors:
         raise ValidationError(errors)
     if not verification:
         return None
     return verification, check
+
+
+def label_attestation_errors(*, contains_cpni, verification, visually_confirmed, has_document, already_attested):
+    """{field: message} for what is wrong with a label attestation before any document is read."""
+    errors = {}
+    if not contains_cpni:
+        return errors
+    if verification == LabelVerification.VISUAL and not visually_confirmed:
+        errors["label_confirmed"] = "Confirm that you saw the CONFIDENTIAL marking on the record."
+    if verification == LabelVerification.FILE_CHECK and not has_document:
+        errors["label_document"] = "Choose the document to check for its CONFIDENTIAL marking."
+    if verification and verification not in LabelVerification.values:
+        errors["label_verification"] = "Say how the CONFIDENTIAL label was verified: visual or file check."
+    elif not verification and not already_attested:
+        errors["label_verification"] = "A record that contains CPNI needs a CONFIDENTIAL label attestation."
+    return errors
 
 
 def _apply_attestation(record, attestation, actor):
@@ -303,19 +344,20 @@ def record_create(
         "trigger_date": trigger_date,
         "notes": notes,
     }
-    validate_record_values(values)
     legal_minimums = list(dict.fromkeys(legal_minimums))
-    if message := _legal_minimums_error(legal_minimums):
-        raise ValidationError({"legal_minimums": message})
-    check_serial_free(values["media_serial_number"])
-    attestation = _label_attestation(
-        actor=actor,
-        contains_cpni=contains_cpni,
-        verification=label_verification,
-        visually_confirmed=label_confirmed,
-        document=label_document,
-        already_attested=False,
+    attestation = _checked_together(
+        lambda: validate_record_values(values),
+        lambda: _refuse("legal_minimums", _legal_minimums_error(legal_minimums)),
+        lambda: _label_attestation(
+            actor=actor,
+            contains_cpni=contains_cpni,
+            verification=label_verification,
+            visually_confirmed=label_confirmed,
+            document=label_document,
+            already_attested=False,
+        ),
     )
+    check_serial_free(values["media_serial_number"])
     with transaction.atomic():
         expiry = expiry_date_for(schedule, trigger_date, minimums=legal_minimums)
         record = Record(**values, created_by=actor, expiry_date=expiry)
@@ -385,18 +427,19 @@ def record_update(
     minimums_changed = legal_minimums is not None and {m.pk for m in legal_minimums} != {m.pk for m in carried}
     _refuse_frozen_changes(record, {**changed, "legal_minimums": legal_minimums} if minimums_changed else changed)
     values = {name: changed.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
-    validate_record_values(values)
-    check_serial_free(values["media_serial_number"], record=record)
-    if minimums_changed and (message := _legal_minimums_error(legal_minimums, carried)):
-        raise ValidationError({"legal_minimums": message})
-    attestation = _label_attestation(
-        actor=actor,
-        contains_cpni=values["contains_cpni"],
-        verification=label_verification,
-        visually_confirmed=label_confirmed,
-        document=label_document,
-        already_attested=record.label_attested_at is not None,
+    attestation = _checked_together(
+        lambda: validate_record_values(values),
+        lambda: _refuse("legal_minimums", minimums_changed and _legal_minimums_error(legal_minimums, carried)),
+        lambda: _label_attestation(
+            actor=actor,
+            contains_cpni=values["contains_cpni"],
+            verification=label_verification,
+            visually_confirmed=label_confirmed,
+            document=label_document,
+            already_attested=record.label_attested_at is not None,
+        ),
     )
+    check_serial_free(values["media_serial_number"], record=record)
     if not changed and not attestation and not minimums_changed:
         return record
 

@@ -9,6 +9,11 @@ def join_words(items, conjunction="and"):
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
+def with_article(words):
+    """'a hard disk', 'an optical disc', 'a USB drive'."""
+    return f"{'an' if words[:1].lower() in 'aeio' else 'a'} {words}"
+
+
 def period_words(period):
     """A timedelta as people say it: '15 minutes', '1 hour', '2 hours 30 minutes', '1 day'."""
     minutes = round(period.total_seconds() / 60)

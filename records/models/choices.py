@@ -23,6 +23,12 @@ class Medium(models.TextChoices):
     def is_electronic(cls, value):
         return value != cls.PAPER
 
+    @classmethod
+    def in_words(cls, value):
+        """The medium as a sentence names it: 'hard disk', 'USB drive' (an acronym keeps its capitals)."""
+        label = str(cls(value).label)
+        return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
 
 class CpniCategory(models.TextChoices):
     """The kinds of CPNI in the procedures' definition (47 U.S.C. 222(h)(1))."""

@@ -7,13 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
-from records import certificates, holds, lifecycle, retention, selectors, services
+from records import certificates, holds, lifecycle, retention, selectors, services, stamped_copies
 from records.audit import audit_event_record
 from records.conflicts import StateConflict, error_status
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
-from records.models import Record, Status, an_active_hold
+from records.models import LabelCheck, Record, Status, an_active_hold
 from records.pagination import CappedPaginator
 from records.uploads import accepts_upload
 from records.views.exports import export_response
@@ -124,8 +125,28 @@ def _save_record(request, form, save):
         except StateConflict:
             raise  # not the form's fault: records.middleware.ConflictMiddleware answers 409
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, _with_stamped_copy_offered(request.user, form, error))
     return None
+
+
+def _with_stamped_copy_offered(user, form, error):
+    """The service's refusal, with a stamped copy of the document offered right in it when the
+    document was refused for lacking its CONFIDENTIAL marking."""
+    refused = getattr(error, "error_dict", {}).get("label_document", [])
+    if not any(item.code == LabelCheck.Outcome.NOT_LABELLED for item in refused):
+        return error
+    file_name, data = form.cleaned_data["label_document"]
+    stamped = stamped_copies.stamped_copy_link(actor=user, file_name=file_name, data=data)
+    if stamped is None:
+        return error
+    error.error_dict["label_document"] = [
+        ValidationError(format_html(
+            '{} <a href="{}" download="{}">Download a stamped copy of {}</a>, then choose it above and save again: '
+            "everything else you typed is kept.", item.message, stamped.href, stamped.file_name, file_name,
+        )) if item.code == LabelCheck.Outcome.NOT_LABELLED else item
+        for item in refused
+    ]
+    return error
 
 
 def _due_now_message(request, record, done):

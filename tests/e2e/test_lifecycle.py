@@ -53,9 +53,9 @@ def test_the_lifecycle_of_a_paper_record_and_an_electronic_one(journey, stack, t
     emma.get_by_role("button", name="Log record").click()
     expect(emma.get_by_text("No CONFIDENTIAL marking was found")).to_be_visible()
     journey.shot(emma, "label-check-refused")
-    emma.get_by_label("Document to check:", exact=True).set_input_files(unlabelled)
-    with emma.expect_download() as download:
-        emma.get_by_role("button", name="Download a stamped copy").click()
+    expect(emma.get_by_label("Location:", exact=True)).to_have_value("HQ, records room")  # everything typed is kept
+    with emma.expect_download() as download:  # the stamped copy of that very file, offered in the error
+        emma.get_by_role("link", name="Download a stamped copy of usage-export.pdf").click()
     stamped = tmp_path / download.value.suggested_filename
     download.value.save_as(stamped)
     assert stamped.name == "usage-export-CONFIDENTIAL.pdf"

@@ -106,7 +106,7 @@ def test_records_manager_creates_a_schedule_and_bad_input_is_explained(client, r
 def test_the_hold_form_shows_each_scopes_field_only_for_that_scope(client, records_manager):
     client.force_login(records_manager)
     page = client.get(reverse("hold-create")).content.decode()
-    assert "js/shown_when.js" in page
+    assert "js/dependent_fields.js" in page
     for scope, field in (("references", "id_references"), ("schedule", "id_schedule"), ("department", "id_department"),
                          ("customer", "id_customer_reference")):
         assert re.search(rf'<div data-shown-when="scope={scope}">\s*<label for="{field}"', page), scope

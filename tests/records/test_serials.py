@@ -121,7 +121,7 @@ class TestHandOver:
     def test_the_number_read_off_the_medium_is_compared_in_the_same_normal_form(self, employee):
         record = make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number="wd 77-x")
         assert record.media_serial_number == "WD77-X"
-        [handed] = destruction.media_hand_over(actor=employee, handovers=[(record, " w d77-x ")])
+        [handed] = destruction.media_hand_over(actor=employee, handovers=[(record, " w d77-x ")]).records
         assert handed.status == Status.AWAITING_HANDOVER
 
     def test_a_record_logged_before_serials_were_normalised_matches_too(self, employee):

@@ -1,3 +1,4 @@
+import base64
 import re
 
 import pytest
@@ -168,19 +169,41 @@ class TestCreateAndEdit:
         assert "No CONFIDENTIAL marking" in refused.content.decode() or "not" in refused.content.decode()
         assert "stamped copy" in refused.content.decode()
 
-        # The record form's "Download a stamped copy" button posts the same form to the stamp view.
-        upload["label_document"] = SimpleUploadedFile("calls.pdf", original, "application/pdf")
-        stamped = client.post(reverse("label-stamp"), upload)
-        assert stamped.status_code == 200 and stamped["Content-Type"] == "application/pdf"
-        assert 'filename="calls-CONFIDENTIAL.pdf"' in stamped["Content-Disposition"]
-        assert labels.check_document("calls-CONFIDENTIAL.pdf", stamped.content).labelled
+        # The stamped copy of that very file is offered in the error, and every value typed is kept.
+        page = refused.content.decode()
+        link = re.search(r'<a href="data:application/pdf;base64,([^"]+)" download="calls-CONFIDENTIAL.pdf">'
+                         r'Download a stamped copy of calls.pdf</a>', page)
+        assert link and 'value="HQ cabinet 3"' in page
+        stamped = base64.b64decode(link.group(1))
+        assert labels.check_document("calls-CONFIDENTIAL.pdf", stamped).labelled
 
-        upload["label_document"] = SimpleUploadedFile("calls-CONFIDENTIAL.pdf", stamped.content, "application/pdf")
+        upload["label_document"] = SimpleUploadedFile("calls-CONFIDENTIAL.pdf", stamped, "application/pdf")
         accepted = client.post(reverse("record-create"), upload)
         record = Record.objects.get()
         assert accepted.status_code == 302
         assert record.label_verification == "file_check" and record.label_check.file_name == "calls-CONFIDENTIAL.pdf"
         assert list(LabelCheck.objects.values_list("outcome", flat=True).order_by("id")) == ["not_labelled", "labelled"]
+
+    def test_every_error_of_a_submission_is_shown_at_once(self, client, employee, schedule):
+        client.force_login(employee)
+        data = {**form_data(employee, schedule, medium=Medium.USB_DRIVE, media_serial_number=""), "title": "",
+                "label_verification": "visual"}
+        data.pop("label_confirmed", None)
+        page = client.post(reverse("record-create"), data).content.decode()
+        assert "This field is required." in page  # the title: a form error ...
+        assert "A USB drive needs its serial number." in page  # ... and the record's rules, in the same answer
+        assert "Confirm that you saw the CONFIDENTIAL marking on the record." in page
+        assert not Record.objects.exists()
+
+    def test_the_form_shows_what_applies_and_marks_what_is_required(self, client, employee):
+        client.force_login(employee)
+        page = client.get(reverse("record-create")).content.decode()
+        assert "js/dependent_fields.js" in page
+        assert re.search(r'<div data-shown-when="medium=hard_disk optical_disc ssd tape usb_drive" '
+                         r'class="required-when-shown">\s*<label for="id_media_serial_number"', page)
+        assert 'data-shown-when="label_verification=visual"' in page
+        assert 'data-shown-when="label_verification=file_check"' in page
+        assert '<label for="id_title" class="required">' in page and '<label for="id_notes">' in page
 
     def test_labelled_docx_is_accepted(self, client, employee, schedule):
         client.force_login(employee)
@@ -240,6 +263,24 @@ class TestLabelCheckPage:
         assert "Not labelled" in response.content.decode()
         check = LabelCheck.objects.get()
         assert check.checked_by == employee and check.size == 10 and check.record is None
+
+    def test_a_failed_check_offers_the_stamped_copy_beside_its_result(self, client, employee, settings, tmp_path):
+        settings.VAR_DIR = tmp_path
+        client.force_login(employee)
+        page = client.post(reverse("label-check"), {"document": SimpleUploadedFile("memo.txt", b"call detail memo")})
+        link = re.search(r'<a class="button" href="data:text/plain[^"]*?;base64,([^"]+)" download="memo-CONFIDENTIAL.txt">'
+                         r'Download a stamped copy of memo.txt</a>', page.content.decode())
+        assert link, "offered beside the failed result, without choosing the file again"
+        assert labels.check_document("memo-CONFIDENTIAL.txt", base64.b64decode(link.group(1))).labelled
+        assert not any(tmp_path.rglob("*memo*")), "nothing is kept"
+        labelled = client.post(reverse("label-check"), {"document": SimpleUploadedFile("ok.txt", b"CONFIDENTIAL memo")})
+        assert "Download a stamped copy of" not in labelled.content.decode()
+
+    def test_stamping_an_already_labelled_file_says_so(self, client, employee):
+        client.force_login(employee)
+        response = client.post(reverse("label-stamp"), {"document": SimpleUploadedFile("ok.txt", b"CONFIDENTIAL memo")})
+        assert response.status_code == 200 and not response.get("Content-Disposition")
+        assert "ok.txt is already marked CONFIDENTIAL" in response.content.decode()
 
     def test_stamping_a_damaged_file_explains_why(self, client, employee):
         client.force_login(employee)

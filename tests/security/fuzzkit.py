@@ -283,7 +283,7 @@ def post_form(client, path, form):
 # Markup that only an injection can put into a page (no template of the pages checked here
 # contains any of it, but for the app's own scripts, OWN_SCRIPT); Django escapes "<", ">", quotes
 # and "&" in every variable it renders.
-OWN_SCRIPT = re.compile(rb'<script src="/static/js/[a-z]+\.js" defer></script>')
+OWN_SCRIPT = re.compile(rb'<script src="/static/js/[a-z_]+\.js" defer></script>')
 INJECTION_MARKERS = [
     b"<script", b"<img", b"<iframe", b"<svg", b"<body onload", b"<details", b"<math",
     b'" autofocus onfocus', b"' onmouseover",

@@ -254,8 +254,12 @@ def test_label_check_upload(content, name, style, content_type, copies, extra_fi
         assert changed == {}, changed
         return
     if changed:
-        assert changed == {"records.LabelCheck": 1, "records.HistoricalLabelCheck": 1, "records.AuditEvent": 1}, changed
         check = LabelCheck.objects.latest("pk")
+        # A document found unmarked gets its stamped copy offered at once (audited) if it can be stamped.
+        stamped = AuditEvent.objects.latest("sequence").action == "label.stamped_copy"
+        assert not stamped or check.outcome == "not_labelled"
+        assert changed == {"records.LabelCheck": 1, "records.HistoricalLabelCheck": 1,
+                           "records.AuditEvent": 2 if stamped else 1}, changed
         event(f"label check: {check.outcome}")
         assert check.outcome in OUTCOME_LABELS
         assert check.size == len(content) and check.sha256 == hashlib.sha256(content).hexdigest()
@@ -288,7 +292,11 @@ def test_stamped_copy_upload(content, name, style, field, checker, upload_limits
     assert_no_server_error(response, (name, content[:64]))
     assert_not_spooled(response)
     changed = differences(before, table_counts())
-    if response.status_code == 200:
+    if response.status_code == 200 and not response.get("Content-Disposition"):
+        event("already marked: no copy")
+        assert changed == {}, changed
+        assert b"is already marked CONFIDENTIAL" in response.content
+    elif response.status_code == 200:
         event(f"stamped: {response['Content-Type']}")
         assert changed == {"records.AuditEvent": 1}, changed
         assert AuditEvent.objects.latest("sequence").action == "label.stamped_copy"
@@ -363,7 +371,11 @@ def test_record_form_label_document(content, name, style, verification, medium, 
         assert set(changed) <= allowed, f"a refused record form left rows behind: {changed}"
         if checks:
             event(f"record refused after a {LabelCheck.objects.latest('pk').outcome} check")
-            assert changed == {"records.LabelCheck": 1, "records.HistoricalLabelCheck": 1, "records.AuditEvent": 1}, changed
+            # An unmarked document gets its stamped copy offered in the refusal (audited), if it can be stamped.
+            stamped = AuditEvent.objects.latest("sequence").action == "label.stamped_copy"
+            assert not stamped or LabelCheck.objects.latest("pk").outcome == "not_labelled"
+            assert changed == {"records.LabelCheck": 1, "records.HistoricalLabelCheck": 1,
+                               "records.AuditEvent": 2 if stamped else 1}, changed
             assert LabelCheck.objects.latest("pk").record_id is None
         else:
             event("record refused")
