@@ -298,6 +298,7 @@ class RecordFilterForm(forms.Form):
         required=False,
         choices=[(key, key) for name in selectors.RECORD_SORTS for key in (name, f"-{name}")],
     )
+    imported = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -324,6 +325,7 @@ class RecordFilterForm(forms.Form):
             "expiry_from": data.get("expiry_from"),
             "expiry_to": data.get("expiry_to"),
             "on_hold": data.get("on_hold"),
+            "imported": data.get("imported"),
             "sort": data.get("sort") or "-created",
         }
 

@@ -5,7 +5,6 @@ then every row is written in one transaction, with history and an audit event pe
 import contextlib
 import functools
 import hashlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from . import confined
 from .conflicts import StateConflict
 from .audit import Entry, audit_event_record, audit_events_record
 from .budgets import OverBudget, sheet_budget
-from .csv_safe import csv_writer
 from .dates import past_date_error, records_began_on
 from .locks import JobLocked, job_lease
 from .models import (
@@ -36,10 +34,6 @@ from .serials import duplicate_serial_message, normalise_serial, serial_holders,
 from .services import reserve_references, validate_record_values
 from .sweep import expire_now
 
-EXAMPLE_ROW = (
-    "Toll detail printouts 2025", "paper", "", "yes", "billing; destination", "billing", "emma", "HQ, cabinet B2",
-    "ACCT-20931", "TOLL-BILLING", "2025-03-31", "", "visual", "emma", "2025-04-02", "Moved from the old archive",
-)
 FILE_CHECK_REFUSED = (
     "An import declares only a visual check of the CONFIDENTIAL marking: a file check is CPNI Track reading the "
     "document itself, and a sheet carries no document. Declare visual, or check the file on the record's page "
@@ -59,15 +53,6 @@ class RowError:
 
     def as_dict(self):
         return {"row": self.row, "column": self.column, "message": self.message}
-
-
-def template_csv():
-    """The sheet to fill in: the header and one example row."""
-    out = io.StringIO()
-    writer = csv_writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerow(EXAMPLE_ROW)
-    return out.getvalue()
 
 
 @contextlib.contextmanager
@@ -100,6 +85,19 @@ class _Lookups:
         self.records_began_on = records_began_on()
 
 
+SEE_ALLOWED = "The template's allowed values list them all."
+#: How many valid values an error lists before it refers to the template's allowed values.
+LISTED_VALUES = 20
+
+
+def _one_of(values):
+    """'Use one of: a, b, c.' for an error about a value, or a pointer to the template's list when long."""
+    values = list(values)
+    if len(values) > LISTED_VALUES:
+        return f"Use one of: {', '.join(values[:LISTED_VALUES])} … {SEE_ALLOWED}"
+    return f"Use one of: {', '.join(values)}."
+
+
 def _text(value):
     return "" if value is None else str(value).strip()
 
@@ -124,15 +122,17 @@ def _row_values(number, raw, lookups, errors):
     for column in REQUIRED:
         if not _text(raw.get(column)):
             errors.append(RowError(number, column, "Required."))
-    def lookup(column, table, what):
+    def lookup(column, table, what, valid):
         key = _text(raw.get(column)).lower()
         if key and key not in table:
-            errors.append(RowError(number, column, f"No {what} '{_text(raw.get(column))[:60]}'."))
+            errors.append(RowError(number, column, f"No {what} '{_text(raw.get(column))[:60]}'. {valid}"))
         return table.get(key)
-    medium = lookup("medium", lookups.media, "medium")
-    department = lookup("department", lookups.departments, "department")
-    custodian = lookup("custodian", lookups.users, "user")
-    schedule = lookup("schedule", lookups.schedules, "schedule")
+    medium = lookup("medium", lookups.media, "medium", _one_of(Medium.values))
+    department = lookup("department", lookups.departments, "department",
+                        _one_of(sorted(department.code for department in set(lookups.departments.values()))))
+    custodian = lookup("custodian", lookups.users, "user", SEE_ALLOWED)
+    schedule = lookup("schedule", lookups.schedules, "schedule",
+                      _one_of(sorted(code.upper() for code, s in lookups.schedules.items() if s.is_active)))
     contains = _text(raw.get("contains_cpni")).lower() or "yes"
     if contains not in ("yes", "no", "true", "false", "1", "0"):
         errors.append(RowError(number, "contains_cpni", "Use yes or no."))
@@ -140,7 +140,8 @@ def _row_values(number, raw, lookups, errors):
     categories = []
     for item in filter(None, (part.strip().lower() for part in _text(raw.get("cpni_categories")).split(";"))):
         if item not in lookups.categories:
-            errors.append(RowError(number, "cpni_categories", f"No CPNI category '{item[:40]}'."))
+            errors.append(RowError(number, "cpni_categories", f"No CPNI category '{item[:40]}'. "
+                                                              f"{_one_of(CpniCategory.values)}"))
         else:
             categories.append(lookups.categories[item])
     trigger_date = _date(raw.get("trigger_date"), "trigger_date", errors, number)
@@ -395,10 +396,13 @@ def import_sheet_now(*, actor, file_name, data, sheet, allow_reimport=False):
 
 def _done(job, written, actor):
     job.state, job.imported_count, job.due_count, job.progress = ImportJob.State.DONE, written.count, written.due, 100
+    job.first_reference, job.last_reference = written.first_reference, written.last_reference
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "imported_count", "due_count", "progress", "finished_at", _forget_sheet(job)])
+    job.save(update_fields=["state", "imported_count", "due_count", "progress", "finished_at", "first_reference",
+                            "last_reference", _forget_sheet(job)])
     audit_event_record(actor=actor, action="import.done", obj=job,
-                       payload={"records": written.count, "due": written.due})
+                       payload={"records": written.count, "due": written.due,
+                                "references": [written.first_reference, written.last_reference]})
 
 
 def _enqueue(task_name, job_id):

@@ -16,6 +16,7 @@ from records.models import (
     Destruction,
     ExpiryTally,
     HeldRecord,
+    ImportJob,
     LegalHold,
     LegalMinimum,
     Record,
@@ -72,10 +73,15 @@ def record_for_user(user, reference):
 
 
 def record_list(user, *, search="", status="", medium="", department=None, schedule=None,
-                expiry_from=None, expiry_to=None, on_hold=None, sort="-created"):
+                expiry_from=None, expiry_to=None, on_hold=None, imported=None, sort="-created"):
     """The filtered, sorted record list for the list page. `on_hold`: True for the records under an
-    active legal hold only, False for the others, None for all."""
+    active legal hold only, False for the others, None for all. `imported`: an import's id, for
+    the records it logged."""
     records = records_visible_to(user).select_related("department", "custodian", "schedule")
+    if imported is not None:
+        job = ImportJob.objects.filter(pk=imported, state=ImportJob.State.DONE).exclude(first_reference="").first()
+        records = records.filter(reference__gte=job.first_reference, reference__lte=job.last_reference) if job \
+            else records.none()
     if search:
         records = records.filter(
             Q(reference__icontains=search)
@@ -101,11 +107,13 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
 
 
 def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None,
-                         expiry_from=None, expiry_to=None, on_hold=None, sort=None):
+                         expiry_from=None, expiry_to=None, on_hold=None, imported=None, sort=None):
     """How many records record_list(user, same filters) holds, read from the running tallies
     (records.tallies), or for the records on hold (of a department or all) from the holds' rows
     (held_record_count); None when a filter neither keeps (search, medium, expiry range, legal
     hold with another filter) is set. The order (`sort`) changes no count."""
+    if imported is not None:
+        return None
     if on_hold and not (search or medium or expiry_from or expiry_to or status or schedule is not None):
         return held_record_count(user, department)
     if search or medium or expiry_from or expiry_to or on_hold is not None:

@@ -85,6 +85,8 @@ EXPECTED = {
     "filing-withdraw": ("POST", frozenset({Role.OFFICER}), 400),  # the officer who filed it
     "import-list": ("GET", MANAGER, 200),
     "import-template": ("GET", MANAGER, 200),
+    "import-template-xlsx": ("GET", MANAGER, 200),
+    "import-allowed-values": ("GET", MANAGER, 200),
     "import-detail": ("GET", MANAGER, 200),
     "import-confirm": ("POST", MANAGER, 302),
     "second-factor-setup": ("GET", PRIVILEGED, 200),

@@ -25,6 +25,10 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}], at most a few thousand.")
     error_count = models.PositiveIntegerField(default=0)
     imported_count = models.PositiveIntegerField(default=0)
+    # The records imported hold the references from first to last: the import reserves them in one
+    # transaction, which keeps the reference counter locked until it ends.
+    first_reference = models.CharField(max_length=20, blank=True)
+    last_reference = models.CharField(max_length=20, blank=True)
     due_count = models.PositiveIntegerField(
         default=0, help_text="Imported records already past their expiry: due for destruction at once."
     )

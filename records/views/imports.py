@@ -5,9 +5,10 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from records import imports, queueing
+from records import import_templates, imports, queueing
 from records.forms import ImportForm
 from records.models import ImportJob
 from records.ratelimits import rate_limited
@@ -63,8 +64,18 @@ def import_confirm(request, pk):
     return redirect("import-detail", pk=job.pk)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATES = {  # the template's format: (what makes it, its file name, its content type)
+    "csv": (import_templates.template_csv, "cpnitrack-import-template.csv", "text/csv; charset=utf-8"),
+    "xlsx": (import_templates.template_xlsx, "cpnitrack-import-template.xlsx", XLSX),
+    "allowed-values.csv": (import_templates.allowed_values_csv, "cpnitrack-import-allowed-values.csv",
+                           "text/csv; charset=utf-8"),
+}
+
+
 @permission_required("records.add_importjob", raise_exception=True)
-def import_template(request):
-    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="cpnitrack-import-template.csv"'
+def import_template(request, kind="csv"):
+    make, file_name, content_type = TEMPLATES[kind]
+    response = HttpResponse(make(), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
     return response

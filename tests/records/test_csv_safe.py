@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from records import holds, imports
+from records import holds, import_templates
 from records.csv_safe import csv_cell, csv_cell_original, csv_cell_sql
 from records.models import Record
 from records.roles import Role
@@ -66,5 +66,5 @@ def test_the_hold_report_neutralises_every_cell(client, auditor, records_manager
 
 
 def test_the_import_template_is_written_the_same_way(monkeypatch):
-    monkeypatch.setattr(imports, "EXAMPLE_ROW", ("=1+1", *imports.EXAMPLE_ROW[1:]))
-    assert list(csv.reader(io.StringIO(imports.template_csv())))[1][0] == "'=1+1"
+    monkeypatch.setattr(import_templates, "EXAMPLE_ROW", ("=1+1", *import_templates.EXAMPLE_ROW[1:]))
+    assert list(csv.reader(io.StringIO(import_templates.template_csv())))[1][0] == "'=1+1"

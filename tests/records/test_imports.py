@@ -4,6 +4,7 @@ every row written with history and audit events."""
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
 from datetime import date
 
@@ -14,10 +15,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from records import imports, tasks
-from records.models import AuditEvent, ImportJob, Record
+from records import import_templates, imports, tasks
+from records.models import AuditEvent, ImportJob, Medium, Record, User
 from records.roles import Role
-from tests.factories import ScheduleFactory, UserFactory
+from tests.factories import ScheduleFactory, UserFactory, make_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -36,7 +37,7 @@ def job_of(manager, file_name="inventory.csv"):
 
 
 def row(**overrides):
-    values = dict(zip(imports.COLUMNS, imports.EXAMPLE_ROW))
+    values = dict(zip(imports.COLUMNS, import_templates.EXAMPLE_ROW))
     values.update(overrides)
     return values
 
@@ -169,6 +170,38 @@ def test_the_pages_upload_check_show_errors_then_import(client, reference_data, 
     good.refresh_from_db()
     assert good.state == "done" and good.imported_count == 2 and Record.objects.count() == 2
     assert bytes(good.content) == b"", "the sheet is not kept once imported"
+
+    # "See them" lists exactly the records of this import, not those logged before or since.
+    make_record(custodian=User.objects.get(username="emma"), title="Logged by hand")
+    see_them = re.search(r'<a href="([^"]+)">see them</a>', client.get(reverse("import-detail", args=[good.pk])).content.decode())
+    listed = client.get(see_them.group(1).replace("&amp;", "&"))
+    assert sorted(r.title for r in listed.context["page"]) == sorted(["Two", row()["title"]])
+    assert f"import #{good.pk}" in listed.content.decode()
+
+
+def test_the_templates_in_both_formats_with_every_allowed_value(client, reference_data, records_manager, netops):
+    client.force_login(records_manager)
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(reverse("import-template-xlsx")).content))
+    assert workbook.sheetnames == ["Records", "Allowed values"]
+    assert [cell.value for cell in workbook["Records"][1]] == list(imports.COLUMNS)
+    allowed = {(row[0], row[1]) for row in workbook["Allowed values"].iter_rows(min_row=2, values_only=True)}
+    assert {("medium", value) for value in Medium.values} <= allowed
+    assert ("schedule", "TOLL-BILLING") in allowed and ("custodian", "emma") in allowed
+    assert ("department", "billing") in allowed and ("contains_cpni", "no") in allowed
+    assert ("custodian", "nate") not in allowed, "Network Operations' director holds no records"
+    # The Excel template as downloaded is a sheet the import reads: its example row is valid.
+    sheet = imports.read_sheet("template.xlsx", client.get(reverse("import-template-xlsx")).content)
+    assert len(sheet) == 1 and not imports.validate_sheet(sheet)
+    csv_allowed = client.get(reverse("import-allowed-values")).content.decode().splitlines()
+    assert csv_allowed[0] == "column,value,meaning" and "medium,usb_drive,USB drive" in csv_allowed
+
+
+def test_an_error_about_a_value_lists_the_valid_ones(reference_data):
+    sheet = imports.read_sheet("inventory.csv", csv_bytes([row(medium="floppy", schedule="NOPE", cpni_categories="billing; mood")]))
+    messages = {error.column: error.message for error in imports.validate_sheet(sheet)}
+    assert messages["medium"] == f"No medium 'floppy'. Use one of: {', '.join(Medium.values)}."
+    assert "No schedule 'NOPE'. Use one of: " in messages["schedule"] and "TOLL-BILLING" in messages["schedule"]
+    assert "No CPNI category 'mood'. Use one of: quantity," in messages["cpni_categories"]
 
 
 def test_only_records_managers_import(client, users_by_role, reference_data):
