@@ -1,8 +1,9 @@
 """Retention schedules: creating them, and changing them with every record's expiry following."""
 
 from dataclasses import asdict, dataclass
+from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, DateField, F, Sum, Value, When
 from django.urls import reverse
@@ -11,8 +12,11 @@ from django.utils import timezone
 from . import expiry_sql, jobs, lifecycle
 from .audit import audit_event_record
 from .conflicts import StateConflict
-from .models import HeldRecord, Job, LegalMinimum, Record, RecordLegalMinimum, RetentionExtension, RetentionSchedule, Status, StatusTally
-from .retention import expiry_date_for
+from .models import (
+    HeldRecord, Job, LegalMinimum, PeriodUnit, Record, RecordLegalMinimum, RetentionExtension, RetentionSchedule, Status,
+    StatusTally,
+)
+from .retention import add_period, expiry_date_for
 
 SCHEDULE_FIELDS = (
     "code",
@@ -212,12 +216,46 @@ def schedule_create(*, actor, **fields):
     return create_audited(actor=actor, obj=RetentionSchedule(**fields), fields=SCHEDULE_FIELDS, action="schedule.created")
 
 
-def schedule_update(*, actor, schedule, today=None, **changes):
+LOWERING_NEEDS_APPROVAL = (
+    "Lowering a schedule's legal minimum keeps records for less time than the law was said to ask: a second "
+    "records manager approves it. Ask for it on the schedule's page, with the reason."
+)
+_MEASURED_FROM = date(2001, 1, 1)  # periods of different units are compared by the day they run to from here
+
+
+def period_length(value, unit):
+    """A period as a comparable length (the day it runs to from a fixed day); None for no period."""
+    return add_period(_MEASURED_FROM, value, unit) if value and unit else None
+
+
+def lowers_legal_minimum(schedule, changes):
+    """Whether `changes` shorten `schedule`'s legal minimum, or remove it."""
+    old = period_length(schedule.legal_minimum_value, schedule.legal_minimum_unit)
+    new = period_length(changes.get("legal_minimum_value", schedule.legal_minimum_value),
+                        changes.get("legal_minimum_unit", schedule.legal_minimum_unit))
+    return old is not None and (new is None or new < old)
+
+
+def minimum_wins(period_value, period_unit, minimum_value, minimum_unit):
+    """The sentence saying that a schedule's legal minimum, longer than its period, is what counts;
+    None when the period is not shorter."""
+    period, minimum = period_length(period_value, period_unit), period_length(minimum_value, minimum_unit)
+    if period is None or minimum is None or period >= minimum:
+        return None
+    return (f"The period ({PeriodUnit.describe(period_value, period_unit)}) is shorter than the legal minimum "
+            f"({PeriodUnit.describe(minimum_value, minimum_unit)}): the legal minimum wins, and records are kept "
+            f"{PeriodUnit.describe(minimum_value, minimum_unit)}.")
+
+
+def schedule_update(*, actor, schedule, today=None, approved_lowering=None, **changes):
     """Save changes to a schedule. When its period or legal minimum changes, every record on it
     gets its expiry recomputed (with history), and due records whose new expiry lies ahead go
     back to active through the lifecycle: at once for a small schedule, else by a job
-    (impact.job). Returns (schedule, impact)."""
+    (impact.job). A change that lowers the legal minimum is saved only as `approved_lowering`
+    (records.minimum_lowering). Returns (schedule, impact)."""
     _require(actor, "records.change_retentionschedule")
+    if lowers_legal_minimum(schedule, changes) and approved_lowering is None:
+        raise ValidationError(LOWERING_NEEDS_APPROVAL)
     return update_audited(
         actor=actor, obj=schedule, changes=changes, fields=SCHEDULE_FIELDS, expiry_fields=EXPIRY_FIELDS,
         action="schedule.updated", today=today, kind=Job.Kind.SCHEDULE_RECOMPUTE,

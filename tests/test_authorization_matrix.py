@@ -14,10 +14,10 @@ from django.utils import timezone
 from compliance import breaches
 from compliance import package as packaging
 from records import holds
-from records.models import ImportJob, Job, LegalMinimum, Medium, Record, Status, Transmittal
+from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
 from compliance.models import CertificationFiling, CertificationPackage, CustomerComplaint
 from records.roles import Role
-from tests.factories import ScheduleFactory, make_record
+from tests.factories import ScheduleFactory, UserFactory, make_record
 
 ALL = frozenset(Role)
 LOGGERS = frozenset({Role.EMPLOYEE, Role.RECORDS_MANAGER})
@@ -53,6 +53,8 @@ EXPECTED = {
     "schedule-list": ("GET", ALL, 200),
     "schedule-create": ("GET", MANAGER, 200),
     "schedule-edit": ("GET", MANAGER, 200),
+    "minimum-lowering": ("GET", ALL, 200),
+    "minimum-lowering-decide": ("POST", MANAGER, 302),  # no note: refused, saying why
     "legal-minimum-list": ("GET", ALL, 200),
     "legal-minimum-create": ("GET", MANAGER, 200),
     "legal-minimum-edit": ("GET", MANAGER, 200),
@@ -178,7 +180,10 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
                                                  notified_at=timezone.now(), method="reporting_facility",
                                                  copy=b"%PDF-1.7", copy_name="notice.pdf")
     transmittal = Transmittal.objects.create(handed_over_by=records_manager, handed_over_at=timezone.now())
-    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
+    lowering = MinimumLowering.objects.create(  # asked by another records manager: the one signed in may decide
+        schedule=schedule, changes={}, old_minimum="18 months", new_minimum="none", records_affected=0, reason="R",
+        requested_by=UserFactory(username="rob", role=Role.RECORDS_MANAGER), requested_at=timezone.now())
+    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -193,7 +198,7 @@ def url_for(name, pattern, world):
         if arg == "pk":
             kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
                                 "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job",
-                                "transmittal": "pk_transmittal"}.get(name.split("-")[0], "pk_register")]
+                                "transmittal": "pk_transmittal", "minimum": "pk_lowering"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

@@ -18,6 +18,7 @@ from .records import (
     RetentionExtension,
     Status,
 )
+from .schedule_changes import MinimumLowering
 from .schedules import LegalMinimum, RetentionSchedule
 from .tallies import ExpiryTally, StatusTally
 from .transmittals import Transmittal, TransmittalItem
@@ -36,6 +37,7 @@ __all__ = [
     "JobLock",
     "LegalHold",
     "LegalMinimum",
+    "MinimumLowering",
     "Notification",
     "NotificationItem",
     "RetentionExtension",

@@ -5,19 +5,21 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from records import legal_minimums, queueing, schedules, selectors
-from records.conflicts import error_status
+from records import legal_minimums, minimum_lowering, queueing, schedules, selectors
+from records.conflicts import StateConflict, error_status
 from records.forms import LegalMinimumForm, ScheduleForm
-from records.models import LegalMinimum, RetentionSchedule
+from records.models import LegalMinimum, MinimumLowering, RetentionSchedule
 
 
 @permission_required("records.view_retentionschedule", raise_exception=True)
 def schedule_list(request):
     rows = selectors.schedules_with_counts()
     jobs = PeriodicTask.objects.filter(task__startswith="records.tasks.").select_related("crontab").order_by("name")
-    return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs})
+    pending = MinimumLowering.objects.filter(state=MinimumLowering.State.PENDING).select_related("schedule", "requested_by")
+    return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs, "lowerings": pending})
 
 
 @permission_required("records.add_retentionschedule", raise_exception=True)
@@ -40,11 +42,14 @@ def schedule_edit(request, code):
     become due at once or return to active; saving needs a second, confirming submit."""
     schedule = get_object_or_404(RetentionSchedule, code=code)
     form = ScheduleForm(request.POST or None, instance=RetentionSchedule.objects.get(pk=schedule.pk))
+    if request.method == "POST" and form.is_valid() and schedules.lowers_legal_minimum(schedule, form.changes()):
+        return _ask_for_lowering(request, schedule, form)
     return _edit_moving_expiries(
         request, schedule, form, expiry_fields=schedules.EXPIRY_FIELDS, preview=schedules.schedule_change_impact,
         save=lambda changes: schedules.schedule_update(actor=request.user, schedule=schedule, **changes),
         saved=f"Schedule {schedule.code}", done="schedule-list", template="records/schedule_form.html",
-        context={"schedule": schedule},
+        context={"schedule": schedule, "minimum_wins": _minimum_wins(form.changes() if form.is_bound and form.is_valid()
+                                                                     else form.initial)},
     )
 
 
@@ -79,6 +84,67 @@ def _edit_moving_expiries(request, obj, form, *, expiry_fields, preview, save, s
                     messages.success(request, text)
                 return redirect("job-detail", pk=job.pk)
     return render(request, template, {**context, "form": form, "impact": impact}, status=status)
+
+
+def _ask_for_lowering(request, schedule, form):
+    """A change that lowers the legal minimum: the old and new minimum and the records it moves,
+    then, with a reason, a request for a second records manager's approval."""
+    changes = form.changes()
+    if "request_approval" in request.POST:
+        try:
+            lowering = minimum_lowering.minimum_lowering_request(
+                actor=request.user, schedule=schedule, changes=changes, reason=request.POST.get("reason", ""))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The lowering of {schedule.code}'s legal minimum waits for a second records "
+                                      "manager's approval; nothing has changed yet.")
+            return redirect("minimum-lowering", pk=lowering.pk)
+    proposed = RetentionSchedule(legal_minimum_value=changes.get("legal_minimum_value"),
+                                 legal_minimum_unit=changes.get("legal_minimum_unit") or "")
+    return render(request, "records/schedule_form.html", {
+        "schedule": schedule, "form": form, "minimum_wins": _minimum_wins(changes),
+        "lowering": {"old": schedule.legal_minimum_display, "new": proposed.legal_minimum_display or "none",
+                     "impact": schedules.schedule_change_impact(schedule, changes),
+                     "reason": request.POST.get("reason", "")},
+    })
+
+
+def _minimum_wins(values):
+    return schedules.minimum_wins(values.get("period_value"), values.get("period_unit"),
+                                  values.get("legal_minimum_value"), values.get("legal_minimum_unit"))
+
+
+@permission_required("records.view_retentionschedule", raise_exception=True)
+def lowering_detail(request, pk):
+    lowering = get_object_or_404(MinimumLowering.objects.select_related("schedule", "requested_by", "decided_by"), pk=pk)
+    can_decide = (request.user.has_perm("records.change_retentionschedule") and request.user.pk != lowering.requested_by_id
+                  and lowering.state == MinimumLowering.State.PENDING)
+    return render(request, "records/minimum_lowering.html", {"lowering": lowering, "can_decide": can_decide})
+
+
+@require_POST
+@permission_required("records.change_retentionschedule", raise_exception=True)
+def lowering_decide(request, pk):
+    lowering = get_object_or_404(MinimumLowering, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        _, impact = minimum_lowering.minimum_lowering_decide(actor=request.user, lowering=lowering, approve=approve,
+                                                              note=request.POST.get("note", ""))
+    except StateConflict:
+        raise  # decided meanwhile: records.middleware.ConflictMiddleware answers 409
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if not approve:
+            messages.success(request, "The lowering was rejected; the schedule is unchanged.")
+        elif impact.job:
+            messages.success(request, f"Approved and saved; the expiry dates of {impact.job.total:,} records are being "
+                                      f"recomputed (job #{impact.job.pk}).")
+            return redirect("job-detail", pk=impact.job.pk)
+        else:
+            messages.success(request, f"Approved and saved; {impact.records_moved} record expiry dates were recomputed.")
+    return redirect("minimum-lowering", pk=lowering.pk)
 
 
 @permission_required("records.view_legalminimum", raise_exception=True)

@@ -113,6 +113,14 @@ class TestSchedules:
         assert Record.objects.get(pk=old.pk).expiry_date < before[1]
         assert AuditEvent.objects.filter(action="schedule.updated").count() == 1
 
+    def test_lowering_the_legal_minimum_is_refused_without_a_second_records_manager(self, api, employee, records_manager):
+        ScheduleFactory(code="TOLL", period_value=6, period_unit="months", legal_minimum_value=18,
+                        legal_minimum_unit="months")
+        refused = api(records_manager).patch(f"{SCHEDULES}TOLL/", {"legal_minimum_value": 6, "confirm": True},
+                                             format="json")
+        assert refused.status_code == 400 and "a second records manager approves it" in str(refused.json())
+        assert RetentionSchedule.objects.get(code="TOLL").legal_minimum_value == 18
+
     def test_other_changes_apply_at_once(self, api, employee, records_manager):
         toll = ScheduleFactory(code="TOLL")
         make_record(custodian=employee, schedule=toll)

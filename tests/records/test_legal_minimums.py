@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from records import imports, legal_minimums, schedules, selectors, services
+from records import imports, legal_minimums, minimum_lowering, schedules, selectors, services
 from records.models import AuditEvent, LegalMinimum, Record, RecordLegalMinimum, RetentionSchedule, Status
 from records.retention import expiry_date_for
-from tests.factories import ScheduleFactory, make_record
+from records.roles import Role
+from tests.factories import ScheduleFactory, UserFactory, make_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -129,7 +130,10 @@ def test_a_schedule_change_keeps_counting_the_minimums(employee, records_manager
     changes = {"period_value": 12, "legal_minimum_value": 12}
     impact = schedules.schedule_change_impact(toll, changes)
     assert impact.records_moved == 1, "the record under the breach minimum keeps its expiry"
-    _, saved = schedules.schedule_update(actor=records_manager, schedule=toll, **changes)
+    # Lowering the schedule's legal minimum: asked by one records manager, approved by another.
+    lowering = minimum_lowering.minimum_lowering_request(actor=records_manager, schedule=toll, changes=changes, reason="R")
+    _, saved = minimum_lowering.minimum_lowering_decide(
+        actor=UserFactory(username="rob", role=Role.RECORDS_MANAGER), lowering=lowering, approve=True)
     assert saved.records_moved == 1
     assert Record.objects.get(pk=plain.pk).expiry_date == date(2026, 1, 1)
     assert Record.objects.get(pk=carrying.pk).expiry_date == BREACH_END
