@@ -135,8 +135,9 @@ def search_count(*, actor, search):
 
 
 def _scope_of(hold):
-    """Q on Record: the scope of `hold`, still being placed, as it was when it was accepted."""
-    return Q(pk__lte=hold.selection["up_to"]) & Selection.from_json(hold.selection).condition()
+    """Q on Record: the scope of `hold`, still being placed, as it was when it was accepted (its
+    destroyed records left out, as the job leaves them out)."""
+    return Q(pk__lte=hold.selection["up_to"]) & ~Q(status=Status.DESTROYED) & Selection.from_json(hold.selection).condition()
 
 
 def held_now():

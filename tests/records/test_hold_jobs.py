@@ -263,3 +263,17 @@ def test_the_page_sends_the_manager_to_the_job_and_the_hold_says_it_is_being_pla
     assert client.post(reverse("hold-create"), {"matter": "M", "reason": "R", "scope": "department",
                                                 "department": billing["department"].pk}).status_code == 403
     assert Job.objects.filter(kind=Job.Kind.HOLD_PLACE).count() == 1
+
+
+def test_the_record_list_counts_a_hold_being_placed_as_held(client, records_manager, billing, elsewhere):
+    """From the moment a hold is accepted, the list's "On hold" filter shows the records in its
+    scope, before its job has linked them (as the sweep and the lifecycle see them)."""
+    hold = place_on_department(records_manager, billing["department"])
+    assert hold.is_being_placed and held_ids(hold) == []
+    client.force_login(records_manager)
+    held = client.get(reverse("record-list"), {"on_hold": "yes"})
+    assert sorted(r.pk for r in held.context["page"]) == in_scope(billing), "the destroyed record is left out"
+    not_held = client.get(reverse("record-list"), {"on_hold": "no"})
+    assert sorted(r.pk for r in not_held.context["page"]) == sorted([elsewhere.pk, billing["destroyed"].pk])
+    jobs.job_run(hold.job.pk)
+    assert sorted(r.pk for r in client.get(reverse("record-list"), {"on_hold": "yes"}).context["page"]) == in_scope(billing)
