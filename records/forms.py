@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from . import sanitization, selectors, services
+from . import audit_words, sanitization, selectors, services
 from .destruction import paper_methods
 from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
 from .serials import DUPLICATE_SERIAL, DuplicateSerial
@@ -582,10 +582,19 @@ class SanitizationForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="Who", help_text="Username, or 'system'.")
-    action = forms.CharField(required=False, max_length=60, help_text="e.g. record.created, or just 'record.'")
+    action = forms.ChoiceField(required=False, label="What")
     object = forms.CharField(required=False, max_length=200, label="Object", help_text="Reference or name.")
     since = forms.DateField(required=False, widget=DateInput, label="From")
     until = forms.DateField(required=False, widget=DateInput, label="To")
+    sign_ins = forms.BooleanField(required=False, label="Show sign-ins")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each group: "anything about <group>" (the codes' common start), then its actions in words.
+        self.fields["action"].choices = [("", "Any action")] + [
+            (group, [(f"{codes[0][0].partition('.')[0]}.", f"Any: {group.lower()}"), *codes])
+            for group, codes in audit_words.action_choices()
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -598,7 +607,7 @@ class AuditFilterForm(forms.Form):
         the form and ignored."""
         data = self.cleaned_data
         return {"actor": data.get("actor") or "", "action": data.get("action") or "", "object": data.get("object") or "",
-                "since": data.get("since"), "until": data.get("until")}
+                "since": data.get("since"), "until": data.get("until"), "sign_ins": bool(data.get("sign_ins"))}
 
 
 class ImportForm(forms.Form):

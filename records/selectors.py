@@ -29,6 +29,7 @@ from records.models import (
     active_hold_exists,
     an_active_hold,
 )
+from . import audit_words
 from .serials import serial_key
 from .roles import CUSTODY_PERMISSION, Role, roles_of, sees_all_departments
 
@@ -527,15 +528,19 @@ def _local_midnight(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_log(*, actor="", action="", object="", since=None, until=None):  # noqa: A002 (the form's field)
+def audit_log(*, actor="", action="", object="", since=None, until=None, sign_ins=True):  # noqa: A002 (the form's field)
     """The audit log's events, newest first, narrowed by the log page's filters (AuditFilterForm):
     who (exactly, any case), the action (its start), the object (part of its name, or its id) and
-    the days from `since` to `until` (both included, local time)."""
+    the days from `since` to `until` (both included, local time); sign-ins only with `sign_ins` or
+    when the action asked for is one."""
     events = AuditEvent.objects.order_by("-sequence")
     if actor:
         events = events.filter(actor_name__iexact=actor.strip())
     if action:
         events = events.filter(action__startswith=action.strip())
+    if not sign_ins and not action.startswith(audit_words.SIGN_IN_ACTIONS):
+        for start in audit_words.SIGN_IN_ACTIONS:
+            events = events.exclude(action__startswith=start)
     if object:
         term = object.strip()
         events = events.filter(Q(object_repr__icontains=term) | Q(object_id=term))

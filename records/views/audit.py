@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from records import audit, queueing, selectors, verification
+from records import audit, audit_words, queueing, selectors, verification
 from records.forms import AuditFilterForm
+from records.models import User
 from records.pagination import CappedPaginator
 from records.views.exports import export_response
 from records.views.records import visible_record_or_404
@@ -20,8 +21,22 @@ def audit_log(request):
     form.is_valid()  # invalid filters are shown on the form and left out
     page = CappedPaginator(selectors.audit_log(**form.filters()), 100).get_page(request.GET.get("page"))
     return render(request, "records/audit_log.html", {
-        "form": form, "page": page, "verified": verification.last_verifications(), "reliance": verification.RELIANCE,
+        "form": form, "page": page, "rows": audit_rows(page), "verified": verification.last_verifications(),
+        "reliance": verification.RELIANCE,
     })
+
+
+def audit_rows(events):
+    """The events as people read them: the action in words, the actor's full name, the object's
+    page and the details as lines; the names in one query."""
+    events = list(events)
+    names = {user.pk: str(user) for user in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
+    return [
+        {"event": event, "action": audit_words.action_words(event.action),
+         "who": names.get(event.actor_id) or ("CPNI Track" if event.actor_name == "system" else event.actor_name),
+         "url": audit_words.object_url(event), "details": audit_words.details_lines(event.payload)}
+        for event in events
+    ]
 
 
 @require_http_methods(["GET", "POST"])

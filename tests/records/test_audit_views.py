@@ -1,3 +1,5 @@
+import re
+from pathlib import Path
 """Audit pages, the registers and settings changes, for every role."""
 
 from datetime import timedelta
@@ -50,11 +52,49 @@ def test_audit_log_filters_by_actor_action_object_and_dates(client, auditor, emp
     assert {e.object_id for e in by_object} == {str(record.pk)}
     today = timezone.localdate()
     recent = client.get(reverse("audit-log"), {"since": today.isoformat()}).context["page"]
-    assert [e.action for e in recent] == ["auth.signed_in", "record.expire"]
+    assert [e.action for e in recent] == ["record.expire"], "sign-ins are folded away by default"
+    with_sign_ins = client.get(reverse("audit-log"), {"since": today.isoformat(), "sign_ins": "on"}).context["page"]
+    assert [e.action for e in with_sign_ins] == ["auth.signed_in", "record.expire"]
+    sign_ins = client.get(reverse("audit-log"), {"action": "auth."}).context["page"]
+    assert {e.action for e in sign_ins} == {"auth.signed_in"}, "asked for by their action, they show"
     older = client.get(reverse("audit-log"), {"until": (today - timedelta(days=1)).isoformat()}).context["page"]
     assert "record.expire" not in [e.action for e in older] and len(older.object_list) > 0
     bad = client.get(reverse("audit-log"), {"since": "soon", "until": "2020-01-01"})
     assert bad.status_code == 200 and "were not understood" in bad.content.decode()
+
+
+def test_the_log_reads_in_words_with_full_names_links_and_readable_details(client, auditor, employee):
+    record = make_record(custodian=employee, title="Toll printouts")
+    audit_event_record(actor=employee, action="record.confirm_shredding", obj=record,
+                       payload={"location": ["Room A", "Room B"], "method": "cross_cut_shredder", "witness": None})
+    client.force_login(auditor)
+    page = client.get(reverse("audit-log"), {"action": "record.confirm_shredding"})
+    html = page.content.decode()
+    assert "Confirmed shredding" in html and employee.get_full_name() in html
+    assert f'<a href="{record.get_absolute_url()}">{record.reference}' in html
+    assert "location: Room A → Room B<br>method: cross_cut_shredder<br>witness: (none)" in html
+    assert "{&#x27;" not in html and "[&#x27;" not in html, "no Python reprs"
+    options = re.findall(r'<option value="([^"]*)"', html)
+    assert "record.confirm_shredding" in options and "record." in options and "auth.signed_in" in options
+
+
+def test_every_action_the_app_writes_has_words():
+    from records.audit_words import ACTION_WORDS, action_words
+
+    written = set()
+    for path in [*Path("records").rglob("*.py"), *Path("compliance").rglob("*.py")]:
+        if "migrations" in path.parts or path.name == "audit_words.py":
+            continue
+        text = path.read_text()
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', text))
+        written |= set(re.findall(r'Entry\("([a-z_]+\.[a-z_]+)"', text))
+    from compliance.breach_lifecycle import TRANSITIONS as BREACH_STEPS
+    from records.lifecycle import TRANSITIONS
+
+    written |= {f"record.{name}" for name in TRANSITIONS} | {f"breach.{name}" for name in BREACH_STEPS}
+    missing = sorted(code for code in written if code not in ACTION_WORDS)
+    assert not missing, f"actions without words: {missing}"
+    assert action_words("hold.release") == "Hold: release"
 
 
 def test_auditor_verifies_the_chain_and_the_check_is_itself_audited(client, auditor, employee, officer, monkeypatch,

@@ -136,11 +136,14 @@ def test_the_audit_log_csv_honours_the_actor_and_date_filters_and_leaves_out_bad
     assert {e["actor"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))} == {"emma"}
     _, rows = download(client, "audit-log-csv", {"since": today.isoformat()})
     recent = [e["action"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS)) if not e["action"].startswith("export.")]
+    assert recent == ["record.expire"], "as on the page: sign-ins folded away unless asked for"
+    _, rows = download(client, "audit-log-csv", {"since": today.isoformat(), "sign_ins": "on"})
+    recent = [e["action"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS)) if not e["action"].startswith("export.")]
     assert recent == ["auth.signed_in", "record.expire"]
     _, rows = download(client, "audit-log-csv", {"until": (today - timedelta(days=1)).isoformat()})
     older = table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))
     assert older and "record.expire" not in {e["action"] for e in older}
-    _, rows = download(client, "audit-log-csv", {"since": "soon"})  # as on the page: left out
+    _, rows = download(client, "audit-log-csv", {"since": "soon", "sign_ins": "on"})  # as on the page: left out
     assert len(table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))) == AuditEvent.objects.count()  # this export's own event too
 
 
