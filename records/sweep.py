@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from . import lifecycle
+from .audit import audit_event_record
 from .locks import job_lease
 from .queueing import queue_after_commit
 from .holds import held_now
@@ -27,13 +28,15 @@ class SweepResult:
     chunks: int = 0
 
 
-def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None):
+def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None, requested_by=None):
     """Move every record past expiry to due. Each chunk is its own transaction and walks the ids
     upwards, so a run killed half-way has committed whole chunks only and the next run finishes
     the rest; a record already moved is never moved again. Raises locks.JobLocked while another
-    sweep runs. Reminders are enqueued once the moves are committed."""
+    sweep runs. Reminders are enqueued once the moves are committed. Each run ends with a
+    "sweep.ran" audit event (by `requested_by`, the person who asked for it, else the system)."""
     today = today or timezone.localdate()
     result = SweepResult()
+    started = timezone.now()
     with job_lease(SWEEP_LOCK) as lease:
         last_id = 0
         while True:
@@ -49,6 +52,10 @@ def retention_sweep(*, today=None, chunk_size=DEFAULT_CHUNK_SIZE, progress=None)
             lease.renew()
             if progress:
                 progress(len(ids))
+        audit_event_record(actor=requested_by, action="sweep.ran", object_type="sweep", object_id="retention",
+                           object_repr="Retention sweep",
+                           payload={"moved": result.moved, "chunks": result.chunks, "started": started.isoformat(),
+                                    "asked_by_a_person": requested_by is not None})
     if result.moved:
         queue_after_commit(_enqueue_due_reminders, what="the due reminders")
     return result

@@ -6,7 +6,7 @@ from django.db import OperationalError
 
 from . import anchors, export_jobs, imports, jobs, notifications, sweep, verification
 from .locks import JobLocked
-from .models import ImportJob
+from .models import ImportJob, User
 
 RETRY = dict(
     acks_late=True,
@@ -18,11 +18,13 @@ RETRY = dict(
 
 
 @shared_task(bind=True, **{**RETRY, "autoretry_for": (OperationalError,)}, soft_time_limit=3 * 3600, time_limit=3 * 3600 + 60)
-def retention_sweep(self):
-    """Daily: move every record past expiry (and not on hold) to due. A run that finds the lease
-    taken (another sweep, or one killed a moment ago) tries again once a lease could have run out."""
+def retention_sweep(self, requested_by=None):
+    """Daily, or when a records manager asks (`requested_by`, their id): move every record past
+    expiry (and not on hold) to due. A run that finds the lease taken (another sweep, or one killed
+    a moment ago) tries again once a lease could have run out."""
+    person = User.objects.filter(pk=requested_by).first() if requested_by else None
     try:
-        result = sweep.retention_sweep()
+        result = sweep.retention_sweep(requested_by=person)
     except JobLocked as locked:
         raise self.retry(exc=locked, countdown=settings.JOB_LEASE_SECONDS) from locked
     return {"moved": result.moved, "chunks": result.chunks}

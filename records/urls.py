@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, destruction, exports, holds, imports, jobs, labels, records, schedules
+from .views import audit, destruction, exports, holds, imports, jobs, labels, records, schedules, sweep
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
@@ -38,6 +38,7 @@ urlpatterns = [
     path("label-check/", labels.label_check, name="label-check"),
     path("label-check/stamped-copy/", labels.label_stamp, name="label-stamp"),
     path("schedules/", schedules.schedule_list, name="schedule-list"),
+    path("retention/sweep/", sweep.sweep_page, name="sweep"),
     path("schedules/new/", schedules.schedule_create, name="schedule-create"),
     path("schedules/<str:code>/edit/", schedules.schedule_edit, name="schedule-edit"),
     path("schedules/lowerings/<int:pk>/", schedules.lowering_detail, name="minimum-lowering"),

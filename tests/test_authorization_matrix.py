@@ -53,6 +53,7 @@ EXPECTED = {
     "schedule-list": ("GET", ALL, 200),
     "schedule-create": ("GET", MANAGER, 200),
     "schedule-edit": ("GET", MANAGER, 200),
+    "sweep": ("GET", MANAGER, 200),
     "minimum-lowering": ("GET", ALL, 200),
     "minimum-lowering-decide": ("POST", MANAGER, 302),  # no note: refused, saying why
     "legal-minimum-list": ("GET", ALL, 200),

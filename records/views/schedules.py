@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from records import legal_minimums, minimum_lowering, queueing, schedules, selectors
+from records import legal_minimums, minimum_lowering, queueing, schedules, selectors, sweep_timetable
 from records.conflicts import StateConflict, error_status
 from records.forms import LegalMinimumForm, ScheduleForm
 from records.models import LegalMinimum, MinimumLowering, RetentionSchedule
@@ -19,7 +19,8 @@ def schedule_list(request):
     rows = selectors.schedules_with_counts()
     jobs = PeriodicTask.objects.filter(task__startswith="records.tasks.").select_related("crontab").order_by("name")
     pending = MinimumLowering.objects.filter(state=MinimumLowering.State.PENDING).select_related("schedule", "requested_by")
-    return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs, "lowerings": pending})
+    return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs, "lowerings": pending,
+                                                          "sweep_last_run": next(iter(sweep_timetable.last_runs(1)), None)})
 
 
 @permission_required("records.add_retentionschedule", raise_exception=True)
