@@ -93,6 +93,8 @@ def optout_letter_sent(request, pk):
             optout.optout_letter_record(actor=request.user, failure=failure, **form.cleaned_data)
         except ValidationError as error:
             add_errors(form, error)
+        except StateConflict as error:
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"The letter about {failure.reference} is recorded as sent.")
             return redirect("optout-detail", pk=pk)
@@ -107,6 +109,8 @@ def optout_close(request, pk):
         optout.optout_close(actor=request.user, failure=failure)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except StateConflict as error:
+        messages.error(request, str(error))
     else:
         messages.success(request, f"{failure.reference} is closed.")
     return redirect("optout-detail", pk=pk)
