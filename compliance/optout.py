@@ -295,8 +295,18 @@ def optout_evidence(year):
     return sentences
 
 
-def open_failures():
-    """Failures whose letter has not been sent, with their deadlines, soonest first."""
-    rows = [(failure, deadline(failure)) for failure in OptOutFailure.objects.filter(status=Status.OPEN)]
-    return sorted(rows, key=lambda row: (row[1], row[0].pk))
+def open_failures_for(user, today=None):
+    """For those who read the register (else None): the failures whose letter has not been sent,
+    soonest deadline first, as dicts of failure, due_on, business_days_left and overdue."""
+    from .business_days import business_days_between
+
+    if not user.has_perm("compliance.view_optoutfailure"):
+        return None
+    today = today or timezone.localdate()
+    rows = []
+    for failure in OptOutFailure.objects.filter(status=Status.OPEN):
+        due = deadline(failure)
+        rows.append({"failure": failure, "due_on": due, "overdue": today > due,
+                     "business_days_left": business_days_between(today, due)})
+    return sorted(rows, key=lambda row: (row["due_on"], row["failure"].pk))
 

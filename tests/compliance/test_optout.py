@@ -253,3 +253,41 @@ def test_pages_record_show_and_refuse(now, profile, client, records_manager, emp
     client.force_login(auditor)
     assert client.get(reverse("optout-detail", args=[failure.pk])).status_code == 200
     assert client.post(reverse("optout-close", args=[failure.pk])).status_code == 403
+
+
+def test_the_years_failures_are_in_its_package_formula_safe(time_machine, profile, records_manager, var_dir):
+    import csv
+    import zipfile
+
+    from compliance import package as packaging
+    from compliance.models import CertificationPackage
+
+    time_machine.move_to("2026-12-10 09:00 -0500", tick=False)
+    sent = record(records_manager, problem="=HYPERLINK(\"http://x\")")
+    optout.optout_letter_record(actor=records_manager, failure=sent, sent_at=at("2026-11-30 08:00"), method="ecfs",
+                                reference="2026113000001")
+    unsent = record(records_manager, detected_at=at("2026-12-01 09:00"), remedy_on=date(2026, 12, 2), notice=None)
+    time_machine.move_to("2027-01-10 12:00 -0500", tick=False)
+    record(records_manager, detected_at=at("2027-01-02 09:00"), remedy_on=date(2027, 1, 3))  # next year's
+    package = CertificationPackage.objects.create(year=2026, requested_by=records_manager, requested_at=timezone.now())
+    packaging.build_package(package)
+    with zipfile.ZipFile(packaging.package_path(package)) as archive:
+        lines = archive.read("opt-out-failures.csv").decode().splitlines()
+    assert lines[0].startswith("# CONFIDENTIAL — ")
+    rows = list(csv.DictReader(lines[1:]))
+    assert [row["reference"] for row in rows] == [sent.reference, unsent.reference]
+    assert rows[0]["problem"].startswith("'=")
+    assert (rows[0]["letter_due"], rows[0]["letter_method"], rows[0]["late"]) == ("2026-12-01", "ecfs", "no")
+    assert (rows[1]["letter_due"], rows[1]["letter_sent_at"], rows[1]["late"]) == ("2026-12-08", "", "yes")
+    assert rows[1]["letter_missing"] == "a copy of the notice provided to customers"
+
+
+def test_the_dashboard_shows_open_failures_with_their_deadline(now, profile, client, records_manager, employee):
+    from django.urls import reverse
+
+    failure = record(records_manager)
+    client.force_login(records_manager)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert failure.reference in page and "due Tue 2026-12-01 (4 business days left)" in page
+    client.force_login(employee)
+    assert failure.reference not in client.get(reverse("dashboard")).content.decode()
