@@ -30,12 +30,22 @@ NOTICES_FOLDER = "optout-notices"
 LETTER_BUSINESS_DAYS = 5  # 64.2009(f): written notice within five business days
 FIELDS = ("detected_at", "mechanisms", "problem", "remedy", "remedy_on", "state_notified", "state_commissions",
           "state_action", "contact")
+# What may still be recorded once the letter has gone: the remedy carried out, the states' response.
+AFTER_LETTER = ("remedy_on", "state_notified", "state_commissions", "state_action")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def deadline(failure):
     """The last day the letter to the FCC is on time: the fifth business day after the day of detection."""
     return add_business_days(timezone.localdate(failure.detected_at), LETTER_BUSINESS_DAYS)
+
+
+def as_sent(failure):
+    """The failure as it stood when the letter was recorded as sent (itself before then)."""
+    if not failure.letter_sent_at:
+        return failure
+    sent = failure.history.filter(status=Status.LETTER_SENT).order_by("history_date", "history_id").first()
+    return sent.instance if sent else failure
 
 
 def letter_sent_on(failure):
@@ -203,8 +213,13 @@ def optout_update(*, actor, failure, fields, notice=None, notice_name=""):
         locked = OptOutFailure.objects.select_for_update().get(pk=failure.pk)
         if locked.status == Status.CLOSED:
             raise StateConflict(f"{locked.reference} is closed: its record stands as closed.")
-        if locked.status == Status.LETTER_SENT and "detected_at" in fields and fields["detected_at"] != locked.detected_at:
-            errors["detected_at"] = "The letter has been sent: the detection it reported stands."
+        if locked.status == Status.LETTER_SENT:
+            for name in sorted(set(fields) - set(AFTER_LETTER)):
+                if fields[name] != getattr(locked, name):
+                    errors[name] = "The letter has been sent: what it said stands (the remedy's date and the state " \
+                                   "commissions' action can still be recorded)."
+            if notice:
+                errors["notice"] = "The letter has been sent with the copy kept: it stands."
         before = _payload(locked)
         for name, value in fields.items():
             setattr(locked, name, value)

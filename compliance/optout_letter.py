@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from compliance.certification_pdf import long_date
 from compliance.company import company_name
-from compliance.optout import letter_missing
+from compliance.optout import as_sent, letter_missing
 from records.certificates import _render_pdf
 
 TEMPLATE = "compliance/optout_letter_pdf.html"
@@ -50,5 +50,6 @@ def letter_html(failure):
 
 
 def optout_letter_pdf(failure):
-    """The letter as PDF bytes; raises LetterIncomplete when an element the rule asks for is missing."""
-    return _render_pdf(letter_html(failure))
+    """The letter as PDF bytes, once sent as it was sent; raises LetterIncomplete when an element the
+    rule asks for is missing."""
+    return _render_pdf(letter_html(as_sent(failure)))

@@ -291,3 +291,21 @@ def test_the_dashboard_shows_open_failures_with_their_deadline(now, profile, cli
     assert failure.reference in page and "due Tue 2026-12-01 (4 business days left)" in page
     client.force_login(employee)
     assert failure.reference not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_once_sent_the_letter_stands(now, profile, records_manager):
+    failure = record(records_manager, remedy_on=date(2026, 12, 15))
+    failure = optout.optout_letter_record(actor=records_manager, failure=failure, sent_at=at("2026-11-24 08:00"),
+                                          method="email", reference="<msg@example.com>")
+    with pytest.raises(ValidationError) as caught:
+        optout.optout_update(actor=records_manager, failure=failure, fields={"problem": "Something else"})
+    assert "problem" in caught.value.message_dict
+    failure = optout.optout_update(actor=records_manager, failure=failure, fields={
+        "remedy_on": date(2026, 11, 24), "state_action": "The commission opened an inquiry."})
+    text = " ".join(" ".join(page.extract_text().split()) for page in
+                    pypdf.PdfReader(io.BytesIO(optout_letter.optout_letter_pdf(failure))).pages)
+    assert "will be implemented by December 15, 2026" in text and "None so far." in text
+    assert "inquiry" not in text
+    failure = optout.optout_close(actor=records_manager, failure=failure)
+    with pytest.raises(Exception, match="closed"):
+        optout.optout_update(actor=records_manager, failure=failure, fields={"state_action": "Closed the inquiry."})
