@@ -222,6 +222,10 @@ def test_evidence_is_true_of_the_year(time_machine, profile, records_manager):
         "No letter to the FCC is recorded yet for 1 of them.",
     ]
     assert optout.optout_evidence(2025) == ["In 2025 no opt-out failure was detected."]
+    from compliance.year_summary import year_summary
+
+    summary = year_summary(2026)
+    assert (summary.optout_failures_detected, summary.optout_letters_late) == (3, 1)
 
 
 def test_pages_record_show_and_refuse(now, profile, client, records_manager, employee, auditor):
