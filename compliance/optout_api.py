@@ -25,6 +25,8 @@ class FailureSerializer(serializers.ModelSerializer):
     marking = MarkingField()
     reference = serializers.CharField(read_only=True)
     recorded_by = serializers.SlugRelatedField("username", read_only=True)
+    letter_method = serializers.CharField(read_only=True, help_text="How the letter was sent: ecfs, email or mail; "
+                                                                    "empty until it is sent.")
     deadline = serializers.SerializerMethodField(help_text="The last day the letter to the FCC is on time: five "
                                                            "business days after the day of detection.")
     late = serializers.SerializerMethodField(help_text="Sent after the deadline, or unsent past it.")
