@@ -44,6 +44,10 @@ TRANSITIONS = {
 }
 
 
+def _lower(label):
+    return label[:1].lower() + label[1:]  # "Letter sent to the FCC" -> "letter sent to the FCC"
+
+
 def check_transition(failure, name, *, actor):
     """Raise TransitionNotAllowed or PermissionDenied unless `actor` may take `name` on `failure` now."""
     spec = TRANSITIONS.get(name)
@@ -52,9 +56,9 @@ def check_transition(failure, name, *, actor):
     if not actor.has_perm(spec.permission):
         raise PermissionDenied("Only records managers keep the opt-out failures register.")
     if failure.status not in spec.sources:
-        needs = " or ".join(status.label.lower() for status in Status if status in spec.sources)
+        needs = " or ".join(_lower(status.label) for status in Status if status in spec.sources)
         raise TransitionNotAllowed(
-            f"{failure.reference} is {failure.get_status_display().lower()}; '{spec.label}' needs it to be {needs}."
+            f"{failure.reference} is {_lower(failure.get_status_display())}; '{spec.label}' needs it to be {needs}."
         )
     return spec
 

@@ -313,3 +313,22 @@ def test_once_sent_the_letter_stands(now, profile, records_manager):
     failure = optout.optout_close(actor=records_manager, failure=failure)
     with pytest.raises(Exception, match="closed"):
         optout.optout_update(actor=records_manager, failure=failure, fields={"state_action": "Closed the inquiry."})
+
+
+def test_pages_record_the_letter_and_close(now, profile, client, records_manager):
+    from django.urls import reverse
+
+    failure = record(records_manager)
+    client.force_login(records_manager)
+    refused = client.post(reverse("optout-close", args=[failure.pk]), follow=True)
+    assert "needs it to be letter sent to the FCC" in refused.content.decode()
+    bad = client.post(reverse("optout-letter-sent", args=[failure.pk]), {"sent_at": "2026-11-23T11:00", "method": "ecfs"})
+    assert bad.status_code == 400 and "ECFS confirmation number" in bad.content.decode()
+    sent = client.post(reverse("optout-letter-sent", args=[failure.pk]),
+                       {"sent_at": "2026-11-23T11:00", "method": "ecfs", "reference": "20261123001"})
+    assert sent.status_code == 302
+    page = client.get(reverse("optout-detail", args=[failure.pk])).content.decode()
+    assert "20261123001" in page and "optout.send_letter" in page
+    assert client.post(reverse("optout-close", args=[failure.pk])).status_code == 302
+    assert OptOutFailure.objects.get().status == OptOutFailure.Status.CLOSED
+    assert client.get(reverse("optout-notice", args=[failure.pk])).getvalue() == NOTICE
