@@ -35,6 +35,7 @@ from compliance.register_export import (
     write_destructions,
     write_pretexting,
 )
+from compliance.optout_export import write_optout_failures
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -192,6 +193,7 @@ def _write_package(out, package, report):
                 ("data-broker-actions.csv", write_broker_actions),
                 ("pretexting.csv", write_pretexting),
                 ("breaches.csv", write_breaches),
+                ("opt-out-failures.csv", write_optout_failures),
             ):
                 with spooled(name) as register:
                     writer(register, year)

@@ -5,7 +5,7 @@ from celery import shared_task
 from records.notifications import notifications_deliver
 from records.tasks import RETRY
 
-from . import breach_escalations, filing, reminders
+from . import breach_escalations, filing, optout_escalations, reminders
 from .models import CertificationPackage
 
 
@@ -27,6 +27,8 @@ def build_certification_package(package_id):
 
 @shared_task(**RETRY, soft_time_limit=600, time_limit=660)
 def send_breach_escalations():
-    """Every 15 minutes, and after a breach is reported or determined: the escalation emails due."""
+    """Every 15 minutes, and after a breach is reported or determined or an opt-out failure is
+    recorded: the escalation emails due about both."""
     breach_escalations.breach_escalations_prepare()
+    optout_escalations.optout_escalations_prepare()
     return notifications_deliver()

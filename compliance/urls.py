@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import breaches, certification, registers
+from .views import breaches, certification, optout, registers
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -13,6 +13,14 @@ urlpatterns = [
     path("breaches/<int:pk>/edit/", breaches.breach_edit, name="breach-edit"),
     path("breaches/<int:pk>/steps/<slug:step>/", breaches.breach_step, name="breach-step"),
     path("breaches/notices/<int:pk>/copy/", breaches.notice_copy, name="notice-copy"),
+    path("opt-out-failures/", optout.optout_list, name="optout-list"),
+    path("opt-out-failures/new/", optout.optout_create, name="optout-create"),
+    path("opt-out-failures/<int:pk>/", optout.optout_detail, name="optout-detail"),
+    path("opt-out-failures/<int:pk>/edit/", optout.optout_edit, name="optout-edit"),
+    path("opt-out-failures/<int:pk>/letter-sent/", optout.optout_letter_sent, name="optout-letter-sent"),
+    path("opt-out-failures/<int:pk>/close/", optout.optout_close, name="optout-close"),
+    path("opt-out-failures/<int:pk>/letter.pdf", optout.optout_letter_pdf, name="optout-letter-pdf"),
+    path("opt-out-failures/<int:pk>/notice/", optout.optout_notice, name="optout-notice"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
     path("certification/packages/", certification.package_request, name="package-request"),

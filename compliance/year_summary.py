@@ -62,6 +62,8 @@ class YearSummary:
     breaches_determined: int
     breach_notifications_on_time: int
     breach_notifications_late: int
+    optout_failures_detected: int = 0
+    optout_letters_late: int = 0  # sent after the five business days, or not sent by then
 
     @property
     def complaints_total(self):
@@ -108,7 +110,16 @@ def year_summary(year):
         data_broker_actions=DataBrokerAction.objects.filter(on_days_of("taken_on", year)).count(),
         pretexting_observations=PretextingObservation.objects.filter(on_days_of("observed_on", year)).count(),
         **_breach_figures(year),
+        **_optout_figures(year),
     )
+
+
+def _optout_figures(year):
+    """The opt-out failures detected in `year` and those whose letter to the FCC was or is late (47 CFR 64.2009(f))."""
+    from compliance.optout import failures_detected_in, is_late
+
+    failures = list(failures_detected_in(year))
+    return {"optout_failures_detected": len(failures), "optout_letters_late": sum(map(is_late, failures))}
 
 
 def _breach_figures(year):

@@ -401,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "records.models.Status",
         "BreachStatusEnum": "compliance.models.BreachIncident.Status",
         "BreachNotificationMethodEnum": "compliance.models.BreachNotification.Method",
+        "OptOutFailureStatusEnum": "compliance.models.OptOutFailure.Status",
+        "OptOutLetterMethodEnum": "compliance.models.OptOutFailure.LetterMethod",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -103,6 +103,11 @@ ACTION_WORDS = {
     "breach.direction_confirmed": "Recorded a direction's written confirmation",
     "breach.urgent_need_recorded": "Recorded an urgent need to notify customers",
     "breach.record_kept": "Kept a record for a breach",
+    # Opt-out failures (compliance.optout_lifecycle's steps are optout.<name>).
+    "optout.recorded": "Recorded an opt-out failure",
+    "optout.updated": "Edited an opt-out failure",
+    "optout.send_letter": "Recorded the opt-out failure letter to the FCC as sent",
+    "optout.close": "Closed an opt-out failure",
 }
 SIGN_IN_ACTIONS = ("auth.",)  # folded away on the log by default
 

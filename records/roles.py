@@ -34,6 +34,7 @@ _READ_EVERYTHING = [
     "compliance.view_breachincident",
     "compliance.view_breachnotification",
     "compliance.view_lawenforcementdirection",
+    "compliance.view_optoutfailure",
 ]
 
 ROLE_PERMISSIONS = {
@@ -93,6 +94,8 @@ ROLE_PERMISSIONS = {
         "compliance.report_breachincident",
         "compliance.add_breachnotification",
         "compliance.add_lawenforcementdirection",
+        "compliance.add_optoutfailure",
+        "compliance.change_optoutfailure",
         "records.add_importjob",
         "records.view_importjob",
     ],

@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import breaches
+from compliance import breaches, optout
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -102,6 +102,14 @@ EXPECTED = {
     "breach-edit": ("GET", MANAGER, 200),
     "breach-step": ("POST", MANAGER, 400),  # the closure, without its note
     "notice-copy": ("GET", READ_ALL, 200),
+    "optout-list": ("GET", READ_ALL, 200),
+    "optout-create": ("GET", MANAGER, 200),
+    "optout-detail": ("GET", READ_ALL, 200),
+    "optout-edit": ("GET", MANAGER, 200),
+    "optout-letter-sent": ("POST", MANAGER, 400),  # without the form's fields
+    "optout-close": ("POST", MANAGER, 302),  # refused (the letter is not sent): back to the page, saying why
+    "optout-letter-pdf": ("GET", READ_ALL, 200),
+    "optout-notice": ("GET", READ_ALL, 200),
     "register-assess-breach": ("POST", MANAGER, 302),
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
@@ -134,6 +142,9 @@ API_EXPECTED = {
     "api-breach-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 200)],
     "api-breach-notifications": [("POST", MANAGER, 400)],
     "api-breach-directions": [("POST", MANAGER, 400)],
+    "api-optout-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-optout-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 200)],
+    "api-optout-letter": [("POST", MANAGER, 400)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -184,7 +195,11 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     lowering = MinimumLowering.objects.create(  # asked by another records manager: the one signed in may decide
         schedule=schedule, changes={}, old_minimum="18 months", new_minimum="none", records_affected=0, reason="R",
         requested_by=UserFactory(username="rob", role=Role.RECORDS_MANAGER), requested_at=timezone.now())
-    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk,
+    failure = optout.optout_record(actor=records_manager, fields={
+        "detected_at": timezone.now(), "mechanisms": "Web form", "problem": "Down", "remedy": "Fixed",
+        "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
+        notice=b"Notice to customers", notice_name="notice.txt")
+    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -198,7 +213,7 @@ def url_for(name, pattern, world):
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
             kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
-                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job",
+                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
                                 "transmittal": "pk_transmittal", "minimum": "pk_lowering"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
@@ -340,11 +355,11 @@ class TestObjectLevel:
 NAV_FOR = {
     Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "Breaches", "Check a label"],
+                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification", "Breaches"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches"],
+                           "Certification", "Breaches", "Opt-out failures"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures"],
 }
 
 

@@ -3,6 +3,7 @@ breach register, and each year's certification packages and filings."""
 
 from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
+from .optout import OptOutFailure
 from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
@@ -17,6 +18,7 @@ __all__ = [
     "CustomerComplaint",
     "DataBrokerAction",
     "LawEnforcementDirection",
+    "OptOutFailure",
     "PretextingObservation",
     "signatory_problem",
 ]

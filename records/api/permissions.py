@@ -34,6 +34,9 @@ API_PERMISSIONS = {
     "breach-detail": {"GET": "compliance.view_breachincident", "PATCH": "compliance.change_breachincident"},
     "breach-notifications": {"POST": "compliance.add_breachnotification"},
     "breach-directions": {"POST": "compliance.add_lawenforcementdirection"},
+    "optout-list": {"GET": "compliance.view_optoutfailure", "POST": "compliance.add_optoutfailure"},
+    "optout-detail": {"GET": "compliance.view_optoutfailure", "PATCH": "compliance.change_optoutfailure"},
+    "optout-letter": {"POST": "compliance.change_optoutfailure"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The API's URLs: /api/v1/ (records, schedules, legal minimums, holds, certifications, breaches), the OpenAPI schema at /api/schema/ and
+"""The API's URLs: /api/v1/ (records, schedules, legal minimums, holds, certifications, breaches, opt-out failures), the OpenAPI schema at /api/schema/ and
 its interactive page at /api/docs/. Anything else under /api/ is a JSON 404."""
 
 from django.contrib.auth.decorators import login_not_required, login_required
@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
-from compliance import api as compliance_api
+from compliance import api as compliance_api, optout_api
 
 from . import views
 
@@ -61,6 +61,10 @@ urlpatterns = [
          name="api-breach-notifications"),
     path("api/v1/breaches/<str:breach_id>/directions/", compliance_api.BreachDirections.as_view(),
          name="api-breach-directions"),
+    path("api/v1/opt-out-failures/", optout_api.FailureList.as_view(), name="api-optout-list"),
+    path("api/v1/opt-out-failures/<str:failure_id>/", optout_api.FailureDetail.as_view(), name="api-optout-detail"),
+    path("api/v1/opt-out-failures/<str:failure_id>/letter/", optout_api.FailureLetter.as_view(),
+         name="api-optout-letter"),
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),

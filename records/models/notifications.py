@@ -15,6 +15,7 @@ class Notification(models.Model):
         CERTIFICATION_REMINDER = "certification_due", "Annual CPNI certification due (to records managers and officers)"
         AUDIT_ANCHOR = "audit_anchor", "Signed anchor of the audit chain (to officers and auditors)"
         BREACH_ESCALATION = "breach_escalation", "Breach of CPNI: reported, determined, deadlines (to records managers and officers)"
+        OPTOUT_ESCALATION = "optout_escalation", "Opt-out failure: detected, letter to the FCC due (to records managers and officers)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")

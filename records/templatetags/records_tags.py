@@ -78,6 +78,7 @@ MAIN_NAV = (
     ("records.view_auditevent", "audit-log", "Audit log"),
     ("compliance.view_certificationpackage", "certification", "Certification"),
     ("compliance.view_breachincident", "breach-list", "Breaches"),
+    ("compliance.view_optoutfailure", "optout-list", "Opt-out failures"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

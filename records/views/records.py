@@ -18,6 +18,7 @@ from records.models import LabelCheck, Record, Status, an_active_hold
 from records.pagination import CappedPaginator
 from records.uploads import accepts_upload
 from records.views.exports import export_response
+from compliance.optout import open_failures_for
 
 
 def dashboard(request):
@@ -27,6 +28,7 @@ def dashboard(request):
         "summary": summary,
         "certification_due": selectors.certification_due_for(request.user),
         "breaches": selectors.open_breaches_for(request.user),
+        "optout_failures": open_failures_for(request.user),
         "my_due": my_due[:20] if summary.due_in_my_custody else [],
         "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
     })

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance import breaches
+from compliance import breaches, optout
 from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
@@ -54,6 +54,17 @@ def _breach(world):
     now = timezone.now()
     return breaches.breach_report(actor=world["manager"], fields={"description": "D", "discovered_at": now - timedelta(hours=2)},
                                   reasonably_determined_at=now - timedelta(hours=1))
+
+
+def _optout(world):
+    return optout.optout_record(actor=world["manager"], fields={
+        "detected_at": timezone.now() - timedelta(hours=2), "mechanisms": "Web form", "problem": "Down",
+        "remedy": "Fixed", "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
+        notice=b"Notice to customers", notice_name="notice.txt")
+
+
+def _optouts(path=""):
+    return lambda world, f: f"/api/v1/opt-out-failures/{f.pk}/{path}"
 
 
 def _breaches(path=""):
@@ -114,6 +125,13 @@ CASES = [
      MANAGER, 201),
     ("breach-directions", "POST", _breach, _breaches("directions/"),
      lambda w: {"agency": "FBI", "form": "written", "given_on": _today(), "delay_until": _today()}, MANAGER, 201),
+    ("optout-list", "GET", lambda w: None, lambda w, o: "/api/v1/opt-out-failures/", None, READ_ALL, 200),
+    ("optout-list", "POST", lambda w: None, lambda w, o: "/api/v1/opt-out-failures/",
+     lambda w: {"detected_at": timezone.now().isoformat(), "mechanisms": "Web form", "problem": "Down"}, MANAGER, 201),
+    ("optout-detail", "GET", _optout, _optouts(), None, READ_ALL, 200),
+    ("optout-detail", "PATCH", _optout, _optouts(), lambda w: {"problem": "Changed"}, MANAGER, 200),
+    ("optout-letter", "POST", _optout, _optouts("letter/"),
+     lambda w: {"sent_at": timezone.now().isoformat(), "method": "email"}, MANAGER, 201),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from compliance import breaches
+from compliance import breaches, optout
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -48,8 +48,9 @@ STATS = {"started": None, "statuses": Counter()}
 
 @pytest.fixture
 def fuzz_world(db, employee, records_manager, netops):
-    """Objects for the fuzzer to find: records in every state, a schedule, a hold and breaches
-    (one determined, one reported)."""
+    """Objects for the fuzzer to find: records in every state, a schedule, a hold, breaches
+    (one determined, one reported) and opt-out failures (one whose letter lacks nothing, one without
+    the customer notice)."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -62,6 +63,10 @@ def fuzz_world(db, employee, records_manager, netops):
     incidents = [breaches.breach_report(actor=records_manager, fields={"description": "D", "discovered_at": now - timedelta(days=3)},
                                         reasonably_determined_at=determined)
                  for determined in (now - timedelta(days=2), None)]
+    failures = [optout.optout_record(actor=records_manager, fields={
+        "detected_at": now - timedelta(days=1), "mechanisms": "Web form", "problem": "Down", "remedy": "Fixed",
+        "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records desk"},
+        notice=notice, notice_name="notice.txt") for notice in (b"Notice to customers", None)]
     return {
         "reference": itertools.cycle([r.reference for r in records]),
         # Extending a due record makes it active again: extensions get the active one, so the due
@@ -70,6 +75,7 @@ def fuzz_world(db, employee, records_manager, netops):
         "code": itertools.cycle(["TOLL-BILLING"]),
         "hold_id": itertools.cycle([hold.pk]),
         "breach_id": itertools.cycle([incident.pk for incident in incidents]),
+        "failure_id": itertools.cycle([failure.pk for failure in failures]),
         "tokens": {name: Token.objects.create(user=user).key
                    for name, user in (("manager", records_manager), ("netops", netops), ("employee", employee))},
     }

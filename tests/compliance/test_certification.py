@@ -57,6 +57,7 @@ PACKAGE_FILES = [
     "data-broker-actions.csv",
     "pretexting.csv",
     "breaches.csv",
+    "opt-out-failures.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",

@@ -89,9 +89,11 @@ def test_every_action_the_app_writes_has_words():
         written |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', text))
         written |= set(re.findall(r'Entry\("([a-z_]+\.[a-z_]+)"', text))
     from compliance.breach_lifecycle import TRANSITIONS as BREACH_STEPS
+    from compliance.optout_lifecycle import TRANSITIONS as OPTOUT_STEPS
     from records.lifecycle import TRANSITIONS
 
     written |= {f"record.{name}" for name in TRANSITIONS} | {f"breach.{name}" for name in BREACH_STEPS}
+    written |= {f"optout.{name}" for name in OPTOUT_STEPS}
     missing = sorted(code for code in written if code not in ACTION_WORDS)
     assert not missing, f"actions without words: {missing}"
     assert action_words("hold.release") == "Hold: release"
