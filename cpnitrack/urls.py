@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from records.ratelimits import sign_in_limited
 from records.views.account import enrolment_codes, second_factor_setup, second_factor_verify
-from records.views.health import healthz
+from records.views.health import favicon, healthz
 
 handler500 = "records.views.errors.server_error"  # a 503 page when the database is unreachable
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/second-factor/verify/", second_factor_verify, name="second-factor-verify"),
     path("accounts/enrolment-codes/", enrolment_codes, name="enrolment-codes"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("", include("records.api.urls")),  # /api/v1/, /api/schema/, /api/docs/
     path("", include("records.urls")),

@@ -114,6 +114,7 @@ EXPECTED = {
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
+          "favicon": ("GET", 302, 302),
           "api-not-found": ("GET", 404, 404)}
 # The REST API: name -> [(method, roles allowed, status when allowed)], one per method. Denied roles
 # get 403 and anonymous callers 401, as JSON (never a redirect to sign in). Requests carry an empty

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from records import certificates, destruction, selectors
 from records.audit import audit_event_record
 from records.forms import HandoverForm, ReceiveForm, SanitizationForm, ShreddingForm
+from records.conflicts import StateConflict
 from records.lifecycle import TransitionNotAllowed
 from records.models import Status, Transmittal, active_hold_exists
 from records.views.exports import export_response
@@ -39,8 +40,14 @@ def mark_for_shredding(request, reference):
 @permission_required("records.confirm_shredding", raise_exception=True)
 def confirm_shredding(request, reference):
     record = visible_record_or_404(request.user, reference)
-    if record.status != Status.PENDING_SHRED or record.custodian_id != request.user.pk:
-        raise PermissionDenied("Only the custodian confirms the shredding of a record marked for shredding.")
+    if record.status == Status.DESTROYED:
+        messages.info(request, f"{record.reference} is already destroyed: its certificate is on its page.")
+        return redirect(record)
+    if record.status != Status.PENDING_SHRED:
+        raise StateConflict(f"{record.reference} is {record.get_status_display().lower()}: only a record marked for "
+                            "shredding has its shredding confirmed.")
+    if record.custodian_id != request.user.pk:
+        raise PermissionDenied(f"Only {record.custodian}, the record's custodian, confirms its shredding.")
     form = ShreddingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

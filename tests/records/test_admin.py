@@ -121,3 +121,12 @@ def test_admin_is_closed_to_staff_without_the_flag(client, employee):
     client.force_login(employee)
     response = client.get(reverse("admin:records_retentionschedule_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_every_admin_page_is_marked_confidential(client, superuser):
+    client.force_login(superuser)
+    for url in ("/admin/", "/admin/records/department/", "/admin/records/retentionschedule/"):
+        page = client.get(url).content.decode()
+        assert "<strong>CONFIDENTIAL</strong> — contains Customer Proprietary Network Information" in page, url
+        assert "— CONFIDENTIAL</title>" in page, url

@@ -213,6 +213,12 @@ class TestPages:
         page = client.get(record.get_absolute_url()).content.decode()
         assert "CD-2026-000001" in page and "Chain of custody" in page and "Shredded" in page
         assert Record.objects.get(pk=record.pk).status == Status.DESTROYED
+        again = client.get(reverse("record-confirm-shredding", args=[record.reference]), follow=True)
+        assert f"{record.reference} is already destroyed" in again.content.decode(), "not 'only the custodian…'"
+        client.force_login(colleague)
+        pending = make_record(custodian=employee, status=Status.PENDING_SHRED)
+        refused = client.get(reverse("record-confirm-shredding", args=[pending.reference]))
+        assert refused.status_code == 403 and f"Only {employee}, the record&#x27;s custodian" in refused.content.decode()
 
     def test_media_path_through_the_views_in_batches(self, client, employee, netops, records_manager):
         disks = [make_record(custodian=employee, status=Status.DUE, medium=Medium.HARD_DISK, media_serial_number=f"HD-{i}") for i in range(3)]

@@ -262,3 +262,13 @@ class TestUploadsAndFaults:
         assert "cannot reach its database" in response.content.decode() and "Nothing from this request was saved" in response.content.decode()
         assert (Record.objects.count(), AuditEvent.objects.count()) == before
         monkeypatch.setattr(services, "audit_event_record", real)
+
+
+def test_the_favicon_is_the_apps_own(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"].endswith("/img/favicon.svg")
+    assert (ROOT / "static" / "img" / "favicon.svg").read_text().startswith("<svg")
+
+
+def test_the_server_error_page_is_marked_confidential():
+    assert "<strong>CONFIDENTIAL</strong>" in (ROOT / "templates" / "500.html").read_text()
