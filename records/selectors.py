@@ -266,14 +266,16 @@ def dashboard_summary(user, today=None):
     )
 
 
-def schedules_with_counts():
+def schedules_with_counts(user):
     """Every retention schedule, by code, with `record_count` (its records not destroyed) and
     `due_count` (its records due for destruction and under no active legal hold: what the record
-    list shows with status "due" and "not on hold"), read from the running tallies (records.tallies)
-    less the due records on the active holds' rows, never from the records themselves."""
-    tallies = StatusTally.objects.filter(schedule=OuterRef("pk")).values("schedule")
+    list shows with status "due" and "not on hold"), of the departments `user` sees, read from the
+    running tallies (records.tallies) less the due records on the active holds' rows, never from
+    the records themselves."""
+    tallies = _in_departments_seen_by(user, StatusTally.objects.filter(schedule=OuterRef("pk"))).values("schedule")
     held_due = (
-        HeldRecord.objects.filter(hold__released_at__isnull=True, record__status=Status.DUE, record__schedule=OuterRef("pk"))
+        _in_departments_seen_by(user, HeldRecord.objects.filter(
+            hold__released_at__isnull=True, record__status=Status.DUE, record__schedule=OuterRef("pk")))
         .values("record__schedule")
         .annotate(n=Count("record_id", distinct=True))
         .values("n")

@@ -472,11 +472,12 @@ class RecordValidate(RecordAction):
 # Retention schedules
 
 
-def _schedule(code):
+def _schedule(code, user):
+    """The schedule with its counts of the records `user` sees."""
     if not _CODE.fullmatch(code):
         raise NotFound()
     try:
-        return selectors.schedules_with_counts().get(code=code)
+        return selectors.schedules_with_counts(user).get(code=code)
     except RetentionSchedule.DoesNotExist:
         raise NotFound() from None
 
@@ -490,7 +491,7 @@ class ScheduleList(ApiView):
         responses={200: s.ScheduleSerializer(many=True), **problems(400, 404)},
     )
     def get(self, request):
-        page = self.paginate_queryset(selectors.schedules_with_counts())
+        page = self.paginate_queryset(selectors.schedules_with_counts(request.user))
         return self.get_paginated_response(s.ScheduleSerializer(page, many=True).data)
 
     @extend_schema(
@@ -501,7 +502,7 @@ class ScheduleList(ApiView):
     def post(self, request):
         data = self.body(s.ScheduleWriteSerializer)
         schedule = schedules.schedule_create(actor=request.user, **data)
-        return Response(s.ScheduleSerializer(_schedule(schedule.code)).data, status=status.HTTP_201_CREATED,
+        return Response(s.ScheduleSerializer(_schedule(schedule.code, request.user)).data, status=status.HTTP_201_CREATED,
                         headers={"Location": f"{request.path}{schedule.code}/"})
 
 
@@ -514,7 +515,7 @@ class ScheduleDetail(ApiView):
         parameters=[CODE_PARAMETER], responses={200: s.ScheduleSerializer, **problems(404)},
     )
     def get(self, request, code):
-        return Response(s.ScheduleSerializer(_schedule(code)).data)
+        return Response(s.ScheduleSerializer(_schedule(code, request.user)).data)
 
     @extend_schema(
         tags=[SCHEDULES_TAG], operation_id="schedules_partial_update", summary="Change a retention schedule",
@@ -535,7 +536,7 @@ class ScheduleDetail(ApiView):
         },
     )
     def patch(self, request, code):
-        schedule = _schedule(code)
+        schedule = _schedule(code, request.user)
         changes = dict(self.body(s.ScheduleChangeSerializer, partial=True))
         confirm = changes.pop("confirm", False)
         proposed = RetentionSchedule.objects.get(pk=schedule.pk)
@@ -545,7 +546,7 @@ class ScheduleDetail(ApiView):
         if schedules.moves_expiries(schedule, changes, schedules.EXPIRY_FIELDS) and not confirm:
             raise ConfirmationRequired(schedules.schedule_change_impact(schedule, changes))
         saved, impact = schedules.schedule_update(actor=request.user, schedule=schedule, **changes)
-        result = _schedule(saved.code)
+        result = _schedule(saved.code, request.user)
         result.impact, result.job = (None, impact.job) if impact.job else (impact, None)
         if impact.job is None:
             return Response(s.ScheduleChangedSerializer(result).data)

@@ -16,6 +16,7 @@ from records.conflicts import StateConflict, error_status
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import LabelCheck, Record, Status, an_active_hold
 from records.pagination import CappedPaginator
+from records.roles import CUSTODY_PERMISSION
 from records.uploads import accepts_upload
 from records.views.exports import export_response
 from compliance.optout import open_failures_for
@@ -31,6 +32,7 @@ def dashboard(request):
         "optout_failures": open_failures_for(request.user),
         "my_due": my_due[:20] if summary.due_in_my_custody else [],
         "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
+        "can_hold_records": request.user.has_perm(CUSTODY_PERMISSION),
     })
 
 

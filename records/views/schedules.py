@@ -16,7 +16,7 @@ from records.models import LegalMinimum, MinimumLowering, RetentionSchedule
 
 @permission_required("records.view_retentionschedule", raise_exception=True)
 def schedule_list(request):
-    rows = selectors.schedules_with_counts()
+    rows = selectors.schedules_with_counts(request.user)
     jobs = PeriodicTask.objects.filter(task__startswith="records.tasks.").select_related("crontab").order_by("name")
     pending = MinimumLowering.objects.filter(state=MinimumLowering.State.PENDING).select_related("schedule", "requested_by")
     return render(request, "records/schedule_list.html", {"schedules": rows, "jobs": jobs, "lowerings": pending,

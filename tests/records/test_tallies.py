@@ -110,6 +110,18 @@ def test_the_schedule_list_counts_each_schedules_records_from_the_tallies(client
     assert (rows["CLOSURE"].record_count, rows["CLOSURE"].due_count) == (1, 0)
 
 
+def test_an_employee_sees_schedule_counts_of_their_own_department(client, inventory, employee, outsider):
+    schedule, _ = inventory
+    make_record(custodian=outsider, schedule=schedule, status=Status.DUE)  # another department's
+    client.force_login(employee)
+    rows = {row.code: row for row in client.get(reverse("schedule-list")).context["schedules"]}
+    mine = Record.objects.filter(schedule=schedule, department=employee.department)
+    assert rows["TOLL"].record_count == mine.exclude(status=Status.DESTROYED).count()
+    assert rows["TOLL"].due_count == mine.filter(status=Status.DUE).count()
+    listed = client.get(reverse("record-list"), {"schedule": schedule.pk, "status": "due", "on_hold": "no"})
+    assert listed.context["page"].paginator.count == rows["TOLL"].due_count, "the link lists what the count says"
+
+
 def test_the_record_lists_count_comes_from_the_tallies_where_its_filters_allow(inventory, employee, records_manager,
                                                                               department):
     from records import selectors

@@ -402,3 +402,14 @@ class TestListAndDashboard:
         assert counts[Status.ACTIVE] == 1 and counts[Status.DUE] == 1 and summary.total == 2
         assert summary.due_in_my_custody == 1
         assert len(summary.expiries_by_month) == 12
+
+    def test_the_dashboard_speaks_in_correct_plurals_and_of_custody_only_to_custodians(self, client, employee, auditor,
+                                                                                      schedule):
+        make_record(custodian=employee, schedule=schedule, status=Status.DUE)
+        client.force_login(employee)
+        page = re.sub(r"\s+", " ", client.get(reverse("dashboard")).content.decode())
+        assert "1</span> due record in your custody" in page
+        assert "0</span> records with CPNI have no label check" in page or "1</span> record with CPNI has no label check" in page
+        assert "active records expire in" in page or "active record expires in" in page
+        client.force_login(auditor)  # an auditor holds no records
+        assert "in your custody" not in client.get(reverse("dashboard")).content.decode()
