@@ -77,7 +77,7 @@ def timetable_change(*, actor, hour, minute, days, enabled=True):
         raise ValidationError("Give a time of day between 00:00 and 23:59.")
     day_of_week = "*" if set(days) == EVERY_DAY else ",".join(sorted(days, key=int))
     with transaction.atomic():
-        task = PeriodicTask.objects.select_for_update().select_related("crontab").get(task=TASK)
+        task = PeriodicTask.objects.select_for_update(of=("self",)).select_related("crontab").get(task=TASK)
         before = timetable_words(task)
         task.crontab, _ = CrontabSchedule.objects.get_or_create(
             minute=str(minute), hour=str(hour), day_of_week=day_of_week, day_of_month="*", month_of_year="*",
