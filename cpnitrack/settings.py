@@ -157,7 +157,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "home"  # each role's own page (records.views.records.ROLE_HOMES)
 LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in protection. After LOGIN_FAILURE_LIMIT failed attempts for one username from one address,

@@ -4,6 +4,7 @@ from .views import audit, destruction, exports, holds, imports, jobs, labels, re
 
 urlpatterns = [
     path("", records.dashboard, name="dashboard"),
+    path("home/", records.home, name="home"),
     path("records/", records.record_list, name="record-list"),
     path("records.csv", records.record_list_csv, name="record-list-csv"),
     path("records/new/", records.record_create, name="record-create"),

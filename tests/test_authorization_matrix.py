@@ -31,6 +31,7 @@ NOBODY = frozenset()
 # sent to sign in. A POST with an empty body checks the permission, not the input.
 EXPECTED = {
     "dashboard": ("GET", ALL, 200),
+    "home": ("GET", ALL, 302),  # to the role's own page
     "record-list": ("GET", ALL, 200),
     "record-list-csv": ("GET", ALL, 200),
     "record-create": ("GET", LOGGERS, 200),

@@ -16,10 +16,26 @@ from records.conflicts import StateConflict, error_status
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import LabelCheck, Record, Status, an_active_hold
 from records.pagination import CappedPaginator
-from records.roles import CUSTODY_PERMISSION
+from records.roles import CUSTODY_PERMISSION, Role, roles_of
 from records.uploads import accepts_upload
 from records.views.exports import export_response
 from compliance.optout import open_failures_for
+
+
+# Where each role lands after signing in, the most specific role first: its day's work.
+ROLE_HOMES = (
+    (Role.RECORDS_MANAGER, "dashboard"),  # the compliance dashboard
+    (Role.NETOPS_DIRECTOR, "netops-queue"),
+    (Role.OFFICER, "certification"),  # the certification, with its due date
+    (Role.AUDITOR, "audit-log"),  # the audit log, with the chain's verification
+    (Role.EMPLOYEE, "dashboard"),  # their records due for action and their open tasks
+)
+
+
+def home(request):
+    """Send a person who just signed in to their role's page."""
+    roles = roles_of(request.user)
+    return redirect(next((name for role, name in ROLE_HOMES if role in roles), "dashboard"))
 
 
 def dashboard(request):

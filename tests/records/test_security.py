@@ -155,6 +155,17 @@ class TestSecondFactor:
         assert response.status_code == 302 and response["Location"] == reverse("dashboard")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, home", [
+    ("employee", "dashboard"), ("records_manager", "dashboard"), ("netops", "netops-queue"),
+    ("auditor", "audit-log"), ("officer", "certification"),
+])
+def test_each_role_lands_on_its_own_home_after_signing_in(client, request, role, home):
+    user = request.getfixturevalue(role)
+    signed_in = client.post(reverse("login"), {"username": user.username, "password": TEST_PASSWORD}, follow=True)
+    assert signed_in.redirect_chain[-1][0] == reverse(home) and signed_in.status_code == 200
+
+
 class TestHeaders:
     def test_every_page_is_served_with_a_strict_policy(self, client, employee):
         client.force_login(employee)
