@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from records.models import (
@@ -216,6 +216,13 @@ class MonthBar:
 
 
 @dataclass(frozen=True)
+class StatusBar:
+    status: object  # Status
+    count: int
+    share: float  # 0..1 of the largest status
+
+
+@dataclass(frozen=True)
 class DashboardSummary:
     status_counts: list  # [(Status, count)] in lifecycle order
     total: int
@@ -226,6 +233,28 @@ class DashboardSummary:
     held_due_in_my_custody: int  # due, but on hold: kept as they are
     on_hold: int  # records under an active legal hold
     expiries_by_month: list  # [MonthBar] for the next 12 months
+    destructions_by_month: list  # [MonthBar] for this month and the 11 before
+
+    @property
+    def status_bars(self):
+        largest = max((count for _, count in self.status_counts), default=0) or 1
+        return [StatusBar(status, count, count / largest) for status, count in self.status_counts]
+
+
+def _month_bars(per_month, months):
+    tallest = max(per_month.values(), default=0) or 1
+    return [MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months]
+
+
+def destructions_per_month(user, months):
+    """{month: destructions recorded in it} over `months` (their first days), of the records the
+    user sees; one aggregate query on the destructions' (kind, performed_at) index."""
+    start = _local_midnight(months[0])
+    end = _local_midnight(months[-1] + relativedelta(months=1))
+    rows = destruction_register(user).filter(kind__in=Destruction.Kind.values, performed_at__gte=start,
+                                             performed_at__lt=end)
+    per_month = rows.annotate(month=TruncMonth("performed_at")).values("month").annotate(n=Count("pk")).order_by()
+    return {timezone.localtime(row["month"]).date(): row["n"] for row in per_month}
 
 
 def dashboard_summary(user, today=None):
@@ -246,7 +275,7 @@ def dashboard_summary(user, today=None):
         month = day.replace(day=1)
         per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
-    tallest = max(per_month.values(), default=0) or 1
+    past_months = [first_month - relativedelta(months=i) for i in range(11, -1, -1)]
     my_due = records.filter(status=Status.DUE, custodian_id=user.pk).annotate(hold=an_active_hold()).aggregate(
         to_destroy=Count("pk", filter=Q(hold__isnull=True)), held=Count("pk", filter=Q(hold__isnull=False))
     )
@@ -262,7 +291,8 @@ def dashboard_summary(user, today=None):
         due_in_my_custody=my_due["to_destroy"],
         held_due_in_my_custody=my_due["held"],
         on_hold=held_record_count(user),
-        expiries_by_month=[MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months],
+        expiries_by_month=_month_bars(per_month, months),
+        destructions_by_month=_month_bars(destructions_per_month(user, past_months), past_months),
     )
 
 

@@ -3,9 +3,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from records import labels
-from records.models import AuditEvent, LabelCheck, Medium, Record, Status
+from records.models import AuditEvent, Destruction, LabelCheck, Medium, Record, Status
 from records.roles import Role
 from tests.documents import docx_bytes, image_only_pdf_bytes, pdf_bytes
 from tests.factories import ScheduleFactory, UserFactory, make_record
@@ -84,7 +85,7 @@ def test_anonymous_post_changes_nothing(client, employee, schedule):
 @pytest.mark.django_db
 def test_sign_in_with_the_login_page(client, employee):
     response = client.post(reverse("login"), {"username": "emma", "password": "correct horse battery staple"})
-    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+    assert response.status_code == 302 and response["Location"] == reverse("home")  # then the role's own page
     client.logout()
     bad = client.post(reverse("login"), {"username": "emma", "password": "wrong"})
     assert bad.status_code == 200 and b"correct username and password" in bad.content
@@ -413,3 +414,17 @@ class TestListAndDashboard:
         assert "active records expire in" in page or "active record expires in" in page
         client.force_login(auditor)  # an auditor holds no records
         assert "in your custody" not in client.get(reverse("dashboard")).content.decode()
+
+    def test_the_dashboard_charts_records_by_status_each_bar_a_link_and_destructions_per_month(
+            self, client, records_manager, employee, schedule):
+        make_record(custodian=employee, schedule=schedule, status=Status.DUE)
+        make_record(custodian=employee, schedule=schedule, status=Status.DESTROYED)
+        client.force_login(records_manager)
+        response = client.get(reverse("dashboard"))
+        page = response.content.decode()
+        assert f'<a href="{reverse("record-list")}?status=due" aria-label="1 due for destruction: list them">' in page
+        assert not re.search(r'class="card"><a href="/records/\?status=[a-z_]+">', page), "a chart, not a card per status"
+        months = response.context["summary"].destructions_by_month
+        assert len(months) == 12 and months[-1].month == timezone.localdate().replace(day=1)
+        assert sum(bar.count for bar in months) == Destruction.objects.count()
+        assert "Records destroyed per month" in page
