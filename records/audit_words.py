@@ -61,6 +61,7 @@ ACTION_WORDS = {
     "audit.chain": "Re-chained the audit log",
     # Signing in and people.
     "auth.signed_in": "Signed in",
+    "auth.signed_out": "Signed out",
     "auth.sign_in_failed": "Failed to sign in",
     "auth.second_factor_verified": "Confirmed the second factor",
     "auth.second_factor_failed": "Gave a wrong second-factor code",
@@ -68,6 +69,8 @@ ACTION_WORDS = {
     "auth.second_factor_disabled": "Turned off a second factor",
     "auth.second_factor_removed": "Removed a second factor",
     "auth.enrolment_code_issued": "Issued an enrolment code",
+    "api.token_created": "Issued an API token",
+    "api.token_rotated": "Replaced an API token",
     "settings.changed": "Changed a setting",
     "settings.roles_changed": "Changed a person's roles",
     # The certification and its registers.
@@ -109,7 +112,10 @@ ACTION_WORDS = {
     "optout.send_letter": "Recorded the opt-out failure letter to the FCC as sent",
     "optout.close": "Closed an opt-out failure",
 }
-SIGN_IN_ACTIONS = ("auth.",)  # folded away on the log by default
+# Folded away on the log unless asked for: signing in and out, and failed attempts. Setting up or
+# removing a second factor, or issuing an enrolment code, changes an account and always shows.
+SIGN_IN_ACTIONS = ("auth.signed_in", "auth.signed_out", "auth.sign_in_failed", "auth.second_factor_verified",
+                   "auth.second_factor_failed")
 
 # Pages of the objects events name: object type -> (URL name, what identifies it in the URL).
 OBJECT_PAGES = {
@@ -118,8 +124,10 @@ OBJECT_PAGES = {
     "records.importjob": ("import-detail", "id"),
     "records.job": ("job-detail", "id"),
     "compliance.breachincident": ("breach-detail", "id"),
+    "compliance.optoutfailure": ("optout-detail", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
+ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern
 
 
 def action_words(code):
@@ -140,36 +148,80 @@ def action_choices():
             for group, items in sorted(groups.items())]
 
 
-def details_lines(payload):
-    """The payload as lines for people: 'title: Old → New' for a change ([old, new]), 'field:
-    value' otherwise; lists joined, nested values one level down."""
+# Where a payload holds changes as [old, new] pairs: every value of an edit ("<x>.updated"), each
+# value of a "changes"/"changed" dictionary, and these named values; "before"/"after" dictionaries
+# and a "from"/"to" status are changes too. Any other list is a list ("groups: 3, 5").
+CHANGE_DICTIONARIES = ("changes", "changed")
+CHANGE_VALUES = {"record.retention_extended": {"expiry"}, "sweep.timetable_changed": {"runs"}}
+SPOKEN_TOGETHER = {"record.retention_extended": {"by"}}  # [3, "years"] reads "3 years"
+
+
+def details_lines(payload, action=""):
+    """The payload of an event of `action` as lines for people: "title: Old → New" for a change,
+    "field: value" otherwise; lists joined, nested dictionaries one line per value."""
     if not isinstance(payload, dict):
-        return [] if payload in (None, "") else [str(payload)]
-    lines = []
-    for name, value in payload.items():
-        label = str(name).replace("_", " ")
-        if isinstance(value, list) and len(value) == 2 and not any(isinstance(v, (list, dict)) for v in value) \
-                and name not in ("references",):
-            lines.append(f"{label}: {_shown(value[0])} → {_shown(value[1])}")
+        return [] if payload in (None, "") else [_shown(payload)]
+    lines, rest = [], dict(payload)
+    if _is_plain(rest.get("from")) and _is_plain(rest.get("to")) and "from" in rest and "to" in rest:
+        lines.append(_change("status", [_code(rest.pop("from")), _code(rest.pop("to"))]))
+    if isinstance(rest.get("before"), dict) and isinstance(rest.get("after"), dict):
+        before, after = rest.pop("before"), rest.pop("after")
+        lines.extend(_change(name, [before.get(name), value]) for name, value in after.items()
+                     if before.get(name) != value)
+    changes = action.endswith(".updated")
+    for name, value in rest.items():
+        if name in CHANGE_DICTIONARIES and isinstance(value, dict):
+            lines.extend(_change(inner, changed) if _is_pair(changed) else f"{_label(inner)}: {_shown(changed)}"
+                         for inner, changed in value.items())
+        elif (changes or name in CHANGE_VALUES.get(action, ())) and _is_pair(value):
+            lines.append(_change(name, value))
+        elif name in SPOKEN_TOGETHER.get(action, ()) and isinstance(value, list):
+            lines.append(f"{_label(name)}: {' '.join(_shown(item) for item in value)}")
         elif isinstance(value, dict):
-            lines.extend(f"{label} {line}" for line in details_lines(value))
+            lines.extend(f"{_label(name)}, {line}" for line in details_lines(value) or ["(none)"])
         else:
-            lines.append(f"{label}: {_shown(value)}")
+            lines.append(f"{_label(name)}: {_shown(value)}")
     return lines
 
 
+def _label(name):
+    return str(name).replace("_", " ")
+
+
+def _is_plain(value):
+    return not isinstance(value, (list, dict))
+
+
+def _is_pair(value):
+    return isinstance(value, list) and len(value) == 2 and not any(isinstance(v, dict) for v in value)
+
+
+def _change(name, pair):
+    return f"{_label(name)}: {_shown(pair[0])} → {_shown(pair[1])}"
+
+
+def _code(value):
+    """A status as written ("marked_for_shredding") in words ("marked for shredding")."""
+    return value.replace("_", " ") if isinstance(value, str) else value
+
+
 def _shown(value):
-    if value in (None, ""):
+    if value in (None, "", []):
         return "(none)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(_shown(item) for item in value) or "(none)"
+        return ", ".join(_shown(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(name)}: {_shown(inner)}" for name, inner in value.items()) or "(none)"
     return str(value)
 
 
 def object_url(event):
     """The page of the event's object, if it has one."""
+    for start, name in ACTION_PAGES.items():
+        if event.action.startswith(start):
+            return reverse(name)
     page = OBJECT_PAGES.get(event.object_type)
     if page is None or not event.object_id:
         return None

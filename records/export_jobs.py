@@ -67,13 +67,14 @@ def _audit_log(user, params):
 
 def _audit_log_size(user, params):
     """The events up to the chain's newest (through): exact from the sequence numbers when no filter
-    is set (the chain numbers its events one by one), else an upper bound."""
+    is set and sign-ins are included (the chain numbers its events one by one), else an upper bound."""
     events = AuditEvent.objects.filter(sequence__lte=params["through"]) if params.get("through") else AuditEvent.objects
     bounds = events.aggregate(first=Min("sequence"), last=Max("sequence"))
     rows = bounds["last"] - bounds["first"] + 1 if bounds["last"] else 0
     form = AuditFilterForm(QueryDict(params.get("query", "")))
     form.is_valid()
-    return rows, not any(form.filters().values())
+    filters = form.filters()
+    return rows, filters.pop("sign_ins") and not any(filters.values())
 
 
 def _record_list_form(user, params):

@@ -7,6 +7,7 @@ from django.db.models import Case, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 from django.db.models.lookups import IsNull
 
+from records.audit_words import ACTION_WORDS
 from records.csv_export import DATE, NUMBER, TIME, Column, Export
 from records.labels import MARKING
 from records.models import Destruction, HeldRecord, Medium, Status, an_active_hold
@@ -32,6 +33,8 @@ AUDIT_LOG_COLUMNS = (
     Column("occurred_at", "occurred_at", TIME),
     Column("actor", "actor_name"),
     Column("action", "action"),
+    # The action in words, as the audit log page shows it (its code when it has none).
+    Column("what", labelled("action", ACTION_WORDS.items())),
     Column("object_type", "object_type"),
     Column("object_id", "object_id"),
     Column("object", "object_repr"),

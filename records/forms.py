@@ -586,7 +586,8 @@ class AuditFilterForm(forms.Form):
     object = forms.CharField(required=False, max_length=200, label="Object", help_text="Reference or name.")
     since = forms.DateField(required=False, widget=DateInput, label="From")
     until = forms.DateField(required=False, widget=DateInput, label="To")
-    sign_ins = forms.BooleanField(required=False, label="Show sign-ins")
+    sign_ins = forms.BooleanField(required=False, label="Include sign-ins",
+                                  help_text="Signing in and out, and failed attempts.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -570,9 +570,9 @@ def audit_log(*, actor="", action="", object="", since=None, until=None, sign_in
         events = events.filter(actor_name__iexact=actor.strip())
     if action:
         events = events.filter(action__startswith=action.strip())
-    if not sign_ins and not action.startswith(audit_words.SIGN_IN_ACTIONS):
-        for start in audit_words.SIGN_IN_ACTIONS:
-            events = events.exclude(action__startswith=start)
+    asked_for = action.strip() and any(code.startswith(action.strip()) for code in audit_words.SIGN_IN_ACTIONS)
+    if not sign_ins and not asked_for:
+        events = events.exclude(action__in=audit_words.SIGN_IN_ACTIONS)
     if object:
         term = object.strip()
         events = events.filter(Q(object_repr__icontains=term) | Q(object_id=term))

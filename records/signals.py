@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.apps import apps
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
@@ -26,6 +26,12 @@ def apply_role_permissions(sender, app_config=None, **kwargs):
 @receiver(user_logged_in)
 def audit_sign_in(sender, request, user, **kwargs):
     audit_event_record(actor=user, action="auth.signed_in", obj=user)
+
+
+@receiver(user_logged_out)
+def audit_sign_out(sender, request, user, **kwargs):
+    if user is not None and user.is_authenticated:
+        audit_event_record(actor=user, action="auth.signed_out", obj=user)
 
 
 @receiver(user_login_failed)

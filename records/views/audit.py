@@ -34,7 +34,7 @@ def audit_rows(events):
     return [
         {"event": event, "action": audit_words.action_words(event.action),
          "who": names.get(event.actor_id) or ("CPNI Track" if event.actor_name == "system" else event.actor_name),
-         "url": audit_words.object_url(event), "details": audit_words.details_lines(event.payload)}
+         "url": audit_words.object_url(event), "details": audit_words.details_lines(event.payload, event.action)}
         for event in events
     ]
 

@@ -66,7 +66,7 @@ def test_the_download_is_marked_confidential_and_sent_in_pieces(monkeypatch, emp
     assert body.startswith("CONFIDENTIAL — CPNI Track audit log. Contains Customer Proprietary Network Information")
     parsed = list(csv.reader(io.StringIO(body)))
     assert parsed[1] == list(exports.column_names(exports.AUDIT_LOG_COLUMNS)) and len(parsed) == 52
-    assert [row[5] for row in parsed[2:6]] == ["0", "1", "2", "'" + FORMULA]
+    assert [row[6] for row in parsed[2:6]] == ["0", "1", "2", "'" + FORMULA]
 
 
 AWKWARD = ["", "plain", 'a "quoted", comma', "two\nlines", "cr\rhere", "=1+1", "-2", "'apostrophe", "\tTab",
@@ -117,7 +117,7 @@ def test_the_audit_log_csv_holds_the_events_the_filtered_page_lists(client, audi
     expired = AuditEvent.objects.get(action="record.expire")
     assert events[0] == {
         "sequence": str(expired.sequence), "occurred_at": expired.occurred_at.isoformat(), "actor": "system",
-        "action": "record.expire", "object_type": "records.record", "object_id": str(record.pk),
+        "action": "record.expire", "what": "Marked due for destruction", "object_type": "records.record", "object_id": str(record.pk),
         "object": expired.object_repr, "details": "{}", "previous_hash": expired.previous_hash, "hash": expired.hash,
     }
     assert events[1]["action"] == "record.created" and events[1]["actor"] == "emma"
@@ -140,6 +140,9 @@ def test_the_audit_log_csv_honours_the_actor_and_date_filters_and_leaves_out_bad
     _, rows = download(client, "audit-log-csv", {"since": today.isoformat(), "sign_ins": "on"})
     recent = [e["action"] for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS)) if not e["action"].startswith("export.")]
     assert recent == ["auth.signed_in", "record.expire"]
+    _, rows = download(client, "audit-log-csv", {"action": "record.expire"})
+    assert [(e["action"], e["what"]) for e in table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))] == [
+        ("record.expire", "Marked due for destruction")], "the action in words beside its code, as on the page"
     _, rows = download(client, "audit-log-csv", {"until": (today - timedelta(days=1)).isoformat()})
     older = table(rows, exports.column_names(exports.AUDIT_LOG_COLUMNS))
     assert older and "record.expire" not in {e["action"] for e in older}
