@@ -17,7 +17,8 @@ def _require(actor):
         raise PermissionDenied("Only records managers change retention schedules.")
 
 
-def _minimum(value, unit):
+def minimum_words(value, unit):
+    """A legal minimum as the schedule shows it ('18 months'), or 'none'."""
     return RetentionSchedule(legal_minimum_value=value, legal_minimum_unit=unit or "").legal_minimum_display or "none"
 
 
@@ -32,8 +33,8 @@ def minimum_lowering_request(*, actor, schedule, changes, reason):
     impact = schedules.schedule_change_impact(schedule, changes)
     lowering = MinimumLowering(
         schedule=schedule, changes=changes, reason=reason.strip(), requested_by=actor, requested_at=timezone.now(),
-        old_minimum=_minimum(schedule.legal_minimum_value, schedule.legal_minimum_unit),
-        new_minimum=_minimum(changes.get("legal_minimum_value", schedule.legal_minimum_value),
+        old_minimum=minimum_words(schedule.legal_minimum_value, schedule.legal_minimum_unit),
+        new_minimum=minimum_words(changes.get("legal_minimum_value", schedule.legal_minimum_value),
                              changes.get("legal_minimum_unit", schedule.legal_minimum_unit)),
         records_affected=impact.records_moved,
     )

@@ -101,11 +101,11 @@ def _ask_for_lowering(request, schedule, form):
             messages.success(request, f"The lowering of {schedule.code}'s legal minimum waits for a second records "
                                       "manager's approval; nothing has changed yet.")
             return redirect("minimum-lowering", pk=lowering.pk)
-    proposed = RetentionSchedule(legal_minimum_value=changes.get("legal_minimum_value"),
-                                 legal_minimum_unit=changes.get("legal_minimum_unit") or "")
     return render(request, "records/schedule_form.html", {
         "schedule": schedule, "form": form, "minimum_wins": _minimum_wins(changes),
-        "lowering": {"old": schedule.legal_minimum_display, "new": proposed.legal_minimum_display or "none",
+        "lowering": {"old": minimum_lowering.minimum_words(schedule.legal_minimum_value, schedule.legal_minimum_unit),
+                     "new": minimum_lowering.minimum_words(changes.get("legal_minimum_value"),
+                                                           changes.get("legal_minimum_unit")),
                      "impact": schedules.schedule_change_impact(schedule, changes),
                      "reason": request.POST.get("reason", "")},
     })
