@@ -47,7 +47,7 @@ def label_stamp(request):
             if check.labelled:
                 form.add_error("document", f"{file_name} is already marked CONFIDENTIAL ({check.reason}): it needs no "
                                            "stamped copy.")
-                return render(request, "records/label_check.html", {"form": form, "check": check})
+                return render(request, "records/label_check.html", {"form": form, "check": None})
             stamped = services.label_document_stamp(actor=request.user, file_name=file_name, data=data)
         except labels.StampError as error:
             form.add_error("document", str(error))

@@ -282,6 +282,7 @@ class TestLabelCheckPage:
         response = client.post(reverse("label-stamp"), {"document": SimpleUploadedFile("ok.txt", b"CONFIDENTIAL memo")})
         assert response.status_code == 200 and not response.get("Content-Disposition")
         assert "ok.txt is already marked CONFIDENTIAL" in response.content.decode()
+        assert 'class="result ' not in response.content.decode(), "no result box: no check was recorded"
 
     def test_stamping_a_damaged_file_explains_why(self, client, employee):
         client.force_login(employee)
