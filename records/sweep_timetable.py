@@ -55,7 +55,9 @@ def timetable_words(task):
     days = days_of(crontab)
     if not (crontab.minute.isdigit() and crontab.hour.isdigit()) or days is None or \
             crontab.day_of_month != "*" or crontab.month_of_year != "*":
-        return f"{crontab.human_readable} ({crontab.timezone})"
+        # django-celery-beat's own words end with the zone's name: said once, in words.
+        words = crontab.human_readable.removesuffix(f" {crontab.timezone}")
+        return f"{words} ({_place_words(str(crontab.timezone))} time)" + ("" if task.enabled else " (paused)")
     when = f"at {int(crontab.hour):02d}:{int(crontab.minute):02d} {_place_words(str(crontab.timezone))} time"
     if days == EVERY_DAY:
         named = "every day"

@@ -84,3 +84,14 @@ def test_only_records_managers(client, users_by_role, role, expired):
     assert client.post(reverse("sweep"), {"do": "run"}).status_code == 403
     assert client.post(reverse("sweep"), {"do": "timetable", "time": "03:00", "days": ["1"]}).status_code == 403
     assert not AuditEvent.objects.filter(action__startswith="sweep.").exists()
+
+
+
+def test_each_jobs_timetable_says_its_time_zone_once_in_words(client, records_manager):
+    client.force_login(records_manager)
+    page = client.get(reverse("schedule-list")).content.decode()
+    assert "America/New_York" not in page and "every day at 01:30 New York time" in page
+    # A timetable beyond days and a time of day: django-celery-beat's own words, the zone once.
+    task = PeriodicTask.objects.get(task=sweep_timetable.TASK)
+    task.crontab.minute, task.crontab.hour = "*/15", "*"
+    assert sweep_timetable.timetable_words(task) == "Every 15 minutes (New York time)"
