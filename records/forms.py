@@ -290,6 +290,9 @@ class RecordFilterForm(forms.Form):
     schedule = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, widget=ListSelect)
     expiry_from = forms.DateField(required=False, widget=ListDateInput, label="Expires from")
     expiry_to = forms.DateField(required=False, widget=ListDateInput, label="Expires to")
+    status_before = forms.DateField(required=False, widget=ListDateInput, label="In that status since before")
+    label = forms.ChoiceField(choices=[("", "Any label check"), ("missing", "CPNI, no label check")], required=False,
+                              widget=ListSelect, label="Label check")
     on_hold = forms.TypedChoiceField(
         choices=[("", "Held or not"), ("yes", "On hold"), ("no", "Not on hold")], coerce=lambda value: value == "yes",
         empty_value=None, required=False, widget=ListSelect, label="Legal hold",
@@ -324,6 +327,8 @@ class RecordFilterForm(forms.Form):
             "schedule": data.get("schedule"),
             "expiry_from": data.get("expiry_from"),
             "expiry_to": data.get("expiry_to"),
+            "status_before": data.get("status_before"),
+            "label_missing": data.get("label") == "missing",
             "on_hold": data.get("on_hold"),
             "imported": data.get("imported"),
             "sort": data.get("sort") or "-created",

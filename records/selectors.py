@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.cache import cache
 from django.contrib.auth.models import Group
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
@@ -73,11 +74,16 @@ def record_for_user(user, reference):
     ).defer("label_import__content").get(reference=reference)
 
 
-def record_list(user, *, search="", status="", medium="", department=None, schedule=None,
-                expiry_from=None, expiry_to=None, on_hold=None, imported=None, sort="-created"):
-    """The filtered, sorted record list for the list page. `on_hold`: True for the records under an
-    active legal hold only, False for the others, None for all. `imported`: an import's id, for
-    the records it logged."""
+# Records with CPNI and no label check, not destroyed (the dashboard's warning and its list).
+MISSING_LABEL = Q(contains_cpni=True, label_attested_at__isnull=True) & ~Q(status=Status.DESTROYED)
+
+
+def record_list(user, *, search="", status="", medium="", department=None, schedule=None, expiry_from=None,
+                expiry_to=None, status_before=None, label_missing=False, on_hold=None, imported=None, sort="-created"):
+    """The filtered, sorted record list for the list page. `status_before`: a day, for the records
+    in their status since before it; `label_missing`: the records with CPNI and no label check.
+    `on_hold`: True for the records under an active legal hold only, False for the others, None
+    for all. `imported`: an import's id, for the records it logged."""
     records = records_visible_to(user).select_related("department", "custodian", "schedule")
     if imported is not None:
         job = ImportJob.objects.filter(pk=imported, state=ImportJob.State.DONE).exclude(first_reference="").first()
@@ -100,6 +106,10 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
         records = records.filter(expiry_date__gte=expiry_from)
     if expiry_to:
         records = records.filter(expiry_date__lte=expiry_to)
+    if status_before:
+        records = records.filter(status_changed_at__lt=_local_midnight(status_before))
+    if label_missing:
+        records = records.filter(MISSING_LABEL)
     if on_hold is not None:
         from .holds import held_now  # holds builds on this module's record_list
 
@@ -110,13 +120,14 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
     return records.order_by(*[f"-{c}" if descending else c for c in columns])
 
 
-def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None,
-                         expiry_from=None, expiry_to=None, on_hold=None, imported=None, sort=None):
+def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None, expiry_from=None,
+                         expiry_to=None, status_before=None, label_missing=False, on_hold=None, imported=None,
+                         sort=None):
     """How many records record_list(user, same filters) holds, read from the running tallies
     (records.tallies), or for the records on hold (of a department or all) from the holds' rows
-    (held_record_count); None when a filter neither keeps (search, medium, expiry range, legal
-    hold with another filter) is set. The order (`sort`) changes no count."""
-    if imported is not None:
+    (held_record_count); None when a filter neither keeps (search, medium, expiry range, time in
+    status, label check, legal hold with another filter) is set. The order (`sort`) changes no count."""
+    if imported is not None or status_before or label_missing:
         return None
     if on_hold is not None and LegalHold.objects.being_placed().exists():
         return None  # some held records are not linked yet: counted from the records themselves
@@ -232,6 +243,9 @@ class DashboardSummary:
     due_in_my_custody: int  # to be destroyed: due and not on hold
     held_due_in_my_custody: int  # due, but on hold: kept as they are
     on_hold: int  # records under an active legal hold
+    active_past_expiry: int  # active records whose expiry day has passed (the sweep has yet to make them due)
+    due_too_long: "CountSince"  # due and not on hold since before RETENTION_ESCALATION_DAYS ago
+    custody_past: list  # [CountSince] media in Network Operations custody past each alert threshold
     expiries_by_month: list  # [MonthBar] for the next 12 months
     destructions_by_month: list  # [MonthBar] for this month and the 11 before
 
@@ -239,6 +253,25 @@ class DashboardSummary:
     def status_bars(self):
         largest = max((count for _, count in self.status_counts), default=0) or 1
         return [StatusBar(status, count, count / largest) for status, count in self.status_counts]
+
+
+@dataclass(frozen=True)
+class CountSince:
+    """How many records (not on hold) are in a status since before `since`, more than `days` ago."""
+    days: int
+    since: date
+    count: int
+
+
+def _in_status_since(records, status, days, today):
+    """CountSince of `records` in `status` since before `days` days ago (its local midnight, as
+    the record list's "in that status since before" filter reads it), not on hold."""
+    from .holds import held_now  # holds builds on this module's record_list
+
+    since = today - timedelta(days=days)
+    count = (records.filter(status=status, status_changed_at__lt=_local_midnight(since))
+             .annotate(held=held_now()).filter(held=False).count())
+    return CountSince(days, since, count)
 
 
 def _month_bars(per_month, months):
@@ -285,12 +318,14 @@ def dashboard_summary(user, today=None):
         expiring_30=expiring.filter(expiry_date__lte=today + timedelta(days=30)).aggregate(n=Sum("count"))["n"] or 0,
         expiring_90=expiring.filter(expiry_date__lte=today + timedelta(days=90)).aggregate(n=Sum("count"))["n"] or 0,
         # Read from a partial index holding exactly those records (a database constraint keeps it empty).
-        missing_label=records.filter(contains_cpni=True, label_attested_at__isnull=True)
-        .exclude(status=Status.DESTROYED)
-        .count(),
+        missing_label=records.filter(MISSING_LABEL).count(),
         due_in_my_custody=my_due["to_destroy"],
         held_due_in_my_custody=my_due["held"],
         on_hold=held_record_count(user),
+        active_past_expiry=expiries.filter(expiry_date__lt=today).aggregate(n=Sum("count"))["n"] or 0,
+        due_too_long=_in_status_since(records, Status.DUE, settings.RETENTION_ESCALATION_DAYS, today),
+        custody_past=[_in_status_since(records, Status.IN_NETOPS_CUSTODY, days, today)
+                      for days in sorted(settings.NETOPS_CUSTODY_ALERT_DAYS)],
         expiries_by_month=_month_bars(per_month, months),
         destructions_by_month=_month_bars(destructions_per_month(user, past_months), past_months),
     )

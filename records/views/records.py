@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST
 
 from records import certificates, holds, lifecycle, retention, selectors, services, stamped_copies
 from records.audit import audit_event_record
+from records.dashboard import attention_figures
 from records.conflicts import StateConflict, error_status
 from records.forms import ExtendRetentionForm, RecordCorrectionForm, RecordFilterForm, RecordForm, add_service_error
 from records.models import LabelCheck, Record, Status, an_active_hold
@@ -39,7 +41,9 @@ def home(request):
 
 
 def dashboard(request):
-    summary = selectors.dashboard_summary(request.user)
+    today = timezone.localdate()
+    summary = selectors.dashboard_summary(request.user, today)
+    can_hold_records = request.user.has_perm(CUSTODY_PERMISSION)
     my_due, my_held = selectors.my_due_records(request.user)
     return render(request, "records/dashboard.html", {
         "summary": summary,
@@ -48,7 +52,7 @@ def dashboard(request):
         "optout_failures": open_failures_for(request.user),
         "my_due": my_due[:20] if summary.due_in_my_custody else [],
         "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
-        "can_hold_records": request.user.has_perm(CUSTODY_PERMISSION),
+        "attention": attention_figures(summary, today, custodian=request.user.username if can_hold_records else None),
     })
 
 

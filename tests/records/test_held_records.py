@@ -223,7 +223,7 @@ class TestDashboard:
         kept = html.split('id="my-held-heading"')[1].split("</section>")[0]
         assert held.reference in kept and f"legal hold #{placed.pk} (Smith v. Carrier)" in kept
         assert "do not shred them or hand them over" in kept
-        assert "(and 1 on legal hold: keep it)" in html
+        assert "1</span> due record in your custody on legal hold: keep it" in html
 
     def test_records_on_hold_are_counted_once_and_link_to_the_filtered_list(self, client, employee, colleague,
                                                                             records_manager):
