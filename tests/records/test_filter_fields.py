@@ -1,5 +1,6 @@
 """The list pages write their filter fields with records_tags.filter_fields; the markup must be
-what Django's own field template (as_field_group) writes, with and without errors."""
+what Django's own field template (as_field_group) writes, with and without errors, each field in
+its own cell of the filter grid (so a label stays above its own control)."""
 
 import re
 from datetime import date
@@ -16,7 +17,7 @@ def _tags(html):
 
 
 def _as_field_groups(form, *left_out):
-    return "".join(str(field.as_field_group()) for field in form if field.name not in left_out)
+    return "".join(f'<div class="field">{field.as_field_group()}</div>' for field in form if field.name not in left_out)
 
 
 @pytest.mark.django_db
