@@ -150,4 +150,6 @@ def _appendix_rows(summary, draft=False):
         *[(CustomerComplaint.Category(code).label, count, True) for code, count in summary.complaints_by_category.items()],
         ("Actions taken against data brokers", summary.data_broker_actions, False),
         ("Pretexting methods observed", summary.pretexting_observations, False),
+        ("Sales and marketing campaigns run or planned in the year", summary.campaigns, False),
+        ("of which using CPNI", summary.campaigns_using_cpni, True),
     ]

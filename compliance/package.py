@@ -36,6 +36,7 @@ from compliance.register_export import (
     write_pretexting,
 )
 from compliance.optout_export import write_optout_failures
+from compliance.campaign_export import write_campaigns
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -194,6 +195,7 @@ def _write_package(out, package, report):
                 ("pretexting.csv", write_pretexting),
                 ("breaches.csv", write_breaches),
                 ("opt-out-failures.csv", write_optout_failures),
+                ("campaigns.csv", write_campaigns),
             ):
                 with spooled(name) as register:
                     writer(register, year)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import breaches, certification, optout, registers
+from .views import breaches, campaigns, certification, optout, registers
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -21,6 +21,11 @@ urlpatterns = [
     path("opt-out-failures/<int:pk>/close/", optout.optout_close, name="optout-close"),
     path("opt-out-failures/<int:pk>/letter.pdf", optout.optout_letter_pdf, name="optout-letter-pdf"),
     path("opt-out-failures/<int:pk>/notice/", optout.optout_notice, name="optout-notice"),
+    path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("campaigns/new/", campaigns.campaign_create, name="campaign-create"),
+    path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/edit/", campaigns.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:pk>/steps/<slug:step>/", campaigns.campaign_step, name="campaign-step"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
     path("certification/packages/", certification.package_request, name="package-request"),

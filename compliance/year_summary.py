@@ -64,6 +64,8 @@ class YearSummary:
     breach_notifications_late: int
     optout_failures_detected: int = 0
     optout_letters_late: int = 0  # sent after the five business days, or not sent by then
+    campaigns: int = 0  # marketing campaigns whose period overlaps the year (campaigns.csv)
+    campaigns_using_cpni: int = 0
 
     @property
     def complaints_total(self):
@@ -111,7 +113,16 @@ def year_summary(year):
         pretexting_observations=PretextingObservation.objects.filter(on_days_of("observed_on", year)).count(),
         **_breach_figures(year),
         **_optout_figures(year),
+        **_campaign_figures(year),
     )
+
+
+def _campaign_figures(year):
+    """The marketing campaigns whose period overlaps `year`, and those of them that use CPNI (47 CFR 64.2009(c))."""
+    from compliance.campaigns import campaigns_of
+
+    figures = campaigns_of(year).aggregate(campaigns=Count("pk"), campaigns_using_cpni=Count("pk", filter=Q(uses_cpni=True)))
+    return {"campaigns": figures["campaigns"], "campaigns_using_cpni": figures["campaigns_using_cpni"]}
 
 
 def _optout_figures(year):

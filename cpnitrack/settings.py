@@ -272,6 +272,12 @@ try:
     CARRIER_CLOSURES = sorted({datetime.date.fromisoformat(day) for day in env.list("CARRIER_CLOSURES", default=[])})
 except ValueError as error:
     raise ImproperlyConfigured(f"CARRIER_CLOSURES: give dates as YYYY-MM-DD, comma-separated ({error}).") from None
+# Marketing campaigns (47 CFR 64.2009(c), (d); procedure (b)): who approves or rejects a submitted
+# campaign. "president": a person given the President duty (the "president" group, records.roles.Duty);
+# "officer": anyone in the officer role. Never the campaign's requester (compliance.campaign_lifecycle).
+CAMPAIGN_REVIEWER = env("CAMPAIGN_REVIEWER", default="president")
+if CAMPAIGN_REVIEWER not in ("president", "officer"):
+    raise ImproperlyConfigured(f"CAMPAIGN_REVIEWER is president or officer, not {CAMPAIGN_REVIEWER!r}.")
 # Breaches of CPNI (47 CFR 64.2011, compliance.breach_clock). BREACH_RULE says which text of the
 # rule the carrier applies: "legacy" (in force before the 2023 amendments) or "2023" (FCC 23-111,
 # whose effective date was delayed: check it is in force before choosing it). An incident keeps the
@@ -403,6 +409,9 @@ SPECTACULAR_SETTINGS = {
         "BreachNotificationMethodEnum": "compliance.models.BreachNotification.Method",
         "OptOutFailureStatusEnum": "compliance.models.OptOutFailure.Status",
         "OptOutLetterMethodEnum": "compliance.models.OptOutFailure.LetterMethod",
+        "CampaignStatusEnum": "compliance.models.Campaign.Status",
+        "CampaignChannelEnum": "compliance.models.Campaign.Channel",
+        "CampaignApprovalBasisEnum": "compliance.models.Campaign.ApprovalBasis",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -111,6 +111,15 @@ ACTION_WORDS = {
     "optout.updated": "Edited an opt-out failure",
     "optout.send_letter": "Recorded the opt-out failure letter to the FCC as sent",
     "optout.close": "Closed an opt-out failure",
+    # Marketing campaigns (compliance.campaign_lifecycle's steps are campaign.<name>).
+    "campaign.created": "Drafted a marketing campaign",
+    "campaign.updated": "Edited a marketing campaign",
+    "campaign.submit": "Submitted a marketing campaign for review",
+    "campaign.approve": "Approved a marketing campaign",
+    "campaign.reject": "Rejected a marketing campaign",
+    "campaign.revise": "Took a rejected marketing campaign back to draft",
+    "campaign.start": "Marked a marketing campaign running",
+    "campaign.close": "Closed a marketing campaign",
 }
 # Folded away on the log unless asked for: signing in and out, and failed attempts. Setting up or
 # removing a second factor, or issuing an enrolment code, changes an account and always shows.
@@ -125,6 +134,7 @@ OBJECT_PAGES = {
     "records.job": ("job-detail", "id"),
     "compliance.breachincident": ("breach-detail", "id"),
     "compliance.optoutfailure": ("optout-detail", "id"),
+    "compliance.campaign": ("campaign-detail", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
 ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern

@@ -35,6 +35,7 @@ _READ_EVERYTHING = [
     "compliance.view_breachnotification",
     "compliance.view_lawenforcementdirection",
     "compliance.view_optoutfailure",
+    "compliance.view_campaign",
 ]
 
 ROLE_PERMISSIONS = {
@@ -49,6 +50,8 @@ ROLE_PERMISSIONS = {
         "records.confirm_shredding",
         "records.hand_over_media",
         "compliance.report_breachincident",
+        # Employees draft and submit marketing campaigns, and see those they requested (compliance.campaigns).
+        "compliance.add_campaign",
     ],
     Role.RECORDS_MANAGER: _READ_EVERYTHING
     + [
@@ -96,6 +99,8 @@ ROLE_PERMISSIONS = {
         "compliance.add_lawenforcementdirection",
         "compliance.add_optoutfailure",
         "compliance.change_optoutfailure",
+        "compliance.add_campaign",
+        "compliance.change_campaign",
         "records.add_importjob",
         "records.view_importjob",
     ],
@@ -112,14 +117,30 @@ ROLE_PERMISSIONS = {
 }
 
 
+
+
+class Duty(models.TextChoices):
+    """A duty the carrier's procedures give a named person, held beside a role: a group like the
+    roles', given in the admin to whoever holds the duty (the President is usually also an officer)."""
+
+    PRESIDENT = "president", "President (reviews outbound marketing campaigns)"
+
+
+DUTY_PERMISSIONS = {
+    # Procedure (b): the President reviews every outbound marketing campaign before it is run
+    # (the CAMPAIGN_REVIEWER setting, compliance.campaign_lifecycle).
+    Duty.PRESIDENT: ["compliance.view_campaign", "compliance.review_campaign"],
+}
+
+
 # A custodian shreds the paper in their custody and hands its media over to Network Operations: the
 # roles granted this permission are those whose people can hold records.
 CUSTODY_PERMISSION = "records.confirm_shredding"
 
 
 def sync_role_groups():
-    """Make every role's group exist with exactly the permissions listed above."""
-    for role, perm_names in ROLE_PERMISSIONS.items():
+    """Make every role's and duty's group exist with exactly the permissions listed above."""
+    for role, perm_names in [*ROLE_PERMISSIONS.items(), *DUTY_PERMISSIONS.items()]:
         group, _ = Group.objects.get_or_create(name=role.value)
         perms = []
         for name in perm_names:

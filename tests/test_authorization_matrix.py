@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import breaches, optout
+from compliance import breaches, campaigns, optout
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -112,6 +112,12 @@ EXPECTED = {
     "optout-letter-pdf": ("GET", READ_ALL, 200),
     "optout-notice": ("GET", READ_ALL, 200),
     "register-assess-breach": ("POST", MANAGER, 302),
+    # The world's campaign is a draft the employee requested: employees see their own requests.
+    "campaign-list": ("GET", ALL, 200),
+    "campaign-create": ("GET", LOGGERS, 200),
+    "campaign-detail": ("GET", ALL, 200),
+    "campaign-edit": ("GET", LOGGERS, 200),
+    "campaign-step": ("POST", MANAGER, 302),  # "close" on a draft: refused, back to the page saying why
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
@@ -147,6 +153,15 @@ API_EXPECTED = {
     "api-optout-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
     "api-optout-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 200)],
     "api-optout-letter": [("POST", MANAGER, 400)],
+    # The API's campaign is one the employee requested and submitted: it stands as submitted.
+    "api-campaign-list": [("GET", ALL, 200), ("POST", LOGGERS, 400)],
+    "api-campaign-detail": [("GET", ALL, 200), ("PATCH", LOGGERS, 409)],  # not a draft
+    "api-campaign-submit": [("POST", LOGGERS, 409)],
+    "api-campaign-approve": [("POST", NOBODY, 200)],  # nobody here holds the President's duty
+    "api-campaign-reject": [("POST", NOBODY, 200)],
+    "api-campaign-revise": [("POST", LOGGERS, 409)],  # not rejected
+    "api-campaign-start": [("POST", MANAGER, 409)],  # not approved
+    "api-campaign-close": [("POST", MANAGER, 409)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -201,7 +216,13 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
         "detected_at": timezone.now(), "mechanisms": "Web form", "problem": "Down", "remedy": "Fixed",
         "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
         notice=b"Notice to customers", notice_name="notice.txt")
-    return {"reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
+    campaign = campaigns.campaign_create(actor=employee, fields={
+        "description": "Spring mailing", "channel": "mail", "products": "Fiber plans", "uses_cpni": False,
+        "approval_basis": "none", "starts_on": timezone.localdate(), "ends_on": timezone.localdate()})
+    submitted = campaigns.campaign_submit(actor=employee, campaign=campaigns.campaign_create(actor=employee, fields={
+        "description": "Autumn mailing", "channel": "mail", "products": "Fiber plans", "uses_cpni": False,
+        "approval_basis": "none", "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}))
+    return {"pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -216,7 +237,8 @@ def url_for(name, pattern, world):
         if arg == "pk":
             kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
                                 "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
-                                "transmittal": "pk_transmittal", "minimum": "pk_lowering"}.get(name.split("-")[0], "pk_register")]
+                                "transmittal": "pk_transmittal", "minimum": "pk_lowering",
+                                "campaign": "pk_campaign"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
@@ -355,13 +377,13 @@ class TestObjectLevel:
 # --------------------------------------------------------------------------- the main navigation
 
 NAV_FOR = {
-    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Check a label"],
+    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Campaigns", "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Check a label"],
+                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification", "Breaches", "Opt-out failures"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures"],
+                           "Certification", "Breaches", "Opt-out failures", "Campaigns"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
 }
 
 

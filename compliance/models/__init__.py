@@ -1,6 +1,7 @@
 """The CPNI program beside the records lifecycle: the company, the certification's registers, the
 breach register, and each year's certification packages and filings."""
 
+from .campaigns import Campaign
 from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
@@ -10,6 +11,7 @@ from .registers import CustomerComplaint, DataBrokerAction, PretextingObservatio
 __all__ = [
     "BreachIncident",
     "BreachNotification",
+    "Campaign",
     "CertificationAmendment",
     "CertificationFiling",
     "CertificationPackage",

@@ -37,6 +37,19 @@ API_PERMISSIONS = {
     "optout-list": {"GET": "compliance.view_optoutfailure", "POST": "compliance.add_optoutfailure"},
     "optout-detail": {"GET": "compliance.view_optoutfailure", "PATCH": "compliance.change_optoutfailure"},
     "optout-letter": {"POST": "compliance.change_optoutfailure"},
+    # Marketing campaigns: an employee reads and drafts the campaigns they requested
+    # (compliance.campaigns.visible_campaigns); a tuple is any of its permissions. Approval and
+    # rejection pass here for those who read the register; compliance.campaign_lifecycle then lets
+    # through only the reviewer the CAMPAIGN_REVIEWER setting names, never the requester.
+    "campaign-list": {"GET": ("compliance.view_campaign", "compliance.add_campaign"), "POST": "compliance.add_campaign"},
+    "campaign-detail": {"GET": ("compliance.view_campaign", "compliance.add_campaign"),
+                        "PATCH": "compliance.add_campaign"},
+    "campaign-submit": {"POST": "compliance.add_campaign"},
+    "campaign-approve": {"POST": "compliance.view_campaign"},
+    "campaign-reject": {"POST": "compliance.view_campaign"},
+    "campaign-revise": {"POST": "compliance.add_campaign"},
+    "campaign-start": {"POST": "compliance.change_campaign"},
+    "campaign-close": {"POST": "compliance.change_campaign"},
 }
 
 
@@ -57,4 +70,6 @@ class RolePermission(BasePermission):
         if permission is None:
             method = request.method.lower()
             return method == "options" or not hasattr(view, method)
+        if isinstance(permission, tuple):
+            return any(user.has_perm(one) for one in permission)
         return user.has_perm(permission)

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
-from compliance import api as compliance_api, optout_api
+from compliance import api as compliance_api, campaign_api, optout_api
 
 from . import views
 
@@ -65,6 +65,10 @@ urlpatterns = [
     path("api/v1/opt-out-failures/<str:failure_id>/", optout_api.FailureDetail.as_view(), name="api-optout-detail"),
     path("api/v1/opt-out-failures/<str:failure_id>/letter/", optout_api.FailureLetter.as_view(),
          name="api-optout-letter"),
+    path("api/v1/campaigns/", campaign_api.CampaignList.as_view(), name="api-campaign-list"),
+    path("api/v1/campaigns/<str:campaign_id>/", campaign_api.CampaignDetail.as_view(), name="api-campaign-detail"),
+    *[path(f"api/v1/campaigns/<str:campaign_id>/{step}/", view.as_view(), name=f"api-campaign-{step}")
+      for step, view in campaign_api.STEP_VIEWS.items()],
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),

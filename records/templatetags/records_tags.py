@@ -69,7 +69,8 @@ def _field_group(field):
     return "".join(parts)
 
 
-# The main navigation: the permission an item needs (None: everyone signed in), its URL name, its label.
+# The main navigation: the permission an item needs (None: everyone signed in; a tuple: any of them),
+# its URL name, its label.
 MAIN_NAV = (
     (None, "dashboard", "Dashboard"),
     ("records.view_record", "record-list", "Records"),
@@ -83,6 +84,7 @@ MAIN_NAV = (
     ("compliance.view_certificationpackage", "certification", "Certification"),
     ("compliance.view_breachincident", "breach-list", "Breaches"),
     ("compliance.view_optoutfailure", "optout-list", "Opt-out failures"),
+    (("compliance.view_campaign", "compliance.add_campaign"), "campaign-list", "Campaigns"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 
@@ -92,10 +94,16 @@ def main_nav(context):
     """The main navigation's items the person may use (and the admin for staff)."""
     user = context["user"]
     paths = _nav_paths(get_script_prefix())
-    items = [(paths[name], label) for perm, name, label in MAIN_NAV if perm is None or user.has_perm(perm)]
+    items = [(paths[name], label) for perm, name, label in MAIN_NAV if _may(user, perm)]
     if user.is_staff:
         items.append((paths["admin:index"], "Administration"))
     return format_html_join("\n", '<li><a href="{}">{}</a></li>', items)
+
+
+def _may(user, perm):
+    if perm is None:
+        return True
+    return any(user.has_perm(one) for one in perm) if isinstance(perm, tuple) else user.has_perm(perm)
 
 
 @lru_cache(maxsize=4)
@@ -139,10 +147,11 @@ def sort_state(context, column):
 @register.filter
 def role_labels(user):
     """The names of the user's roles for people, e.g. ['Records manager'] (read once per request)."""
-    from records.roles import Role, roles_of
+    from records.roles import Duty, Role, roles_of
 
     names = roles_of(user)
-    return [role.label for role in Role if role.value in names]
+    return [role.label for role in Role if role.value in names] + [duty.label.split(" (")[0] for duty in Duty
+                                                                     if duty.value in names]
 
 
 @register.filter

@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance import breaches, optout
+from django.contrib.auth.models import Group
+
+from compliance import breaches, campaigns, optout
 from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
-from records.models import AuditEvent, Destruction, Job, LegalHold, Medium, Record, RetentionSchedule, Status
+from records.models import AuditEvent, Destruction, Job, LegalHold, Medium, Record, RetentionSchedule, Status, User
 from records.roles import Role
 from tests.factories import SANITIZED, ScheduleFactory, make_record
 
@@ -61,6 +63,25 @@ def _optout(world):
         "detected_at": timezone.now() - timedelta(hours=2), "mechanisms": "Web form", "problem": "Down",
         "remedy": "Fixed", "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
         notice=b"Notice to customers", notice_name="notice.txt")
+
+
+def _campaign(world, to=None):
+    """A campaign the employee requested, taken to `to`; the officer ("oscar") holds the President's duty."""
+    officer = User.objects.get(username="oscar")
+    Group.objects.get(name="president").user_set.add(officer)
+    campaign = campaigns.campaign_create(actor=world["employee"], fields={
+        "description": "Spring mailing", "channel": "mail", "products": "Fiber plans", "uses_cpni": False,
+        "approval_basis": "none", "starts_on": timezone.localdate(), "ends_on": timezone.localdate()})
+    path = {"submitted": ["submit"], "approved": ["submit", "approve"], "rejected": ["submit", "reject"],
+            "running": ["submit", "approve", "start"]}.get(to, [])
+    for step in path:
+        actor = {"approve": officer, "reject": officer, "start": world["manager"]}.get(step, world["employee"])
+        campaign = campaigns.campaign_step(actor=actor, campaign=campaign, step=step, note="Why")
+    return campaign
+
+
+def _campaigns(path=""):
+    return lambda world, c: f"/api/v1/campaigns/{c.pk}/{path}"
 
 
 def _optouts(path=""):
@@ -132,6 +153,20 @@ CASES = [
     ("optout-detail", "PATCH", _optout, _optouts(), lambda w: {"problem": "Changed"}, MANAGER, 200),
     ("optout-letter", "POST", _optout, _optouts("letter/"),
      lambda w: {"sent_at": timezone.now().isoformat(), "method": "email"}, MANAGER, 201),
+    ("campaign-list", "GET", lambda w: None, lambda w, o: "/api/v1/campaigns/", None, ALL, 200),
+    ("campaign-list", "POST", lambda w: None, lambda w, o: "/api/v1/campaigns/", lambda w: {
+        "description": "Mailing", "channel": "mail", "products": "Fiber", "starts_on": _today(), "ends_on": _today()},
+     LOGGERS, 201),
+    ("campaign-detail", "GET", _campaign, _campaigns(), None, ALL, 200),  # the employee requested it
+    ("campaign-detail", "PATCH", _campaign, _campaigns(), lambda w: {"products": "Fiber and TV"}, LOGGERS, 200),
+    ("campaign-submit", "POST", _campaign, _campaigns("submit/"), None, LOGGERS, 200),
+    ("campaign-approve", "POST", lambda w: _campaign(w, "submitted"), _campaigns("approve/"), lambda w: {"note": "OK"},
+     frozenset({Role.OFFICER}), 200),  # the President's duty; never the requester
+    ("campaign-reject", "POST", lambda w: _campaign(w, "submitted"), _campaigns("reject/"), lambda w: {"note": "No"},
+     frozenset({Role.OFFICER}), 200),
+    ("campaign-revise", "POST", lambda w: _campaign(w, "rejected"), _campaigns("revise/"), None, LOGGERS, 200),
+    ("campaign-start", "POST", lambda w: _campaign(w, "approved"), _campaigns("start/"), None, MANAGER, 200),
+    ("campaign-close", "POST", lambda w: _campaign(w, "running"), _campaigns("close/"), None, MANAGER, 200),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]

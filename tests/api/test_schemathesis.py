@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from compliance import breaches, optout
+from compliance import breaches, campaigns, optout
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -49,8 +49,8 @@ STATS = {"started": None, "statuses": Counter()}
 @pytest.fixture
 def fuzz_world(db, employee, records_manager, netops):
     """Objects for the fuzzer to find: records in every state, a schedule, a hold, breaches
-    (one determined, one reported) and opt-out failures (one whose letter lacks nothing, one without
-    the customer notice)."""
+    (one determined, one reported), opt-out failures (one whose letter lacks nothing, one without
+    the customer notice) and marketing campaigns (a draft, two submitted)."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -67,6 +67,11 @@ def fuzz_world(db, employee, records_manager, netops):
         "detected_at": now - timedelta(days=1), "mechanisms": "Web form", "problem": "Down", "remedy": "Fixed",
         "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records desk"},
         notice=notice, notice_name="notice.txt") for notice in (b"Notice to customers", None)]
+    drafts = [campaigns.campaign_create(actor=employee, fields={
+        "description": "Mailing", "channel": "mail", "products": "Fiber", "uses_cpni": False, "approval_basis": "none",
+        "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}) for _ in range(3)]
+    submitted = campaigns.campaign_submit(actor=employee, campaign=drafts[1])
+    rejected = campaigns.campaign_submit(actor=employee, campaign=drafts[2])
     return {
         "reference": itertools.cycle([r.reference for r in records]),
         # Extending a due record makes it active again: extensions get the active one, so the due
@@ -76,6 +81,8 @@ def fuzz_world(db, employee, records_manager, netops):
         "hold_id": itertools.cycle([hold.pk]),
         "breach_id": itertools.cycle([incident.pk for incident in incidents]),
         "failure_id": itertools.cycle([failure.pk for failure in failures]),
+        # A draft and two submitted campaigns the employee requested (the records manager may not review them).
+        "campaign_id": itertools.cycle([drafts[0].pk, submitted.pk, rejected.pk]),
         "tokens": {name: Token.objects.create(user=user).key
                    for name, user in (("manager", records_manager), ("netops", netops), ("employee", employee))},
     }

@@ -58,6 +58,7 @@ PACKAGE_FILES = [
     "pretexting.csv",
     "breaches.csv",
     "opt-out-failures.csv",
+    "campaigns.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from compliance.breach_lifecycle import TRANSITIONS as BREACH_STEPS
+from compliance.campaign_lifecycle import TRANSITIONS as CAMPAIGN_STEPS
 from compliance.models import CompanyProfile
 from compliance.optout_lifecycle import TRANSITIONS as OPTOUT_STEPS
 from compliance.views.registers import REGISTERS
@@ -22,6 +23,7 @@ NAMED_BY_VALUE = {
     "record.{}": set(RECORD_STEPS),
     "breach.{}": set(BREACH_STEPS),
     "optout.{}": set(OPTOUT_STEPS),
+    "campaign.{}": set(CAMPAIGN_STEPS),
     "job.{}": {Job.State.DONE, Job.State.FAILED},  # records.jobs._finish: how a job ended
     "{}.{}": {f"{model._meta.model_name}.{verb}" for model in [r.model for r in REGISTERS.values()] + [CompanyProfile]
               for verb in ("created", "updated")},

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, services
+from compliance import campaigns
 from compliance.registers import company_profile_save, register_save
 from records.models import (
     Department,
@@ -24,7 +25,7 @@ from records.models import (
     User,
 )
 from compliance.models import CompanyProfile, CustomerComplaint, PretextingObservation
-from records.roles import Role
+from records.roles import Duty, Role
 
 DEPARTMENTS = [
     ("billing", "Billing"),
@@ -47,13 +48,16 @@ DEMO_USERS = [
 ]
 LOGIN_PER_ROLE = {"emma", "rita", "nate", "ann", "oscar"}
 
+# Duties the procedures give a named person, beside their role (records.roles.Duty).
+DEMO_DUTIES = {"oscar": [Duty.PRESIDENT]}
+
 PAPER_AND_DOCUMENTS = [Medium.PAPER, Medium.FILE_SHARE, Medium.EMAIL, Medium.OTHER_ELECTRONIC]
+# The demo company does not market with CPNI (its procedures forbid it): no schedule for campaigns
+# using CPNI; its campaigns are in the marketing campaigns register (compliance.campaigns).
 SCHEDULES = [
     dict(code="TOLL-BILLING", title="Toll billing records", period_value=18, period_unit="months",
          legal_minimum_value=18, legal_minimum_unit="months", legal_citation="47 CFR 42.6",
          description="Caller name, address and number, number called, date, time and length of call."),
-    dict(code="MKT-CAMPAIGN", title="Sales and marketing campaigns using CPNI", period_value=1, period_unit="years",
-         legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)"),
     dict(code="THIRD-PARTY", title="Disclosures of CPNI to third parties", period_value=1, period_unit="years",
          legal_minimum_value=1, legal_minimum_unit="years", legal_citation="47 CFR 64.2009(c)"),
     dict(code="CUST-APPROVAL", title="Customer approvals and CPNI notices", period_value=1, period_unit="years",
@@ -83,8 +87,6 @@ RECORD_TEMPLATES = [
     ("Monthly billing run export", Medium.FILE_SHARE, "TOLL-BILLING", "emma", 500, ["billing", "quantity"]),
     ("Call detail backup", Medium.TAPE, "TOLL-BILLING", "emma", 700, ["billing", "destination", "location"]),
     ("Disputed invoice folder", Medium.PAPER, "TOLL-BILLING", "emma", 200, ["billing"]),
-    ("Retention offer campaign list", Medium.EMAIL, "MKT-CAMPAIGN", "sam", 400, ["type", "quantity"]),
-    ("Campaign approval memo", Medium.PAPER, "MKT-CAMPAIGN", "sam", 90, ["type"]),
     ("Installer work orders", Medium.PAPER, "THIRD-PARTY", "carl", 380, ["technical_configuration", "location"]),
     ("Vendor provisioning extract", Medium.USB_DRIVE, "THIRD-PARTY", "carl", 420, ["technical_configuration"]),
     ("Opt-out notices sent", Medium.FILE_SHARE, "CUST-APPROVAL", "carl", 30, ["type"]),
@@ -136,6 +138,8 @@ class Command(BaseCommand):
                 user.set_password(saved[username])
                 user.save()
             user.groups.add(Group.objects.get(name=role.value))
+            for duty in DEMO_DUTIES.get(username, []):
+                user.groups.add(Group.objects.get(name=duty.value))
             passwords[username] = saved[username]
         credentials_file.write_text(json.dumps(saved, indent=2))
         credentials_file.chmod(0o600)
@@ -190,6 +194,22 @@ class Command(BaseCommand):
             observed_on=today - timedelta(days=60), method="Caller posing as the account holder asked for recent call details.",
             steps_taken="Call-back to the number of record before any CPNI is discussed; staff briefed.",
         ))
+        self._campaign(rita, today)
+
+    def _campaign(self, rita, today):
+        """One outbound campaign without CPNI, requested by marketing, approved by the President, run and closed."""
+        sam, oscar = User.objects.get(username="sam"), User.objects.get(username="oscar")
+        campaign = campaigns.campaign_create(actor=sam, fields=dict(
+            description="Spring mailing to every residential address in the service area announcing faster fiber plans.",
+            channel="mail", products="Residential fiber internet, 1 Gbps and 2 Gbps plans", uses_cpni=False,
+            cpni_categories=[], approval_basis="none", starts_on=today - timedelta(days=120),
+            ends_on=today - timedelta(days=60),
+        ))
+        campaign = campaigns.campaign_submit(actor=sam, campaign=campaign)
+        campaign = campaigns.campaign_approve(actor=oscar, campaign=campaign,
+                                              note="Uses a purchased address list only; no CPNI. Approved.")
+        campaign = campaigns.campaign_start(actor=rita, campaign=campaign)
+        campaigns.campaign_close(actor=rita, campaign=campaign)
 
     def _advance_demo_lifecycle(self, records, users, today):
         """Show records in several states: those logged past their expiry are due already, and a
