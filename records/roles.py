@@ -117,8 +117,6 @@ ROLE_PERMISSIONS = {
 }
 
 
-
-
 class Duty(models.TextChoices):
     """A duty the carrier's procedures give a named person, held beside a role: a group like the
     roles', given in the admin to whoever holds the duty (the President is usually also an officer)."""
