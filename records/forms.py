@@ -328,7 +328,7 @@ class RecordFilterForm(forms.Form):
             "expiry_from": data.get("expiry_from"),
             "expiry_to": data.get("expiry_to"),
             "status_before": data.get("status_before"),
-            "label_missing": data.get("label") == "missing",
+            "label": data.get("label") or "",
             "on_hold": data.get("on_hold"),
             "imported": data.get("imported"),
             "sort": data.get("sort") or "-created",

@@ -79,9 +79,9 @@ MISSING_LABEL = Q(contains_cpni=True, label_attested_at__isnull=True) & ~Q(statu
 
 
 def record_list(user, *, search="", status="", medium="", department=None, schedule=None, expiry_from=None,
-                expiry_to=None, status_before=None, label_missing=False, on_hold=None, imported=None, sort="-created"):
+                expiry_to=None, status_before=None, label="", on_hold=None, imported=None, sort="-created"):
     """The filtered, sorted record list for the list page. `status_before`: a day, for the records
-    in their status since before it; `label_missing`: the records with CPNI and no label check.
+    in their status since before it; `label` "missing": the records with CPNI and no label check.
     `on_hold`: True for the records under an active legal hold only, False for the others, None
     for all. `imported`: an import's id, for the records it logged."""
     records = records_visible_to(user).select_related("department", "custodian", "schedule")
@@ -108,7 +108,7 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
         records = records.filter(expiry_date__lte=expiry_to)
     if status_before:
         records = records.filter(status_changed_at__lt=_local_midnight(status_before))
-    if label_missing:
+    if label == "missing":
         records = records.filter(MISSING_LABEL)
     if on_hold is not None:
         from .holds import held_now  # holds builds on this module's record_list
@@ -121,13 +121,12 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
 
 
 def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None, expiry_from=None,
-                         expiry_to=None, status_before=None, label_missing=False, on_hold=None, imported=None,
-                         sort=None):
+                         expiry_to=None, status_before=None, label="", on_hold=None, imported=None, sort=None):
     """How many records record_list(user, same filters) holds, read from the running tallies
     (records.tallies), or for the records on hold (of a department or all) from the holds' rows
     (held_record_count); None when a filter neither keeps (search, medium, expiry range, time in
     status, label check, legal hold with another filter) is set. The order (`sort`) changes no count."""
-    if imported is not None or status_before or label_missing:
+    if imported is not None or status_before or label:
         return None
     if on_hold is not None and LegalHold.objects.being_placed().exists():
         return None  # some held records are not linked yet: counted from the records themselves
