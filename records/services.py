@@ -24,7 +24,7 @@ from .models import (
     RetentionSchedule,
 )
 from .retention import expiry_date_for, record_expiry
-from .roles import sees_all_departments
+from .roles import CUSTODY_PERMISSION, sees_all_departments
 from .serials import check_serial_free, normalise_serial, serial_key, unique_serial
 from .wording import with_article
 
@@ -64,6 +64,13 @@ def _require_department_access(actor, department):
         raise PermissionDenied("You can only work with records of your own department.")
 
 
+def _holds_records(person):
+    """Whether `person` is in a role whose people hold records (the import's people carry it,
+    read for all of them at once: selectors.in_custody_role)."""
+    annotated = getattr(person, "in_custody_role", None)
+    return person.has_perm(CUSTODY_PERMISSION) if annotated is None else annotated
+
+
 def validate_record_values(values, *, floor=None):
     """Check a record's input fields together; raise ValidationError naming each bad field.
     `floor`: the day the company's records began, when the caller has read it already."""
@@ -97,6 +104,8 @@ def validate_record_values(values, *, floor=None):
             errors["custodian"] = f"{custodian} can no longer sign in and cannot be a custodian."
         elif custodian.department_id != department.pk:
             errors["custodian"] = f"{custodian} is not a member of {department}."
+        elif not _holds_records(custodian):
+            errors["custodian"] = f"{custodian} is in a role that holds no records and cannot be a custodian."
     categories = values.get("cpni_categories") or []
     unknown = set(categories) - set(CpniCategory.values)
     if unknown:

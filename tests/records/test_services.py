@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from records import services
 from records.models import AuditEvent, LabelCheck, LabelVerification, Medium, Record, RetentionSchedule, Status
 from tests.documents import docx_bytes, pdf_bytes
+from records.roles import Role
 from tests.factories import ScheduleFactory, UserFactory, make_record
 
 
@@ -96,6 +97,15 @@ class TestCreate:
         with pytest.raises(ValidationError) as excinfo:
             create(employee, custodian=outsider)
         assert "not a member of Billing" in errors_of(excinfo)["custodian"][0]
+
+    def test_a_custodian_must_be_in_a_role_that_holds_records(self, employee, records_manager, department):
+        """The form offers only them; the service (and so the API and the import) refuses the others."""
+        auditor_here = UserFactory(username="audra", role=Role.AUDITOR, department=department)
+        with pytest.raises(ValidationError) as excinfo:
+            create(employee, custodian=auditor_here)
+        assert "holds no records and cannot be a custodian" in errors_of(excinfo)["custodian"][0]
+        assert not Record.objects.exists()
+        assert create(records_manager, department=department, custodian=employee).custodian == employee
 
     def test_record_without_cpni_needs_no_label(self, employee):
         record = create(employee, contains_cpni=False, cpni_categories=[], label_verification="")
