@@ -198,6 +198,18 @@ class TestHeaders:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "no issues" in result.stdout
 
+    def test_an_expired_form_gets_the_apps_own_page_marked_confidential(self, employee, settings):
+        from django.test import Client
+
+        settings.DEBUG = False
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(employee)
+        response = client.post(reverse("record-create"), {"title": "Toll detail printouts"})
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert "CONFIDENTIAL" in body and "The form could not be accepted" in body and "Nothing was changed" in body
+        assert "CSRF" not in body and "Forbidden" not in body
+
     def test_production_errors_show_no_debug_page(self, client, employee, settings, monkeypatch):
         settings.DEBUG = False
         client.raise_request_exception = False
