@@ -66,6 +66,7 @@ class YearSummary:
     optout_letters_late: int = 0  # sent after the five business days, or not sent by then
     campaigns: int = 0  # marketing campaigns whose period overlaps the year (campaigns.csv)
     campaigns_using_cpni: int = 0
+    third_party_releases: int = 0  # releases of CPNI to third parties in the year (disclosures.csv)
 
     @property
     def complaints_total(self):
@@ -114,6 +115,7 @@ def year_summary(year):
         **_breach_figures(year),
         **_optout_figures(year),
         **_campaign_figures(year),
+        third_party_releases=_release_count(year),
     )
 
 
@@ -123,6 +125,13 @@ def _campaign_figures(year):
 
     figures = campaigns_of(year).aggregate(campaigns=Count("pk"), campaigns_using_cpni=Count("pk", filter=Q(uses_cpni=True)))
     return {"campaigns": figures["campaigns"], "campaigns_using_cpni": figures["campaigns_using_cpni"]}
+
+
+def _release_count(year):
+    """The releases of CPNI to third parties made in `year` (47 CFR 64.2009(c))."""
+    from compliance.disclosures import disclosures_of
+
+    return disclosures_of(year).count()
 
 
 def _optout_figures(year):

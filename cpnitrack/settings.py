@@ -412,6 +412,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "compliance.models.Campaign.Status",
         "CampaignChannelEnum": "compliance.models.Campaign.Channel",
         "CampaignApprovalBasisEnum": "compliance.models.Campaign.ApprovalBasis",
+        "DisclosurePurposeEnum": "compliance.models.Disclosure.Purpose",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

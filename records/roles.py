@@ -36,6 +36,7 @@ _READ_EVERYTHING = [
     "compliance.view_lawenforcementdirection",
     "compliance.view_optoutfailure",
     "compliance.view_campaign",
+    "compliance.view_disclosure",
 ]
 
 ROLE_PERMISSIONS = {
@@ -101,6 +102,8 @@ ROLE_PERMISSIONS = {
         "compliance.change_optoutfailure",
         "compliance.add_campaign",
         "compliance.change_campaign",
+        "compliance.add_disclosure",
+        "compliance.change_disclosure",
         "records.add_importjob",
         "records.view_importjob",
     ],

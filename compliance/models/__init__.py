@@ -3,6 +3,7 @@ breach register, and each year's certification packages and filings."""
 
 from .campaigns import Campaign
 from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
+from .disclosures import Disclosure
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
 from .company import CompanyProfile, CoveredCompany, signatory_problem
@@ -18,6 +19,7 @@ __all__ = [
     "CompanyProfile",
     "CoveredCompany",
     "CustomerComplaint",
+    "Disclosure",
     "DataBrokerAction",
     "LawEnforcementDirection",
     "OptOutFailure",

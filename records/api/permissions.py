@@ -50,6 +50,9 @@ API_PERMISSIONS = {
     "campaign-revise": {"POST": "compliance.add_campaign"},
     "campaign-start": {"POST": "compliance.change_campaign"},
     "campaign-close": {"POST": "compliance.change_campaign"},
+    # Third-party releases: records managers record and correct; those who read every register read them.
+    "disclosure-list": {"GET": "compliance.view_disclosure", "POST": "compliance.add_disclosure"},
+    "disclosure-detail": {"GET": "compliance.view_disclosure", "PATCH": "compliance.change_disclosure"},
 }
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from django.contrib.auth.models import Group
 
-from compliance import breaches, campaigns, optout
+from compliance import breaches, campaigns, disclosures, optout
 from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
@@ -63,6 +63,12 @@ def _optout(world):
         "detected_at": timezone.now() - timedelta(hours=2), "mechanisms": "Web form", "problem": "Down",
         "remedy": "Fixed", "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
         notice=b"Notice to customers", notice_name="notice.txt")
+
+
+def _disclosure(world):
+    return disclosures.disclosure_record(actor=world["manager"], fields={
+        "disclosed_on": timezone.localdate(), "recipient": "Fiber Installers LLC", "agreement_reference": "MSA-1",
+        "purpose": "installation", "cpni_categories": ["location"], "customers_count": 1})
 
 
 def _campaign(world, to=None):
@@ -167,6 +173,13 @@ CASES = [
     ("campaign-revise", "POST", lambda w: _campaign(w, "rejected"), _campaigns("revise/"), None, LOGGERS, 200),
     ("campaign-start", "POST", lambda w: _campaign(w, "approved"), _campaigns("start/"), None, MANAGER, 200),
     ("campaign-close", "POST", lambda w: _campaign(w, "running"), _campaigns("close/"), None, MANAGER, 200),
+    ("disclosure-list", "GET", lambda w: None, lambda w, o: "/api/v1/disclosures/", None, READ_ALL, 200),
+    ("disclosure-list", "POST", lambda w: None, lambda w, o: "/api/v1/disclosures/", lambda w: {
+        "disclosed_on": _today(), "recipient": "Vendor", "agreement_reference": "NDA-1", "purpose": "repair",
+        "cpni_categories": ["type"], "customers_count": 2}, MANAGER, 201),
+    ("disclosure-detail", "GET", _disclosure, lambda w, d: f"/api/v1/disclosures/{d.pk}/", None, READ_ALL, 200),
+    ("disclosure-detail", "PATCH", _disclosure, lambda w, d: f"/api/v1/disclosures/{d.pk}/",
+     lambda w: {"recipient": "Other vendor", "reason": "Typo"}, MANAGER, 200),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]

@@ -59,6 +59,7 @@ PACKAGE_FILES = [
     "breaches.csv",
     "opt-out-failures.csv",
     "campaigns.csv",
+    "disclosures.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",
