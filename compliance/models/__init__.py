@@ -1,6 +1,7 @@
 """The CPNI program beside the records lifecycle: the company, the certification's registers, the
 breach register, and each year's certification packages and filings."""
 
+from .approvals import ApprovalEvidence, ApprovalNotice, NoticeMailing
 from .campaigns import Campaign
 from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
 from .disclosures import Disclosure
@@ -10,6 +11,8 @@ from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
+    "ApprovalEvidence",
+    "ApprovalNotice",
     "BreachIncident",
     "BreachNotification",
     "Campaign",
@@ -22,6 +25,7 @@ __all__ = [
     "Disclosure",
     "DataBrokerAction",
     "LawEnforcementDirection",
+    "NoticeMailing",
     "OptOutFailure",
     "PretextingObservation",
     "signatory_problem",

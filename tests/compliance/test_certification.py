@@ -60,6 +60,8 @@ PACKAGE_FILES = [
     "opt-out-failures.csv",
     "campaigns.csv",
     "disclosures.csv",
+    "approval-notices.csv",
+    "approval-evidence.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",
