@@ -61,13 +61,13 @@ class NoticeSerializer(serializers.ModelSerializer):
         current = self._renotice().notice
         return current is not None and current.pk == notice.pk
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_renotice_due_on(self, notice):
         renotice = self._renotice()
         due = renotice.due_on if renotice.notice is not None and renotice.notice.pk == notice.pk else None
         return due.isoformat() if due else None
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_keep_until(self, notice):
         until = notice.keep_until
         return until.isoformat() if until else None
