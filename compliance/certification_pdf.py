@@ -152,4 +152,7 @@ def _appendix_rows(summary, draft=False):
         ("Pretexting methods observed", summary.pretexting_observations, False),
         ("Sales and marketing campaigns run or planned in the year", summary.campaigns, False),
         ("of which using CPNI", summary.campaigns_using_cpni, True),
+        ("Releases of CPNI to third parties", summary.third_party_releases, False),
+        ("Mailings of the notice of customers' CPNI rights", summary.approval_notice_mailings, False),
+        ("Records of the approval-status system kept", summary.approval_evidence_records, False),
     ]

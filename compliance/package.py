@@ -37,6 +37,8 @@ from compliance.register_export import (
 )
 from compliance.optout_export import write_optout_failures
 from compliance.campaign_export import write_campaigns
+from compliance.disclosure_export import write_disclosures
+from compliance.approval_export import write_approval_evidence, write_approval_notices
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -196,6 +198,9 @@ def _write_package(out, package, report):
                 ("breaches.csv", write_breaches),
                 ("opt-out-failures.csv", write_optout_failures),
                 ("campaigns.csv", write_campaigns),
+                ("disclosures.csv", write_disclosures),
+                ("approval-notices.csv", write_approval_notices),
+                ("approval-evidence.csv", write_approval_evidence),
             ):
                 with spooled(name) as register:
                     writer(register, year)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import breaches, campaigns, certification, optout, registers
+from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, registers
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -26,6 +26,18 @@ urlpatterns = [
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:pk>/edit/", campaigns.campaign_edit, name="campaign-edit"),
     path("campaigns/<int:pk>/steps/<slug:step>/", campaigns.campaign_step, name="campaign-step"),
+    path("disclosures/", disclosures.disclosure_list, name="disclosure-list"),
+    path("disclosures/new/", disclosures.disclosure_create, name="disclosure-create"),
+    path("disclosures/<int:pk>/", disclosures.disclosure_detail, name="disclosure-detail"),
+    path("disclosures/<int:pk>/correct/", disclosures.disclosure_correct, name="disclosure-correct"),
+    path("approval-notices/", approval_notices.approval_notice_list, name="approval-notice-list"),
+    path("approval-notices/new/", approval_notices.approval_notice_create, name="approval-notice-create"),
+    path("approval-notices/<int:pk>/", approval_notices.approval_notice_detail, name="approval-notice-detail"),
+    path("approval-notices/<int:pk>/correct/", approval_notices.approval_notice_correct, name="approval-notice-correct"),
+    path("approval-notices/<int:pk>/mailings/new/", approval_notices.approval_notice_mailing,
+         name="approval-notice-mailing"),
+    path("approval-notices/evidence/new/", approval_notices.evidence_create, name="evidence-create"),
+    path("approval-notices/evidence/<int:pk>/snapshot/", approval_notices.evidence_snapshot, name="evidence-snapshot"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
     path("certification/packages/", certification.package_request, name="package-request"),

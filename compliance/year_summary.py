@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from compliance.breach_clock import incident_clock
 from compliance.models import BreachIncident, CustomerComplaint, DataBrokerAction, PretextingObservation
@@ -66,6 +66,10 @@ class YearSummary:
     optout_letters_late: int = 0  # sent after the five business days, or not sent by then
     campaigns: int = 0  # marketing campaigns whose period overlaps the year (campaigns.csv)
     campaigns_using_cpni: int = 0
+    third_party_releases: int = 0  # releases of CPNI to third parties in the year (disclosures.csv)
+    approval_notice_mailings: int = 0  # mailings of the notice of CPNI rights sent in the year (approval-notices.csv)
+    approval_notice_recipients: int = 0  # the customers those mailings went to
+    approval_evidence_records: int = 0  # evidence of the approval-status system as of a day in the year
 
     @property
     def complaints_total(self):
@@ -114,6 +118,8 @@ def year_summary(year):
         **_breach_figures(year),
         **_optout_figures(year),
         **_campaign_figures(year),
+        third_party_releases=_release_count(year),
+        **_approval_figures(year),
     )
 
 
@@ -123,6 +129,23 @@ def _campaign_figures(year):
 
     figures = campaigns_of(year).aggregate(campaigns=Count("pk"), campaigns_using_cpni=Count("pk", filter=Q(uses_cpni=True)))
     return {"campaigns": figures["campaigns"], "campaigns_using_cpni": figures["campaigns_using_cpni"]}
+
+
+def _release_count(year):
+    """The releases of CPNI to third parties made in `year` (47 CFR 64.2009(c))."""
+    from compliance.disclosures import disclosures_of
+
+    return disclosures_of(year).count()
+
+
+def _approval_figures(year):
+    """The mailings of the notice of CPNI rights sent in `year`, the customers they reached, and the
+    evidence of the approval-status system as of a day in it (47 CFR 64.2008, 64.2009(a))."""
+    from compliance.approval_notices import evidence_of, mailings_of
+
+    figures = mailings_of(year).aggregate(mailings=Count("pk"), recipients=Sum("population"))
+    return {"approval_notice_mailings": figures["mailings"], "approval_notice_recipients": figures["recipients"] or 0,
+            "approval_evidence_records": evidence_of(year).count()}
 
 
 def _optout_figures(year):

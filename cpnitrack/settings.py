@@ -412,6 +412,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "compliance.models.Campaign.Status",
         "CampaignChannelEnum": "compliance.models.Campaign.Channel",
         "CampaignApprovalBasisEnum": "compliance.models.Campaign.ApprovalBasis",
+        "DisclosurePurposeEnum": "compliance.models.Disclosure.Purpose",
+        "NoticeMailingMethodEnum": "compliance.models.NoticeMailing.Method",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -120,6 +120,14 @@ ACTION_WORDS = {
     "campaign.revise": "Took a rejected marketing campaign back to draft",
     "campaign.start": "Marked a marketing campaign running",
     "campaign.close": "Closed a marketing campaign",
+    # Third-party releases of CPNI (compliance.disclosures).
+    "disclosure.created": "Recorded a release of CPNI to a third party",
+    "disclosure.corrected": "Corrected a release of CPNI to a third party",
+    # Customer approvals and notices (compliance.approval_notices).
+    "approvalnotice.created": "Recorded a version of the notice of customers' CPNI rights",
+    "approvalnotice.corrected": "Corrected a version of the notice of customers' CPNI rights",
+    "noticemailing.created": "Recorded a mailing of the notice of customers' CPNI rights",
+    "approvalevidence.created": "Recorded evidence of the approval-status system",
 }
 # Folded away on the log unless asked for: signing in and out, and failed attempts. Setting up or
 # removing a second factor, or issuing an enrolment code, changes an account and always shows.
@@ -135,6 +143,8 @@ OBJECT_PAGES = {
     "compliance.breachincident": ("breach-detail", "id"),
     "compliance.optoutfailure": ("optout-detail", "id"),
     "compliance.campaign": ("campaign-detail", "id"),
+    "compliance.disclosure": ("disclosure-detail", "id"),
+    "compliance.approvalnotice": ("approval-notice-detail", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
 ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern

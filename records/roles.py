@@ -36,6 +36,10 @@ _READ_EVERYTHING = [
     "compliance.view_lawenforcementdirection",
     "compliance.view_optoutfailure",
     "compliance.view_campaign",
+    "compliance.view_disclosure",
+    "compliance.view_approvalnotice",
+    "compliance.view_noticemailing",
+    "compliance.view_approvalevidence",
 ]
 
 ROLE_PERMISSIONS = {
@@ -101,6 +105,12 @@ ROLE_PERMISSIONS = {
         "compliance.change_optoutfailure",
         "compliance.add_campaign",
         "compliance.change_campaign",
+        "compliance.add_disclosure",
+        "compliance.change_disclosure",
+        "compliance.add_approvalnotice",
+        "compliance.change_approvalnotice",
+        "compliance.add_noticemailing",
+        "compliance.add_approvalevidence",
         "records.add_importjob",
         "records.view_importjob",
     ],

@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import breaches, campaigns, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -118,6 +118,17 @@ EXPECTED = {
     "campaign-detail": ("GET", ALL, 200),
     "campaign-edit": ("GET", LOGGERS, 200),
     "campaign-step": ("POST", MANAGER, 302),  # "close" on a draft: refused, back to the page saying why
+    "disclosure-list": ("GET", READ_ALL, 200),
+    "disclosure-create": ("GET", MANAGER, 200),
+    "disclosure-detail": ("GET", READ_ALL, 200),
+    "disclosure-correct": ("GET", MANAGER, 200),
+    "approval-notice-list": ("GET", READ_ALL, 200),
+    "approval-notice-create": ("GET", MANAGER, 200),
+    "approval-notice-detail": ("GET", READ_ALL, 200),
+    "approval-notice-correct": ("GET", MANAGER, 200),
+    "approval-notice-mailing": ("GET", MANAGER, 200),
+    "evidence-create": ("GET", MANAGER, 200),
+    "evidence-snapshot": ("GET", READ_ALL, 200),
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
@@ -162,6 +173,12 @@ API_EXPECTED = {
     "api-campaign-revise": [("POST", LOGGERS, 409)],  # not rejected
     "api-campaign-start": [("POST", MANAGER, 409)],  # not approved
     "api-campaign-close": [("POST", MANAGER, 409)],
+    "api-disclosure-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-disclosure-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 400)],  # a correction needs its reason
+    "api-approval-notice-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-approval-evidence-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-approval-notice-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 400)],  # a correction needs its reason
+    "api-approval-notice-mailings": [("POST", MANAGER, 400)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -222,7 +239,17 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     submitted = campaigns.campaign_submit(actor=employee, campaign=campaigns.campaign_create(actor=employee, fields={
         "description": "Autumn mailing", "channel": "mail", "products": "Fiber plans", "uses_cpni": False,
         "approval_basis": "none", "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}))
-    return {"pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
+    release = disclosures.disclosure_record(actor=records_manager, fields={
+        "disclosed_on": timezone.localdate(), "recipient": "Fiber Installers LLC", "agreement_reference": "MSA-1",
+        "purpose": "installation", "cpni_categories": ["location"], "customers_count": 1})
+    approval = approval_notices.notice_create(actor=records_manager, fields={
+        "version_label": "2026-1", "text": "Your rights", "effective_on": timezone.localdate()})
+    approval_notices.mailing_record(actor=records_manager, notice=approval, fields={
+        "sent_on": timezone.localdate(), "method": "mail", "population": 10})
+    evidence = approval_notices.evidence_record(actor=records_manager, fields={"as_of": timezone.localdate()},
+                                                snapshot=b"account,status\n", snapshot_name="approvals.csv")
+    return {"pk_approval": approval.pk, "notice_id": approval.pk, "pk_evidence": evidence.pk,
+            "pk_disclosure": release.pk, "disclosure_id": release.pk, "pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -238,7 +265,8 @@ def url_for(name, pattern, world):
             kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
                                 "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
                                 "transmittal": "pk_transmittal", "minimum": "pk_lowering",
-                                "campaign": "pk_campaign"}.get(name.split("-")[0], "pk_register")]
+                                "campaign": "pk_campaign", "disclosure": "pk_disclosure",
+                                "approval": "pk_approval", "evidence": "pk_evidence"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
@@ -379,11 +407,11 @@ class TestObjectLevel:
 NAV_FOR = {
     Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Campaigns", "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Check a label"],
+                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Third-party releases", "Approvals and notices", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification", "Breaches", "Opt-out failures", "Campaigns"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
+                           "Certification", "Breaches", "Opt-out failures", "Campaigns", "Third-party releases", "Approvals and notices"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Third-party releases", "Approvals and notices"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Third-party releases", "Approvals and notices"],
 }
 
 

@@ -1,14 +1,18 @@
 """The CPNI program beside the records lifecycle: the company, the certification's registers, the
 breach register, and each year's certification packages and filings."""
 
+from .approvals import ApprovalEvidence, ApprovalNotice, NoticeMailing
 from .campaigns import Campaign
 from .breaches import BreachIncident, BreachNotification, LawEnforcementDirection
+from .disclosures import Disclosure
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
 from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
+    "ApprovalEvidence",
+    "ApprovalNotice",
     "BreachIncident",
     "BreachNotification",
     "Campaign",
@@ -18,8 +22,10 @@ __all__ = [
     "CompanyProfile",
     "CoveredCompany",
     "CustomerComplaint",
+    "Disclosure",
     "DataBrokerAction",
     "LawEnforcementDirection",
+    "NoticeMailing",
     "OptOutFailure",
     "PretextingObservation",
     "signatory_problem",

@@ -50,6 +50,14 @@ API_PERMISSIONS = {
     "campaign-revise": {"POST": "compliance.add_campaign"},
     "campaign-start": {"POST": "compliance.change_campaign"},
     "campaign-close": {"POST": "compliance.change_campaign"},
+    # Third-party releases: records managers record and correct; those who read every register read them.
+    "disclosure-list": {"GET": "compliance.view_disclosure", "POST": "compliance.add_disclosure"},
+    "disclosure-detail": {"GET": "compliance.view_disclosure", "PATCH": "compliance.change_disclosure"},
+    # Customer approvals and notices: records managers record; those who read every register read them.
+    "approval-notice-list": {"GET": "compliance.view_approvalnotice", "POST": "compliance.add_approvalnotice"},
+    "approval-notice-detail": {"GET": "compliance.view_approvalnotice", "PATCH": "compliance.change_approvalnotice"},
+    "approval-notice-mailings": {"POST": "compliance.add_noticemailing"},
+    "approval-evidence-list": {"GET": "compliance.view_approvalnotice", "POST": "compliance.add_approvalevidence"},
 }
 
 

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
-from compliance import api as compliance_api, campaign_api, optout_api
+from compliance import api as compliance_api, approval_api, campaign_api, disclosure_api, optout_api
 
 from . import views
 
@@ -69,6 +69,15 @@ urlpatterns = [
     path("api/v1/campaigns/<str:campaign_id>/", campaign_api.CampaignDetail.as_view(), name="api-campaign-detail"),
     *[path(f"api/v1/campaigns/<str:campaign_id>/{step}/", view.as_view(), name=f"api-campaign-{step}")
       for step, view in campaign_api.STEP_VIEWS.items()],
+    path("api/v1/disclosures/", disclosure_api.DisclosureList.as_view(), name="api-disclosure-list"),
+    path("api/v1/disclosures/<str:disclosure_id>/", disclosure_api.DisclosureDetail.as_view(),
+         name="api-disclosure-detail"),
+    path("api/v1/approval-notices/", approval_api.NoticeList.as_view(), name="api-approval-notice-list"),
+    path("api/v1/approval-notices/evidence/", approval_api.EvidenceList.as_view(), name="api-approval-evidence-list"),
+    path("api/v1/approval-notices/<str:notice_id>/", approval_api.NoticeDetail.as_view(),
+         name="api-approval-notice-detail"),
+    path("api/v1/approval-notices/<str:notice_id>/mailings/", approval_api.NoticeMailings.as_view(),
+         name="api-approval-notice-mailings"),
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),

@@ -85,6 +85,8 @@ MAIN_NAV = (
     ("compliance.view_breachincident", "breach-list", "Breaches"),
     ("compliance.view_optoutfailure", "optout-list", "Opt-out failures"),
     (("compliance.view_campaign", "compliance.add_campaign"), "campaign-list", "Campaigns"),
+    ("compliance.view_disclosure", "disclosure-list", "Third-party releases"),
+    ("compliance.view_approvalnotice", "approval-notice-list", "Approvals and notices"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

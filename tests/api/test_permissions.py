@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from django.contrib.auth.models import Group
 
-from compliance import breaches, campaigns, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout
 from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
@@ -63,6 +63,23 @@ def _optout(world):
         "detected_at": timezone.now() - timedelta(hours=2), "mechanisms": "Web form", "problem": "Down",
         "remedy": "Fixed", "remedy_on": timezone.localdate(), "state_notified": False, "contact": "Records manager"},
         notice=b"Notice to customers", notice_name="notice.txt")
+
+
+def _disclosure(world):
+    return disclosures.disclosure_record(actor=world["manager"], fields={
+        "disclosed_on": timezone.localdate(), "recipient": "Fiber Installers LLC", "agreement_reference": "MSA-1",
+        "purpose": "installation", "cpni_categories": ["location"], "customers_count": 1})
+
+
+def _label():
+    from compliance.models import ApprovalNotice
+
+    return f"V-{ApprovalNotice.objects.count() + 1}"
+
+
+def _approval_notice(world):
+    return approval_notices.notice_create(actor=world["manager"], fields={
+        "version_label": _label(), "text": "Your rights", "effective_on": timezone.localdate()})
 
 
 def _campaign(world, to=None):
@@ -167,6 +184,26 @@ CASES = [
     ("campaign-revise", "POST", lambda w: _campaign(w, "rejected"), _campaigns("revise/"), None, LOGGERS, 200),
     ("campaign-start", "POST", lambda w: _campaign(w, "approved"), _campaigns("start/"), None, MANAGER, 200),
     ("campaign-close", "POST", lambda w: _campaign(w, "running"), _campaigns("close/"), None, MANAGER, 200),
+    ("disclosure-list", "GET", lambda w: None, lambda w, o: "/api/v1/disclosures/", None, READ_ALL, 200),
+    ("disclosure-list", "POST", lambda w: None, lambda w, o: "/api/v1/disclosures/", lambda w: {
+        "disclosed_on": _today(), "recipient": "Vendor", "agreement_reference": "NDA-1", "purpose": "repair",
+        "cpni_categories": ["type"], "customers_count": 2}, MANAGER, 201),
+    ("disclosure-detail", "GET", _disclosure, lambda w, d: f"/api/v1/disclosures/{d.pk}/", None, READ_ALL, 200),
+    ("disclosure-detail", "PATCH", _disclosure, lambda w, d: f"/api/v1/disclosures/{d.pk}/",
+     lambda w: {"recipient": "Other vendor", "reason": "Typo"}, MANAGER, 200),
+    ("approval-notice-list", "GET", lambda w: None, lambda w, o: "/api/v1/approval-notices/", None, READ_ALL, 200),
+    ("approval-notice-list", "POST", lambda w: None, lambda w, o: "/api/v1/approval-notices/", lambda w: {
+        "version_label": _label(), "text": "Your rights", "effective_on": _today()}, MANAGER, 201),
+    ("approval-notice-detail", "GET", _approval_notice, lambda w, n: f"/api/v1/approval-notices/{n.pk}/", None,
+     READ_ALL, 200),
+    ("approval-notice-detail", "PATCH", _approval_notice, lambda w, n: f"/api/v1/approval-notices/{n.pk}/",
+     lambda w: {"text": "Your rights, corrected", "reason": "Typo"}, MANAGER, 200),
+    ("approval-notice-mailings", "POST", _approval_notice, lambda w, n: f"/api/v1/approval-notices/{n.pk}/mailings/",
+     lambda w: {"sent_on": _today(), "method": "email", "population": 10}, MANAGER, 201),
+    ("approval-evidence-list", "GET", lambda w: None, lambda w, o: "/api/v1/approval-notices/evidence/", None,
+     READ_ALL, 200),
+    ("approval-evidence-list", "POST", lambda w: None, lambda w, o: "/api/v1/approval-notices/evidence/", lambda w: {
+        "as_of": _today(), "opt_out_count": 1, "opt_in_count": 0, "none_count": 2}, MANAGER, 201),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from compliance import breaches, campaigns, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -50,7 +50,8 @@ STATS = {"started": None, "statuses": Counter()}
 def fuzz_world(db, employee, records_manager, netops):
     """Objects for the fuzzer to find: records in every state, a schedule, a hold, breaches
     (one determined, one reported), opt-out failures (one whose letter lacks nothing, one without
-    the customer notice) and marketing campaigns (a draft, two submitted)."""
+    the customer notice), marketing campaigns (a draft, two submitted), a third-party release and a
+    notice of CPNI rights with a mailing."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -72,7 +73,16 @@ def fuzz_world(db, employee, records_manager, netops):
         "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}) for _ in range(3)]
     submitted = campaigns.campaign_submit(actor=employee, campaign=drafts[1])
     rejected = campaigns.campaign_submit(actor=employee, campaign=drafts[2])
+    release = disclosures.disclosure_record(actor=records_manager, fields={
+        "disclosed_on": timezone.localdate(), "recipient": "Fiber Installers LLC", "agreement_reference": "MSA-1",
+        "purpose": "installation", "cpni_categories": ["location"], "customers_count": 3})
+    approval = approval_notices.notice_create(actor=records_manager, fields={
+        "version_label": "2026-1", "text": "Your rights", "effective_on": timezone.localdate()})
+    approval_notices.mailing_record(actor=records_manager, notice=approval, fields={
+        "sent_on": timezone.localdate(), "method": "mail", "population": 10})
     return {
+        "disclosure_id": itertools.cycle([release.pk]),
+        "notice_id": itertools.cycle([approval.pk]),
         "reference": itertools.cycle([r.reference for r in records]),
         # Extending a due record makes it active again: extensions get the active one, so the due
         # records stay due for the destruction steps.
