@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, registers
+from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, program, registers
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
     path("registers/<slug:kind>/new/", registers.register_edit, name="register-create"),
     path("registers/<slug:kind>/<int:pk>/", registers.register_edit, name="register-edit"),
     path("registers/<slug:kind>/<int:pk>/assess-breach/", breaches.register_assess_breach, name="register-assess-breach"),
+    path("program/", program.program, name="program"),
     path("breaches/", breaches.breach_list, name="breach-list"),
     path("breaches/report/", breaches.breach_report, name="breach-report"),
     path("breaches/<int:pk>/", breaches.breach_detail, name="breach-detail"),

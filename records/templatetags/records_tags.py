@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from compliance.program import PROGRAM_PERMISSIONS
 from records.models import Medium, Status
 from records.sweep_timetable import timetable_words
 from records.wording import period_words
@@ -82,11 +83,7 @@ MAIN_NAV = (
     ("records.add_importjob", "import-list", "Import"),
     ("records.view_auditevent", "audit-log", "Audit log"),
     ("compliance.view_certificationpackage", "certification", "Certification"),
-    ("compliance.view_breachincident", "breach-list", "Breaches"),
-    ("compliance.view_optoutfailure", "optout-list", "Opt-out failures"),
-    (("compliance.view_campaign", "compliance.add_campaign"), "campaign-list", "Campaigns"),
-    ("compliance.view_disclosure", "disclosure-list", "Third-party releases"),
-    ("compliance.view_approvalnotice", "approval-notice-list", "Approvals and notices"),
+    (PROGRAM_PERMISSIONS, "program", "CPNI program"),  # breaches, campaigns and the other registers
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

@@ -18,7 +18,8 @@ def test_a_campaign_from_draft_to_the_years_package(journey, stack):
 
     rita = journey.as_user("rita")
     journey.go(rita, "/")
-    rita.get_by_role("link", name="Campaigns", exact=True).click()
+    rita.get_by_role("link", name="CPNI program", exact=True).click()
+    rita.get_by_role("link", name="Marketing campaigns", exact=True).click()
     rita.get_by_role("link", name="Draft a campaign").click()
     rita.get_by_label("Description:", exact=True).fill("Autumn email to subscribers of the newsletter about TV bundles")
     rita.get_by_label("Channel:", exact=True).select_option("email")

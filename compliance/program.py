@@ -1,0 +1,79 @@
+"""The CPNI program on one page: every register the carrier keeps beside its records, what rule it
+serves, and how many entries it holds for the year, for the people who may open it."""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class Register:
+    title: str
+    citation: str
+    holds: str  # what it holds, in a sentence
+    url_name: str
+    url_args: tuple
+    permissions: tuple  # any of them opens it
+    model: str  # "app_label.Model", whose entries are counted
+    dated_by: str  # the field dating an entry in a year
+    counts_for: str  # the permission that shows the count (the register's view permission)
+
+    def url(self):
+        return reverse(self.url_name, args=self.url_args)
+
+    def year_count(self, year):
+        dated = {f"{self.dated_by}__year": year}
+        return apps.get_model(self.model).objects.filter(**dated).count()
+
+
+REGISTERS = (
+    Register("Breaches of CPNI", "47 CFR 64.2011", "Suspected and confirmed breaches, their deadlines and notifications.",
+             "breach-list", (), ("compliance.view_breachincident",), "compliance.BreachIncident", "discovered_at",
+             "compliance.view_breachincident"),
+    Register("Opt-out failures", "47 CFR 64.2009(f)", "Opt-out mechanisms that did not work, and the letter to the FCC.",
+             "optout-list", (), ("compliance.view_optoutfailure",), "compliance.OptOutFailure", "detected_at",
+             "compliance.view_optoutfailure"),
+    Register("Marketing campaigns", "47 CFR 64.2009(c), (d)", "Outbound campaigns, their use of CPNI and their review.",
+             "campaign-list", (), ("compliance.view_campaign", "compliance.add_campaign"), "compliance.Campaign",
+             "starts_on", "compliance.view_campaign"),
+    Register("Third-party releases", "47 CFR 64.2009(c)", "CPNI released to or accessed by vendors and other third parties.",
+             "disclosure-list", (), ("compliance.view_disclosure",), "compliance.Disclosure", "disclosed_on",
+             "compliance.view_disclosure"),
+    Register("Approvals and notices", "47 CFR 64.2007, 64.2008, 64.2009(a)",
+             "Notice versions, their mailings and evidence of the approval-status system.",
+             "approval-notice-list", (), ("compliance.view_approvalnotice",), "compliance.NoticeMailing", "sent_on",
+             "compliance.view_approvalnotice"),
+    Register("Customer complaints", "47 CFR 64.2009(e)", "Complaints about the unauthorized release of CPNI.",
+             "register-list", ("complaints",), ("compliance.view_customercomplaint",), "compliance.CustomerComplaint",
+             "received_on", "compliance.view_customercomplaint"),
+    Register("Actions against data brokers", "47 CFR 64.2009(e)", "Proceedings and petitions against data brokers.",
+             "register-list", ("data-broker-actions",), ("compliance.view_databrokeraction",),
+             "compliance.DataBrokerAction", "taken_on", "compliance.view_databrokeraction"),
+    Register("Pretexting", "47 CFR 64.2009(e)", "Pretexters' methods observed and the steps taken against them.",
+             "register-list", ("pretexting",), ("compliance.view_pretextingobservation",),
+             "compliance.PretextingObservation", "observed_on", "compliance.view_pretextingobservation"),
+)
+
+# Whoever holds one of these opens the program page (the main navigation's "CPNI program").
+PROGRAM_PERMISSIONS = tuple(sorted({permission for register in REGISTERS for permission in register.permissions}))
+
+
+def may_open_program(user):
+    return any(user.has_perm(permission) for permission in PROGRAM_PERMISSIONS)
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    register: Register
+    url: str
+    counts: tuple | None  # entries dated in each of the years asked; None: the person sees only their own
+
+
+def program_for(user, years):
+    """The registers `user` may open, each with its count of entries dated in each of `years`."""
+    return [
+        RegisterRow(register, register.url(),
+                    tuple(register.year_count(year) for year in years) if user.has_perm(register.counts_for) else None)
+        for register in REGISTERS if any(user.has_perm(permission) for permission in register.permissions)
+    ]
