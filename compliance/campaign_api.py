@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from records.api.serializers import MAX_TEXT, MarkingField, StrictBooleanField, StrictCharField
+from records.api.serializers import MAX_TEXT, LookupField, MarkingField, StrictBooleanField, StrictCharField
 from records.api.views import _ID, ApiView, problems
 from records.models import CpniCategory, User
 
@@ -55,9 +55,8 @@ class CampaignWriteSerializer(serializers.Serializer):
     affiliate = StrictCharField(max_length=200, required=False, allow_blank=True)
     starts_on = StrictDateField()
     ends_on = StrictDateField()
-    requested_by = serializers.SlugRelatedField("username", queryset=User.objects.filter(is_active=True), required=False,
-                                                help_text="Records managers may name who requested it (default: "
-                                                          "the caller).")
+    requested_by = LookupField("username", max_length=150, queryset=User.objects.filter(is_active=True), required=False,
+                               help_text="Records managers may name who requested it (default: the caller).")
 
 
 class CampaignChangeSerializer(CampaignWriteSerializer):

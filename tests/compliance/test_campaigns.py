@@ -494,3 +494,9 @@ def test_demo_data_markets_without_cpni(settings, tmp_path):
         Status.CLOSED, False, "sam", "oscar")
     oscar = User.objects.get(username="oscar")
     assert oscar.groups.filter(name=Duty.PRESIDENT).exists() and oscar.groups.filter(name=Role.OFFICER).exists()
+
+
+def test_a_requester_that_cannot_be_a_username_is_refused_before_the_database(now, records_manager, employee):
+    """A NUL byte in the requester is a 400, not a database error (PostgreSQL refuses NUL in text)."""
+    response = token_client(records_manager).post("/api/v1/campaigns/", {"requested_by": "emma\x00"}, format="json")
+    assert response.status_code == 400 and "requested_by" in response.json()["errors"]
