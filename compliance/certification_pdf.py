@@ -152,4 +152,8 @@ def _appendix_rows(summary, draft=False):
         ("Pretexting methods observed", summary.pretexting_observations, False),
         ("Sales and marketing campaigns run or planned in the year", summary.campaigns, False),
         ("of which using CPNI", summary.campaigns_using_cpni, True),
+        ("CPNI training assignments due in the year", summary.training_assignments_due, False),
+        ("of which completed and acknowledged on time", summary.training_completed_on_time, True),
+        ("Training acknowledgements signed", summary.training_acknowledgements, False),
+        ("Supervisor briefings and staff meetings held", summary.briefings, False),
     ]

@@ -37,6 +37,7 @@ from compliance.register_export import (
 )
 from compliance.optout_export import write_optout_failures
 from compliance.campaign_export import write_campaigns
+from compliance.training_export import write_training
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -196,6 +197,7 @@ def _write_package(out, package, report):
                 ("breaches.csv", write_breaches),
                 ("opt-out-failures.csv", write_optout_failures),
                 ("campaigns.csv", write_campaigns),
+                ("training.csv", write_training),
             ):
                 with spooled(name) as register:
                     writer(register, year)

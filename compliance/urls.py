@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import breaches, campaigns, certification, optout, registers
+from .views import breaches, campaigns, certification, optout, registers, training
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -26,6 +26,17 @@ urlpatterns = [
     path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:pk>/edit/", campaigns.campaign_edit, name="campaign-edit"),
     path("campaigns/<int:pk>/steps/<slug:step>/", campaigns.campaign_step, name="campaign-step"),
+    path("training/", training.training_list, name="training-list"),
+    path("training/yearly/", training.training_yearly, name="training-yearly"),
+    path("training/mine/", training.my_training, name="training-mine"),
+    path("training/courses/new/", training.course_create, name="training-course-create"),
+    path("training/courses/<int:pk>/", training.course_detail, name="training-course"),
+    path("training/courses/<int:pk>/assign/", training.course_assign, name="training-assign"),
+    path("training/assignments/<int:pk>/complete/", training.training_complete, name="training-complete"),
+    path("training/briefings/", training.briefing_list, name="briefing-list"),
+    path("training/briefings/new/", training.briefing_create, name="briefing-create"),
+    path("training/discipline/", training.discipline_list, name="discipline-list"),
+    path("training/discipline/new/", training.discipline_create, name="discipline-create"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
     path("certification/packages/", certification.package_request, name="package-request"),

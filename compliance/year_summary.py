@@ -66,6 +66,17 @@ class YearSummary:
     optout_letters_late: int = 0  # sent after the five business days, or not sent by then
     campaigns: int = 0  # marketing campaigns whose period overlaps the year (campaigns.csv)
     campaigns_using_cpni: int = 0
+    training_assignments_due: int = 0  # training assignments due in the year (training.csv)
+    training_completed_on_time: int = 0  # of them, signed on or before their due date
+    training_acknowledgements: int = 0  # acknowledgements signed in the year
+    briefings: int = 0  # supervisor briefings and staff meetings held in the year
+
+    @property
+    def training_on_time_rate(self):
+        """The share of the year's assignments completed on time, in percent (None when none was due)."""
+        if not self.training_assignments_due:
+            return None
+        return round(100 * self.training_completed_on_time / self.training_assignments_due)
 
     @property
     def complaints_total(self):
@@ -114,6 +125,7 @@ def year_summary(year):
         **_breach_figures(year),
         **_optout_figures(year),
         **_campaign_figures(year),
+        **_training_figures(year),
     )
 
 
@@ -123,6 +135,16 @@ def _campaign_figures(year):
 
     figures = campaigns_of(year).aggregate(campaigns=Count("pk"), campaigns_using_cpni=Count("pk", filter=Q(uses_cpni=True)))
     return {"campaigns": figures["campaigns"], "campaigns_using_cpni": figures["campaigns_using_cpni"]}
+
+
+def _training_figures(year):
+    """Training (47 CFR 64.2009(b)): the assignments due in `year`, those signed on time, the
+    acknowledgements signed and the briefings held in it."""
+    from compliance.training import assignments_due_in, briefings_in, completions_in, on_time
+
+    figures = assignments_due_in(year).aggregate(due=Count("pk"), on_time=Count("pk", filter=on_time()))
+    return {"training_assignments_due": figures["due"], "training_completed_on_time": figures["on_time"],
+            "training_acknowledgements": completions_in(year).count(), "briefings": briefings_in(year).count()}
 
 
 def _optout_figures(year):

@@ -120,6 +120,12 @@ ACTION_WORDS = {
     "campaign.revise": "Took a rejected marketing campaign back to draft",
     "campaign.start": "Marked a marketing campaign running",
     "campaign.close": "Closed a marketing campaign",
+    # Training, acknowledgement and discipline (compliance.training; training.complete is compliance.training_lifecycle's).
+    "training.course_created": "Recorded a CPNI training course",
+    "training.assigned": "Assigned CPNI training",
+    "training.complete": "Completed CPNI training and signed its acknowledgement",
+    "training.briefing_recorded": "Recorded a CPNI briefing or staff meeting",
+    "training.discipline_recorded": "Recorded a disciplinary action",
 }
 # Folded away on the log unless asked for: signing in and out, and failed attempts. Setting up or
 # removing a second factor, or issuing an enrolment code, changes an account and always shows.
@@ -135,6 +141,7 @@ OBJECT_PAGES = {
     "compliance.breachincident": ("breach-detail", "id"),
     "compliance.optoutfailure": ("optout-detail", "id"),
     "compliance.campaign": ("campaign-detail", "id"),
+    "compliance.trainingcourse": ("training-course", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
 ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern

@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import breaches, campaigns, optout
+from compliance import breaches, campaigns, optout, training
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -118,6 +118,18 @@ EXPECTED = {
     "campaign-detail": ("GET", ALL, 200),
     "campaign-edit": ("GET", LOGGERS, 200),
     "campaign-step": ("POST", MANAGER, 302),  # "close" on a draft: refused, back to the page saying why
+    # Training: the world's course is assigned to the employee, who signs their own acknowledgement.
+    "training-list": ("GET", READ_ALL, 200),
+    "training-yearly": ("POST", MANAGER, 302),  # without the form's fields: back to the list, saying why
+    "training-mine": ("GET", ALL, 200),
+    "training-course-create": ("GET", MANAGER, 200),
+    "training-course": ("GET", READ_ALL, 200),
+    "training-assign": ("POST", MANAGER, 400),
+    "training-complete": ("POST", frozenset({Role.EMPLOYEE}), 400),  # the person assigned only; unsigned
+    "briefing-list": ("GET", READ_ALL, 200),
+    "briefing-create": ("GET", MANAGER, 200),
+    "discipline-list": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
+    "discipline-create": ("GET", MANAGER, 200),
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
@@ -162,6 +174,12 @@ API_EXPECTED = {
     "api-campaign-revise": [("POST", LOGGERS, 409)],  # not rejected
     "api-campaign-start": [("POST", MANAGER, 409)],  # not approved
     "api-campaign-close": [("POST", MANAGER, 409)],
+    "api-training-list": [("GET", ALL, 200), ("POST", MANAGER, 400)],
+    "api-training-detail": [("GET", ALL, 200)],  # assigned to the employee
+    "api-training-assignments": [("GET", ALL, 200), ("POST", MANAGER, 400)],
+    "api-training-completions": [("GET", ALL, 200), ("POST", ALL, 400)],
+    "api-briefing-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-discipline-list": [("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200), ("POST", MANAGER, 400)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -222,7 +240,10 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
     submitted = campaigns.campaign_submit(actor=employee, campaign=campaigns.campaign_create(actor=employee, fields={
         "description": "Autumn mailing", "channel": "mail", "products": "Fiber plans", "uses_cpni": False,
         "approval_basis": "none", "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}))
-    return {"pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
+    course = training.course_create(actor=records_manager, title="CPNI procedures", version="1", summary="Text",
+                                    effective_on=date(2026, 1, 1))
+    assignment = training.assignment_create(actor=records_manager, course=course, person=employee, due_on=date(2026, 12, 31))
+    return {"pk_course": course.pk, "course_id": course.pk, "pk_assignment": assignment.pk, "pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
             "pk_filing": filing.pk}
@@ -235,10 +256,11 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
-                                "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
-                                "transmittal": "pk_transmittal", "minimum": "pk_lowering",
-                                "campaign": "pk_campaign"}.get(name.split("-")[0], "pk_register")]
+            kwargs[arg] = world["pk_assignment" if name == "training-complete" else {
+                "hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing",
+                "amendment": "pk_filing", "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job",
+                "optout": "pk_optout", "transmittal": "pk_transmittal", "minimum": "pk_lowering",
+                "campaign": "pk_campaign", "training": "pk_course"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
@@ -377,13 +399,13 @@ class TestObjectLevel:
 # --------------------------------------------------------------------------- the main navigation
 
 NAV_FOR = {
-    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Campaigns", "Check a label"],
+    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Campaigns", "My training", "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Check a label"],
+                           "Import", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Training", "My training", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification", "Breaches", "Opt-out failures", "Campaigns"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns"],
+                           "Certification", "Breaches", "Opt-out failures", "Campaigns", "Training", "My training"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Training", "My training"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "Breaches", "Opt-out failures", "Campaigns", "Training", "My training"],
 }
 
 

@@ -6,10 +6,17 @@ from .breaches import BreachIncident, BreachNotification, LawEnforcementDirectio
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
 from .company import CompanyProfile, CoveredCompany, signatory_problem
+from .training import ACKNOWLEDGEMENT, Briefing, DisciplinaryAction, TrainingAssignment, TrainingCompletion, TrainingCourse
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
+    "ACKNOWLEDGEMENT",
     "BreachIncident",
+    "Briefing",
+    "DisciplinaryAction",
+    "TrainingAssignment",
+    "TrainingCompletion",
+    "TrainingCourse",
     "BreachNotification",
     "Campaign",
     "CertificationAmendment",

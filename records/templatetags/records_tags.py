@@ -85,6 +85,8 @@ MAIN_NAV = (
     ("compliance.view_breachincident", "breach-list", "Breaches"),
     ("compliance.view_optoutfailure", "optout-list", "Opt-out failures"),
     (("compliance.view_campaign", "compliance.add_campaign"), "campaign-list", "Campaigns"),
+    ("compliance.view_trainingcourse", "training-list", "Training"),
+    (None, "training-mine", "My training"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

@@ -59,6 +59,7 @@ PACKAGE_FILES = [
     "breaches.csv",
     "opt-out-failures.csv",
     "campaigns.csv",
+    "training.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",
