@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timezone as dt_timezone
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
