@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from compliance import breaches, campaigns, optout
+from compliance import breaches, campaigns, optout, training
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -50,7 +50,8 @@ STATS = {"started": None, "statuses": Counter()}
 def fuzz_world(db, employee, records_manager, netops):
     """Objects for the fuzzer to find: records in every state, a schedule, a hold, breaches
     (one determined, one reported), opt-out failures (one whose letter lacks nothing, one without
-    the customer notice) and marketing campaigns (a draft, two submitted)."""
+    the customer notice), marketing campaigns (a draft, two submitted) and a
+    training course assigned to the employee."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -72,6 +73,10 @@ def fuzz_world(db, employee, records_manager, netops):
         "starts_on": timezone.localdate(), "ends_on": timezone.localdate()}) for _ in range(3)]
     submitted = campaigns.campaign_submit(actor=employee, campaign=drafts[1])
     rejected = campaigns.campaign_submit(actor=employee, campaign=drafts[2])
+    course = training.course_create(actor=records_manager, title="CPNI procedures", version="1", summary="Text",
+                                    effective_on=timezone.localdate())
+    training.assignment_create(actor=records_manager, course=course, person=employee,
+                               due_on=timezone.localdate() + timedelta(days=30))
     return {
         "reference": itertools.cycle([r.reference for r in records]),
         # Extending a due record makes it active again: extensions get the active one, so the due
@@ -83,6 +88,8 @@ def fuzz_world(db, employee, records_manager, netops):
         "failure_id": itertools.cycle([failure.pk for failure in failures]),
         # A draft and two submitted campaigns the employee requested (the records manager may not review them).
         "campaign_id": itertools.cycle([drafts[0].pk, submitted.pk, rejected.pk]),
+        # A course assigned to the employee, who may sign its acknowledgement.
+        "course_id": itertools.cycle([course.pk]),
         "tokens": {name: Token.objects.create(user=user).key
                    for name, user in (("manager", records_manager), ("netops", netops), ("employee", employee))},
     }
