@@ -434,3 +434,14 @@ def test_api_courses_assignments_and_the_signed_acknowledgement(now, records_man
                      format="json").status_code == 409
     assert manager.get(f"{url}completions/").json()["count"] == 1
     assert manager.get("/api/v1/trainings/abc/").status_code == 404
+
+
+def test_demo_data_trains_everyone_yearly_and_nobody_is_overdue(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    course = TrainingCourse.objects.get()
+    assignments = TrainingAssignment.objects.filter(course=course)
+    assert assignments.count() == TrainingAssignment.objects.count() > 5
+    assert list(assignments.filter(status=Status.COMPLETED).values_list("person__username", flat=True)) == ["carl"]
+    assert not training.overdue().exists() and Briefing.objects.count() == 1
+    assert training.assign_new_hires() == []  # everyone has their yearly training
