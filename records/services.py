@@ -552,6 +552,8 @@ def record_correct(*, actor, record, reason, **changes):
             raise ValidationError("Nothing to correct: the medium, serial number, department and custodian are as given.")
         values = {name: changed.get(name, getattr(locked, name)) for name in RECORD_INPUT_FIELDS}
         _validate_correction(values, changed)
+        if "custodian" in changed:
+            _refuse("custodian", _custodian_training_bar(changed["custodian"]))
         check_serial_free(values["media_serial_number"], record=locked)
         before = _audit_values(locked, IDENTITY_FIELDS)
         for name, value in changed.items():

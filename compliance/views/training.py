@@ -5,6 +5,7 @@ disciplinary actions (records managers and officers only)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +31,7 @@ def training_list(request):
     manager = request.user.has_perm(training.ASSIGN)
     yearly = f.YearlyForm(request.POST or None, initial={"year": today.year})
     return render(request, "compliance/training_list.html", {
-        "courses": TrainingCourse.objects.all()[:200], "assignments": assignments, "current": training.current_course(today),
+        "courses": TrainingCourse.objects.annotate(assigned=Count("assignments"))[:200], "assignments": assignments, "current": training.current_course(today),
         "can_add": request.user.has_perm(training.MANAGE), "can_assign": manager, "yearly": yearly,
     }, status=400 if yearly.errors else 200)
 

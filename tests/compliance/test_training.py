@@ -21,7 +21,7 @@ from compliance.models import (Briefing, CertificationPackage, CustomerComplaint
 from compliance.training_export import write_training
 from records import destruction, services
 from records.conflicts import StateConflict
-from records.models import AuditEvent, Notification
+from records.models import AuditEvent, Notification, Status as RecordStatus
 from tests.api.conftest import token_client
 from tests.factories import UserFactory, make_company_profile, make_record
 
@@ -282,6 +282,7 @@ def test_the_bar_on_refuses_overdue_people_as_custodians_and_for_network_operati
         settings, course, records_manager, employee, colleague, netops):
     settings.TRAINING_BARS_OVERDUE = True
     record = make_record(custodian=employee)  # nothing overdue yet
+    pending = make_record(custodian=employee, status=RecordStatus.PENDING_SHRED)
     assign(records_manager, course, employee, due_on=date(2026, 11, 1))
     assign(records_manager, course, colleague, due_on=date(2026, 11, 1))
     assign(records_manager, course, netops, due_on=date(2026, 11, 1))
@@ -291,6 +292,8 @@ def test_the_bar_on_refuses_overdue_people_as_custodians_and_for_network_operati
     with pytest.raises(ValidationError, match="cannot be made a record's custodian"):
         services.record_update(actor=records_manager, record=record, custodian=colleague)
     assert services.record_update(actor=records_manager, record=record, location="Vault").location == "Vault"
+    with pytest.raises(ValidationError, match="cannot be made a record's custodian"):
+        services.record_correct(actor=records_manager, record=pending, reason="Wrong person", custodian=colleague)
     with pytest.raises(ValidationError, match="cannot receive or destroy media for Network Operations"):
         destruction.media_receive(actor=netops, receipts=[])
     with pytest.raises(ValidationError, match="cannot receive or destroy media"):
