@@ -421,6 +421,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignApprovalBasisEnum": "compliance.models.Campaign.ApprovalBasis",
         "TrainingAssignmentStatusEnum": "compliance.models.TrainingAssignment.Status",
         "TrainingAssignmentReasonEnum": "compliance.models.TrainingAssignment.Reason",
+        "BriefingKindEnum": "compliance.models.Briefing.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
