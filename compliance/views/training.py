@@ -51,7 +51,9 @@ def training_yearly(request):
             messages.success(request, f"{len(made)} yearly assignment{'s' if len(made) != 1 else ''} of "
                                       f"{form.cleaned_data['year']} made.")
             return redirect("training-list")
-    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    messages.error(request, "The yearly training is not assigned: " + " ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {message}".lstrip(": ")
+        for name, errors in form.errors.items() for message in errors))
     return redirect("training-list")
 
 

@@ -392,6 +392,12 @@ def test_pages_record_a_course_assign_it_and_the_employee_signs(now, client, rec
 
 def test_pages_of_briefings_and_discipline(now, client, records_manager, employee, auditor):
     client.force_login(records_manager)
+    refused = client.post(reverse("training-yearly"), {"year": "2026"}, follow=True).content.decode()
+    assert "The yearly training is not assigned: Due on (everyone): This field is required." in refused
+    training.course_create(actor=records_manager, title="T", version="1", summary="S", effective_on=date(2026, 1, 1))
+    done = client.post(reverse("training-yearly"), {"year": "2026", "yearly_due_on": "2026-12-31"}, follow=True)
+    assert "yearly assignments of 2026 made." in done.content.decode()
+    assert TrainingAssignment.objects.filter(person=employee, year=2026).exists()
     bad = client.post(reverse("briefing-create"), {"kind": "staff_meeting", "held_on": "2026-11-20",
                                                    "led_by": records_manager.pk, "topic": "CPNI"})
     assert bad.status_code == 400
