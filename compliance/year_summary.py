@@ -83,7 +83,8 @@ class YearSummary:
         return sum(self.complaints_by_category.values())
 
     def as_dict(self):
-        return {**asdict(self), "complaints_total": self.complaints_total}
+        return {**asdict(self), "complaints_total": self.complaints_total,
+                "training_on_time_percent": self.training_on_time_rate}
 
 
 def year_summary(year):

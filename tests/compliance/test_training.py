@@ -346,7 +346,8 @@ def test_the_package_holds_training_csv_and_its_figures(time_machine, course, re
         names = archive.namelist()
     assert len(rows) == 4 and not any("discipl" in name for name in names)
     assert (summary["training_assignments_due"], summary["training_completed_on_time"],
-            summary["training_acknowledgements"], summary["briefings"]) == (2, 1, 1, 1)
+            summary["training_acknowledgements"], summary["briefings"], summary["training_on_time_percent"]) == (
+        2, 1, 1, 1, 50)
     figures = year_summary(2026)
     assert figures.training_on_time_rate == 50
     assert year_summary(2025).training_on_time_rate is None
