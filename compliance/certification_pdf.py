@@ -155,4 +155,8 @@ def _appendix_rows(summary, draft=False):
         ("Releases of CPNI to third parties", summary.third_party_releases, False),
         ("Mailings of the notice of customers' CPNI rights", summary.approval_notice_mailings, False),
         ("Records of the approval-status system kept", summary.approval_evidence_records, False),
+        ("CPNI training assignments due in the year", summary.training_assignments_due, False),
+        ("of which completed and acknowledged on time", summary.training_completed_on_time, True),
+        ("Training acknowledgements signed", summary.training_acknowledgements, False),
+        ("Supervisor briefings and staff meetings held", summary.briefings, False),
     ]

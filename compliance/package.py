@@ -39,6 +39,7 @@ from compliance.optout_export import write_optout_failures
 from compliance.campaign_export import write_campaigns
 from compliance.disclosure_export import write_disclosures
 from compliance.approval_export import write_approval_evidence, write_approval_notices
+from compliance.training_export import write_training
 from compliance.year_summary import in_year, year_summary
 from compliance.ziparchive import ZipWriter
 from records import signing
@@ -201,6 +202,7 @@ def _write_package(out, package, report):
                 ("disclosures.csv", write_disclosures),
                 ("approval-notices.csv", write_approval_notices),
                 ("approval-evidence.csv", write_approval_evidence),
+                ("training.csv", write_training),
             ):
                 with spooled(name) as register:
                     writer(register, year)

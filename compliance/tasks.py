@@ -5,7 +5,7 @@ from celery import shared_task
 from records.notifications import notifications_deliver
 from records.tasks import RETRY
 
-from . import breach_escalations, filing, optout_escalations, reminders
+from . import breach_escalations, filing, optout_escalations, reminders, training
 from .models import CertificationPackage
 
 
@@ -31,4 +31,12 @@ def send_breach_escalations():
     recorded: the escalation emails due about both."""
     breach_escalations.breach_escalations_prepare()
     optout_escalations.optout_escalations_prepare()
+    return notifications_deliver()
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def send_training_escalations():
+    """Daily: assign new hires the current course, and tell each person whose CPNI training is
+    overdue, and the records managers, once per assignment."""
+    training.training_escalations_prepare()
     return notifications_deliver()

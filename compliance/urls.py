@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, program, registers
+from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, program, registers, training
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -39,6 +39,17 @@ urlpatterns = [
          name="approval-notice-mailing"),
     path("approval-notices/evidence/new/", approval_notices.evidence_create, name="evidence-create"),
     path("approval-notices/evidence/<int:pk>/snapshot/", approval_notices.evidence_snapshot, name="evidence-snapshot"),
+    path("training/", training.training_list, name="training-list"),
+    path("training/yearly/", training.training_yearly, name="training-yearly"),
+    path("training/mine/", training.my_training, name="training-mine"),
+    path("training/courses/new/", training.course_create, name="training-course-create"),
+    path("training/courses/<int:pk>/", training.course_detail, name="training-course"),
+    path("training/courses/<int:pk>/assign/", training.course_assign, name="training-assign"),
+    path("training/assignments/<int:pk>/complete/", training.training_complete, name="training-complete"),
+    path("training/briefings/", training.briefing_list, name="briefing-list"),
+    path("training/briefings/new/", training.briefing_create, name="briefing-create"),
+    path("training/discipline/", training.discipline_list, name="discipline-list"),
+    path("training/discipline/new/", training.discipline_create, name="discipline-create"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
     path("certification/packages/", certification.package_request, name="package-request"),

@@ -70,13 +70,25 @@ class YearSummary:
     approval_notice_mailings: int = 0  # mailings of the notice of CPNI rights sent in the year (approval-notices.csv)
     approval_notice_recipients: int = 0  # the customers those mailings went to
     approval_evidence_records: int = 0  # evidence of the approval-status system as of a day in the year
+    training_assignments_due: int = 0  # training assignments due in the year (training.csv)
+    training_completed_on_time: int = 0  # of them, signed on or before their due date
+    training_acknowledgements: int = 0  # acknowledgements signed in the year
+    briefings: int = 0  # supervisor briefings and staff meetings held in the year
+
+    @property
+    def training_on_time_rate(self):
+        """The share of the year's assignments completed on time, in percent (None when none was due)."""
+        if not self.training_assignments_due:
+            return None
+        return round(100 * self.training_completed_on_time / self.training_assignments_due)
 
     @property
     def complaints_total(self):
         return sum(self.complaints_by_category.values())
 
     def as_dict(self):
-        return {**asdict(self), "complaints_total": self.complaints_total}
+        return {**asdict(self), "complaints_total": self.complaints_total,
+                "training_on_time_percent": self.training_on_time_rate}
 
 
 def year_summary(year):
@@ -120,6 +132,7 @@ def year_summary(year):
         **_campaign_figures(year),
         third_party_releases=_release_count(year),
         **_approval_figures(year),
+        **_training_figures(year),
     )
 
 
@@ -146,6 +159,14 @@ def _approval_figures(year):
     figures = mailings_of(year).aggregate(mailings=Count("pk"), recipients=Sum("population"))
     return {"approval_notice_mailings": figures["mailings"], "approval_notice_recipients": figures["recipients"] or 0,
             "approval_evidence_records": evidence_of(year).count()}
+def _training_figures(year):
+    """Training (47 CFR 64.2009(b)): the assignments due in `year`, those signed on time, the
+    acknowledgements signed and the briefings held in it."""
+    from compliance.training import assignments_due_in, briefings_in, completions_in, on_time
+
+    figures = assignments_due_in(year).aggregate(due=Count("pk"), on_time=Count("pk", filter=on_time()))
+    return {"training_assignments_due": figures["due"], "training_completed_on_time": figures["on_time"],
+            "training_acknowledgements": completions_in(year).count(), "briefings": briefings_in(year).count()}
 
 
 def _optout_figures(year):

@@ -278,6 +278,13 @@ except ValueError as error:
 CAMPAIGN_REVIEWER = env("CAMPAIGN_REVIEWER", default="president")
 if CAMPAIGN_REVIEWER not in ("president", "officer"):
     raise ImproperlyConfigured(f"CAMPAIGN_REVIEWER is president or officer, not {CAMPAIGN_REVIEWER!r}.")
+# Training (47 CFR 64.2009(b), compliance.training): new hires are assigned the current course due
+# TRAINING_NEW_HIRE_DAYS days after they joined; when TRAINING_BARS_OVERDUE is true, a person whose
+# training is overdue is refused as a record's custodian and for Network Operations steps.
+TRAINING_NEW_HIRE_DAYS = env.int("TRAINING_NEW_HIRE_DAYS", default=30)
+if not 1 <= TRAINING_NEW_HIRE_DAYS <= 366:
+    raise ImproperlyConfigured(f"TRAINING_NEW_HIRE_DAYS is a number of days from 1 to 366, not {TRAINING_NEW_HIRE_DAYS}.")
+TRAINING_BARS_OVERDUE = env.bool("TRAINING_BARS_OVERDUE", default=False)
 # Breaches of CPNI (47 CFR 64.2011, compliance.breach_clock). BREACH_RULE says which text of the
 # rule the carrier applies: "legacy" (in force before the 2023 amendments) or "2023" (FCC 23-111,
 # whose effective date was delayed: check it is in force before choosing it). An incident keeps the
@@ -414,6 +421,9 @@ SPECTACULAR_SETTINGS = {
         "CampaignApprovalBasisEnum": "compliance.models.Campaign.ApprovalBasis",
         "DisclosurePurposeEnum": "compliance.models.Disclosure.Purpose",
         "NoticeMailingMethodEnum": "compliance.models.NoticeMailing.Method",
+        "TrainingAssignmentStatusEnum": "compliance.models.TrainingAssignment.Status",
+        "TrainingAssignmentReasonEnum": "compliance.models.TrainingAssignment.Reason",
+        "BriefingKindEnum": "compliance.models.Briefing.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

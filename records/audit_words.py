@@ -128,6 +128,12 @@ ACTION_WORDS = {
     "approvalnotice.corrected": "Corrected a version of the notice of customers' CPNI rights",
     "noticemailing.created": "Recorded a mailing of the notice of customers' CPNI rights",
     "approvalevidence.created": "Recorded evidence of the approval-status system",
+    # Training, acknowledgement and discipline (compliance.training; training.complete is compliance.training_lifecycle's).
+    "training.course_created": "Recorded a CPNI training course",
+    "training.assigned": "Assigned CPNI training",
+    "training.complete": "Completed CPNI training and signed its acknowledgement",
+    "training.briefing_recorded": "Recorded a CPNI briefing or staff meeting",
+    "training.discipline_recorded": "Recorded a disciplinary action",
 }
 # Folded away on the log unless asked for: signing in and out, and failed attempts. Setting up or
 # removing a second factor, or issuing an enrolment code, changes an account and always shows.
@@ -145,6 +151,7 @@ OBJECT_PAGES = {
     "compliance.campaign": ("campaign-detail", "id"),
     "compliance.disclosure": ("disclosure-detail", "id"),
     "compliance.approvalnotice": ("approval-notice-detail", "id"),
+    "compliance.trainingcourse": ("training-course", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
 ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern

@@ -189,6 +189,7 @@ def media_receive(*, actor, receipts):
     """Network Operations acknowledges receipt of handed-over media: `receipts` is a list of
     (record, serial number read off the medium on receipt), each checked against the record like at
     hand-over, and noted on the medium's transmittal; all or none."""
+    _refuse_untrained(actor)
     _refuse_wrong_serials(receipts)
     now = timezone.now()
     with transaction.atomic():
@@ -201,6 +202,15 @@ def media_receive(*, actor, receipts):
                 item._history_user = actor
                 item.save()
         return received
+
+
+def _refuse_untrained(actor):
+    """With TRAINING_BARS_OVERDUE, a person whose CPNI training is overdue takes no Network Operations step."""
+    from compliance.training import training_bar
+
+    message = training_bar(actor, "receive or destroy media for Network Operations")
+    if message:
+        raise ValidationError(message)
 
 
 def _refuse_wrong_serials(pairs):
@@ -224,6 +234,7 @@ def media_destruction_confirm(*, actor, records, destroyed_on, media=None, **fie
     unknown |= {name for values in (media or {}).values() for name in values} - set(PER_MEDIUM_FIELDS)
     if unknown:
         raise ValueError(f"Not sanitization fields: {', '.join(sorted(unknown))}")
+    _refuse_untrained(actor)
     if not records:
         raise ValidationError("Choose at least one medium.")
     errors = _sanitization_errors(records, destroyed_on, fields)

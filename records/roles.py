@@ -40,7 +40,13 @@ _READ_EVERYTHING = [
     "compliance.view_approvalnotice",
     "compliance.view_noticemailing",
     "compliance.view_approvalevidence",
+    "compliance.view_trainingcourse",
+    "compliance.view_trainingassignment",
+    "compliance.view_trainingcompletion",
+    "compliance.view_briefing",
 ]
+# Everyone signs the acknowledgement of their own training (compliance.training checks it is theirs).
+_TRAINEE = ["compliance.add_trainingcompletion"]
 
 ROLE_PERMISSIONS = {
     Role.EMPLOYEE: [
@@ -56,8 +62,10 @@ ROLE_PERMISSIONS = {
         "compliance.report_breachincident",
         # Employees draft and submit marketing campaigns, and see those they requested (compliance.campaigns).
         "compliance.add_campaign",
-    ],
+    ]
+    + _TRAINEE,
     Role.RECORDS_MANAGER: _READ_EVERYTHING
+    + _TRAINEE
     + [
         "records.add_record",
         "records.change_record",
@@ -111,14 +119,24 @@ ROLE_PERMISSIONS = {
         "compliance.change_approvalnotice",
         "compliance.add_noticemailing",
         "compliance.add_approvalevidence",
+        "compliance.add_trainingcourse",
+        "compliance.change_trainingcourse",
+        "compliance.add_trainingassignment",
+        "compliance.add_briefing",
+        # Disciplinary actions: read only by records managers and officers.
+        "compliance.view_disciplinaryaction",
+        "compliance.add_disciplinaryaction",
         "records.add_importjob",
         "records.view_importjob",
     ],
     Role.NETOPS_DIRECTOR: _READ_EVERYTHING
+    + _TRAINEE
     + ["records.receive_media", "records.confirm_media_destruction", "records.validate_destruction"],
-    Role.AUDITOR: _READ_EVERYTHING + ["records.verify_auditevent", "compliance.follow_certification"],
+    Role.AUDITOR: _READ_EVERYTHING + _TRAINEE + ["records.verify_auditevent", "compliance.follow_certification"],
     Role.OFFICER: _READ_EVERYTHING
+    + _TRAINEE
     + [
+        "compliance.view_disciplinaryaction",
         "compliance.add_certificationpackage",
         "compliance.add_certificationfiling",
         "compliance.add_certificationamendment",

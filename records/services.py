@@ -137,6 +137,13 @@ def _refuse(field, message):
         raise ValidationError({field: message})
 
 
+def _custodian_training_bar(custodian):
+    """With TRAINING_BARS_OVERDUE, a person whose CPNI training is overdue is not made a custodian."""
+    from compliance.training import training_bar
+
+    return training_bar(custodian, "be made a record's custodian")
+
+
 def _read_document(function, file_name, data):
     """``function`` (check or stamp) on the document in a child process within the document budget
     (DOCUMENT_MAX_* settings); a document over it is a ValidationError naming the limit."""
@@ -356,6 +363,7 @@ def record_create(
     legal_minimums = list(dict.fromkeys(legal_minimums))
     attestation = _checked_together(
         lambda: validate_record_values(values),
+        lambda: _refuse("custodian", _custodian_training_bar(custodian)),
         lambda: _refuse("legal_minimums", _legal_minimums_error(legal_minimums)),
         lambda: _label_attestation(
             actor=actor,
@@ -438,6 +446,7 @@ def record_update(
     values = {name: changed.get(name, getattr(record, name)) for name in RECORD_INPUT_FIELDS}
     attestation = _checked_together(
         lambda: validate_record_values(values),
+        lambda: _refuse("custodian", "custodian" in changed and _custodian_training_bar(changed["custodian"])),
         lambda: _refuse("legal_minimums", minimums_changed and _legal_minimums_error(legal_minimums, carried)),
         lambda: _label_attestation(
             actor=actor,
@@ -552,6 +561,8 @@ def record_correct(*, actor, record, reason, **changes):
             raise ValidationError("Nothing to correct: the medium, serial number, department and custodian are as given.")
         values = {name: changed.get(name, getattr(locked, name)) for name in RECORD_INPUT_FIELDS}
         _validate_correction(values, changed)
+        if "custodian" in changed:
+            _refuse("custodian", _custodian_training_bar(changed["custodian"]))
         check_serial_free(values["media_serial_number"], record=locked)
         before = _audit_values(locked, IDENTITY_FIELDS)
         for name, value in changed.items():

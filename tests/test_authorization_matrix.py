@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import approval_notices, breaches, campaigns, disclosures, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout, training
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -130,6 +130,18 @@ EXPECTED = {
     "approval-notice-mailing": ("GET", MANAGER, 200),
     "evidence-create": ("GET", MANAGER, 200),
     "evidence-snapshot": ("GET", READ_ALL, 200),
+    # Training: the world's course is assigned to the employee, who signs their own acknowledgement.
+    "training-list": ("GET", READ_ALL, 200),
+    "training-yearly": ("POST", MANAGER, 302),  # without the form's fields: back to the list, saying why
+    "training-mine": ("GET", ALL, 200),
+    "training-course-create": ("GET", MANAGER, 200),
+    "training-course": ("GET", READ_ALL, 200),
+    "training-assign": ("POST", MANAGER, 400),
+    "training-complete": ("POST", frozenset({Role.EMPLOYEE}), 400),  # the person assigned only; unsigned
+    "briefing-list": ("GET", READ_ALL, 200),
+    "briefing-create": ("GET", MANAGER, 200),
+    "discipline-list": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
+    "discipline-create": ("GET", MANAGER, 200),
 }
 # Served to everyone, signed in or not: name -> (method, status for anonymous, status signed in).
 PUBLIC = {"login": ("GET", 200, 302), "logout": ("POST", 302, 302), "healthz": ("GET", 200, 200),
@@ -180,6 +192,12 @@ API_EXPECTED = {
     "api-approval-evidence-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
     "api-approval-notice-detail": [("GET", READ_ALL, 200), ("PATCH", MANAGER, 400)],  # a correction needs its reason
     "api-approval-notice-mailings": [("POST", MANAGER, 400)],
+    "api-training-list": [("GET", ALL, 200), ("POST", MANAGER, 400)],
+    "api-training-detail": [("GET", ALL, 200)],  # assigned to the employee
+    "api-training-assignments": [("GET", ALL, 200), ("POST", MANAGER, 400)],
+    "api-training-completions": [("GET", ALL, 200), ("POST", ALL, 400)],
+    "api-briefing-list": [("GET", READ_ALL, 200), ("POST", MANAGER, 400)],
+    "api-discipline-list": [("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200), ("POST", MANAGER, 400)],
     "api-schema": [("GET", ALL, 200)],
 }
 
@@ -249,7 +267,11 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
         "sent_on": timezone.localdate(), "method": "mail", "population": 10})
     evidence = approval_notices.evidence_record(actor=records_manager, fields={"as_of": timezone.localdate()},
                                                 snapshot=b"account,status\n", snapshot_name="approvals.csv")
-    return {"pk_approval": approval.pk, "notice_id": approval.pk, "pk_evidence": evidence.pk,
+    course = training.course_create(actor=records_manager, title="CPNI procedures", version="1", summary="Text",
+                                    effective_on=date(2026, 1, 1))
+    assignment = training.assignment_create(actor=records_manager, course=course, person=employee, due_on=date(2026, 12, 31))
+    return {"pk_course": course.pk, "course_id": course.pk, "pk_assignment": assignment.pk,
+            "pk_approval": approval.pk, "notice_id": approval.pk, "pk_evidence": evidence.pk,
             "pk_disclosure": release.pk, "disclosure_id": release.pk, "pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
             "kind": "complaints", "pk_register": complaint.pk, "pk_import": job.pk, "hold_id": hold.pk,
@@ -263,11 +285,12 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world[{"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
+            kwargs[arg] = world["pk_assignment" if name == "training-complete" else {"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
                                 "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
                                 "transmittal": "pk_transmittal", "minimum": "pk_lowering",
                                 "campaign": "pk_campaign", "disclosure": "pk_disclosure",
-                                "approval": "pk_approval", "evidence": "pk_evidence"}.get(name.split("-")[0], "pk_register")]
+                                "approval": "pk_approval", "evidence": "pk_evidence",
+                                "training": "pk_course"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments
@@ -406,13 +429,16 @@ class TestObjectLevel:
 # --------------------------------------------------------------------------- the main navigation
 
 NAV_FOR = {
-    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "CPNI program", "Check a label"],
+    Role.EMPLOYEE: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "CPNI program", "My training",
+                    "Check a label"],
     Role.RECORDS_MANAGER: ["Dashboard", "Records", "Log a record", "Hand over media", "Schedules", "Legal holds",
-                           "Import", "Audit log", "Certification", "CPNI program", "Check a label"],
+                           "Import", "Audit log", "Certification", "CPNI program", "My training", "Check a label"],
     Role.NETOPS_DIRECTOR: ["Dashboard", "Records", "Network Operations", "Schedules", "Legal holds", "Audit log",
-                           "Certification", "CPNI program"],
-    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "CPNI program"],
-    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "CPNI program"],
+                           "Certification", "CPNI program", "My training"],
+    Role.AUDITOR: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "CPNI program",
+                   "My training"],
+    Role.OFFICER: ["Dashboard", "Records", "Schedules", "Legal holds", "Audit log", "Certification", "CPNI program",
+                   "My training"],
 }
 
 

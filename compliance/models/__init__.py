@@ -8,12 +8,19 @@ from .disclosures import Disclosure
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
 from .company import CompanyProfile, CoveredCompany, signatory_problem
+from .training import ACKNOWLEDGEMENT, Briefing, DisciplinaryAction, TrainingAssignment, TrainingCompletion, TrainingCourse
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
 
 __all__ = [
     "ApprovalEvidence",
     "ApprovalNotice",
+    "ACKNOWLEDGEMENT",
     "BreachIncident",
+    "Briefing",
+    "DisciplinaryAction",
+    "TrainingAssignment",
+    "TrainingCompletion",
+    "TrainingCourse",
     "BreachNotification",
     "Campaign",
     "CertificationAmendment",

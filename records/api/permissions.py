@@ -58,6 +58,17 @@ API_PERMISSIONS = {
     "approval-notice-detail": {"GET": "compliance.view_approvalnotice", "PATCH": "compliance.change_approvalnotice"},
     "approval-notice-mailings": {"POST": "compliance.add_noticemailing"},
     "approval-evidence-list": {"GET": "compliance.view_approvalnotice", "POST": "compliance.add_approvalevidence"},
+    # Training: everyone reads the courses assigned to them and signs their own acknowledgement
+    # (compliance.training checks it is theirs); disciplinary actions only records managers and officers.
+    "training-list": {"GET": ("compliance.view_trainingcourse", "compliance.add_trainingcompletion"),
+                      "POST": "compliance.add_trainingcourse"},
+    "training-detail": {"GET": ("compliance.view_trainingcourse", "compliance.add_trainingcompletion")},
+    "training-assignments": {"GET": ("compliance.view_trainingcourse", "compliance.add_trainingcompletion"),
+                             "POST": "compliance.add_trainingassignment"},
+    "training-completions": {"GET": ("compliance.view_trainingcourse", "compliance.add_trainingcompletion"),
+                             "POST": "compliance.add_trainingcompletion"},
+    "briefing-list": {"GET": "compliance.view_briefing", "POST": "compliance.add_briefing"},
+    "discipline-list": {"GET": "compliance.view_disciplinaryaction", "POST": "compliance.add_disciplinaryaction"},
 }
 
 

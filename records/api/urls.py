@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
-from compliance import api as compliance_api, approval_api, campaign_api, disclosure_api, optout_api
+from compliance import api as compliance_api, approval_api, campaign_api, disclosure_api, optout_api, training_api
 
 from . import views
 
@@ -78,6 +78,14 @@ urlpatterns = [
          name="api-approval-notice-detail"),
     path("api/v1/approval-notices/<str:notice_id>/mailings/", approval_api.NoticeMailings.as_view(),
          name="api-approval-notice-mailings"),
+    path("api/v1/trainings/", training_api.TrainingList.as_view(), name="api-training-list"),
+    path("api/v1/trainings/<str:course_id>/", training_api.TrainingDetail.as_view(), name="api-training-detail"),
+    path("api/v1/trainings/<str:course_id>/assignments/", training_api.TrainingAssignments.as_view(),
+         name="api-training-assignments"),
+    path("api/v1/trainings/<str:course_id>/completions/", training_api.TrainingCompletions.as_view(),
+         name="api-training-completions"),
+    path("api/v1/briefings/", training_api.BriefingList.as_view(), name="api-briefing-list"),
+    path("api/v1/disciplinary-actions/", training_api.DisciplineList.as_view(), name="api-discipline-list"),
     path("api/schema/", login_not_required(SchemaView.as_view()), name="api-schema"),
     path("api/docs/", login_required(SwaggerPage.as_view()), name="api-docs"),
     re_path(r"^api/", views.api_not_found, name="api-not-found"),

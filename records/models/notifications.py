@@ -16,6 +16,7 @@ class Notification(models.Model):
         AUDIT_ANCHOR = "audit_anchor", "Signed anchor of the audit chain (to officers and auditors)"
         BREACH_ESCALATION = "breach_escalation", "Breach of CPNI: reported, determined, deadlines (to records managers and officers)"
         OPTOUT_ESCALATION = "optout_escalation", "Opt-out failure: detected, letter to the FCC due (to records managers and officers)"
+        TRAINING_OVERDUE = "training_overdue", "CPNI training overdue (to the person and records managers)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")

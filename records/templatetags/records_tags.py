@@ -84,6 +84,7 @@ MAIN_NAV = (
     ("records.view_auditevent", "audit-log", "Audit log"),
     ("compliance.view_certificationpackage", "certification", "Certification"),
     (PROGRAM_PERMISSIONS, "program", "CPNI program"),  # breaches, campaigns and the other registers
+    (None, "training-mine", "My training"),
     ("records.add_labelcheck", "label-check", "Check a label"),
 )
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from django.contrib.auth.models import Group
 
-from compliance import approval_notices, breaches, campaigns, disclosures, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout, training
 from compliance.models import BreachIncident, BreachNotification, LawEnforcementDirection
 from records import holds
 from records.api.permissions import API_PERMISSIONS
@@ -99,6 +99,24 @@ def _campaign(world, to=None):
 
 def _campaigns(path=""):
     return lambda world, c: f"/api/v1/campaigns/{c.pk}/{path}"
+
+
+def _course(world, assign_everyone=False):
+    course = training.course_create(actor=world["manager"], title="CPNI procedures", version=f"v{User.objects.count()}-"
+                                    f"{training.TrainingCourse.objects.count()}", summary="Text",
+                                    effective_on=timezone.localdate())
+    for person in User.objects.filter(is_active=True) if assign_everyone else [world["employee"]]:
+        training.assignment_create(actor=world["manager"], course=course, person=person,
+                                   due_on=timezone.localdate() + timedelta(days=30))
+    return course
+
+
+def _trainings(path=""):
+    return lambda world, c: f"/api/v1/trainings/{c.pk}/{path}"
+
+
+def _signature(user):
+    return user.get_full_name()
 
 
 def _optouts(path=""):
@@ -204,6 +222,26 @@ CASES = [
      READ_ALL, 200),
     ("approval-evidence-list", "POST", lambda w: None, lambda w, o: "/api/v1/approval-notices/evidence/", lambda w: {
         "as_of": _today(), "opt_out_count": 1, "opt_in_count": 0, "none_count": 2}, MANAGER, 201),
+    ("training-list", "GET", lambda w: None, lambda w, o: "/api/v1/trainings/", None, ALL, 200),
+    ("training-list", "POST", lambda w: None, lambda w, o: "/api/v1/trainings/", lambda w: {
+        "title": "CPNI procedures", "version": "2", "summary": "Text", "effective_on": _today()}, MANAGER, 201),
+    ("training-detail", "GET", _course, _trainings(), None, ALL, 200),  # assigned to the employee
+    ("training-assignments", "GET", _course, _trainings("assignments/"), None, ALL, 200),
+    ("training-assignments", "POST", _course, _trainings("assignments/"), lambda w: {
+        "person": "oscar", "due_on": _today()}, MANAGER, 201),
+    ("training-completions", "GET", _course, _trainings("completions/"), None, ALL, 200),
+    # Assigned to everyone: each signs their own (the body's signature is "Full Name" of the test users).
+    ("training-completions", "POST", lambda w: _course(w, assign_everyone=True), _trainings("completions/"),
+     lambda w: {"acknowledged": True, "signature": "SIGNATURE"}, ALL, 201),
+    ("briefing-list", "GET", lambda w: None, lambda w, o: "/api/v1/briefings/", None, READ_ALL, 200),
+    ("briefing-list", "POST", lambda w: None, lambda w, o: "/api/v1/briefings/", lambda w: {
+        "kind": "staff_meeting", "held_on": _today(), "led_by": "rita", "attendees": ["emma"], "topic": "CPNI"},
+     MANAGER, 201),
+    ("discipline-list", "GET", lambda w: None, lambda w, o: "/api/v1/disciplinary-actions/", None,
+     frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
+    ("discipline-list", "POST", lambda w: None, lambda w, o: "/api/v1/disciplinary-actions/", lambda w: {
+        "person": "emma", "breached": "Left a printout", "finding": "Seen on the desk", "action_taken": "Warning",
+        "decided_by": "rita", "decided_on": _today()}, MANAGER, 201),
     ("hold-release", "POST", _hold, lambda w, h: f"/api/v1/holds/{h.pk}/release/",
      lambda w: {"reason": "Settled"}, MANAGER, 200),
 ]
@@ -238,6 +276,8 @@ def test_each_role_is_allowed_or_refused_and_a_refusal_changes_nothing(case, api
         obj = make(world)
         url = url_of(world, obj)
         body = body_of(world) if body_of else None
+        if body and body.get("signature") == "SIGNATURE":
+            body = {**body, "signature": _signature(user)}
         if method == "POST" and key == "schedule-list":
             body = {**body, "code": f"NEW-{role.value}"}
         before = snapshot()

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from compliance import approval_notices, breaches, campaigns, disclosures, optout
+from compliance import approval_notices, breaches, campaigns, disclosures, optout, training
 from cpnitrack.wsgi import application
 from records import holds
 from records.models import Medium, Record, Status
@@ -50,8 +50,8 @@ STATS = {"started": None, "statuses": Counter()}
 def fuzz_world(db, employee, records_manager, netops):
     """Objects for the fuzzer to find: records in every state, a schedule, a hold, breaches
     (one determined, one reported), opt-out failures (one whose letter lacks nothing, one without
-    the customer notice), marketing campaigns (a draft, two submitted), a third-party release and a
-    notice of CPNI rights with a mailing."""
+    the customer notice), marketing campaigns (a draft, two submitted), a third-party release, a
+    notice of CPNI rights with a mailing and a training course assigned to the employee."""
     schedule = ScheduleFactory(code="TOLL-BILLING")
     records = [make_record(custodian=employee, schedule=schedule, status=status)
                for status in (Status.ACTIVE, Status.DUE, Status.PENDING_SHRED, Status.DESTROYED)]
@@ -80,6 +80,10 @@ def fuzz_world(db, employee, records_manager, netops):
         "version_label": "2026-1", "text": "Your rights", "effective_on": timezone.localdate()})
     approval_notices.mailing_record(actor=records_manager, notice=approval, fields={
         "sent_on": timezone.localdate(), "method": "mail", "population": 10})
+    course = training.course_create(actor=records_manager, title="CPNI procedures", version="1", summary="Text",
+                                    effective_on=timezone.localdate())
+    training.assignment_create(actor=records_manager, course=course, person=employee,
+                               due_on=timezone.localdate() + timedelta(days=30))
     return {
         "disclosure_id": itertools.cycle([release.pk]),
         "notice_id": itertools.cycle([approval.pk]),
@@ -93,6 +97,8 @@ def fuzz_world(db, employee, records_manager, netops):
         "failure_id": itertools.cycle([failure.pk for failure in failures]),
         # A draft and two submitted campaigns the employee requested (the records manager may not review them).
         "campaign_id": itertools.cycle([drafts[0].pk, submitted.pk, rejected.pk]),
+        # A course assigned to the employee, who may sign its acknowledgement.
+        "course_id": itertools.cycle([course.pk]),
         "tokens": {name: Token.objects.create(user=user).key
                    for name, user in (("manager", records_manager), ("netops", netops), ("employee", employee))},
     }

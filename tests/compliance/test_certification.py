@@ -62,6 +62,7 @@ PACKAGE_FILES = [
     "disclosures.csv",
     "approval-notices.csv",
     "approval-evidence.csv",
+    "training.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, services
-from compliance import campaigns
+from compliance import campaigns, training
 from compliance.registers import company_profile_save, register_save
 from records.models import (
     Department,
@@ -195,6 +195,26 @@ class Command(BaseCommand):
             steps_taken="Call-back to the number of record before any CPNI is discussed; staff briefed.",
         ))
         self._campaign(rita, today)
+        self._training(rita, today)
+
+    def _training(self, rita, today):
+        """The CPNI procedures course, everyone's yearly training (Carl has signed it) and a staff meeting."""
+        from records.dates import records_began_on
+
+        course = training.course_create(
+            actor=rita, title="CPNI procedures", version=f"{today.year}.1",
+            effective_on=max(today - timedelta(days=60), records_began_on()),
+            summary="Authenticate every caller before discussing call detail: a password, a call-back to the number of "
+                    "record, or a visit with photo ID. Never give CPNI to a third party, and use none in sales or "
+                    "marketing. Report a suspected breach to a records manager at once. Breaches of these procedures "
+                    "are disciplined.")
+        training.assign_yearly(actor=rita, year=today.year, due_on=today + timedelta(days=30), course=course)
+        carl = User.objects.get(username="carl")
+        training.training_complete(actor=carl, assignment=carl.training_assignments.get(year=today.year),
+                                   acknowledged=True, signature=carl.get_full_name())
+        training.briefing_create(actor=rita, kind="staff_meeting", held_on=today - timedelta(days=20), led_by=rita,
+                                 attendees=list(User.objects.filter(username__in=["emma", "carl", "sam", "dave"])),
+                                 topic="Callers posing as account holders: call back the number of record first.")
 
     def _campaign(self, rita, today):
         """One outbound campaign without CPNI, requested by marketing, approved by the President, run and closed."""
