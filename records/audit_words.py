@@ -44,6 +44,7 @@ ACTION_WORDS = {
     "job.running": "A job started running",
     "job.done": "A job finished",
     "job.failed": "A job failed",
+    "job.retried": "Ran a failed job again",
     # Exports.
     "export.audit_log": "Downloaded the audit log",
     "export.record_list": "Downloaded the record list",

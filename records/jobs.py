@@ -10,7 +10,7 @@ returns the result: {"summary": [sentences for people], ...figures}. A step may 
 after it returned once (a worker killed before the job was marked done), so its last part must
 be idempotent too."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -28,6 +28,15 @@ VIEW_PERMISSION = {
     Job.Kind.SCHEDULE_RECOMPUTE: "records.view_all_departments",
     Job.Kind.MINIMUM_RECOMPUTE: "records.view_all_departments",
     Job.Kind.CHAIN_VERIFY: "records.view_auditevent",
+}
+# Who may run a failed job again besides the person who started it: whoever may start its kind of
+# work (an export is its requester's own).
+RETRY_PERMISSION = {
+    Job.Kind.HOLD_PLACE: "records.add_legalhold",
+    Job.Kind.HOLD_RELEASE: "records.change_legalhold",
+    Job.Kind.SCHEDULE_RECOMPUTE: "records.change_retentionschedule",
+    Job.Kind.MINIMUM_RECOMPUTE: "records.change_legalminimum",
+    Job.Kind.CHAIN_VERIFY: "records.verify_auditevent",
 }
 UNIT = {Job.Kind.CHAIN_VERIFY: "events"}  # what a job counts; records unless named here
 
@@ -51,6 +60,28 @@ def unit_of(job):
 def may_view(user, job):
     rule = VIEW_PERMISSION[job.kind]
     return job.requested_by_id == user.pk or (rule(user, job) if callable(rule) else user.has_perm(rule))
+
+
+def may_retry(user, job):
+    permission = RETRY_PERMISSION.get(job.kind)
+    return job.requested_by_id == user.pk or bool(permission and user.has_perm(permission))
+
+
+def job_retry(*, actor, job):
+    """Queue a failed job again: it goes on from where it stopped (its chunks so far stay written,
+    its step is idempotent), after whatever made it fail has been put right."""
+    if not may_retry(actor, job):
+        raise PermissionDenied("Only the person who started this job, or who may start its kind of work, runs it again.")
+    with transaction.atomic():
+        queued = Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(
+            state=Job.State.QUEUED, requested_at=timezone.now(), finished_at=None, error="")
+        if not queued:
+            raise ValidationError(f"Job #{job.pk} has not failed: only a failed job is run again.")
+        job.refresh_from_db()
+        audit_event_record(actor=actor, action="job.retried", obj=job,
+                           payload={"job": job.pk, "kind": job.kind, "done": job.done})
+        job.queued = queue_after_commit(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({job.description})")
+    return job
 
 
 def job_start(*, actor, kind, description, total, subject_id=None, link="", params=None):

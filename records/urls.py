@@ -29,6 +29,7 @@ urlpatterns = [
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/download/", exports.job_download, name="job-download"),
+    path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/template.csv", imports.import_template, name="import-template"),
     path("imports/template.xlsx", imports.import_template, {"kind": "xlsx"}, name="import-template-xlsx"),

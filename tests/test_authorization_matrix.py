@@ -62,6 +62,7 @@ EXPECTED = {
     "legal-minimum-edit": ("GET", MANAGER, 200),
     "job-list": ("GET", ALL, 200),
     "job-detail": ("GET", READ_ALL, 200),  # its requester, and those who see holds
+    "job-retry": ("POST", MANAGER, 302),  # a hold's job that has not failed: back to it, saying so
     "job-download": ("GET", READ_ALL, 404),  # a hold's job: no file (export jobs: tests/records/test_export_jobs.py)
     "hold-list": ("GET", READ_ALL, 200),
     "hold-create": ("GET", MANAGER, 200),

@@ -1,8 +1,10 @@
 """Jobs: a person's running and recent long work, and one job's progress and result."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from records import export_jobs, jobs, queueing
 from records.models import ImportJob, Job
@@ -28,4 +30,19 @@ def job_detail(request, pk):
         "time_left": jobs.duration_words(jobs.seconds_left(job)),
         "waiting_note": queueing.WAITING_NOTE if waiting else "",
         "export_file": export_jobs.file_state(job),
+        "may_retry": job.state == Job.State.FAILED and jobs.may_retry(request.user, job),
     })
+
+
+@require_POST
+def job_retry(request, pk):
+    job = get_object_or_404(Job, pk=pk)
+    if not jobs.may_view(request.user, job):
+        raise PermissionDenied("Only the person who started this job, and those who may see its work, follow it.")
+    try:
+        jobs.job_retry(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Job #{job.pk} runs again, on from where it stopped.")
+    return redirect("job-detail", pk=job.pk)

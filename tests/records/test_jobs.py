@@ -186,3 +186,35 @@ def test_the_api_gives_a_job_to_its_requester_and_hides_it_from_others(records_m
     api.force_authenticate(employee)
     assert api.get(url).status_code == 403
     assert api.get(reverse("api-job-detail", args=["abc"])).status_code in (403, 404)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_job_runs_again_from_where_it_stopped(numbering, five_records, records_manager, netops, monkeypatch,
+                                                       client):
+    queued = []
+    monkeypatch.setattr(jobs, "_enqueue", queued.append)
+    numbering["kill_after"] = 1
+    job = start(records_manager)
+    with pytest.raises(Killed):
+        jobs.job_run(job.pk)
+    jobs._finish(Job.objects.get(pk=job.pk), Job.State.FAILED, error="Legal hold #4 was released meanwhile.")
+    client.force_login(netops)  # may follow it, may not run a hold's work
+    assert "Run it again" not in client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert client.post(reverse("job-retry", args=[job.pk])).status_code == 403
+    assert Job.objects.get(pk=job.pk).state == Job.State.FAILED
+
+    client.force_login(records_manager)
+    assert "Run it again from where it stopped" in client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    response = client.post(reverse("job-retry", args=[job.pk]), follow=True)
+    assert f"Job #{job.pk} runs again" in response.content.decode()
+    again = Job.objects.get(pk=job.pk)
+    assert (again.state, again.error, again.done) == (Job.State.QUEUED, "", CHUNK)
+    assert queued == [job.pk, job.pk]  # when it was started, and again now
+    assert AuditEvent.objects.get(action="job.retried").actor == records_manager
+    numbering["kill_after"] = None
+    done = jobs.job_run(job.pk)
+    assert done.state == Job.State.DONE and numbering["seen"] == sorted(r.pk for r in five_records)
+
+    response = client.post(reverse("job-retry", args=[job.pk]), follow=True)  # done: nothing to run again
+    assert "only a failed job is run again" in response.content.decode()
+    assert AuditEvent.objects.filter(action="job.retried").count() == 1
