@@ -12,31 +12,12 @@ transition names the permission its actor needs. `transition` checks it all unde
 saves the new status with history and appends an audit event, in one transaction.
 """
 
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils import timezone
-
-from records.audit import audit_event_record
-from records.conflicts import StateConflict
 
 from .models import BreachIncident
+from .state_machine import Transition, TransitionNotAllowed, move
 
 Status = BreachIncident.Status
-
-
-class TransitionNotAllowed(StateConflict):
-    """The incident's state does not allow the transition."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset
-    target: str
-    permission: str
-    label: str  # what the step is called on the incident's page
 
 
 TRANSITIONS = {
@@ -72,18 +53,8 @@ def check_transition(incident, name, *, actor):
 def transition(incident, name, *, actor, changes=None, payload=None, reason=""):
     """Move `incident` along `name`, setting `changes` ({field: value}) with it. Returns the incident
     as saved; raises as check_transition does, checked again under the row lock."""
-    with transaction.atomic():
-        locked = BreachIncident.objects.select_for_update().get(pk=incident.pk)
-        spec = check_transition(locked, name, actor=actor)
-        old = locked.status
-        for field, value in (changes or {}).items():
-            setattr(locked, field, value)
-        locked.status, locked.status_changed_at = spec.target, timezone.now()
-        locked._history_user, locked._change_reason = actor, (reason or name)[:100]
-        locked.save()
-        audit_event_record(actor=actor, action=f"breach.{name}", obj=locked,
-                           payload={"from": old, "to": spec.target, **(payload or {})})
-    return locked
+    return move(BreachIncident, incident, name, check=check_transition, actor=actor, action=f"breach.{name}",
+                changes=changes, payload=payload, reason=reason)
 
 
 def available_transitions(incident, actor):

@@ -11,36 +11,19 @@ running and close it, so no outbound campaign runs unapproved. `transition` chec
 row lock, saves the new status with history and appends an audit event, in one transaction.
 """
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.utils import timezone
 
-from records.audit import audit_event_record
 from records.conflicts import StateConflict
 from records.roles import Role, roles_of
 
 from .models import Campaign
+from .state_machine import Transition, TransitionNotAllowed, lower_first, move
 
 Status = Campaign.Status
 DRAFT = "compliance.add_campaign"
 MANAGE = "compliance.change_campaign"
 REVIEW = "review"  # not a permission: the CAMPAIGN_REVIEWER setting says who (may_review)
-
-
-class TransitionNotAllowed(StateConflict):
-    """The campaign's state does not allow the transition."""
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset
-    target: str
-    permission: str
-    label: str
 
 
 TRANSITIONS = {
@@ -75,10 +58,6 @@ def may_draft(user, campaign):
     return user.has_perm(MANAGE) or (user.has_perm(DRAFT) and campaign.requested_by_id == user.pk)
 
 
-def _lower(label):
-    return label[:1].lower() + label[1:]
-
-
 def check_transition(campaign, name, *, actor):
     """Raise TransitionNotAllowed or PermissionDenied unless `actor` may take `name` on `campaign` now."""
     spec = TRANSITIONS.get(name)
@@ -96,10 +75,10 @@ def check_transition(campaign, name, *, actor):
     elif not actor.has_perm(spec.permission):
         raise PermissionDenied("Only records managers mark a campaign running or close it.")
     if campaign.status not in spec.sources:
-        needs = " or ".join(_lower(status.label) for status in Status if status in spec.sources)
+        needs = " or ".join(lower_first(status.label) for status in Status if status in spec.sources)
         why = " An outbound campaign runs only once approved." if name == "start" else ""
         raise TransitionNotAllowed(
-            f"{campaign.reference} is {_lower(campaign.get_status_display())}; '{spec.label}' needs it to be {needs}.{why}"
+            f"{campaign.reference} is {lower_first(campaign.get_status_display())}; '{spec.label}' needs it to be {needs}.{why}"
         )
     return spec
 
@@ -118,15 +97,5 @@ def available(campaign, user):
 
 def transition(campaign, name, *, actor, changes=None, payload=None):
     """Move `campaign` along `name`, setting `changes` ({field: value}) with it; returns it as saved."""
-    with transaction.atomic():
-        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        spec = check_transition(locked, name, actor=actor)
-        old = locked.status
-        for field, value in (changes or {}).items():
-            setattr(locked, field, value)
-        locked.status, locked.status_changed_at = spec.target, timezone.now()
-        locked._history_user, locked._change_reason = actor, name
-        locked.save()
-        audit_event_record(actor=actor, action=f"campaign.{name}", obj=locked,
-                           payload={"from": old, "to": spec.target, **(payload or {})})
-    return locked
+    return move(Campaign, campaign, name, check=check_transition, actor=actor, action=f"campaign.{name}",
+                changes=changes, payload=payload)

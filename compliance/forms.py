@@ -128,11 +128,19 @@ class FileForm(forms.Form):
 
 
 class AmendmentForm(forms.Form):
+    """Shown beside WithdrawFilingForm on a package's page: its ids differ from that form's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_amendment_%s", **kwargs)
+
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
                              label="What the amendment corrects",
                              help_text="Say what was wrong in the filed certification. No CPNI.")
 
 
 class WithdrawFilingForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="id_withdrawal_%s", **kwargs)
+
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
                              label="Why it was recorded in error")
