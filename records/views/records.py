@@ -21,6 +21,7 @@ from records.pagination import CappedPaginator
 from records.roles import CUSTODY_PERMISSION, Role, roles_of
 from records.uploads import accepts_upload
 from records.views.exports import export_response
+from compliance.my_tasks import tasks_for
 from compliance.optout import open_failures_for
 
 
@@ -50,6 +51,7 @@ def dashboard(request):
         "certification_due": selectors.certification_due_for(request.user),
         "breaches": selectors.open_breaches_for(request.user),
         "optout_failures": open_failures_for(request.user),
+        "tasks": tasks_for(request.user, today),
         "my_due": my_due[:20] if summary.due_in_my_custody else [],
         "my_held": my_held[:20] if summary.held_due_in_my_custody else [],
         "attention": attention_figures(summary, today, custodian=request.user.username if can_hold_records else None),
