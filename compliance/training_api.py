@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from records.api.serializers import MAX_TEXT, MarkingField, StrictBooleanField, StrictCharField
+from records.api.serializers import MAX_TEXT, LookupField, MarkingField, StrictBooleanField, StrictCharField
 from records.api.views import _ID, ApiView, problems
 from records.models import User
 
@@ -53,7 +53,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignmentWriteSerializer(serializers.Serializer):
-    person = serializers.SlugRelatedField("username", queryset=ACTIVE)
+    person = LookupField("username", max_length=150, queryset=ACTIVE)
     due_on = StrictDateField()
     reason = serializers.ChoiceField(TrainingAssignment.Reason.choices, required=False, default="other")
     year = serializers.IntegerField(required=False, allow_null=True, min_value=1990, max_value=9999)
@@ -91,8 +91,8 @@ class BriefingSerializer(serializers.ModelSerializer):
 class BriefingWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(Briefing.Kind.choices)
     held_on = StrictDateField()
-    led_by = serializers.SlugRelatedField("username", queryset=ACTIVE)
-    attendees = serializers.SlugRelatedField("username", queryset=User.objects.all(), many=True)
+    led_by = LookupField("username", max_length=150, queryset=ACTIVE)
+    attendees = LookupField("username", max_length=150, queryset=User.objects.all(), many=True)
     topic = StrictCharField(max_length=MAX_TEXT)
 
 
@@ -110,14 +110,14 @@ class DisciplineSerializer(serializers.ModelSerializer):
 
 
 class DisciplineWriteSerializer(serializers.Serializer):
-    person = serializers.SlugRelatedField("username", queryset=User.objects.all())
+    person = LookupField("username", max_length=150, queryset=User.objects.all())
     breached = StrictCharField(max_length=MAX_TEXT)
     breach = serializers.PrimaryKeyRelatedField(queryset=BreachIncident.objects.all(), required=False, allow_null=True)
     complaint = serializers.PrimaryKeyRelatedField(queryset=CustomerComplaint.objects.all(), required=False,
                                                    allow_null=True)
     finding = StrictCharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     action_taken = StrictCharField(max_length=MAX_TEXT)
-    decided_by = serializers.SlugRelatedField("username", queryset=ACTIVE)
+    decided_by = LookupField("username", max_length=150, queryset=ACTIVE)
     decided_on = StrictDateField()
 
 

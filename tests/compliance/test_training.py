@@ -455,3 +455,17 @@ def test_demo_data_trains_everyone_yearly_and_nobody_is_overdue(settings, tmp_pa
     assert list(assignments.filter(status=Status.COMPLETED).values_list("person__username", flat=True)) == ["carl"]
     assert not training.overdue().exists() and Briefing.objects.count() == 1
     assert training.assign_new_hires() == []  # everyone has their yearly training
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/briefings/", {"kind": "staff_meeting", "held_on": "2026-11-20", "led_by": "rita\x00", "attendees": ["emma"],
+                            "topic": "CPNI"}),
+    ("/api/v1/briefings/", {"kind": "staff_meeting", "held_on": "2026-11-20", "led_by": "rita", "attendees": ["em\x00ma"],
+                            "topic": "CPNI"}),
+    ("/api/v1/disciplinary-actions/", {"person": "emma\x00", "breached": "x", "action_taken": "y", "decided_by": "rita",
+                                       "decided_on": "2026-11-20"}),
+])
+def test_a_person_that_cannot_be_a_username_is_refused_before_the_database(now, records_manager, employee, path, body):
+    """A NUL byte in a username is a 400, not a database error (PostgreSQL refuses NUL in text)."""
+    response = token_client(records_manager).post(path, body, format="json")
+    assert response.status_code == 400
