@@ -14,10 +14,13 @@ class Register:
     holds: str  # what it holds, in a sentence
     url_name: str
     url_args: tuple
-    permissions: tuple  # any of them opens it
+    permissions: tuple  # any of them opens it; the first (the register's view permission) shows the counts
     model: str  # "app_label.Model", whose entries are counted
     dated_by: str  # the field dating an entry in a year
-    counts_for: str  # the permission that shows the count (the register's view permission)
+
+    @property
+    def counts_for(self):
+        return self.permissions[0]
 
     def url(self):
         return reverse(self.url_name, args=self.url_args)
@@ -29,37 +32,32 @@ class Register:
 
 REGISTERS = (
     Register("Breaches of CPNI", "47 CFR 64.2011", "Suspected and confirmed breaches, their deadlines and notifications.",
-             "breach-list", (), ("compliance.view_breachincident",), "compliance.BreachIncident", "discovered_at",
-             "compliance.view_breachincident"),
+             "breach-list", (), ("compliance.view_breachincident",), "compliance.BreachIncident", "discovered_at"),
     Register("Opt-out failures", "47 CFR 64.2009(f)", "Opt-out mechanisms that did not work, and the letter to the FCC.",
-             "optout-list", (), ("compliance.view_optoutfailure",), "compliance.OptOutFailure", "detected_at",
-             "compliance.view_optoutfailure"),
+             "optout-list", (), ("compliance.view_optoutfailure",), "compliance.OptOutFailure", "detected_at"),
     Register("Marketing campaigns", "47 CFR 64.2009(c), (d)", "Outbound campaigns, their use of CPNI and their review.",
              "campaign-list", (), ("compliance.view_campaign", "compliance.add_campaign"), "compliance.Campaign",
-             "starts_on", "compliance.view_campaign"),
+             "starts_on"),
     Register("Third-party releases", "47 CFR 64.2009(c)", "CPNI released to or accessed by vendors and other third parties.",
-             "disclosure-list", (), ("compliance.view_disclosure",), "compliance.Disclosure", "disclosed_on",
-             "compliance.view_disclosure"),
+             "disclosure-list", (), ("compliance.view_disclosure",), "compliance.Disclosure", "disclosed_on"),
     Register("Approvals and notices", "47 CFR 64.2007, 64.2008, 64.2009(a)",
              "Notice versions, their mailings and evidence of the approval-status system.",
-             "approval-notice-list", (), ("compliance.view_approvalnotice",), "compliance.NoticeMailing", "sent_on",
-             "compliance.view_approvalnotice"),
+             "approval-notice-list", (), ("compliance.view_approvalnotice",), "compliance.NoticeMailing", "sent_on"),
     Register("Training and acknowledgements", "47 CFR 64.2009(b)",
              "Courses, who must take them, signed acknowledgements of the procedures, briefings and meetings.",
-             "training-list", (), ("compliance.view_trainingcourse",), "compliance.TrainingCompletion", "completed_at",
-             "compliance.view_trainingcourse"),
+             "training-list", (), ("compliance.view_trainingcourse",), "compliance.TrainingCompletion", "completed_at"),
     Register("Disciplinary actions", "47 CFR 64.2009(b)", "Discipline for breaches of the CPNI procedures.",
              "discipline-list", (), ("compliance.view_disciplinaryaction",), "compliance.DisciplinaryAction",
-             "decided_on", "compliance.view_disciplinaryaction"),
+             "decided_on"),
     Register("Customer complaints", "47 CFR 64.2009(e)", "Complaints about the unauthorized release of CPNI.",
              "register-list", ("complaints",), ("compliance.view_customercomplaint",), "compliance.CustomerComplaint",
-             "received_on", "compliance.view_customercomplaint"),
+             "received_on"),
     Register("Actions against data brokers", "47 CFR 64.2009(e)", "Proceedings and petitions against data brokers.",
              "register-list", ("data-broker-actions",), ("compliance.view_databrokeraction",),
-             "compliance.DataBrokerAction", "taken_on", "compliance.view_databrokeraction"),
+             "compliance.DataBrokerAction", "taken_on"),
     Register("Pretexting", "47 CFR 64.2009(e)", "Pretexters' methods observed and the steps taken against them.",
              "register-list", ("pretexting",), ("compliance.view_pretextingobservation",),
-             "compliance.PretextingObservation", "observed_on", "compliance.view_pretextingobservation"),
+             "compliance.PretextingObservation", "observed_on"),
 )
 
 # Whoever holds one of these opens the program page (the main navigation's "CPNI program").

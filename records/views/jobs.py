@@ -18,10 +18,15 @@ def job_list(request):
     return render(request, "records/job_list.html", {"page": page, "imports": imports})
 
 
-def job_detail(request, pk):
+def _followed_job(request, pk):
     job = get_object_or_404(Job.objects.select_related("requested_by"), pk=pk)
     if not jobs.may_view(request.user, job):
         raise PermissionDenied("Only the person who started this job, and those who may see its work, follow it.")
+    return job
+
+
+def job_detail(request, pk):
+    job = _followed_job(request, pk)
     waiting = job.state == Job.State.QUEUED and queueing.not_started_for_long(job.requested_at, job.done)
     return render(request, "records/job_detail.html", {
         "job": job,
@@ -36,9 +41,7 @@ def job_detail(request, pk):
 
 @require_POST
 def job_retry(request, pk):
-    job = get_object_or_404(Job, pk=pk)
-    if not jobs.may_view(request.user, job):
-        raise PermissionDenied("Only the person who started this job, and those who may see its work, follow it.")
+    job = _followed_job(request, pk)
     try:
         jobs.job_retry(actor=request.user, job=job)
     except ValidationError as error:
