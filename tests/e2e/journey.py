@@ -39,11 +39,16 @@ class Journey:
         self.step += 1
         file_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{self.prefix}-{self.step:02d}-{name}")
         page.screenshot(path=self.artifacts / f"{file_name}.png", full_page=True)
-        results = self.axe.run(page)
-        for violation in results.response["violations"]:
+        self.accessibility_problems += self.axe_problems(page, f"{name} ({page.url})")
+
+    def axe_problems(self, page, name):
+        """axe-core's serious and critical findings on the page as it is, each named `name`."""
+        problems = []
+        for violation in self.axe.run(page).response["violations"]:
             if violation["impact"] in SERIOUS:
                 targets = [node["target"] for node in violation["nodes"]][:3]
-                self.accessibility_problems.append(f"{name} ({page.url}): {violation['id']} — {violation['help']} {targets}")
+                problems.append(f"{name}: {violation['id']} — {violation['help']} {targets}")
+        return problems
 
     def keep_evidence(self):
         """After a failure: every open page's HTML and a screenshot."""
