@@ -5,13 +5,9 @@ Records managers record and correct (a correction says why); those who read ever
 Each service checks the actor's permission, validates everything before it writes, writes in one
 transaction with history and records an audit event."""
 
-import hashlib
-import os
-import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -22,6 +18,7 @@ from records.dates import records_began_on
 
 from .models import ApprovalEvidence, ApprovalNotice, NoticeMailing
 from .models.approvals import RENOTICE_YEARS, years_after
+from .uploads import kept_path, keep_upload, upload_problem
 
 VIEW = "compliance.view_approvalnotice"
 ADD_NOTICE, CHANGE_NOTICE = "compliance.add_approvalnotice", "compliance.change_approvalnotice"
@@ -34,7 +31,6 @@ TEXT_MAX = 50_000
 NOTE_MAX = 5000
 REASON_MAX = 4000
 SNAPSHOTS_FOLDER = "approval-evidence"
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def may_list(user):
@@ -238,20 +234,13 @@ def evidence_of(year):
 # --------------------------------------------------------------------------- evidence of the approval-status system
 
 def snapshot_path(evidence):
-    return settings.VAR_DIR / SNAPSHOTS_FOLDER / evidence.snapshot_name
+    return kept_path(SNAPSHOTS_FOLDER, evidence.snapshot_name)
 
 
 def _keep_snapshot(evidence, data, original_name):
-    stem = _SAFE_NAME.sub("-", os.path.basename(original_name or "snapshot"))[-80:].strip("-.") or "snapshot"
-    digest = hashlib.sha256(data).hexdigest()
-    name = f"{evidence.reference}-{digest[:12]}-{stem}"
-    folder = settings.VAR_DIR / SNAPSHOTS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, folder / name)
-    evidence.snapshot_name, evidence.snapshot_sha256 = name, digest
-    evidence.snapshot_original_name, evidence.snapshot_size = (original_name or "")[:200], len(data)
+    kept = keep_upload(SNAPSHOTS_FOLDER, evidence.reference, data, original_name)
+    evidence.snapshot_name, evidence.snapshot_sha256 = kept.name, kept.sha256
+    evidence.snapshot_original_name, evidence.snapshot_size = kept.original_name, kept.size
 
 
 def _evidence_errors(evidence, snapshot):
@@ -268,10 +257,8 @@ def _evidence_errors(evidence, snapshot):
         for name, value in zip(COUNTS, counts, strict=True):
             if value is None:
                 errors.setdefault(name, "Give all three counts (opt-out, opt-in and no approval), or none of them.")
-    if snapshot is not None and not snapshot:
-        errors["snapshot"] = "The snapshot file is empty."
-    elif snapshot is not None and len(snapshot) > settings.BREACH_NOTICE_MAX_BYTES:
-        errors["snapshot"] = f"The snapshot is over {settings.BREACH_NOTICE_MAX_BYTES // (1024 * 1024)} MB."
+    if upload_problem(snapshot, "snapshot"):
+        errors["snapshot"] = upload_problem(snapshot, "snapshot")
     if not any(given) and not snapshot and "snapshot" not in errors:
         errors["__all__"] = ("Give the evidence: upload a snapshot of the approval-status system, or the count of "
                              "customers by approval type (opt-out, opt-in, no approval).")

@@ -233,5 +233,14 @@ def campaign_evidence(year):
     sentences = [f"{count} sales or marketing campaign{'s' if count != 1 else ''} ran or {'were' if count != 1 else 'was'} "
                  f"planned in {year}; {len(reviewed)} {'were' if len(reviewed) != 1 else 'was'} approved by "
                  f"{lifecycle.reviewer_words()} before running."]
-    sentences.append("None used CPNI." if not with_cpni else f"{len(with_cpni)} used CPNI, each with the customers' approval.")
+    if not with_cpni:
+        sentences.append("None used CPNI.")
+        return sentences
+    # The register holds the approval basis each campaign declared; the approvals themselves are in
+    # the approval-status system, so the sentence states what was recorded, not that it was obtained.
+    bases = [f"{sum(c.approval_basis == basis for c in with_cpni)} on {label[:1].lower()}{label[1:]}"
+             for basis, label in Basis.choices
+             if basis != Basis.NONE_NEEDED and any(c.approval_basis == basis for c in with_cpni)]
+    sentences.append(f"{len(with_cpni)} used CPNI; the customer approval basis recorded for "
+                     f"{'it' if len(with_cpni) == 1 else 'them'}: {' and '.join(bases)}.")
     return sentences

@@ -15,7 +15,7 @@ from compliance.models import (
     DataBrokerAction,
     PretextingObservation,
 )
-from compliance.statement import procedures_statement
+from compliance.statement_sections import MISSING_IN_DRAFT, statement_sections
 from compliance.year_summary import on_days_of, year_summary
 from records import signing
 from records.certificates import _format, _render_pdf
@@ -60,7 +60,7 @@ def _pdf_context(year, summary, draft=False, amended=False):
         "page_footer": f'"CPNI Certification {year}{" " + DRAFT_MARK if draft else ""}"',
         "title": f"{AMENDED if amended else ''}Annual 47 C.F.R. § 64.2009(e) CPNI Certification for {year}",
         "date_filed": long_date(filing.filed_on) if filing else "Not yet filed",
-        "statement": procedures_statement(),
+        **statement_context(year),
         "broker_actions": broker_action_rows(year),
         "no_broker_actions": NO_BROKER_ACTIONS,
         "complaints": complaint_counts(summary),
@@ -72,6 +72,17 @@ def _pdf_context(year, summary, draft=False, amended=False):
         "time_zone": settings.TIME_ZONE,
         "signing_key_fingerprint": signing.fingerprint(),
     }
+
+
+def statement_context(year, reword=None):
+    """The accompanying statement, section by section (compliance.statement_sections), for the PDFs'
+    template; `reword` rewrites each paragraph and sentence (the public filing names the marking)."""
+    sections = statement_sections(year)
+    if reword is not None:
+        sections = [{**section, "paragraphs": [reword(paragraph) for paragraph in section["paragraphs"]],
+                     "not_applicable": reword(section["not_applicable"]),
+                     "evidence": [reword(sentence) for sentence in section["evidence"]]} for section in sections]
+    return {"statement": sections, "missing_in_draft": MISSING_IN_DRAFT}
 
 
 def complaint_counts(summary):

@@ -52,6 +52,18 @@ def package_refusal(year):
     return ""
 
 
+def statement_refusal(year):
+    """Why no final package may be built for `year`, or "": a final certification needs every
+    section of the accompanying statement approved or recorded as not applicable (a draft package
+    is built regardless, and its statement says what is missing)."""
+    from compliance.statement_sections import missing_message, missing_sections
+
+    if is_draft_year(year):
+        return ""
+    missing = missing_sections()
+    return missing_message(missing) if missing else ""
+
+
 def new_package(*, actor, year):
     """A queued package row for `year`: the year's next version, a draft while the year runs, and
     tied to the open amendment if the year was reopened."""
@@ -77,6 +89,9 @@ def certification_package_request(*, actor, year):
     if profile.signatory is None or signatory_problem(profile.signatory):
         problem = signatory_problem(profile.signatory) if profile.signatory else "No officer is named as the signatory."
         raise ValidationError(f"{problem} Choose the signing officer in the company profile first.")
+    refusal = statement_refusal(year)
+    if refusal:
+        raise ValidationError(refusal)
     with transaction.atomic():
         package = new_package(actor=actor, year=year)
         audit_event_record(actor=actor, action="certification.package_requested", obj=package,

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from compliance import public_filing
+from compliance import duty_evidence, public_filing
 from compliance.certification_pdf import certification_pdf
 from compliance.company import company_profile
 from compliance.event_export import write_events
@@ -203,6 +203,7 @@ def _write_package(out, package, report):
                 ("approval-notices.csv", write_approval_notices),
                 ("approval-evidence.csv", write_approval_evidence),
                 ("training.csv", write_training),
+                (duty_evidence.REGISTER_FILE, duty_evidence.write_register),
             ):
                 with spooled(name) as register:
                     writer(register, year)

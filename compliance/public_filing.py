@@ -8,6 +8,7 @@ of their own, so page 1 holds the signature whatever the number of register rows
 Like certification.pdf it is byte-for-byte reproducible from the stored data (see
 certification_pdf.certification_pdf) and checks no permission (the callers do)."""
 
+import re
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,9 +26,9 @@ from compliance.certification_pdf import (
     long_date,
     pretexting_rows,
     standing_filing,
+    statement_context,
 )
 from compliance.models import CustomerComplaint
-from compliance.statement import procedures_statement
 from compliance.year_summary import on_days_of, year_summary
 from records import signing
 from records.certificates import _format, _render_pdf
@@ -72,7 +73,7 @@ def public_filing_pdf(year, draft=False, summary=None, amended=False):
         "date_signed": long_date(filing.signed_on) if filing else "",
         "truthfulness": TRUTHFULNESS,
         "attachments": ATTACHMENTS,
-        "statement": [paragraph.replace(f"“{MARKING}”", MARKING_NAMED) for paragraph in procedures_statement()],
+        **statement_context(year, reword=_named_marking),
         "broker_actions": broker_action_rows(year),
         "no_broker_actions": NO_BROKER_ACTIONS,
         "complaints": complaint_counts(summary),
@@ -84,6 +85,12 @@ def public_filing_pdf(year, draft=False, summary=None, amended=False):
         "no_pretexting": NO_PRETEXTING,
     }
     return _render_pdf(render_to_string(TEMPLATE, context))
+
+
+def _named_marking(text):
+    """`text` with the marking, quoted or not (an officer-approved text may write it either way),
+    named instead of carried."""
+    return re.sub(rf"[“\"]?{re.escape(MARKING)}[”\"]?", MARKING_NAMED, text)
 
 
 def _complaint_rows(year):

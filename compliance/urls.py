@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import approval_notices, breaches, campaigns, certification, disclosures, optout, program, registers, training
+from .views import (
+    approval_notices, breaches, campaigns, certification, disclosures, optout, program, registers, statement, training,
+)
 
 urlpatterns = [
     path("registers/<slug:kind>/", registers.register_list, name="register-list"),
@@ -52,6 +54,12 @@ urlpatterns = [
     path("training/discipline/new/", training.discipline_create, name="discipline-create"),
     path("company/", registers.company_profile, name="company-profile"),
     path("certification/", certification.certification_home, name="certification"),
+    path("certification/statement/", statement.statement_home, name="statement-sections"),
+    path("certification/statement/<slug:key>/draft/", statement.statement_draft, name="statement-draft"),
+    path("certification/statement/texts/<int:pk>/approve/", statement.statement_approve, name="statement-approve"),
+    path("certification/statement/<slug:key>/evidence/", statement.statement_evidence, name="statement-evidence"),
+    path("certification/statement/evidence/<int:pk>/file/", statement.statement_evidence_file,
+         name="statement-evidence-file"),
     path("certification/packages/", certification.package_request, name="package-request"),
     path("certification/packages/<int:pk>/", certification.package_detail, name="package-detail"),
     path("certification/packages/<int:pk>/download/", certification.package_download, name="package-download"),

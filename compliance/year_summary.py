@@ -215,3 +215,42 @@ def _count_by(queryset, field):
 def _in_choice_order(counts, order):
     ranked = sorted(counts, key=lambda code: (order.index(code) if code in order else len(order), code))
     return {code: counts[code] for code in ranked}
+
+
+def _plural(count, one, many=None):
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def training_evidence(year):
+    """True sentences about the year's training (47 CFR 64.2009(b)), for the accompanying statement:
+    the registers' own figures (_training_figures)."""
+    figures = _training_figures(year)
+    due, on_time = figures["training_assignments_due"], figures["training_completed_on_time"]
+    if due:
+        rate = round(100 * on_time / due)
+        first = (f"{_plural(due, 'CPNI training assignment')} {'was' if due == 1 else 'were'} due in {year}; "
+                 f"{on_time} {'was' if on_time == 1 else 'were'} completed and acknowledged on time ({rate}%).")
+    else:
+        first = f"No CPNI training assignment was due in {year}."
+    return [first,
+            f"{_plural(figures['training_acknowledgements'], 'acknowledgement')} of the procedures "
+            f"{'was' if figures['training_acknowledgements'] == 1 else 'were'} signed and "
+            f"{_plural(figures['briefings'], 'supervisor briefing or staff meeting', 'supervisor briefings and staff meetings')} "
+            f"{'was' if figures['briefings'] == 1 else 'were'} recorded in {year}."]
+
+
+def breach_evidence(year):
+    """True sentences about the year's breaches (47 CFR 64.2011), for the accompanying statement."""
+    figures = _breach_figures(year)
+    discovered = figures["breaches_discovered"]
+    if not discovered:
+        return [f"No suspected breach of CPNI was reported in {year}."]
+    determined = figures["breaches_determined"]
+    sentences = [f"{_plural(discovered, 'suspected breach', 'suspected breaches')} of CPNI "
+                 f"{'was' if discovered == 1 else 'were'} reported in {year}, of which {determined} "
+                 f"{'was' if determined == 1 else 'were'} determined to be a breach."]
+    on_time, late = figures["breach_notifications_on_time"], figures["breach_notifications_late"]
+    if on_time or late:
+        sentences.append(f"{_plural(on_time, 'notification')} with a deadline {'was' if on_time == 1 else 'were'} made "
+                         f"on time and {late} late.")
+    return sentences

@@ -112,6 +112,11 @@ ACTION_WORDS = {
     "optout.updated": "Edited an opt-out failure",
     "optout.send_letter": "Recorded the opt-out failure letter to the FCC as sent",
     "optout.close": "Closed an opt-out failure",
+    # The accompanying statement's section texts (compliance.statement_lifecycle).
+    "statement.drafted": "Drafted a section of the accompanying statement",
+    "statement.draft_edited": "Edited a draft section of the accompanying statement",
+    "statement.approved": "Approved a section of the accompanying statement",
+    "dutyevidence.created": "Recorded evidence of a duty carried out in another system",
     # Marketing campaigns (compliance.campaign_lifecycle's steps are campaign.<name>).
     "campaign.created": "Drafted a marketing campaign",
     "campaign.updated": "Edited a marketing campaign",
@@ -155,7 +160,7 @@ OBJECT_PAGES = {
     "compliance.trainingcourse": ("training-course", "id"),
     "compliance.certificationpackage": ("package-detail", "id"),
 }
-ACTION_PAGES = {"sweep.": "sweep"}  # events of these actions link to the page of what they concern
+ACTION_PAGES = {"sweep.": "sweep", "statement.": "statement-sections", "dutyevidence.": "statement-sections"}  # events of these actions link to the page of what they concern
 
 
 def action_words(code):

@@ -44,6 +44,8 @@ _READ_EVERYTHING = [
     "compliance.view_trainingassignment",
     "compliance.view_trainingcompletion",
     "compliance.view_briefing",
+    "compliance.view_statementsectiontext",
+    "compliance.view_dutyevidence",
 ]
 # Everyone signs the acknowledgement of their own training (compliance.training checks it is theirs).
 _TRAINEE = ["compliance.add_trainingcompletion"]
@@ -123,6 +125,10 @@ ROLE_PERMISSIONS = {
         "compliance.change_trainingcourse",
         "compliance.add_trainingassignment",
         "compliance.add_briefing",
+        # The accompanying statement: records managers draft each section's text, officers approve it.
+        "compliance.add_statementsectiontext",
+        # ... and record the evidence of duties carried out in other systems (the call centre, the web site).
+        "compliance.add_dutyevidence",
         # Disciplinary actions: read only by records managers and officers.
         "compliance.view_disciplinaryaction",
         "compliance.add_disciplinaryaction",
@@ -141,6 +147,7 @@ ROLE_PERMISSIONS = {
         "compliance.add_certificationfiling",
         "compliance.add_certificationamendment",
         "compliance.follow_certification",
+        "compliance.approve_statementsectiontext",
     ],
 }
 

@@ -139,6 +139,14 @@ def officer(db):
 
 
 @pytest.fixture
+def approved_statement(records_manager, officer):
+    """Every section of the accompanying statement approved, so final packages build."""
+    from tests.factories import approve_every_section
+
+    return approve_every_section(records_manager, officer)
+
+
+@pytest.fixture
 def users_by_role(employee, records_manager, netops, auditor, officer):
     return {
         Role.EMPLOYEE: employee,

@@ -192,3 +192,18 @@ def read_off(records):
     """Each medium with the serial number read off it (the record's own): what Network Operations
     types on receipt."""
     return [(record, record.media_serial_number) for record in records]
+
+
+def approve_every_section(drafter, approver, text="The company's policy for {heading}."):
+    """Every section of the accompanying statement with approved text, as a final package needs
+    (compliance.statement_sections); made directly, so no audit event or history is added."""
+    from compliance.models import StatementSectionText
+    from compliance.statement_sections import SECTIONS
+
+    now = timezone.now()
+    return StatementSectionText.objects.bulk_create([
+        StatementSectionText(section=section.key, version=1, status=StatementSectionText.Status.APPROVED,
+                             text=text.format(heading=section.heading), drafted_by=drafter, drafted_at=now,
+                             approved_by=approver, approved_at=now)
+        for section in SECTIONS
+    ])

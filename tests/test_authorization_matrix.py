@@ -11,7 +11,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from compliance import approval_notices, breaches, campaigns, disclosures, optout, training
+from compliance import (
+    approval_notices, breaches, campaigns, disclosures, duty_evidence, optout, statement_lifecycle, training,
+)
 from compliance import package as packaging
 from records import holds
 from records.models import ImportJob, Job, LegalMinimum, Medium, MinimumLowering, Record, Status, Transmittal
@@ -78,6 +80,11 @@ EXPECTED = {
     "register-edit": ("GET", MANAGER, 200),
     "company-profile": ("GET", READ_ALL, 200),
     "certification": ("GET", READ_ALL, 200),
+    "statement-sections": ("GET", READ_ALL, 200),
+    "statement-draft": ("POST", MANAGER, 400),  # no text and no reason: refused, saying why
+    "statement-approve": ("POST", frozenset({Role.OFFICER}), 302),  # a records manager's draft
+    "statement-evidence": ("POST", MANAGER, 400),  # nothing given: refused, saying why
+    "statement-evidence-file": ("GET", READ_ALL, 200),
     "package-request": ("POST", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 400),
     "package-detail": ("GET", READ_ALL, 200),
     "package-download": ("GET", frozenset({Role.RECORDS_MANAGER, Role.OFFICER}), 200),
@@ -268,10 +275,15 @@ def world(settings, tmp_path, employee, users_by_role, records_manager, officer)
         "sent_on": timezone.localdate(), "method": "mail", "population": 10})
     evidence = approval_notices.evidence_record(actor=records_manager, fields={"as_of": timezone.localdate()},
                                                 snapshot=b"account,status\n", snapshot_name="approvals.csv")
+    section_draft = statement_lifecycle.draft_save(actor=records_manager, section="authentication",
+                                                   text="Callers are authenticated before any CPNI is discussed.")
+    call_centre = duty_evidence.record(actor=records_manager, section="authentication", as_of=timezone.localdate(),
+                                       source="Call centre QA", summary="Calls sampled.", data=b"review",
+                                       file_name="qa.txt")
     course = training.course_create(actor=records_manager, title="CPNI procedures", version="1", summary="Text",
                                     effective_on=date(2026, 1, 1))
     assignment = training.assignment_create(actor=records_manager, course=course, person=employee, due_on=date(2026, 12, 31))
-    return {"pk_course": course.pk, "course_id": course.pk, "pk_assignment": assignment.pk,
+    return {"pk_statement": section_draft.pk, "key": "authentication", "pk_duty_evidence": call_centre.pk, "pk_course": course.pk, "course_id": course.pk, "pk_assignment": assignment.pk,
             "pk_approval": approval.pk, "notice_id": approval.pk, "pk_evidence": evidence.pk,
             "pk_disclosure": release.pk, "disclosure_id": release.pk, "pk_campaign": campaign.pk, "campaign_id": submitted.pk, "reference": record.reference, "pk_transmittal": transmittal.pk, "pk_lowering": lowering.pk, "pk_job": long_job.pk, "job_id": long_job.pk, "pk_hold": hold.pk, "pk_breach": incident.pk, "pk_notice": notice.pk, "pk_optout": failure.pk, "failure_id": failure.pk,
             "step": "close", "breach_id": incident.pk, "pk_package": package.pk, "code": schedule.code,
@@ -286,12 +298,13 @@ def url_for(name, pattern, world):
     kwargs = {}
     for arg in pattern.pattern.regex.groupindex:
         if arg == "pk":
-            kwargs[arg] = world["pk_assignment" if name == "training-complete" else {"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
+            kwargs[arg] = world[{"training-complete": "pk_assignment", "statement-evidence-file": "pk_duty_evidence"}[name]
+                                if name in ("training-complete", "statement-evidence-file") else {"hold": "pk_hold", "package": "pk_package", "import": "pk_import", "filing": "pk_filing", "amendment": "pk_filing",
                                 "breach": "pk_breach", "notice": "pk_notice", "job": "pk_job", "optout": "pk_optout",
                                 "transmittal": "pk_transmittal", "minimum": "pk_lowering",
                                 "campaign": "pk_campaign", "disclosure": "pk_disclosure",
                                 "approval": "pk_approval", "evidence": "pk_evidence",
-                                "training": "pk_course"}.get(name.split("-")[0], "pk_register")]
+                                "training": "pk_course", "statement": "pk_statement"}.get(name.split("-")[0], "pk_register")]
         elif arg in world:
             kwargs[arg] = world[arg]
         else:  # the admin's own arguments

@@ -7,6 +7,7 @@ from .breaches import BreachIncident, BreachNotification, LawEnforcementDirectio
 from .disclosures import Disclosure
 from .certification import CertificationAmendment, CertificationFiling, CertificationPackage
 from .optout import OptOutFailure
+from .statement import DutyEvidence, StatementSectionText
 from .company import CompanyProfile, CoveredCompany, signatory_problem
 from .training import ACKNOWLEDGEMENT, Briefing, DisciplinaryAction, TrainingAssignment, TrainingCompletion, TrainingCourse
 from .registers import CustomerComplaint, DataBrokerAction, PretextingObservation
@@ -29,6 +30,7 @@ __all__ = [
     "CompanyProfile",
     "CoveredCompany",
     "CustomerComplaint",
+    "DutyEvidence",
     "Disclosure",
     "DataBrokerAction",
     "LawEnforcementDirection",
@@ -36,4 +38,5 @@ __all__ = [
     "OptOutFailure",
     "PretextingObservation",
     "signatory_problem",
+    "StatementSectionText",
 ]

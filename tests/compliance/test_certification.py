@@ -40,7 +40,15 @@ from records.destruction import media_destruction_confirm, record_mark_for_shred
 from records.models import AuditEvent, Destruction, Medium, Record, Status
 from compliance.models import CertificationFiling, CertificationPackage, CompanyProfile, CustomerComplaint, DataBrokerAction, PretextingObservation
 from records.roles import Role
-from tests.factories import TEST_PASSWORD, SANITIZED, ScheduleFactory, UserFactory, make_company_profile, make_record
+from tests.factories import (
+    TEST_PASSWORD,
+    SANITIZED,
+    ScheduleFactory,
+    UserFactory,
+    approve_every_section,
+    make_company_profile,
+    make_record,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +71,7 @@ PACKAGE_FILES = [
     "approval-notices.csv",
     "approval-evidence.csv",
     "training.csv",
+    "duty-evidence.csv",
     "verify_package.py",
     "manifest.json",
     "manifest.sig",
@@ -859,6 +868,8 @@ def test_the_export_command_refuses_a_filed_year(frozen_today, profile, records_
 
 def test_a_package_of_the_unfinished_year_is_a_draft_on_every_page(client, year_data, records_manager, olivia, time_machine):
     from compliance import filing, tasks
+
+    approve_every_section(records_manager, olivia)  # the final package, once the year has ended
 
     client.force_login(records_manager)
     assert client.post(reverse("package-request"), {"year": str(YEAR)}).status_code == 302

@@ -134,7 +134,9 @@ def test_a_filed_years_registers_and_destructions_are_read_only(client, signed, 
         destruction.shredding_confirm(actor=employee, record=paper, destroyed_on=date(2025, 12, 30), method="cross_cut_shredder")
 
 
-def test_an_amendment_reopens_the_year_until_the_amended_certification_is_filed(client, signed, records_manager, officer, employee):
+def test_an_amendment_reopens_the_year_until_the_amended_certification_is_filed(
+    client, signed, records_manager, officer, employee, approved_statement
+):
     record_filing(client, signed)
     client.force_login(employee)
     assert client.post(reverse("amendment-open", args=[signed.pk]), {"reason": "x"}).status_code == 403

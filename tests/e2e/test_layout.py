@@ -22,8 +22,9 @@ MAX_PAGES = 60  # per role; more means the crawl went somewhere unexpected
 # Each visible control's own label must be near it (above, before it on its row, or around it), with
 # no other label between the two: a grid that puts one field's label beside another's control fails.
 LABEL_PLACES = """() => {
+  // checkVisibility: not inside a closed <details> (laid out, but not shown) nor hidden by CSS.
   const visible = el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0
-    && getComputedStyle(el).visibility !== 'hidden'; };
+    && el.checkVisibility({visibilityProperty: true}); };
   const gap = (r, s) => Math.hypot(Math.max(0, s.left - r.right, r.left - s.right),
                                    Math.max(0, s.top - r.bottom, r.top - s.bottom));
   const labels = [...document.querySelectorAll('main label')].filter(visible);

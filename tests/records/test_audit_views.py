@@ -189,7 +189,8 @@ def company(officer):
 
 
 def test_build_download_and_file_the_certification_through_the_pages(
-    client, records_manager, officer, auditor, company, django_capture_on_commit_callbacks, monkeypatch, frozen_today
+    client, records_manager, officer, auditor, company, django_capture_on_commit_callbacks, monkeypatch, frozen_today,
+    approved_statement,
 ):
     from compliance import tasks
     from compliance.models import CertificationFiling, CertificationPackage

@@ -164,7 +164,7 @@ def sent_tasks(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_a_package_request_and_an_import_are_saved_and_said_to_wait(
-    client, broker_down, records_manager, officer, employee, time_machine, monkeypatch
+    client, broker_down, records_manager, officer, employee, time_machine, monkeypatch, approved_statement
 ):
     from tests.records.test_imports import csv_bytes, row
 

@@ -72,3 +72,6 @@ class Command(BaseCommand):
             raise CommandError(refusal)
         if not CompanyProfile.objects.exists():
             raise CommandError("Fill in the company profile (company, Form 499 Filer ID, signatory) first.")
+        refusal = filing.statement_refusal(year)
+        if refusal:
+            raise CommandError(refusal)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from records import destruction, holds, services
-from compliance import campaigns, training
+from compliance import campaigns, duty_evidence, statement_lifecycle, training
 from compliance.registers import company_profile_save, register_save
 from records.models import (
     Department,
@@ -24,7 +24,7 @@ from records.models import (
     Status,
     User,
 )
-from compliance.models import CompanyProfile, CustomerComplaint, PretextingObservation
+from compliance.models import CompanyProfile, CustomerComplaint, PretextingObservation, StatementSectionText
 from records.roles import Duty, Role
 
 DEPARTMENTS = [
@@ -98,6 +98,79 @@ RECORD_TEMPLATES = [
 LOCATIONS = ["HQ, cabinet B2", "HQ, records room", "Data center rack 14", "Secure file share /cpni", "Branch office safe"]
 
 
+# The demo company's starting policy for each section of the accompanying statement (the
+# carrier's procedures, as the statement worded them): officer-approved by the seed.
+STARTING_POLICY = {
+    "use": (
+        "The company uses CPNI only to provide the service the customer subscribes to, to bill and collect for it, and "
+        "to protect its rights and property and its customers from fraudulent, abusive or unlawful use of the service. "
+        "CPNI may be released to contractors and vendors only to provision the service the customer ordered, or to "
+        "install inside wire, maintain or repair the service."
+    ),
+    "approval_notice": (
+        "The company does not use, disclose or permit access to CPNI for any purpose that requires customer approval. "
+        "Should it ever seek approval, it will first send every customer the notice of their CPNI rights, keep each "
+        "version of the notice and a record of every mailing, and wait the opt-out period before relying on it."
+    ),
+    "approval_status": (
+        "Each customer's CPNI approval status is kept in the billing system, where it is shown before any use of CPNI "
+        "that would need approval. The records manager uploads periodic evidence of that system (a snapshot or a count "
+        "by approval type) to CPNI Track."
+    ),
+    "training": (
+        "Every employee is trained in these procedures when hired and every year, and signs an acknowledgement of them. "
+        "Supervisors discuss the confidentiality of information with their direct reports, and periodic company-wide "
+        "staff meetings reinforce it. Any deviation from these procedures may result in disciplinary action, up to and "
+        "including termination of employment."
+    ),
+    "records": (
+        "The company keeps a record of every sales and marketing campaign and of every release of or access to CPNI by "
+        "a third party, for at least one year."
+    ),
+    "supervisory_review": (
+        "The President of the company reviews every outbound marketing campaign before it is run, to ensure that it "
+        "complies with these procedures; no campaign runs unapproved."
+    ),
+    "certification": (
+        "Each year an officer with personal knowledge of these procedures signs the certification of compliance, with "
+        "this statement, and files it with the Commission on or before March 1 of the following year."
+    ),
+    "optout_failures": (
+        "Should the company's opt-out mechanisms fail to work properly, it notifies the Commission by letter within "
+        "five business days, with every element the rule asks for."
+    ),
+    "authentication": (
+        "The call centre authenticates every customer before discussing call detail information: a password, a "
+        "call-back to the telephone number of record, or a visit with valid photo identification. Customers are "
+        "notified immediately of any change to their password, authentication questions, online account or address of "
+        "record."
+    ),
+    "breaches": (
+        "Employees report any suspected breach of CPNI to a records manager at once. The company notifies law "
+        "enforcement and the Commission, and its customers where required, within the deadlines of the rule, and keeps "
+        "a record of every breach and notification."
+    ),
+    "procedure_records": (
+        "Employees must include “CONFIDENTIAL” on all documents that include CPNI. Company records including CPNI "
+        "are destroyed when no longer required, after their retention period. Paper records must be shredded. "
+        "Electronic media are given to the Director, Network Operations for destruction."
+    ),
+    "procedure_vendors": (
+        "CPNI may be released to contractors and vendors only to provision the service ordered by the customer, or to "
+        "install inside wire, maintain or repair the service. The company releases no other personally identifiable "
+        "information to third parties."
+    ),
+    "procedure_marketing": (
+        "The company does not use CPNI for marketing: it uses no CPNI in any sales or marketing campaign, other than by "
+        "its affiliates when marketing the company's service to its own customers."
+    ),
+    "procedure_website": (
+        "The company's web site is not used to collect personally identifying information, as the Acceptable Usage "
+        "Policy in the Customer Service Agreement describes."
+    ),
+}
+
+
 class Command(BaseCommand):
     help = "Load demo data for CPNI Track and print one demo login per role."
 
@@ -117,6 +190,8 @@ class Command(BaseCommand):
         if not Record.objects.exists():
             self._records(schedules, minimums)
             self._registers()
+        if not StatementSectionText.objects.exists():
+            self._statement()
         self.stdout.write(self.style.SUCCESS(f"\nCPNI Track is at {url}"))
         self.stdout.write("Demo logins (one per role):")
         for username, _, _, _, _, role in DEMO_USERS:
@@ -196,6 +271,22 @@ class Command(BaseCommand):
         ))
         self._campaign(rita, today)
         self._training(rita, today)
+
+    def _statement(self):
+        """The starting policy text of every section of the accompanying statement, drafted by the
+        records manager and approved by the officer, so the demo's final certification builds."""
+        rita, oscar = User.objects.get(username="rita"), User.objects.get(username="oscar")
+        for key, text in STARTING_POLICY.items():
+            draft = statement_lifecycle.draft_save(actor=rita, section=key, text=text)
+            statement_lifecycle.approve(actor=oscar, text=draft)
+        reviewed_on = timezone.localdate() - timedelta(days=20)
+        duty_evidence.record(
+            actor=rita, section="authentication", as_of=reviewed_on, source="Call centre quality review",
+            summary="25 recorded calls about call detail were sampled; in each the caller was authenticated by "
+                    "password or call-back before any call detail was discussed.",
+            data="".join(["call,authenticated_by\n"] + [
+                f"{reviewed_on:%Y%m%d}-{n:02d},{'call-back' if n % 4 == 0 else 'password'}\n" for n in range(1, 26)
+            ]).encode(), file_name="call-review.csv")
 
     def _training(self, rita, today):
         """The CPNI procedures course, everyone's yearly training (Carl has signed it) and a staff meeting."""
