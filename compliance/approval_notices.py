@@ -238,7 +238,7 @@ def snapshot_path(evidence):
 
 
 def _keep_snapshot(evidence, data, original_name):
-    kept = keep_upload(SNAPSHOTS_FOLDER, evidence.reference, data, original_name)
+    kept = keep_upload(SNAPSHOTS_FOLDER, evidence.reference, data, original_name, fallback="snapshot")
     evidence.snapshot_name, evidence.snapshot_sha256 = kept.name, kept.sha256
     evidence.snapshot_original_name, evidence.snapshot_size = kept.original_name, kept.size
 

@@ -5,8 +5,6 @@ notice comes from compliance.breach_clock. Each service checks the actor's permi
 everything before it writes, writes in one transaction with history, and records an audit event."""
 
 import hashlib
-import os
-import re
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -23,6 +21,7 @@ from records.services import record_extend_retention
 
 from . import breach_clock, breach_lifecycle
 from .models import BreachIncident, BreachNotification, CustomerComplaint, LawEnforcementDirection, PretextingObservation
+from .uploads import kept_path, safe_stem, write_whole
 
 IncidentStatus = BreachIncident.Status
 NOTICES_FOLDER = "breach-notices"
@@ -294,22 +293,14 @@ def breach_record_urgent_need(*, actor, incident, reason, agency, consulted_at):
     return locked
 
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 def notice_copy_path(notification):
-    return settings.VAR_DIR / NOTICES_FOLDER / notification.copy_name
+    return kept_path(NOTICES_FOLDER, notification.copy_name)
 
 
 def _keep_copy(notification, data, original_name):
-    """Write the copy whole (a temporary file renamed into place); return its name and SHA-256."""
-    stem = _SAFE_NAME.sub("-", os.path.basename(original_name or "notice"))[-80:].strip("-.") or "notice"
-    name = f"{notification.incident.reference}-{notification.pk}-{stem}"
-    folder = settings.VAR_DIR / NOTICES_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, folder / name)
+    """Write the copy whole; return its name and SHA-256."""
+    name = f"{notification.incident.reference}-{notification.pk}-{safe_stem(original_name, 'notice')}"
+    write_whole(NOTICES_FOLDER, name, data)
     return name, hashlib.sha256(data).hexdigest()
 
 

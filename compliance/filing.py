@@ -3,7 +3,6 @@ signed certification was filed in ECFS; withdrawing a step recorded in error; an
 
 import datetime
 import hashlib
-import os
 import re
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from compliance.models import (
     CompanyProfile,
     signatory_problem,
 )
+from compliance.uploads import kept_path, write_whole
 from records.audit import audit_event_record
 from records.conflicts import StateConflict
 from records.dates import past_date_error
@@ -249,17 +249,13 @@ def certification_file(*, actor, filing, filed_on, ecfs_confirmation, signed_pdf
 
 
 def signed_pdf_path(filing):
-    return settings.VAR_DIR / FILINGS_FOLDER / filing.signed_pdf_name
+    return kept_path(FILINGS_FOLDER, filing.signed_pdf_name)
 
 
 def _keep_signed_pdf(filing, data):
     """Write the signed PDF whole (a temporary file renamed into place) and return its name and SHA-256."""
     name = f"cpni-certification-{filing.year}-filed-{filing.pk}.pdf"
-    folder = settings.VAR_DIR / FILINGS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, folder / name)
+    write_whole(FILINGS_FOLDER, name, data)
     return name, hashlib.sha256(data).hexdigest()
 
 

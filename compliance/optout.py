@@ -6,8 +6,6 @@ compliance.optout_lifecycle; each service checks the actor's permission, validat
 before it writes, writes in one transaction with history and records an audit event."""
 
 import datetime
-import hashlib
-import os
 import re
 
 from django.conf import settings
@@ -23,6 +21,7 @@ from records.queueing import queue_after_commit
 from . import optout_lifecycle
 from .business_days import add_business_days
 from .models import CompanyProfile, OptOutFailure
+from .uploads import keep_upload, kept_path
 
 Status = OptOutFailure.Status
 MANAGE = optout_lifecycle.MANAGE
@@ -130,21 +129,14 @@ def _errors(failure):
 
 
 def notice_path(failure):
-    return settings.VAR_DIR / NOTICES_FOLDER / failure.notice_name
+    return kept_path(NOTICES_FOLDER, failure.notice_name)
 
 
 def _keep_notice(failure, data, original_name):
-    """Write the copy whole (a temporary file renamed into place); set its name, size and SHA-256."""
-    stem = _SAFE_NAME.sub("-", os.path.basename(original_name or "notice"))[-80:].strip("-.") or "notice"
-    digest = hashlib.sha256(data).hexdigest()
-    name = f"{failure.reference}-{digest[:12]}-{stem}"
-    folder = settings.VAR_DIR / NOTICES_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.part"
-    temporary.write_bytes(data)
-    os.replace(temporary, folder / name)
-    failure.notice_name, failure.notice_sha256 = name, digest
-    failure.notice_original_name, failure.notice_size = (original_name or "")[:200], len(data)
+    """Keep the copy whole; set its name, size and SHA-256."""
+    kept = keep_upload(NOTICES_FOLDER, failure.reference, data, original_name, fallback="notice")
+    failure.notice_name, failure.notice_sha256 = kept.name, kept.sha256
+    failure.notice_original_name, failure.notice_size = kept.original_name, kept.size
 
 
 def _notice_error(notice):

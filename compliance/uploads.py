@@ -29,16 +29,25 @@ def upload_problem(data, what):
     return ""
 
 
-def keep_upload(folder, reference, data, original_name):
-    """Write `data` into VAR_DIR/`folder` and say where and what it is."""
-    stem = _SAFE_NAME.sub("-", os.path.basename(original_name or "file"))[-80:].strip("-.") or "file"
-    digest = hashlib.sha256(data).hexdigest()
-    name = f"{reference}-{digest[:12]}-{stem}"
+def safe_stem(original_name, fallback):
+    """The uploaded file's own name, reduced to characters safe in a file name (`fallback` if none are)."""
+    return _SAFE_NAME.sub("-", os.path.basename(original_name or fallback))[-80:].strip("-.") or fallback
+
+
+def write_whole(folder, name, data):
+    """Write `data` as VAR_DIR/`folder`/`name`, whole or not at all (a temporary file renamed into place)."""
     directory = settings.VAR_DIR / folder
     directory.mkdir(parents=True, exist_ok=True)
     temporary = directory / f".{name}.part"
     temporary.write_bytes(data)
     os.replace(temporary, directory / name)
+
+
+def keep_upload(folder, reference, data, original_name, fallback="file"):
+    """Write `data` into VAR_DIR/`folder` and say where and what it is."""
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{reference}-{digest[:12]}-{safe_stem(original_name, fallback)}"
+    write_whole(folder, name, data)
     return KeptFile(name=name, original_name=(original_name or "")[:200], sha256=digest, size=len(data))
 
 
