@@ -95,7 +95,7 @@ def evidence_sentences(section, year):
         attached = f" (file {entry.file_original_name or entry.file_name}, SHA-256 {entry.file_sha256})" if entry.file_name else ""
         sentences.append(f"Evidence as of {entry.as_of:%B} {entry.as_of.day}, {entry.as_of.year}, from {entry.source}, "
                          f"recorded by {entry.recorded_by.get_full_name() or entry.recorded_by.username}: "
-                         f"“{entry.summary}”{attached}.")
+                         f"“{entry.summary}”{attached}{'' if entry.summary.endswith(('.', '!', '?')) and not attached else '.'}")
     return sentences
 
 

@@ -199,6 +199,10 @@ def test_evidence_of_a_duty_in_another_system_is_recorded_and_quoted(client, rec
     assert sentences[1] == ("Evidence as of October 31, 2026, from Call centre QA review, recorded by "
                             f"{records_manager.get_full_name() or records_manager.username}: “Forty recorded calls sampled; each caller was authenticated before CPNI.” "
                             f"(file qa-october.pdf, SHA-256 {evidence.file_sha256}).")
+    duty_evidence.record(actor=records_manager, section="procedure_website", as_of=date(2026, 11, 1),
+                         source="Web team", summary="Privacy page reviewed.")
+    assert statement_sections.section_of("procedure_website").evidence_sentences(2026)[1].endswith(
+        ": “Privacy page reviewed.”")  # the summary's own full stop ends the sentence
     assert statement_sections.section_of("authentication").evidence_sentences(2025)[1] == (
         "No evidence of this duty is recorded for 2025.")
     assert AuditEvent.objects.filter(action="dutyevidence.created", object_id=str(evidence.pk)).exists()
