@@ -262,15 +262,26 @@ class CountSince:
     count: int
 
 
-def _in_status_since(records, status, days, today):
-    """CountSince of `records` in `status` since before `days` days ago (its local midnight, as
-    the record list's "in that status since before" filter reads it), not on hold."""
+def _late_figures(records, today):
+    """(due too long, [in custody past each alert threshold]): CountSince of `records` not on hold
+    in their status since before RETENTION_ESCALATION_DAYS (due) and each of
+    NETOPS_CUSTODY_ALERT_DAYS (in Network Operations custody) days ago, from that day's local
+    midnight as the record list's "in that status since before" filter reads it. One pass over the
+    index of status and time in status (which holds each record's department) for every threshold."""
     from .holds import held_now  # holds builds on this module's record_list
 
-    since = today - timedelta(days=days)
-    count = (records.filter(status=status, status_changed_at__lt=_local_midnight(since))
-             .annotate(held=held_now()).filter(held=False).count())
-    return CountSince(days, since, count)
+    thresholds = [(Status.DUE, settings.RETENTION_ESCALATION_DAYS)]
+    thresholds += [(Status.IN_NETOPS_CUSTODY, days) for days in sorted(settings.NETOPS_CUSTODY_ALERT_DAYS)]
+    figures = [(status, days, today - timedelta(days=days)) for status, days in thresholds]
+    latest = _local_midnight(max(since for _, _, since in figures))
+    counts = (
+        records.filter(status__in=sorted({status for status, _ in thresholds}), status_changed_at__lt=latest)
+        .annotate(held=held_now()).filter(held=False)
+        .aggregate(**{f"late_{n}": Count("pk", filter=Q(status=status, status_changed_at__lt=_local_midnight(since)))
+                      for n, (status, _, since) in enumerate(figures)})
+    )
+    late = [CountSince(days, since, counts[f"late_{n}"]) for n, (_, days, since) in enumerate(figures)]
+    return late[0], late[1:]
 
 
 def _month_bars(per_month, months):
@@ -278,15 +289,34 @@ def _month_bars(per_month, months):
     return [MonthBar(m, per_month.get(m, 0), per_month.get(m, 0) / tallest) for m in months]
 
 
+ENDED_MONTH_SECONDS = 24 * 60 * 60
+
+
 def destructions_per_month(user, months):
     """{month: destructions recorded in it} over `months` (their first days), of the records the
-    user sees; one aggregate query on the destructions' (kind, performed_at) index."""
-    start = _local_midnight(months[0])
-    end = _local_midnight(months[-1] + relativedelta(months=1))
+    user sees; one aggregate query on the destructions' (kind, performed_at) index. A destruction
+    is dated when it is recorded (records.destruction), so a month that has ended gains none: its
+    count is kept in the cache for a day, and only the months not kept (this one) are counted."""
+    if not user.has_perm("records.view_destruction"):
+        return {}
+    scope = "all" if sees_all_departments(user) else f"department-{user.department_id}"
+    this_month = timezone.localdate().replace(day=1)
+    keys = {month: f"records:destructions:{scope}:{month:%Y-%m}" for month in months if month < this_month}
+    kept = cache.get_many(keys.values())
+    per_month = {month: kept[key] for month, key in keys.items() if key in kept}
+    to_count = [month for month in months if month not in per_month]
+    if not to_count:
+        return per_month
+    start = _local_midnight(to_count[0])
+    end = _local_midnight(to_count[-1] + relativedelta(months=1))
     rows = destruction_register(user).filter(kind__in=Destruction.Kind.values, performed_at__gte=start,
                                              performed_at__lt=end)
-    per_month = rows.annotate(month=TruncMonth("performed_at")).values("month").annotate(n=Count("pk")).order_by()
-    return {timezone.localtime(row["month"]).date(): row["n"] for row in per_month}
+    counted = rows.annotate(month=TruncMonth("performed_at")).values("month").annotate(n=Count("pk")).order_by()
+    counted = {timezone.localtime(row["month"]).date(): row["n"] for row in counted}
+    for month in to_count:
+        per_month[month] = counted.get(month, 0)
+    cache.set_many({keys[month]: per_month[month] for month in to_count if month in keys}, ENDED_MONTH_SECONDS)
+    return per_month
 
 
 def dashboard_summary(user, today=None):
@@ -308,6 +338,7 @@ def dashboard_summary(user, today=None):
         per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
     past_months = [first_month - relativedelta(months=i) for i in range(11, -1, -1)]
+    due_too_long, custody_past = _late_figures(records, today)
     my_due = records.filter(status=Status.DUE, custodian_id=user.pk).annotate(hold=an_active_hold()).aggregate(
         to_destroy=Count("pk", filter=Q(hold__isnull=True)), held=Count("pk", filter=Q(hold__isnull=False))
     )
@@ -322,9 +353,8 @@ def dashboard_summary(user, today=None):
         held_due_in_my_custody=my_due["held"],
         on_hold=held_record_count(user),
         active_past_expiry=expiries.filter(expiry_date__lt=today).aggregate(n=Sum("count"))["n"] or 0,
-        due_too_long=_in_status_since(records, Status.DUE, settings.RETENTION_ESCALATION_DAYS, today),
-        custody_past=[_in_status_since(records, Status.IN_NETOPS_CUSTODY, days, today)
-                      for days in sorted(settings.NETOPS_CUSTODY_ALERT_DAYS)],
+        due_too_long=due_too_long,
+        custody_past=custody_past,
         expiries_by_month=_month_bars(per_month, months),
         destructions_by_month=_month_bars(destructions_per_month(user, past_months), past_months),
     )

@@ -429,3 +429,18 @@ class TestListAndDashboard:
         assert len(months) == 12 and months[-1].month == timezone.localdate().replace(day=1)
         assert sum(bar.count for bar in months) == Destruction.objects.count()
         assert "Records destroyed per month" in page
+
+    def test_a_destruction_recorded_now_is_in_this_months_bar_at_once_beside_the_months_that_ended(
+            self, client, records_manager, employee, schedule):
+        from dateutil.relativedelta import relativedelta
+
+        earlier = make_record(custodian=employee, schedule=schedule, status=Status.DESTROYED)
+        Destruction.objects.filter(record=earlier).update(performed_at=timezone.now() - relativedelta(months=1))
+        client.force_login(records_manager)
+
+        def bars():
+            return [bar.count for bar in client.get(reverse("dashboard")).context["summary"].destructions_by_month]
+
+        assert bars()[-2:] == [1, 0]
+        make_record(custodian=employee, schedule=schedule, status=Status.DESTROYED)
+        assert bars()[-2:] == [1, 1]  # the ended month as counted before, this one counted again
