@@ -84,7 +84,10 @@ def destroyed_note(item):
 
 
 class HeldRecord(models.Model):
-    hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, related_name="held_records")
+    # No index of its own: the (hold, record) constraint's index serves every lookup by hold, and a
+    # second one led PostgreSQL, before it had counted a newly placed hold's rows, to read the
+    # whole hold for each chunk of its release instead of the chunk's range.
+    hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, related_name="held_records", db_index=False)
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="held_by")
     # The record's department as the hold was placed, which a held record keeps (it cannot be
     # changed while held): a department's held records are counted from the holds' rows alone,
