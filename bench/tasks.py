@@ -9,7 +9,6 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks copy-export --year 2026 [--through 123456]
     python -m bench.tasks audit-log-csv [--user auditor-0]
     python -m bench.tasks copy-audit-log --through 123456
-    python -m bench.tasks export-request [--tries 15]
     python -m bench.tasks export-inline [--user rita]
     python -m bench.tasks pages [--repeat 15]
     python -m bench.tasks sessions --user rita --count 20
@@ -23,7 +22,6 @@ and all, so N's peak and N/10's compare like for like).
     python -m bench.tasks schedule-change-sql --today 2026-11-22 [--longer 6]
     python -m bench.tasks hold-jobs [--department billing]
     python -m bench.tasks hold-sql [--department billing]
-    python -m bench.tasks hold-request [--tries 15]
     python -m bench.tasks hold-inline [--sizes 1000,5000,20000]
     python -m bench.tasks verify-job [--mode full] [--user ann]
     python -m bench.tasks copy-events --through 123456
@@ -392,58 +390,6 @@ def audit_log_csv(args):
            "peak_rss_mib": _peak_rss_mib()})
 
 
-def _timed_against_login(name, request, after, tries):
-    """p95 and median (ms) of `request` (a web request that starts a job; `after` undoes it,
-    untimed) and of GET /accounts/login/ by an anonymous client, `tries` times each after three
-    untimed warm-ups."""
-    anonymous = Client()
-
-    def login():
-        response = anonymous.get("/accounts/login/")
-        if response.status_code != 200:
-            raise SystemExit(f"bench: the login page answered {response.status_code}")
-
-    results = {}
-    for label, run, undo in ((name, request, after), ("login", login, lambda: None)):
-        for _ in range(3):
-            run()  # warm up
-            undo()
-        times = []
-        for _ in range(tries):
-            started = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - started)
-            undo()
-        times.sort()
-        results[label] = {"p95_ms": round(times[max(0, round(0.95 * len(times)) - 1)] * 1000, 2),
-                          "median_ms": round(statistics.median(times) * 1000, 2)}
-    return results
-
-
-def export_request(args):
-    """The web request that starts the audit log's export job (POST /audit/log.csv, no filter, signed
-    in as an auditor; the answer is a redirect to the job's page), `tries` times, each committed and
-    its job queued as in production; and the login page, GET, as many times. After each try,
-    untimed, the bench marks the job failed so that the next try starts a job of its own."""
-    from records.models import Job
-
-    client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
-    made = []
-
-    def start():
-        response = client.post("/audit/log.csv")
-        if response.status_code != 302 or "/jobs/" not in response["Location"]:
-            raise SystemExit(f"bench: starting the export answered {response.status_code} {response.get('Location')}")
-        made.append(int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
-
-    def withdraw():
-        Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=timezone.now(), error="bench: withdrawn")
-        made.clear()
-
-    _emit(_timed_against_login("export", start, withdraw, args.tries))
-
-
 def export_inline(args):
     """How many rows a second each CSV download streams inside the request (GET, streamed into a
     file, through Django's test client), with no inline limit: records.export_jobs' boundary
@@ -760,37 +706,6 @@ def _covered_count(department):
     return Record.objects.filter(department=department).exclude(status=Status.DESTROYED).count()
 
 
-def hold_request(args):
-    """The web request that starts placing a hold on the department (POST /holds/new/, signed in
-    as a records manager; the answer is a redirect to the job's page), `tries` times, each
-    committed and its job queued as in production; and the login page, GET, as many times. After
-    each try, untimed, the bench withdraws the hold it made (its job marked failed, the hold
-    released with no records) so that every try starts from the same state and no later figure
-    meets a hold being placed."""
-    from records.models import Job, LegalHold
-
-    manager, department, _, _ = _billing_selection(args.department)
-    client = Client()
-    client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(manager)
-    body = {"matter": "Bench", "reason": "Bench", "scope": "department", "department": department.pk}
-    made = []
-
-    def place():
-        response = client.post("/holds/new/", body)
-        if response.status_code != 302 or "/jobs/" not in response["Location"]:
-            raise SystemExit(f"bench: placing the hold answered {response.status_code} {response.get('Location')}")
-        made.append(int(response["Location"].rstrip("/").rsplit("/", 1)[-1]))
-
-    def withdraw():
-        now = timezone.now()
-        for job in Job.objects.filter(pk__in=made):
-            LegalHold.objects.filter(pk=job.subject_id).update(linked_at=now, released_at=now, release_reason="bench")
-        Job.objects.filter(pk__in=made).update(state=Job.State.FAILED, finished_at=now, error="bench: withdrawn")
-        made.clear()
-
-    _emit(_timed_against_login("hold", place, withdraw, args.tries))
-
-
 def hold_inline(args):
     """How long placing a hold inline takes for N records (the first N of the department's that
     can be held), median of `repeat` tries, each rolled back: records.holds.INLINE_MAX is chosen
@@ -845,10 +760,6 @@ def main(argv=None):
     command = commands.add_parser("audit-log-csv")
     command.add_argument("--user", default="auditor-0")
     command.set_defaults(run=audit_log_csv)
-    command = commands.add_parser("export-request")
-    command.add_argument("--user", default="auditor-0")
-    command.add_argument("--tries", type=int, default=15)
-    command.set_defaults(run=export_request)
     command = commands.add_parser("export-inline")
     command.add_argument("--user", default="rita")
     command.set_defaults(run=export_inline)
@@ -896,11 +807,9 @@ def main(argv=None):
     command.add_argument("--today", required=True)
     command.add_argument("--user", default="rita")
     command.set_defaults(run=schedule_change_sql)
-    for name, run in (("hold-jobs", hold_jobs), ("hold-sql", hold_sql), ("hold-request", hold_request),
-                      ("hold-inline", hold_inline)):
+    for name, run in (("hold-jobs", hold_jobs), ("hold-sql", hold_sql), ("hold-inline", hold_inline)):
         command = commands.add_parser(name)
         command.add_argument("--department", default="billing")
-        command.add_argument("--tries", type=int, default=15)
         command.add_argument("--repeat", type=int, default=3)
         command.add_argument("--sizes", default="1000,5000,20000")
         command.set_defaults(run=run)
