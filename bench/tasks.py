@@ -188,7 +188,9 @@ def schedule_change(args):
     args.period = old_period + args.longer
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = _session_for(User.objects.get(username=args.user))
-    client.get("/schedules/")  # the session and the templates warm, as for a person already signed in
+    # The session and the pages warm, as for a person signed in who has opened the schedule's edit page.
+    client.get("/schedules/")
+    client.get(f"/schedules/{schedule.code}/edit/")
     started = time.perf_counter()
     preview = schedules.schedule_change_impact(schedule, {"period_value": args.period})
     preview_seconds = time.perf_counter() - started
