@@ -52,6 +52,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import OuterRef, Subquery  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
@@ -70,6 +71,7 @@ from records.models import (
     Department,
     LegalHold,
     Medium,
+    Record,
     ReferenceCounter,
     RetentionSchedule,
     User,
@@ -524,6 +526,9 @@ class Generator:
                  for n, (record_id, department_id) in enumerate(self.held)],
                 batch_size=5000,
             )
+            record = Record.objects.filter(pk=OuterRef("record_id"))
+            through.objects.update(status_when_linked=Subquery(record.values("status")[:1]),
+                                   in_status_since=Subquery(record.values("status_changed_at")[:1]))
         with connection.cursor() as cursor:
             for table, column in (("records_record", "id"), ("records_historicalrecord", "history_id"),
                                   ("records_auditevent", "id"), ("records_destruction", "id")):

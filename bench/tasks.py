@@ -650,8 +650,8 @@ def hold_jobs(args):
 
 
 HOLD_SQL = """
-INSERT INTO records_heldrecord (hold_id, record_id, department_id, added_at)
-SELECT %(hold)s, r.id, r.department_id, now() FROM records_record r
+INSERT INTO records_heldrecord (hold_id, record_id, department_id, added_at, status_when_linked, in_status_since)
+SELECT %(hold)s, r.id, r.department_id, now(), r.status, r.status_changed_at FROM records_record r
 WHERE r.department_id = %(department)s AND r.status <> 'destroyed' ORDER BY r.id;
 
 INSERT INTO records_auditevent (sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,

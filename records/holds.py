@@ -207,11 +207,13 @@ def _destroyed_in(records, listed):
 
 
 def _link(hold, actor, records):
-    """Link `records` (a chunk, loaded with pk, reference, title, department_id) to `hold`, an
-    audit event each, in the caller's transaction."""
+    """Link `records` (a chunk, loaded as _chunks loads them) to `hold`, an audit event each, in the
+    caller's transaction."""
     now = timezone.now()
     HeldRecord.objects.bulk_create(
-        HeldRecord(hold=hold, record=r, department_id=r.department_id, added_at=now) for r in records
+        HeldRecord(hold=hold, record=r, department_id=r.department_id, added_at=now, status_when_linked=r.status,
+                   in_status_since=r.status_changed_at)
+        for r in records
     )
     audit_events_record(
         actor=actor, entries=[Entry("record.hold_placed", r, {"hold": hold.pk, "matter": hold.matter}) for r in records]
@@ -229,7 +231,8 @@ def _placed(hold, actor, total):
 
 def _chunks(records, after=0):
     """`records` a chunk at a time in id order, from after id `after`."""
-    records = records.select_related(None).order_by("pk").only("pk", "reference", "title", "department_id")
+    records = records.select_related(None).order_by("pk").only(
+        "pk", "reference", "title", "department_id", "status", "status_changed_at")
     while chunk := list(records.filter(pk__gt=after)[:CHUNK]):
         yield chunk
         after = chunk[-1].pk

@@ -1,7 +1,9 @@
 """Reads of the records domain: permission scoping and query shape live here."""
 
+import functools
+import operator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -27,6 +29,7 @@ from records.models import (
     StatusTally,
     TransmittalItem,
     User,
+    WaitingTally,
     active_hold_exists,
     an_active_hold,
 )
@@ -262,26 +265,62 @@ class CountSince:
     count: int
 
 
-def _late_figures(records, today):
-    """(due too long, [in custody past each alert threshold]): CountSince of `records` not on hold
-    in their status since before RETENTION_ESCALATION_DAYS (due) and each of
+def _late_figures(user, records, today):
+    """(due too long, [in custody past each alert threshold]): CountSince of the records the user
+    sees, not on hold, in their status since before RETENTION_ESCALATION_DAYS (due) and each of
     NETOPS_CUSTODY_ALERT_DAYS (in Network Operations custody) days ago, from that day's local
-    midnight as the record list's "in that status since before" filter reads it. One pass over the
-    index of status and time in status (which holds each record's department) for every threshold."""
-    from .holds import held_now  # holds builds on this module's record_list
-
+    midnight as the record list's "in that status since before" filter reads it."""
     thresholds = [(Status.DUE, settings.RETENTION_ESCALATION_DAYS)]
     thresholds += [(Status.IN_NETOPS_CUSTODY, days) for days in sorted(settings.NETOPS_CUSTODY_ALERT_DAYS)]
-    figures = [(status, days, today - timedelta(days=days)) for status, days in thresholds]
-    latest = _local_midnight(max(since for _, _, since in figures))
-    counts = (
-        records.filter(status__in=sorted({status for status, _ in thresholds}), status_changed_at__lt=latest)
-        .annotate(held=held_now()).filter(held=False)
-        .aggregate(**{f"late_{n}": Count("pk", filter=Q(status=status, status_changed_at__lt=_local_midnight(since)))
-                      for n, (status, _, since) in enumerate(figures)})
-    )
-    late = [CountSince(days, since, counts[f"late_{n}"]) for n, (_, days, since) in enumerate(figures)]
+    figures = [(status, today - timedelta(days=days)) for status, days in thresholds]
+    if LegalHold.objects.being_placed().exists():  # its records are not all linked: read the records
+        counts = _waiting_before_from_records(records, figures)
+    else:
+        counts = _waiting_before_from_tallies(user, figures)
+    late = [CountSince(days, since, count) for (_, days), (_, since), count in zip(thresholds, figures, counts, strict=True)]
     return late[0], late[1:]
+
+
+def _waiting_before_from_records(records, figures):
+    """For each (status, day) of `figures`: how many of `records`, not on hold, are in that status
+    since before the day's local midnight; one pass over the index of status and time in status."""
+    from .holds import held_now  # holds builds on this module's record_list
+
+    counts = (
+        records.filter(status__in=sorted({status for status, _ in figures}),
+                       status_changed_at__lt=_local_midnight(max(day for _, day in figures)))
+        .annotate(held=held_now()).filter(held=False)
+        .aggregate(**{f"n{n}": Count("pk", filter=Q(status=status, status_changed_at__lt=_local_midnight(day)))
+                      for n, (status, day) in enumerate(figures)})
+    )
+    return [counts[f"n{n}"] for n in range(len(figures))]
+
+
+def _waiting_before_from_tallies(user, figures):
+    """The same counts as _waiting_before_from_records, of the records the user sees, while no hold
+    is being placed: the waiting tally's whole UTC days before each midnight, plus the records that
+    began waiting between that UTC day's start and the midnight, less the held ones (counted from
+    the holds' rows linked while waiting: see HeldRecord)."""
+    midnights = [_local_midnight(day) for _, day in figures]
+    day_starts = [timezone.make_aware(datetime.combine(m.astimezone(UTC).date(), time.min), UTC) for m in midnights]
+    statuses = sorted({status for status, _ in figures})
+
+    def each(rows, count):
+        found = rows.aggregate(**{f"n{n}": count(n, status) for n, (status, _) in enumerate(figures)})
+        return [found[f"n{n}"] or 0 for n in range(len(figures))]
+
+    tallied = each(_in_departments_seen_by(user, WaitingTally.objects.filter(status__in=statuses)),
+                   lambda n, status: Sum("count", filter=Q(status=status, since__lt=day_starts[n].date())))
+    windows = [Q(status=status, status_changed_at__gte=day_starts[n], status_changed_at__lt=midnights[n])
+               for n, (status, _) in enumerate(figures)]
+    begun = each(records_visible_to(user).filter(functools.reduce(operator.or_, windows)),
+                 lambda n, status: Count("pk", filter=windows[n]))
+    held_rows = HeldRecord.objects.filter(
+        hold_id__in=active_hold_ids(), status_when_linked__in=statuses, in_status_since__lt=max(midnights),
+        record__status=F("status_when_linked"))
+    held = each(_in_departments_seen_by(user, held_rows), lambda n, status: Count(
+        "record_id", distinct=True, filter=Q(status_when_linked=status, in_status_since__lt=midnights[n])))
+    return [t + b - h for t, b, h in zip(tallied, begun, held, strict=True)]
 
 
 def _month_bars(per_month, months):
@@ -338,7 +377,7 @@ def dashboard_summary(user, today=None):
         per_month[month] = per_month.get(month, 0) + count
     months = [first_month + relativedelta(months=i) for i in range(12)]
     past_months = [first_month - relativedelta(months=i) for i in range(11, -1, -1)]
-    due_too_long, custody_past = _late_figures(records, today)
+    due_too_long, custody_past = _late_figures(user, records, today)
     my_due = records.filter(status=Status.DUE, custodian_id=user.pk).annotate(hold=an_active_hold()).aggregate(
         to_destroy=Count("pk", filter=Q(hold__isnull=True)), held=Count("pk", filter=Q(hold__isnull=False))
     )
@@ -381,11 +420,18 @@ def schedules_with_counts(user):
     ).order_by("code")
 
 
+def active_hold_ids():
+    """The ids of the active legal holds, read first: the holds' rows are then read by hold, along
+    their (hold, record) index, rather than joined with every hold (the rows of the released holds,
+    which are kept, would be read too)."""
+    return list(LegalHold.objects.active().values_list("pk", flat=True))
+
+
 def held_record_count(user, department=None):
     """How many of the records the user sees (of `department`, if given) are under an active
     legal hold, counted from the holds' rows (HeldRecord, with each record's department) of the
     few active holds, never from the records themselves."""
-    held = _in_departments_seen_by(user, HeldRecord.objects.filter(hold__released_at__isnull=True))
+    held = _in_departments_seen_by(user, HeldRecord.objects.filter(hold_id__in=active_hold_ids()))
     if department is not None:
         held = held.filter(department=department)
     return held.values("record_id").distinct().count()

@@ -20,7 +20,7 @@ from .records import (
 )
 from .schedule_changes import MinimumLowering
 from .schedules import LegalMinimum, RetentionSchedule
-from .tallies import ExpiryTally, StatusTally
+from .tallies import WAITING_STATUSES, ExpiryTally, StatusTally, WaitingTally
 from .transmittals import Transmittal, TransmittalItem
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "Status",
     "StatusTally",
     "ExpiryTally",
+    "WaitingTally",
+    "WAITING_STATUSES",
     "Transmittal",
     "TransmittalItem",
     "User",

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from .organisation import Department
 from .records import Record
+from .tallies import WAITING_STATUSES
 
 
 class LegalHoldQuerySet(models.QuerySet):
@@ -94,12 +95,21 @@ class HeldRecord(models.Model):
     # instead of looking up every held record (indexed by heldrecord_dept_hold_idx).
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+", db_index=False)
     added_at = models.DateTimeField()
+    # The record's status when it was linked, and since when it was in it. While held, a record
+    # enters no waiting status and leaves one only to become active again (records.lifecycle:
+    # extend_retention is the one move a hold allows), so the held records waiting in a status
+    # since before a day are among the rows linked in that status since before it: counted from
+    # these rows (a partial index of the few linked while waiting), not from every held record.
+    status_when_linked = models.CharField(max_length=20, default="", editable=False)
+    in_status_since = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hold", "record"], name="held_record_once_per_hold")]
         indexes = [
             models.Index(fields=["record", "hold"]),
             models.Index(fields=["department", "hold", "record"], name="heldrecord_dept_hold_idx"),
+            models.Index(fields=["hold", "status_when_linked", "in_status_since"], name="heldrecord_waiting_idx",
+                         condition=models.Q(status_when_linked__in=WAITING_STATUSES)),
         ]
 
 

@@ -33,3 +33,23 @@ class ExpiryTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["department", "expiry_date"], name="expiry_tally_key"),
         ]
+
+
+# The statuses in which a record waits for someone (to be destroyed, handed over, received): how
+# long it has waited is what the dashboard's late figures count.
+WAITING_STATUSES = ("due", "awaiting_handover", "pending_shred", "in_netops_custody")
+
+
+class WaitingTally(models.Model):
+    """How many of a department's records have been in a waiting status since a day (the UTC date
+    of their status_changed_at), and still are. Days no record waits from are deleted."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20)
+    since = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["status", "since", "department"], name="waiting_tally_key"),
+        ]

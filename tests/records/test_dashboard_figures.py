@@ -86,3 +86,55 @@ def test_a_day_that_is_not_a_date_is_reported_on_the_list_and_left_out(client, r
     assert response.status_code == 200
     assert "Enter a valid date." in response.content.decode()
     assert response.context["page"].paginator.count == 3  # the status filter still applies
+
+
+def _late(client, user):
+    """The figure of the records due for more than 14 days, not destroyed (its words agree with its count)."""
+    return next(figure for words, figure in _figures(client, user).items() if "due for more than 14 days" in words)
+
+
+def test_a_hold_being_placed_keeps_its_late_records_out_of_the_figure_before_and_after_its_job(
+        client, records_manager, late_work, monkeypatch):
+    """While a hold's job has still to link its records the figure reads the records themselves
+    (the hold's scope holds them); once linked, the tallies less the holds' rows give the same."""
+    from records import jobs
+
+    late = Record.objects.get(status=Status.DUE, status_changed_at__lt=timezone.now() - timedelta(days=15),
+                              held_by__isnull=True)
+    monkeypatch.setattr(holds, "INLINE_MAX", 0)
+    selection, scope = holds.selection_of("references", actor=records_manager, references=late.reference)
+    hold = holds.hold_place(actor=records_manager, matter="Jones v. Carrier", reason="Litigation",
+                            selection=selection, scope=scope)
+    hold.refresh_from_db()
+    assert hold.is_being_placed
+    assert _late(client, records_manager).count == 0
+    jobs.job_run(hold.job.pk)
+    assert _late(client, records_manager).count == 0
+    figure = _figures(client, records_manager)["records on hold"]
+    assert figure.count == _listed(client, figure.url) == 2
+
+
+def test_a_held_late_record_kept_longer_leaves_the_figure_and_its_list_alike(
+        client, records_manager, late_work):
+    from records import services
+
+    held = Record.objects.get(held_by__isnull=False, status=Status.DUE)
+    services.record_extend_retention(actor=records_manager, record=held, period_value=5, period_unit="years",
+                                     reason="Litigation expected")
+    assert Record.objects.get(pk=held.pk).status == Status.ACTIVE
+    figure = _late(client, records_manager)
+    assert figure.count == _listed(client, figure.url) == 1
+
+
+def test_the_line_is_the_local_midnight_not_the_utc_day(client, records_manager, employee, settings):
+    """A record that became due in the hours between the UTC day's start and the carrier's midnight
+    is counted; one that became due just after that midnight is not."""
+    from datetime import datetime, time
+
+    settings.RETENTION_ESCALATION_DAYS = 14
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate() - timedelta(days=14), time.min))
+    before, after = (make_record(custodian=employee, status=Status.DUE) for _ in range(2))
+    Record.objects.filter(pk=before.pk).update(status_changed_at=midnight - timedelta(hours=1))
+    Record.objects.filter(pk=after.pk).update(status_changed_at=midnight + timedelta(hours=1))
+    figure = _late(client, records_manager)
+    assert figure.count == _listed(client, figure.url) == 1

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records import schedules, services, sweep, tallies
-from records.models import Department, ExpiryTally, Medium, Record, RetentionSchedule, Status, StatusTally
+from records.models import Department, ExpiryTally, Medium, Record, RetentionSchedule, Status, StatusTally, WaitingTally
 from tests.factories import ScheduleFactory, make_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 def assert_tallies_match_the_records():
     assert tallies.tallied_status_counts() == tallies.status_counts_from_records()
     assert tallies.tallied_expiry_counts() == tallies.expiry_counts_from_records()
+    assert tallies.tallied_waiting_counts() == tallies.waiting_counts_from_records()
 
 
 @pytest.fixture
@@ -74,6 +75,7 @@ def test_writes_outside_the_app_keep_the_tallies(inventory, other_department):
 def test_rebuilding_recounts_tallies_gone_wrong(inventory):
     StatusTally.objects.update(count=99)
     ExpiryTally.objects.all().delete()
+    WaitingTally.objects.update(count=7)
     tallies.rebuild_tallies()
     assert_tallies_match_the_records()
 
