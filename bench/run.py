@@ -402,8 +402,9 @@ class Bench:
         """POST `form` to `path` (a request that starts a job) as `user`, one request at a time on a
         gunicorn (gunicorn.conf.py) on loopback, and GET the login page the same way, `tries` times
         each after `warmup` untimed (enough for each of gunicorn's workers to have answered both
-        once, as a server that has been running does); before each try `finish` (SQL) ends the job the try before
-        started, so that each one starts a job anew. Returns each one's p95 and median in ms."""
+        once, as a server that has been running does); before each try `finish` (SQL) ends the job
+        the try before started, so that each one starts a job anew. Returns each one's p95 and
+        median in ms."""
         keys = self.task(name, "sessions", "--user", user, "--count", "1")
         session = f"{keys['cookie']}={keys['keys'][0]}"
         port = _free_port()
