@@ -74,6 +74,14 @@ def _group_alive(group):
     return True
 
 
+def _as_from_a_terminal():
+    """Ctrl-C and Ctrl-\\ as a terminal delivers them: a test run started in the background (nohup,
+    `&` in a script) ignores SIGINT and SIGQUIT, its children would inherit that, and a shell that
+    starts out ignoring a signal cannot trap it (make run's stop would never run)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Stack:
     def __init__(self, tmp):
         self.port = _free_port()
@@ -103,7 +111,7 @@ class Stack:
         target = self.target
         self.process = subprocess.Popen(
             ["make", target, f"PORT={self.port}", "HOST=127.0.0.1"], cwd=ROOT, env=self.env,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_as_from_a_terminal,
         )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
