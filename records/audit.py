@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from json.encoder import c_make_encoder, encode_basestring_ascii
 
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, router, transaction
@@ -55,6 +56,27 @@ def _payload_loads(text):
     if end != len(text):
         raise ValueError("not JSON")
     return value
+
+
+_ORJSON_SORTED = orjson.OPT_SORT_KEYS
+
+
+def _payload_quickly(text):
+    """A stored payload read by orjson, and its canonical JSON written by orjson: (payload, text),
+    or (None, None) when orjson cannot read or write it. In under half json's time, and the same
+    text as _PAYLOAD_JSON's but for rare characters: orjson leaves non-ASCII characters as they
+    are, and ASCII's backslashreplace escapes them as json does (\\u2014) except U+0080-U+00FF
+    (\\xe9) and those beyond U+FFFF; json also escapes U+007F. A hash that does not match this
+    text is checked against json's own (ChainWalk.walk): the quick route can speed a
+    verification up, never change its verdict."""
+    try:
+        payload = orjson.loads(text)
+        data = orjson.dumps(payload, option=_ORJSON_SORTED)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None, None
+    if not data.isascii():
+        data = data.decode().encode("ascii", "backslashreplace")
+    return payload, data.decode("ascii")
 
 
 def event_hash(*, previous_hash, sequence, occurred_at, actor_id, actor_name, action, object_type, object_id,
@@ -305,7 +327,8 @@ class ChainWalk:
         or reordered), a gap in the sequence, or a signed checkpoint that does not vouch for the
         chain as it now is (rewritten and recomputed)."""
         expected, previous = self.sequence + 1, self.hash
-        digest_of, loads, canonical, whole = _digest, _payload_loads, _PAYLOAD_JSON, _WHOLE_SECOND
+        digest_of, quickly, loads, canonical = _digest, _payload_quickly, _payload_loads, _PAYLOAD_JSON
+        whole = _WHOLE_SECOND
         with _collector_paused():
             for sequence, when, actor_id, actor_name, action, object_type, object_id, object_repr, body, \
                     previous_hash, stored_hash in rows:
@@ -318,13 +341,17 @@ class ChainWalk:
                     when = when.isoformat()
                 elif when.endswith(whole):
                     when = when[:-13] + "+00:00"
-                try:
-                    payload = loads(body)
-                except ValueError:
-                    return self._broken(sequence, f"event #{sequence} was altered: its payload is not JSON")
-                if digest_of(previous, sequence, when, actor_id, actor_name, action, object_type, object_id,
-                             object_repr, canonical(payload)) != stored_hash:
-                    return self._broken(sequence, f"event #{sequence} was altered: its content no longer matches its hash")
+                payload, text = quickly(body)
+                if text is None or digest_of(previous, sequence, when, actor_id, actor_name, action, object_type,
+                                             object_id, object_repr, text) != stored_hash:
+                    try:
+                        payload = loads(body)
+                    except ValueError:
+                        return self._broken(sequence, f"event #{sequence} was altered: its payload is not JSON")
+                    if digest_of(previous, sequence, when, actor_id, actor_name, action, object_type, object_id,
+                                 object_repr, canonical(payload)) != stored_hash:
+                        return self._broken(sequence,
+                                            f"event #{sequence} was altered: its content no longer matches its hash")
                 if action == CHECKPOINT_ACTION and not self._checkpoint_fits(sequence, previous_hash, payload):
                     return False
                 previous, expected = stored_hash, expected + 1

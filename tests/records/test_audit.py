@@ -298,3 +298,48 @@ def test_payloads_are_read_back_as_json_reads_them(payload):
         assert _PAYLOAD_JSON(_payload_loads(text)) == json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
     with pytest.raises(ValueError):
         _payload_loads(json.dumps(payload) + " x")
+
+
+# Characters orjson and ASCII's backslashreplace write otherwise than json (U+0080-U+00FF, U+007F,
+# beyond U+FFFF), and numbers orjson writes or reads otherwise (large floats, integers past 64 bits).
+RARE_VALUES = {"accent": "Zürich café", "delete": "\x7f", "emoji": "call ☎ 📞", "float": 1e20, "big": 2**70,
+               "tiny": 5e-324, "escape": "a \\x41 \\U0001 b"}
+
+
+@pytest.mark.django_db
+def test_payloads_the_quick_route_writes_otherwise_still_verify_and_still_break(employee):
+    from records.audit import _PAYLOAD_JSON, _payload_loads, _payload_quickly
+
+    for name, value in RARE_VALUES.items():
+        audit_event_record(actor=employee, action="test.rare", object_id=name, payload={name: value, "list": [value]})
+    stored = AuditEvent.objects.filter(action="test.rare").values_list("payload", flat=True)
+    texts = [json.dumps(payload) for payload in stored]
+    assert any(_payload_quickly(text)[1] != _PAYLOAD_JSON(_payload_loads(text)) for text in texts)
+    assert verify_chain(chunk_size=3).ok
+    event = AuditEvent.objects.get(action="test.rare", object_id="accent")
+    tamper("UPDATE records_auditevent SET payload = %s WHERE id = %s", json.dumps({"accent": "Zurich", "list": ["Zurich"]}),
+           event.pk)
+    report = verify_chain()
+    assert not report.ok and report.broken_at == event.sequence and "no longer matches its hash" in report.problem
+
+
+# What events hold: ASCII (bar U+007F) and characters beyond U+00FF in the plane most text is in.
+COMMON_TEXT = st.text(st.characters(exclude_categories=["Cs"], max_codepoint=0xFFFF).filter(lambda c: not "\x7f" <= c <= "\xff"))
+COMMON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | COMMON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(COMMON_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.dictionaries(COMMON_TEXT, COMMON_VALUES, max_size=6))
+def test_the_quick_route_writes_jsons_text_for_the_characters_events_hold(payload):
+    """Text in ASCII and beyond U+00FF (the em dashes of titles and schedules), integers and nesting:
+    the quick route gives json's own canonical text, so the verification seldom needs json."""
+    from records.audit import _PAYLOAD_JSON, _payload_loads, _payload_quickly
+
+    for text in (json.dumps(payload), json.dumps(payload, ensure_ascii=False)):
+        quick_payload, quick_text = _payload_quickly(text)
+        assert quick_payload == payload
+        assert quick_text == _PAYLOAD_JSON(_payload_loads(text))
