@@ -585,22 +585,24 @@ class SanitizationForm(forms.Form):
         return data["records"], shared, media
 
 
+def _audit_action_choices():
+    """Each group: "anything about <group>" (the codes' common start), then its actions in words.
+    Given to the field as a function: the choices are built when a chosen action is checked or the
+    list is shown, not each time a form reads the filters."""
+    return [("", "Any action")] + [
+        (group, [(f"{codes[0][0].partition('.')[0]}.", f"Any: {group.lower()}"), *codes])
+        for group, codes in audit_words.action_choices()
+    ]
+
+
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="Who", help_text="Username, or 'system'.")
-    action = forms.ChoiceField(required=False, label="What")
+    action = forms.ChoiceField(required=False, label="What", choices=_audit_action_choices)
     object = forms.CharField(required=False, max_length=200, label="Object", help_text="Reference or name.")
     since = forms.DateField(required=False, widget=DateInput, label="From")
     until = forms.DateField(required=False, widget=DateInput, label="To")
     sign_ins = forms.BooleanField(required=False, label="Include sign-ins",
                                   help_text="Signing in and out, and failed attempts.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Each group: "anything about <group>" (the codes' common start), then its actions in words.
-        self.fields["action"].choices = [("", "Any action")] + [
-            (group, [(f"{codes[0][0].partition('.')[0]}.", f"Any: {group.lower()}"), *codes])
-            for group, codes in audit_words.action_choices()
-        ]
 
     def clean(self):
         cleaned = super().clean()
