@@ -308,13 +308,13 @@ RARE_VALUES = {"accent": "Zürich café", "delete": "\x7f", "emoji": "call ☎ �
 
 @pytest.mark.django_db
 def test_payloads_the_quick_route_writes_otherwise_still_verify_and_still_break(employee):
-    from records.audit import _PAYLOAD_JSON, _payload_loads, _payload_quickly
+    from records.audit import _PAYLOAD_JSON, _digest, _hash_quickly, _payload_loads
 
     for name, value in RARE_VALUES.items():
         audit_event_record(actor=employee, action="test.rare", object_id=name, payload={name: value, "list": [value]})
-    stored = AuditEvent.objects.filter(action="test.rare").values_list("payload", flat=True)
-    texts = [json.dumps(payload) for payload in stored]
-    assert any(_payload_quickly(text)[1] != _PAYLOAD_JSON(_payload_loads(text)) for text in texts)
+    fields = ("ab" * 32, 7, "2026-12-05T10:15:30+00:00", None, "system", "test.rare", "thing", "1", "")
+    texts = [json.dumps(payload) for payload in AuditEvent.objects.filter(action="test.rare").values_list("payload", flat=True)]
+    assert any(_hash_quickly(*fields, text)[1] != _digest(*fields, _PAYLOAD_JSON(_payload_loads(text))) for text in texts)
     assert verify_chain(chunk_size=3).ok
     event = AuditEvent.objects.get(action="test.rare", object_id="accent")
     tamper("UPDATE records_auditevent SET payload = %s WHERE id = %s", json.dumps({"accent": "Zurich", "list": ["Zurich"]}),
@@ -333,13 +333,16 @@ COMMON_VALUES = st.recursive(
 
 
 @settings(max_examples=200, deadline=None)
-@given(payload=st.dictionaries(COMMON_TEXT, COMMON_VALUES, max_size=6))
-def test_the_quick_route_writes_jsons_text_for_the_characters_events_hold(payload):
+@given(payload=st.dictionaries(COMMON_TEXT, COMMON_VALUES, max_size=6), text=COMMON_TEXT,
+       actor_id=st.none() | st.integers(min_value=1, max_value=2**62), sequence=st.integers(min_value=1, max_value=2**62))
+def test_the_quick_route_gives_jsons_hash_for_the_characters_events_hold(payload, text, actor_id, sequence):
     """Text in ASCII and beyond U+00FF (the em dashes of titles and schedules), integers and nesting:
-    the quick route gives json's own canonical text, so the verification seldom needs json."""
-    from records.audit import _PAYLOAD_JSON, _payload_loads, _payload_quickly
+    the quick route gives the hash of json's own canonical text, so the verification seldom needs json."""
+    from records.audit import _PAYLOAD_JSON, _digest, _hash_quickly, _payload_loads
 
-    for text in (json.dumps(payload), json.dumps(payload, ensure_ascii=False)):
-        quick_payload, quick_text = _payload_quickly(text)
+    fields = ("ab" * 32, sequence, "2026-12-05T10:15:30.250000+00:00", actor_id, text, "record.created", "records.record",
+              text, text)
+    for body in (json.dumps(payload), json.dumps(payload, ensure_ascii=False)):
+        quick_payload, quick_hash = _hash_quickly(*fields, body)
         assert quick_payload == payload
-        assert quick_text == _PAYLOAD_JSON(_payload_loads(text))
+        assert quick_hash == _digest(*fields, _PAYLOAD_JSON(_payload_loads(body)))
