@@ -64,8 +64,8 @@ _ORJSON_SORTED = orjson.OPT_SORT_KEYS
 def _hash_quickly(previous_hash, sequence, occurred_at_iso, actor_id, actor_name, action, object_type, object_id,
                   object_repr, payload_text):
     """_digest over a stored event, its payload JSON text read and the whole event written by
-    orjson: (payload, hash), or (None, None) when orjson cannot read or write them. In well under
-    half json's time, and the same hash but for rare characters: orjson leaves non-ASCII characters
+    orjson: (payload, hash), or (None, None) when orjson cannot read or write them. In about 60% of
+    json's time, and the same hash but for rare characters: orjson leaves non-ASCII characters
     as they are, and ASCII's backslashreplace escapes them as json does (\\u2014) except
     U+0080-U+00FF (\\xe9) and those beyond U+FFFF; json also escapes U+007F. A hash that does not
     match is computed again by json (ChainWalk.walk): the quick route can speed a verification up,
