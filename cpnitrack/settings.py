@@ -128,6 +128,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form templates, but <select> and checkbox/radio lists written in Python (the same markup).
+FORM_RENDERER = "records.form_renderer.FormRenderer"
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cpnitrack.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so concurrent writers (web and worker)

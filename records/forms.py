@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from . import audit_words, sanitization, selectors, services
 from .destruction import paper_methods
+from .form_renderer import attrs_html
 from .sanitization import METHOD_TYPE_DESCRIPTIONS, MethodType
 from .serials import DUPLICATE_SERIAL, DuplicateSerial
 from records.models import (
@@ -26,14 +27,6 @@ from records.models import (
 )
 
 
-def _attrs(attrs):
-    """A widget's attributes as Django's django/forms/widgets/attrs.html writes them, in order."""
-    return mark_safe("".join(  # noqa: S308 (names and values escaped here)  # nosec B308 B703
-        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(str(value))}"'
-        for name, value in attrs.items() if value is not False
-    ))
-
-
 class ListSelect(forms.Select):
     """A <select> whose options are written here rather than through a template each: on the
     record list, rendered on every page, Django's option templates cost more than the table."""
@@ -44,7 +37,7 @@ class ListSelect(forms.Select):
             f'<option value="{escape(str(key))}"{" selected" if str(key) == chosen else ""}>{escape(str(label))}</option>'
             for key, label in self.choices
         )
-        return format_html("<select name=\"{}\"{}>{}</select>", name, _attrs(self.build_attrs(self.attrs, attrs)),
+        return format_html("<select name=\"{}\"{}>{}</select>", name, attrs_html(self.build_attrs(self.attrs, attrs)),
                            mark_safe(options))  # noqa: S308 (every key and label is escaped above)  # nosec B308 B703
 
 
@@ -59,7 +52,7 @@ class ListInputMixin:
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, _attrs(widget["attrs"]))
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, shown, attrs_html(widget["attrs"]))
 
 
 class ListTextInput(ListInputMixin, forms.TextInput):
