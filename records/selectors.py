@@ -93,15 +93,7 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
         records = records.filter(reference__gte=job.first_reference, reference__lte=job.last_reference) if job \
             else records.none()
     if search:
-        records = records.filter(
-            Q(reference__icontains=search)
-            | Q(title__icontains=search)
-            | Q(custodian__username__icontains=search)
-            | Q(custodian__first_name__icontains=search)
-            | Q(custodian__last_name__icontains=search)
-            | Q(media_serial_number__icontains=search)
-            | Q(media_serial_key=serial_key(search))  # as written on the medium, spaces and case aside
-        )
+        records = records.filter(_search_matches(search))
     records = _with_status_department_schedule(records, status, department, schedule)
     if medium:
         records = records.filter(medium=medium)
@@ -121,6 +113,23 @@ def record_list(user, *, search="", status="", medium="", department=None, sched
     descending = sort.startswith("-")
     columns = RECORD_SORTS.get(sort.lstrip("-"), RECORD_SORTS["created"])
     return records.order_by(*[f"-{c}" if descending else c for c in columns])
+
+
+def _search_matches(search):
+    """The records whose reference, title, serial number or custodian's name holds `search`. On
+    PostgreSQL each condition is one of records' own indexed columns (record_search_trgm_idx, and
+    the custodian's id: the people whose name matches are looked up first), so that a search reads
+    the records it finds rather than every record."""
+    custodians = User.objects.filter(
+        Q(username__icontains=search) | Q(first_name__icontains=search) | Q(last_name__icontains=search)
+    )
+    return (
+        Q(reference__icontains=search)
+        | Q(title__icontains=search)
+        | Q(custodian_id__in=list(custodians.values_list("pk", flat=True)))
+        | Q(media_serial_number__icontains=search)
+        | Q(media_serial_key=serial_key(search))  # as written on the medium, spaces and case aside
+    )
 
 
 def tallied_record_count(user, *, search="", status="", medium="", department=None, schedule=None, expiry_from=None,
