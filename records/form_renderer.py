@@ -20,8 +20,9 @@ OPTION_TEMPLATES = {
 
 class FormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
-        widget = context.get("widget")
-        if template_name in OPTION_TEMPLATES and _standard_options(widget, OPTION_TEMPLATES[template_name]):
+        # Every field, label and form template comes through here: only the lists are looked at.
+        if template_name in OPTION_TEMPLATES and _standard_options(context["widget"], OPTION_TEMPLATES[template_name]):
+            widget = context["widget"]
             return (select_html(widget) if template_name == SELECT else multiple_inputs_html(widget)).strip()
         return super().render(template_name, context, request)
 

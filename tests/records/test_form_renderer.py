@@ -4,7 +4,7 @@ offering every person must render without a template per option."""
 
 import pytest
 from django import forms
-from django.forms.renderers import DjangoTemplates
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.test.utils import override_settings
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
@@ -82,8 +82,6 @@ def test_the_project_renders_forms_with_it(records_manager, employee):
     form = RecordCorrectionForm(record=record, user=records_manager)
     assert isinstance(form.renderer, FormRenderer)
     with override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"):
-        from django.forms.renderers import get_default_renderer
-
         get_default_renderer.cache_clear()
         try:
             expected = str(RecordCorrectionForm(record=record, user=records_manager)["custodian"])
