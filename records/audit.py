@@ -145,12 +145,13 @@ class Entry:
 def audit_events_record(*, actor, entries):
     """Append events to the chain in order, in the caller's transaction, so the events exist
     exactly when the changes they describe are committed. The chain head row is locked while
-    appending, which serialises writers and keeps the chain linear."""
+    appending, which serialises writers and keeps the chain linear. No savepoint: an append that
+    fails leaves the caller's transaction to be rolled back whole, as it must be anyway."""
     if not entries:
         return []
     actor_name = actor.get_username() if actor is not None else "system"
     actor_id = actor.pk if actor is not None else None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS_HASH})
         occurred_at = timezone.now()
         stamp = occurred_at.isoformat()

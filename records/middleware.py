@@ -51,12 +51,14 @@ class NoStoreMiddleware:
 
 def body_limit(request):
     """The largest body ``request`` may have: REQUEST_MAX_BODY_BYTES, and for a view that accepts an
-    upload (records.uploads.accepts_upload) its file limit on top."""
+    upload (records.uploads.accepts_upload) its file limit on top. The view's match is kept on the
+    request, where SecondFactorMiddleware looks for it, so that one resolve serves both."""
     try:
-        view = resolve(request.path_info).func
+        request.resolver_match = resolve(request.path_info)
     except Resolver404:
-        view = None
-    upload = getattr(settings, getattr(view, "upload_limit_setting", ""), 0) if view else 0
+        return settings.REQUEST_MAX_BODY_BYTES
+    view = request.resolver_match.func
+    upload = getattr(settings, getattr(view, "upload_limit_setting", ""), 0)
     return settings.REQUEST_MAX_BODY_BYTES + upload
 
 

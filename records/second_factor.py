@@ -103,10 +103,12 @@ def confirmed_device(user):
 
 
 def has_confirmed_device(user):
-    """Whether the person must enter a code: asked on every signed-in request, so asked directly
+    """Whether the person must enter a code: asked on every signed-in request, so read with the
+    user when a session signed them in (records.roles.RoleBackend.get_user), else asked directly
     of the one kind of device CPNI Track offers rather than through django_otp.user_has_device,
     which walks every installed model and loads a device."""
-    return _confirmed_devices(user).exists()
+    confirmed = getattr(user, "second_factor_confirmed", None)
+    return _confirmed_devices(user).exists() if confirmed is None else confirmed
 
 
 def provisioning(device):

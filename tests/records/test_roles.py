@@ -80,3 +80,39 @@ def test_the_admin_assigns_roles_not_single_permissions(client, department, empl
     assert page.status_code == 200
     assert b'name="groups"' in page.content
     assert b'name="user_permissions"' not in page.content
+
+
+@pytest.mark.django_db
+def test_the_written_out_grants_query_reads_what_the_orm_reads(users_by_role, department):
+    """_role_grants' own SQL against the ORM's join, for every role, a person holding two roles,
+    a role holding no permission and a person without a role."""
+    empty = Group.objects.create(name="empty role")
+    two = User.objects.create_user("two", password="x" * 12, department=department)
+    two.groups.add(Group.objects.get(name=Role.AUDITOR), Group.objects.get(name=Role.OFFICER), empty)
+    nobody = User.objects.create_user("nobody", password="x" * 12, department=department)
+    for user in [*users_by_role.values(), two, nobody]:
+        rows = _fresh(user).groups.values_list("name", "permissions__content_type__app_label", "permissions__codename")
+        expected = ({name for name, _, _ in rows}, {f"{app}.{codename}" for _, app, codename in rows if codename})
+        fresh = _fresh(user)
+        assert (roles_of(fresh), fresh.get_group_permissions()) == expected, user.username
+    assert roles_of(_fresh(two)) == {Role.AUDITOR, Role.OFFICER, "empty role"}
+
+
+@pytest.mark.django_db
+def test_a_signed_in_request_reads_the_person_and_their_second_factor_in_one_query(client, records_manager):
+    """The session's person comes with whether they have a confirmed second factor: the
+    middleware's check asks nothing more of the database, and a confirmed device still gates."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(records_manager)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("record-list")).status_code == 200
+    assert not [q for q in queries if q["sql"].lstrip().startswith('SELECT 1 AS "a" FROM "otp_totp_totpdevice"')]
+    person = [q["sql"] for q in queries if 'FROM "records_user"' in q["sql"] and "otp_totp_totpdevice" in q["sql"]]
+    assert len(person) == 1
+
+    TOTPDevice.objects.create(user=records_manager, name="Authenticator app", confirmed=True)
+    gated = client.get(reverse("record-list"))
+    assert gated.status_code == 302 and gated["Location"].startswith(reverse("second-factor-verify"))
