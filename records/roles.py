@@ -218,7 +218,7 @@ def _grants_sql():
     person = user_role.get_field(get_user_model()._meta.model_name).column
     q = connection.ops.quote_name
     return (
-        f"SELECT g.name, t.app_label, p.codename FROM {q(user_role.db_table)} ur "
+        f"SELECT g.name, t.app_label, p.codename FROM {q(user_role.db_table)} ur "  # nosec B608: the models' own table names; the person as a parameter
         f"JOIN {q(Group._meta.db_table)} g ON g.id = ur.group_id "
         f"LEFT JOIN {q(Group.permissions.through._meta.db_table)} rp ON rp.group_id = g.id "
         f"LEFT JOIN {q(Permission._meta.db_table)} p ON p.id = rp.permission_id "
