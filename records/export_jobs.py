@@ -67,10 +67,11 @@ def _audit_log(user, params):
 
 def _audit_log_size(user, params):
     """The events up to the chain's newest (through): exact from the sequence numbers when no filter
-    is set and sign-ins are included (the chain numbers its events one by one), else an upper bound."""
-    events = AuditEvent.objects.filter(sequence__lte=params["through"]) if params.get("through") else AuditEvent.objects
-    bounds = events.aggregate(first=Min("sequence"), last=Max("sequence"))
-    rows = bounds["last"] - bounds["first"] + 1 if bounds["last"] else 0
+    is set and sign-ins are included (the chain numbers its events one by one), else an upper bound.
+    The bounds are the chain's own, both ends of the sequence index, `through` applied after."""
+    bounds = AuditEvent.objects.aggregate(first=Min("sequence"), last=Max("sequence"))
+    last = min(bounds["last"], params["through"]) if params.get("through") and bounds["last"] else bounds["last"]
+    rows = max(last - bounds["first"] + 1, 0) if last else 0
     form = AuditFilterForm(QueryDict(params.get("query", "")))
     form.is_valid()
     filters = form.filters()
@@ -198,10 +199,11 @@ def export_start(*, actor, params):
     if not actor.has_perm(kind.permission):
         raise PermissionDenied("You may not export this.")
     with transaction.atomic():
-        same = {f"params__{name}": value for name, value in params.items()}
-        running = Job.objects.filter(
-            kind=Job.Kind.EXPORT, requested_by=actor, state__in=[Job.State.QUEUED, Job.State.RUNNING], **same
-        ).first()
+        # A person has a few unfinished exports at most: their params are compared here.
+        unfinished = Job.objects.filter(kind=Job.Kind.EXPORT, requested_by=actor,
+                                        state__in=[Job.State.QUEUED, Job.State.RUNNING]).order_by("pk")
+        running = next((job for job in unfinished if all(job.params.get(name) == value for name, value in params.items())),
+                       None)
         if running:
             running.queued = None
             return running

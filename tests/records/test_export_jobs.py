@@ -94,6 +94,21 @@ def test_the_job_writes_the_bytes_of_the_streamed_download_to_a_private_file(cli
     assert event.actor == auditor and event.object_id == str(job.pk) and event.payload["rows"] == job.result["rows"]
 
 
+def test_the_whole_audit_log_counts_exactly_to_its_start_and_other_filters_are_other_jobs(client, auditor, large):
+    """Every event with sign-ins, unfiltered: the job knows its total, the events up to the newest
+    when it started (events written after it are not in its file). Other filters: a job of their own."""
+    client.force_login(auditor)
+    url = reverse("audit-log-csv")
+    whole = start(client, url, "sign_ins=on")
+    through = whole.params["through"]
+    assert whole.params["total_known"] and whole.total == AuditEvent.objects.filter(sequence__lte=through).count()
+    assert AuditEvent.objects.filter(sequence__gt=through).exists(), "its own export.started event came after"
+    filtered = start(client, url, QUERY)
+    assert filtered != whole and not filtered.params["total_known"]
+    assert start(client, url, "sign_ins=on") == whole
+    assert jobs.job_run(whole.pk).result["rows"] == whole.total
+
+
 def test_the_record_list_job_writes_the_rows_of_the_filtered_list(client, employee, large):
     client.force_login(employee)
     url = reverse("record-list-csv")
