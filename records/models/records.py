@@ -163,6 +163,14 @@ class Record(models.Model):
                 condition=models.Q(contains_cpni=True, label_attested_at__isnull=True),
                 name="record_missing_label_idx",
             ),
+            # Due electronic media, soonest expiry first: the hand-over page lists and counts them
+            # (those on hold apart) from the index alone, instead of reading every due record's row
+            # for its medium (0.5 s at a million records).
+            models.Index(
+                fields=["expiry_date", "id"],
+                condition=models.Q(status=Status.DUE) & ~models.Q(medium=Medium.PAPER),
+                name="record_due_media_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
