@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -415,18 +415,19 @@ def schedules_with_counts(user):
     running tallies (records.tallies) less the due records on the active holds' rows, never from
     the records themselves."""
     tallies = _in_departments_seen_by(user, StatusTally.objects.filter(schedule=OuterRef("pk"))).values("schedule")
-    held_due = (
-        _in_departments_seen_by(user, HeldRecord.objects.filter(
-            hold__released_at__isnull=True, record__status=Status.DUE, record__schedule=OuterRef("pk")))
-        .values("record__schedule")
-        .annotate(n=Count("record_id", distinct=True))
-        .values("n")
-    )
+    held = _held_due_by_schedule(user)
+    held_due = Case(*(When(pk=pk, then=Value(n)) for pk, n in held.items()), default=Value(0)) if held else Value(0)
     return RetentionSchedule.objects.annotate(
         record_count=Coalesce(Subquery(tallies.exclude(status=Status.DESTROYED).annotate(n=Sum("count")).values("n")), 0),
-        due_count=Coalesce(Subquery(tallies.filter(status=Status.DUE).annotate(n=Sum("count")).values("n")), 0)
-        - Coalesce(Subquery(held_due), 0),
+        due_count=Coalesce(Subquery(tallies.filter(status=Status.DUE).annotate(n=Sum("count")).values("n")), 0) - held_due,
     ).order_by("code")
+
+
+def _held_due_by_schedule(user):
+    """{schedule id: how many of its due records that `user` sees are under an active legal hold},
+    in one pass over the active holds' rows (read first by hold: the released holds keep theirs)."""
+    rows = _in_departments_seen_by(user, HeldRecord.objects.filter(hold_id__in=active_hold_ids(), record__status=Status.DUE))
+    return dict(rows.values("record__schedule").annotate(n=Count("record_id", distinct=True)).values_list("record__schedule", "n"))
 
 
 def active_hold_ids():
