@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -177,6 +177,20 @@ def refuse_change_while_held(record):
     holds = list(active_holds_of(record))
     if holds:
         raise StateConflict(frozen_message(record, holds), code="on_hold")
+
+
+def with_record_counts(holds):
+    """`holds` (a page of them, or one) as a list, each with `record_count`, its linked records,
+    counted in one query for these holds only, along the (hold, record) index. Counted in the
+    holds' query, every row of every hold was counted (the released holds keep theirs), or a
+    subquery per hold read the whole table when one hold held most rows: 0.7-0.9 s at a million
+    records."""
+    holds = list(holds)
+    counts = dict(HeldRecord.objects.filter(hold_id__in=[hold.pk for hold in holds]).order_by().values("hold")
+                  .annotate(n=Count("pk")).values_list("hold", "n"))
+    for hold in holds:
+        hold.record_count = counts.get(hold.pk, 0)
+    return holds
 
 
 def latest_job_of(hold):

@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -577,7 +577,6 @@ class LegalMinimumList(ApiView):
 
 def _holds():
     return LegalHold.objects.select_related("placed_by", "released_by").annotate(
-        record_count=Count("held_records"),
         latest_job=Subquery(Job.objects.filter(kind__in=[Job.Kind.HOLD_PLACE, Job.Kind.HOLD_RELEASE], subject_id=OuterRef("pk"))
                             .order_by("-requested_at", "-pk").values("pk")[:1]),
         being_released=Exists(Job.objects.filter(kind=Job.Kind.HOLD_RELEASE, subject_id=OuterRef("pk"),
@@ -589,7 +588,7 @@ def _hold(hold_id):
     if not _ID.fullmatch(str(hold_id)):
         raise NotFound()
     try:
-        return _holds().get(pk=int(hold_id))
+        return holds.with_record_counts([_holds().get(pk=int(hold_id))])[0]
     except LegalHold.DoesNotExist:
         raise NotFound() from None
 
@@ -603,7 +602,7 @@ class HoldList(ApiView):
         responses={200: s.HoldSerializer(many=True), **problems(400, 404)},
     )
     def get(self, request):
-        page = self.paginate_queryset(_holds())
+        page = holds.with_record_counts(self.paginate_queryset(_holds()))
         return self.get_paginated_response(s.HoldSerializer(page, many=True).data)
 
     @extend_schema(

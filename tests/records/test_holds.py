@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from records import exports, holds, lifecycle, sweep
 from records.csv_export import CsvStream
@@ -103,3 +104,18 @@ def test_hold_report_lists_every_record_covered(records_manager, expired):
     header, *data = list(csv.reader(io.StringIO(body)))
     assert [row[header.index("reference")] for row in data] == [r.reference for r in expired]
     assert {row[header.index("placed_by")] for row in data} == {records_manager.get_full_name()}
+
+
+def test_the_hold_list_and_a_holds_page_count_each_holds_own_records(client, records_manager, employee):
+    """Each hold's records are counted from its own rows, a released hold's too, for the holds of
+    the page only; a hold's page pages through exactly its records."""
+    records = [make_record(custodian=employee) for _ in range(3)]
+    first = place(records_manager, records)
+    second = place(records_manager, records[:1], matter="Jones v. Carrier")
+    holds.hold_release(actor=records_manager, hold=second, reason="Settled")
+    client.force_login(records_manager)
+    listed = client.get(reverse("hold-list")).context["page"].object_list
+    assert {hold.pk: hold.record_count for hold in listed} == {first.pk: 3, second.pk: 1}  # a released hold keeps its rows
+    page = client.get(reverse("hold-detail", args=[first.pk])).context["page"]
+    assert page.paginator.count == 3 and [r.pk for r in page.object_list] == sorted((r.pk for r in records),
+                                                                                     key=lambda pk: Record.objects.get(pk=pk).reference)
