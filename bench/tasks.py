@@ -143,10 +143,14 @@ def verify(args):
 
 # --------------------------------------------------------------------------- the schedule change
 
-def _largest_schedule():
+def _schedules_by_size():
     from django.db.models import Count
 
-    return RetentionSchedule.objects.annotate(n=Count("records")).order_by("-n", "code").first()
+    return RetentionSchedule.objects.annotate(n=Count("records"))
+
+
+def _largest_schedule():
+    return _schedules_by_size().order_by("-n", "code").first()
 
 
 def _warm_confirming(client):
@@ -154,11 +158,9 @@ def _warm_confirming(client):
     smallest schedule, each job ended unrun (its records' expiries were never moved, so nothing is
     left to recompute). The first job a process starts also opens its connection to the task
     queue (about 25 ms), which a server's worker does once in its life."""
-    from django.db.models import Count
-
     from records.models import Job
 
-    small = RetentionSchedule.objects.annotate(n=Count("records")).filter(n__gt=0).order_by("n", "code").first()
+    small = _schedules_by_size().filter(n__gt=0).order_by("n", "code").first()
     for period in (small.period_value + 1, small.period_value):
         _, job = _confirm(client, small, period)
         Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error="ended by the benchmark")
