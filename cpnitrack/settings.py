@@ -198,6 +198,8 @@ CACHES = {
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "records.ratelimits.too_many_requests"
+# Django's database sessions, read with a written-out query (records.sessions).
+SESSION_ENGINE = "records.sessions"
 # A session ends after this much inactivity (records.middleware.SessionRenewalMiddleware renews it
 # at most once a minute) and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

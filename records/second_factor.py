@@ -108,7 +108,7 @@ def has_confirmed_device(user):
     of the one kind of device CPNI Track offers rather than through django_otp.user_has_device,
     which walks every installed model and loads a device."""
     confirmed = getattr(user, "second_factor_confirmed", None)
-    return _confirmed_devices(user).exists() if confirmed is None else confirmed
+    return _confirmed_devices(user).exists() if confirmed is None else bool(confirmed)
 
 
 def provisioning(device):

@@ -80,6 +80,22 @@ class TestSignIn:
         response = client.get(reverse("dashboard"))
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
+    def test_the_session_store_reads_what_djangos_database_store_reads(self, client, employee, settings, time_machine):
+        """records.sessions reads a session with a written-out query: the same data as Django's own
+        database store for a live session, nothing (and no key) for an expired or unknown one."""
+        from django.contrib.sessions.backends.db import SessionStore as DjangosStore
+
+        from records.sessions import SessionStore
+
+        assert sign_in(client, "emma").status_code == 302
+        key = client.session.session_key
+        live = SessionStore(key).load()
+        assert live == DjangosStore(key).load() and live["_auth_user_id"] == str(employee.pk)
+        assert SessionStore("n0such5e55ionkey0000000000000000").load() == {}
+        time_machine.move_to(timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 60))
+        expired = SessionStore(key)
+        assert expired.load() == {} and expired.session_key is None
+
     def test_reading_pages_renews_the_session_at_most_once_a_minute(self, client, employee, time_machine):
         from django.contrib.sessions.models import Session
 
