@@ -38,6 +38,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import django
 
@@ -184,8 +185,9 @@ def _confirm(client, schedule, period):
             "default_disposition": schedule.default_disposition, "is_active": "on", "confirm": "1"}
     for medium in schedule.applicable_media:
         data.setdefault("applicable_media", []).append(medium)
+    body = urlencode(data, doseq=True)  # as the browser sends the edit page's form (no file field)
     started = time.perf_counter()
-    response = client.post(f"/schedules/{schedule.code}/edit/", data)
+    response = client.post(f"/schedules/{schedule.code}/edit/", body, content_type="application/x-www-form-urlencoded")
     seconds = time.perf_counter() - started
     if response.status_code != 302 or "/jobs/" not in response["Location"]:
         raise SystemExit(f"the confirming submit answered {response.status_code}, not the job's page")

@@ -1,5 +1,6 @@
 """Retention schedules: creating them, and changing them with every record's expiry following."""
 
+import copy
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -175,6 +176,12 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
     changed = {name: value for name, value in changes.items() if getattr(obj, name) != value}
     if not changed:
         return obj, ScheduleImpact()
+    # Validated before the row is locked, where each check constraint's query is not wrapped in a
+    # savepoint; again under the lock only if the row was changed meanwhile.
+    proposed = copy.copy(obj)
+    for name, value in changed.items():
+        setattr(proposed, name, value)
+    proposed.full_clean()
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=obj.pk)
         moves = moves_expiries(locked, changed, expiry_fields)
@@ -185,9 +192,11 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
                 f"(job #{running.pk}, {jobs.percent(running)}% done). Try again when that job finishes."
             )
         before = {name: getattr(locked, name) for name in changed}
+        changed_meanwhile = any(getattr(locked, name) != getattr(obj, name) for name in fields)
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.full_clean()
+        if changed_meanwhile:
+            locked.full_clean()
         locked._history_user = actor
         locked._change_reason = "edited"
         locked.save()

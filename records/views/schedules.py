@@ -1,5 +1,7 @@
 """Retention schedules and the further legal minimums, kept by records managers."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -42,7 +44,7 @@ def schedule_edit(request, code):
     """Edit a schedule. A change that moves expiry dates is previewed first: how many records move,
     become due at once or return to active; saving needs a second, confirming submit."""
     schedule = get_object_or_404(RetentionSchedule, code=code)
-    form = ScheduleForm(request.POST or None, instance=RetentionSchedule.objects.get(pk=schedule.pk))
+    form = ScheduleForm(request.POST or None, instance=copy.copy(schedule))  # the form changes its instance
     if request.method == "POST" and form.is_valid() and schedules.lowers_legal_minimum(schedule, form.changes()):
         return _ask_for_lowering(request, schedule, form)
     return _edit_moving_expiries(
@@ -173,7 +175,7 @@ def legal_minimum_edit(request, code):
     """Edit a legal minimum. A new period moves the expiry of every record that carries it: the
     change is previewed first, and saved on a second, confirming submit (as for schedules)."""
     minimum = get_object_or_404(LegalMinimum, code=code)
-    form = LegalMinimumForm(request.POST or None, instance=LegalMinimum.objects.get(pk=minimum.pk))
+    form = LegalMinimumForm(request.POST or None, instance=copy.copy(minimum))  # the form changes its instance
     return _edit_moving_expiries(
         request, minimum, form, expiry_fields=legal_minimums.EXPIRY_FIELDS, preview=legal_minimums.minimum_change_impact,
         save=lambda changes: legal_minimums.minimum_update(actor=request.user, minimum=minimum, **changes),

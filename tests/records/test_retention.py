@@ -95,6 +95,22 @@ class TestScheduleChange:
         assert RetentionSchedule.objects.get(pk=schedule.pk).period_value == 18
         assert Record.objects.get(pk=active.pk).expiry_date == date(2026, 7, 1)
 
+    def test_a_change_valid_alone_but_not_with_one_saved_meanwhile_is_refused(self, employee, records_manager):
+        """The change is validated before the schedule is locked, and again under the lock when the
+        schedule was changed in between: here another records manager removed the legal minimum,
+        so a new minimum value would have no unit."""
+        schedule, active, _, _ = self._records(employee)
+        RetentionSchedule.objects.filter(pk=schedule.pk).update(legal_minimum_value=2, legal_minimum_unit="years")
+        schedule.refresh_from_db()
+        RetentionSchedule.objects.filter(pk=schedule.pk).update(legal_minimum_value=None, legal_minimum_unit="")
+        with pytest.raises(ValidationError) as excinfo:
+            schedules.schedule_update(actor=records_manager, schedule=schedule, legal_minimum_value=5)
+        assert excinfo.value.message_dict == {"legal_minimum_unit": ["Give the unit of the legal minimum."]}
+        saved = RetentionSchedule.objects.get(pk=schedule.pk)
+        assert (saved.legal_minimum_value, saved.legal_minimum_unit) == (None, "")
+        assert Record.objects.get(pk=active.pk).expiry_date == date(2026, 7, 1)
+        assert not AuditEvent.objects.filter(action="schedule.updated").exists()
+
     @pytest.mark.parametrize("role", ["employee", "netops", "auditor", "officer"])
     def test_only_records_managers_change_schedules(self, request, role, employee):
         schedule, *_ = self._records(employee)
