@@ -101,6 +101,27 @@ def test_a_large_hold_is_accepted_at_once_and_its_records_linked_by_a_job(record
     assert verify_chain().ok
 
 
+def test_a_department_or_schedule_is_sized_from_the_running_tallies(records_manager, billing, elsewhere):
+    """Whether a department's or a schedule's hold needs a job is read from the tallies the
+    database keeps with each record, which agree with a count of its records; the request that
+    accepts it counts no records, and a scope of destroyed records alone is refused."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for kind, value in (("department", billing["department"]), ("schedule", billing["schedule"]),
+                        ("department", elsewhere.department)):
+        selection, _ = holds.selection_of(kind, actor=records_manager, **{kind: value})
+        assert selection.tallied_size() == selection.records().exclude(status=Status.DESTROYED).count()
+    with CaptureQueriesContext(connection) as queries:
+        hold = place_on_department(records_manager, billing["department"])
+    assert hold.job is not None
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"] and '"records_record"' in q["sql"]]
+    closed = UserFactory(username="cora", role=Role.EMPLOYEE, department=DepartmentFactory(name="Closed", code="closed"))
+    make_record(custodian=closed, status=Status.DESTROYED, title="Gone too")
+    with pytest.raises(ValidationError, match="No record that can still be held matches"):
+        place_on_department(records_manager, closed.department)
+
+
 def test_small_scopes_are_placed_at_once_without_a_job(records_manager, employee, billing):
     selection, scope = holds.selection_of("references", actor=records_manager,
                                           references=" ".join(r.reference for r in billing["expired"][:3]))
