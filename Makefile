@@ -40,9 +40,12 @@ test-system-packages:
 # requirements-dev.txt (tests, CI) from requirements-dev.in, which is constrained by
 # requirements.txt. Pins already in a lock file are kept; to move one package on, edit its pin
 # in the .in file, or run e.g. make lock PIP_COMPILE_ARGS='--upgrade-package celery'.
+# Extras are kept (fonttools[woff]==...): a dependency asked for with extras by another package and
+# locked without them lets pip, in --require-hashes mode, resolve it anew as soon as a newer
+# release is published, and refuse the install.
 PIP_COMPILE_ARGS ?=
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --resolver=backtracking \
-	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
+	--generate-hashes --allow-unsafe --no-strip-extras --no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS)
 lock: install
 	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
 	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
