@@ -143,7 +143,8 @@ def _copy_events(csv_out, jsonl_out, year, snapshot, share_done, beside):
             if stop.is_set():
                 return
             high = min(low + COPY_SEQUENCES, last + 1)
-            out.write_all(pieces({"start": start, "end": end, "low": low, "high": high}))
+            for piece in pieces({"start": start, "end": end, "low": low, "high": high}):
+                out.write_bytes(piece)
             done((high - first) / (last + 1 - first))
 
     if beside is None:

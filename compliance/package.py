@@ -277,18 +277,6 @@ class ZipEntry:
         if len(self.block) >= self.BLOCK_BYTES:
             self._hand_over()
 
-    def write_all(self, pieces):
-        """write_bytes of each of `pieces` (bytes), without a call per piece: the events' CSV
-        comes a row at a time, two million rows a year at a large carrier."""
-        if self.text:
-            self._encode_text()
-        block, limit = self.block, self.BLOCK_BYTES
-        for piece in pieces:
-            block += piece
-            if len(block) >= limit:
-                self._hand_over()
-                block = self.block
-
     def _encode_text(self):
         self.block += "".join(self.text).encode()
         self.text, self.text_chars = [], 0

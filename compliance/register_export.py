@@ -55,7 +55,8 @@ def write_destructions(out, year):
     csv_header(out, f"CPNI Track destruction register {year}", DESTRUCTION_FIELDS)
     if through_copy():
         with copy_out(_DESTRUCTIONS_COPY, {"first": date(year, 1, 1), "next": date(year + 1, 1, 1)}) as copy:
-            out.write_all(copy)
+            for row in copy:
+                out.write_bytes(row)
         return
     rows = Destruction.objects.filter(on_days_of("destroyed_on", year)).values(
         "pk", "certificate_number", "record__reference", "record__title", "record__medium", "record__schedule__code",
