@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, OuterRef, Q
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,8 @@ from django.utils import timezone
 from .audit import Entry, audit_events_record
 from .conflicts import StateConflict
 from .jobs import job_kind, job_start, running_job
-from .models import HeldRecord, Job, LegalHold, Record, Status, StatusTally, active_hold_exists
+from .models import HeldRecord, Job, LegalHold, Record, Status, active_hold_exists
+from .tallies import tallied_not_destroyed
 
 CHUNK = 1000
 MAX_LISTED_REFERENCES = 5000
@@ -111,12 +112,10 @@ class Selection:
 
     def tallied_size(self):
         """How many records not destroyed a department or a schedule has, from the running tallies
-        (records.models.StatusTally, kept by the database with each record): a few rows read
-        rather than a department's records counted. None for the other kinds."""
+        (kept by the database with each record). None for the other kinds."""
         if self.kind not in ("department", "schedule"):
             return None
-        tallies = StatusTally.objects.filter(**{f"{self.kind}_id": self.value}).exclude(status=Status.DESTROYED)
-        return tallies.aggregate(n=Sum("count"))["n"] or 0
+        return tallied_not_destroyed(**{f"{self.kind}_id": self.value})
 
 
 def selection_of(kind, *, actor, references="", schedule=None, department=None, customer_reference="", search=""):

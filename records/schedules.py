@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, DateField, F, Sum, Value, When
+from django.db.models import Case, DateField, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,9 +15,9 @@ from .audit import audit_event_record
 from .conflicts import StateConflict
 from .models import (
     HeldRecord, Job, LegalMinimum, PeriodUnit, Record, RecordLegalMinimum, RetentionExtension, RetentionSchedule, Status,
-    StatusTally,
 )
 from .retention import add_period, expiry_date_for
+from .tallies import tallied_not_destroyed
 
 SCHEDULE_FIELDS = (
     "code",
@@ -278,8 +278,7 @@ def schedule_record_count(schedule):
     (a row per department and status), so that the request does not count a large schedule's
     records one by one. Records whose trigger event has not happened are counted too: the job sets
     the exact total when it starts."""
-    tallied = StatusTally.objects.filter(schedule_id=schedule.pk).exclude(status=Status.DESTROYED)
-    return tallied.aggregate(n=Sum("count"))["n"] or 0
+    return tallied_not_destroyed(schedule_id=schedule.pk)
 
 
 def recomputed(records):

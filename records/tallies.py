@@ -5,7 +5,7 @@ what the tests compare them with, and what a bulk load that bypasses the trigger
 from datetime import UTC
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from .models import WAITING_STATUSES, ExpiryTally, Record, Status, StatusTally, WaitingTally
@@ -37,6 +37,13 @@ def waiting_counts_from_records():
         .order_by()
     )
     return {(department, status, day): n for department, status, day, n in rows}
+
+
+def tallied_not_destroyed(**scope):
+    """How many records of `scope` (department_id=..., schedule_id=...) are not destroyed, from the
+    status tallies: a few rows read rather than the records counted."""
+    rows = StatusTally.objects.filter(**scope).exclude(status=Status.DESTROYED)
+    return rows.aggregate(n=Sum("count"))["n"] or 0
 
 
 def tallied_status_counts():
