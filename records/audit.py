@@ -7,7 +7,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from json.encoder import c_make_encoder, encode_basestring_ascii
+from typing import NamedTuple
 
 import orjson
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +21,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from . import signing
+from .copying import copies, copy_into
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -123,12 +126,28 @@ def head_sign(head, signed_at):
                                                              signed_at.isoformat())))
 
 
+class Appended(NamedTuple):
+    """An appended event: AuditEvent's columns (COPY_COLUMNS), the payload as stored. A tuple
+    rather than a model instance, made for each of the hundreds of thousands a job appends."""
+
+    sequence: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    payload: object
+    previous_hash: str
+    hash: str
+
+
 # The columns COPY fills (the id is the table's own). Checked against the model when this module
 # loads, so that a field added to AuditEvent cannot be left out of the COPY unnoticed.
-COPY_COLUMNS = ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
-                "object_repr", "payload", "previous_hash", "hash")
+COPY_COLUMNS = Appended._fields
 if tuple(f.attname for f in AuditEvent._meta.concrete_fields) != ("id", *COPY_COLUMNS):
-    raise ImproperlyConfigured("AuditEvent's fields changed: update records.audit.COPY_COLUMNS.")
+    raise ImproperlyConfigured("AuditEvent's fields changed: update records.audit.Appended.")
 
 
 @dataclass
@@ -147,7 +166,8 @@ def audit_events_record(*, actor, entries):
     """Append events to the chain in order, in the caller's transaction, so the events exist
     exactly when the changes they describe are committed. The chain head row is locked while
     appending, which serialises writers and keeps the chain linear. No savepoint: an append that
-    fails leaves the caller's transaction to be rolled back whole, as it must be anyway."""
+    fails leaves the caller's transaction to be rolled back whole, as it must be anyway. Returns
+    the events (Appended)."""
     if not entries:
         return []
     actor_name = actor.get_username() if actor is not None else "system"
@@ -170,21 +190,8 @@ def audit_events_record(*, actor, entries):
             object_repr = object_repr[:200]
             digest = _chain(previous_hash, sequence, stamp, actor_id, actor_name, entry.action, object_type, object_id,
                             object_repr, payload)
-            events.append(
-                AuditEvent(
-                    sequence=sequence,
-                    occurred_at=occurred_at,
-                    actor=actor,
-                    actor_name=actor_name,
-                    action=entry.action,
-                    object_type=object_type,
-                    object_id=object_id,
-                    object_repr=object_repr,
-                    payload=payload,
-                    previous_hash=previous_hash,
-                    hash=digest,
-                )
-            )
+            events.append(Appended(sequence, occurred_at, actor_id, actor_name, entry.action, object_type, object_id,
+                                   object_repr, payload, previous_hash, digest))
             texts.append(text)
             previous_hash = digest
         _append(events, texts)
@@ -213,19 +220,13 @@ def _locked_head_sql(alias):
 
 
 def _append(events, payload_texts):
-    """Insert the events: with COPY on PostgreSQL (the events then carry no pk; `payload_texts`
-    are their payloads as JSON), bulk_create elsewhere. COPY is an insert like any other: the
-    append-only trigger lets it through, and it runs in the caller's transaction."""
-    connection = connections[router.db_for_write(AuditEvent)]
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_create(events)
-        return
-    columns = ", ".join(connection.ops.quote_name(column) for column in COPY_COLUMNS)
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        with cursor.copy(f"COPY {connection.ops.quote_name(AuditEvent._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for e, payload in zip(events, payload_texts, strict=True):
-                copy.write_row((e.sequence, e.occurred_at, e.actor_id, e.actor_name, e.action, e.object_type,
-                                e.object_id, e.object_repr, payload, e.previous_hash, e.hash))
+    """Insert the events (Appended): with COPY where it can (`payload_texts` are their payloads as
+    JSON), else bulk_create."""
+    if copies(AuditEvent):
+        copy_into(AuditEvent, COPY_COLUMNS, (event._replace(payload=text) for event, text in zip(events, payload_texts,
+                                                                                              strict=True)))
+    else:
+        AuditEvent.objects.bulk_create(AuditEvent(**event._asdict()) for event in events)
 
 
 def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):

@@ -190,7 +190,12 @@ class Record(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.title}"
+        return Record.describe(self.reference, self.title)
+
+    @staticmethod
+    def describe(reference, title):
+        """How a record is named (its str), from its reference and title alone."""
+        return f"{reference} {title}"
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
