@@ -671,6 +671,8 @@ def hold_jobs(args):
 
 
 HOLD_SQL = """
+SET CONSTRAINTS ALL IMMEDIATE;
+
 INSERT INTO records_heldrecord (hold_id, record_id, department_id, added_at, status_when_linked, in_status_since)
 SELECT %(hold)s, r.id, r.department_id, now(), r.status, r.status_changed_at FROM records_record r
 WHERE r.department_id = %(department)s AND r.status <> 'destroyed' ORDER BY r.id;
@@ -701,7 +703,9 @@ def hold_sql(args):
     per-record audit rows of the release (INSERT ... SELECT), then the links deleted (DELETE),
     all of the same widths as the app's (a sha256 in hex for each hash, the same payloads). The
     database's own speed for these writes; rolled back afterwards (the audit chain is left as it
-    was: its rows cannot be deleted)."""
+    was: its rows cannot be deleted). The foreign keys' checks, deferred to the commit, are made
+    immediate first: a rollback skips them, and the app's writes pay them at each chunk's commit
+    (at N/10 they are about half of the baseline's time: 4.5 s without, 8.5 s with)."""
     from django.db import transaction
 
     from records.models import LegalHold
