@@ -8,7 +8,22 @@ from simple_history.models import HistoricalRecords
 from .choices import Medium, PeriodUnit
 
 
-class RetentionSchedule(models.Model):
+class ChecksStatedInClean(models.Model):
+    """A model whose field validators and clean() state each of its check constraints, with the
+    messages people read: full_clean does not ask the database to evaluate the constraints as
+    well (a query each, in the form and again in the service, for every edit). The constraints
+    stay as the database's own guard; tests/records/test_retention.py refuses a violating example
+    of each without a query."""
+
+    class Meta:
+        abstract = True
+
+    def get_constraints(self):
+        return [(model, [c for c in constraints if not isinstance(c, models.CheckConstraint)])
+                for model, constraints in super().get_constraints()]
+
+
+class RetentionSchedule(ChecksStatedInClean):
     class Trigger(models.TextChoices):
         CREATION = "creation", "Record creation date"
         EVENT = "event", "Event date (entered when the event happens)"
@@ -56,9 +71,11 @@ class RetentionSchedule(models.Model):
         errors = {}
         if self.trigger == self.Trigger.EVENT and not self.trigger_event.strip():
             errors["trigger_event"] = "Name the event the period counts from, e.g. account closure."
-        if self.legal_minimum_value and not self.legal_minimum_unit:
+        if self.legal_minimum_value == 0:
+            errors["legal_minimum_value"] = "A legal minimum is at least 1; leave it empty for none."
+        elif self.legal_minimum_value is not None and not self.legal_minimum_unit:
             errors["legal_minimum_unit"] = "Give the unit of the legal minimum."
-        if self.legal_minimum_unit and not self.legal_minimum_value:
+        elif self.legal_minimum_unit and self.legal_minimum_value is None:
             errors["legal_minimum_value"] = "Give the legal minimum, or clear its unit."
         for value_field, unit_field in (("period_value", "period_unit"), ("legal_minimum_value", "legal_minimum_unit")):
             value, unit = getattr(self, value_field), getattr(self, unit_field)
@@ -88,7 +105,7 @@ class RetentionSchedule(models.Model):
         return not self.applicable_media or medium in self.applicable_media
 
 
-class LegalMinimum(models.Model):
+class LegalMinimum(ChecksStatedInClean):
     """A legal minimum retention period that a record may fall under besides its schedule's own,
     e.g. 47 CFR 64.2011(d): records of CPNI breaches, two years. Counted, like the schedule, from
     the record's trigger date; the record expires when the longest period that applies has run."""

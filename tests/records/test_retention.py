@@ -6,9 +6,11 @@ from datetime import date
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext
 
 from records import holds, schedules, services
-from records.models import AuditEvent, Record, RetentionSchedule, Status
+from records.models import AuditEvent, LegalMinimum, Record, RetentionSchedule, Status
 from records.retention import expiry_date_for
 from tests.factories import ScheduleFactory, make_record
 
@@ -162,6 +164,50 @@ class TestExtension:
         with pytest.raises(PermissionDenied):
             services.record_extend_retention(actor=request.getfixturevalue(role), record=record, period_value=1, period_unit="years", reason="x")
         assert not record.extensions.exists()
+
+
+# A violating example of each check constraint of the models that state them in clean()
+# (records.models.schedules.ChecksStatedInClean), and the field its message is on.
+CHECKS_STATED_IN_CLEAN = {
+    "schedule_period_positive": (RetentionSchedule, {"period_value": 0}, "period_value"),
+    "schedule_legal_minimum_has_unit": (RetentionSchedule, {"legal_minimum_value": 3, "legal_minimum_unit": ""},
+                                        "legal_minimum_unit"),
+    "legal_minimum_period_positive": (LegalMinimum, {"period_value": 0}, "period_value"),
+}
+
+
+def test_every_check_constraint_stated_in_clean_has_its_example():
+    assert set(CHECKS_STATED_IN_CLEAN) == {
+        constraint.name for model in (RetentionSchedule, LegalMinimum) for constraint in model._meta.constraints
+        if isinstance(constraint, models.CheckConstraint)
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CHECKS_STATED_IN_CLEAN))
+def test_a_check_constraint_is_refused_by_validation_without_asking_the_database(name):
+    """The row the constraint forbids is refused with a message on its field, without a query;
+    and the database, asked to store it anyway, refuses it too."""
+    model, values, field = CHECKS_STATED_IN_CLEAN[name]
+    valid = {RetentionSchedule: {"code": "CHECKED", "title": "Checked", "period_value": 18, "period_unit": "months"},
+             LegalMinimum: {"code": "CHECKED", "citation": "47 CFR 0.0", "title": "Checked", "period_value": 2,
+                            "period_unit": "years"}}[model]
+    model(**valid).full_clean()
+    instance = model(**{**valid, **values})
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as excinfo:
+        instance.full_clean(validate_unique=False)
+    assert field in excinfo.value.message_dict and not queries.captured_queries
+    with pytest.raises(IntegrityError, match=name), transaction.atomic():
+        instance.save()
+
+
+def test_a_legal_minimum_of_nought_is_refused_with_or_without_a_unit():
+    for unit in ("", "years"):
+        schedule = RetentionSchedule(code="NOUGHT", title="Nought", period_value=18, period_unit="months",
+                                     legal_minimum_value=0, legal_minimum_unit=unit)
+        with pytest.raises(ValidationError) as excinfo:
+            schedule.full_clean(validate_unique=False)
+        assert excinfo.value.message_dict == {"legal_minimum_value": ["A legal minimum is at least 1; leave it empty for none."]}
 
 
 @pytest.mark.django_db
