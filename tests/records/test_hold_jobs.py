@@ -101,6 +101,26 @@ def test_a_large_hold_is_accepted_at_once_and_its_records_linked_by_a_job(record
     assert verify_chain().ok
 
 
+def test_each_link_and_event_the_jobs_write_names_its_record_as_the_record_itself_does(records_manager, billing):
+    """The jobs read records as rows and write their links and events in bulk: each link still
+    keeps the record's department, status and time in it, and each event names the record as
+    an event about the record itself would."""
+    hold = place_on_department(records_manager, billing["department"])
+    jobs.job_run(hold.job.pk)
+    jobs.job_run(holds.hold_release(actor=records_manager, hold=LegalHold.objects.get(pk=hold.pk), reason="settled").job.pk)
+    records = {r.pk: r for r in Record.objects.filter(pk__in=in_scope(billing))}
+    for link in HeldRecord.objects.filter(hold=hold):
+        record = records[link.record_id]
+        assert (link.department_id, link.status_when_linked, link.in_status_since) == (
+            record.department_id, record.status, record.status_changed_at)
+    for action, payload in (("record.hold_placed", {"hold": hold.pk, "matter": "Smith v. Carrier"}),
+                            ("record.hold_released", {"hold": hold.pk})):
+        events = actions(action).order_by("sequence")
+        assert [(e.object_type, e.object_id, e.object_repr, e.payload, e.actor_id) for e in events] == [
+            ("records.record", str(pk), str(records[pk]), payload, records_manager.pk) for pk in sorted(records)]
+    assert verify_chain().ok
+
+
 def test_a_department_or_schedule_is_sized_from_the_running_tallies(records_manager, billing, elsewhere):
     """Whether a department's or a schedule's hold needs a job is read from the tallies the
     database keeps with each record, which agree with a count of its records; the request that
