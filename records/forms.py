@@ -3,6 +3,7 @@ from html import escape
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -328,7 +329,22 @@ class RecordFilterForm(forms.Form):
         }
 
 
-class ScheduleForm(forms.ModelForm):
+class UnchangedStaysUnique:
+    """For a ModelForm whose unique fields are each unique alone: editing a saved row, a unique
+    field left as it was is not looked up again (the database keeps it unique); a new row's, or
+    a changed field's, still is."""
+
+    def validate_unique(self):
+        exclude = self._get_validation_exclusions()
+        if not self.instance._state.adding:
+            exclude |= set(self.fields) - set(self.changed_data)
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ScheduleForm(UnchangedStaysUnique, forms.ModelForm):
     applicable_media = forms.MultipleChoiceField(
         choices=Medium.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked for a schedule that applies to every medium.",
@@ -348,7 +364,7 @@ class ScheduleForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class LegalMinimumForm(forms.ModelForm):
+class LegalMinimumForm(UnchangedStaysUnique, forms.ModelForm):
     class Meta:
         model = LegalMinimum
         fields = ["code", "citation", "title", "description", "period_value", "period_unit", "is_active"]

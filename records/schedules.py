@@ -176,12 +176,14 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
     changed = {name: value for name, value in changes.items() if getattr(obj, name) != value}
     if not changed:
         return obj, ScheduleImpact()
-    # Validated before the row is locked, where each check constraint's query is not wrapped in a
-    # savepoint; again under the lock only if the row was changed meanwhile.
+    # Validated before the row is locked, where each query is not wrapped in a savepoint; again
+    # under the lock only if the row was changed meanwhile. A unique value left as it was is not
+    # looked up again (the fields of these models are each unique alone).
     proposed = copy.copy(obj)
     for name, value in changed.items():
         setattr(proposed, name, value)
-    proposed.full_clean()
+    proposed.full_clean(validate_unique=False)
+    proposed.validate_unique(exclude=set(fields) - set(changed))
     with transaction.atomic():
         locked = model.objects.select_for_update().get(pk=obj.pk)
         moves = moves_expiries(locked, changed, expiry_fields)

@@ -97,6 +97,15 @@ class TestScheduleChange:
         assert RetentionSchedule.objects.get(pk=schedule.pk).period_value == 18
         assert Record.objects.get(pk=active.pk).expiry_date == date(2026, 7, 1)
 
+    def test_a_code_another_schedule_has_is_refused(self, employee, records_manager):
+        schedule, active, _, _ = self._records(employee)
+        ScheduleFactory(code="EMAIL")
+        with pytest.raises(ValidationError) as excinfo:
+            schedules.schedule_update(actor=records_manager, schedule=schedule, code="EMAIL", period_value=24)
+        assert "code" in excinfo.value.message_dict
+        assert RetentionSchedule.objects.get(pk=schedule.pk).code != "EMAIL"
+        assert Record.objects.get(pk=active.pk).expiry_date == date(2026, 7, 1)
+
     def test_a_change_valid_alone_but_not_with_one_saved_meanwhile_is_refused(self, employee, records_manager):
         """The change is validated before the schedule is locked, and again under the lock when the
         schedule was changed in between: here another records manager removed the legal minimum,

@@ -91,6 +91,23 @@ def test_schedule_change_is_previewed_before_it_is_saved(client, records_manager
     assert Record.objects.get(pk=record.pk).expiry_date == date(2026, 1, 1)
 
 
+def test_an_edit_to_another_schedules_code_is_refused_and_an_unchanged_code_is_not_looked_up(
+        client, records_manager, schedule):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ScheduleFactory(code="EMAIL")
+    client.force_login(records_manager)
+    url = reverse("schedule-edit", args=[schedule.code])
+    taken = client.post(url, schedule_data(schedule, code="EMAIL", title="Renamed"))
+    assert taken.status_code == 200 and "already exists" in " ".join(taken.context["form"].errors["code"])
+    assert RetentionSchedule.objects.get(pk=schedule.pk).title == schedule.title
+    with CaptureQueriesContext(connection) as queries:
+        saved = client.post(url, schedule_data(schedule, title="Renamed"))
+    assert saved.status_code == 302 and RetentionSchedule.objects.get(pk=schedule.pk).title == "Renamed"
+    assert not [q for q in queries.captured_queries if '"code" = ' in q["sql"] and "NOT" in q["sql"]]
+
+
 def test_records_manager_creates_a_schedule_and_bad_input_is_explained(client, records_manager):
     client.force_login(records_manager)
     bad = client.post(reverse("schedule-create"), schedule_data(RetentionSchedule(code="EV", title="Closed accounts", period_value=3, period_unit="years", trigger="event")))
