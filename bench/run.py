@@ -416,9 +416,14 @@ class Bench:
         gunicorn (gunicorn.conf.py) on loopback, and GET the login page the same way, `tries` times
         each after `warmup` untimed (enough for each of gunicorn's workers to have answered both
         once, as a server that has been running does); before each try `finish` (SQL) ends the job
-        the try before started, so that each one starts a job anew. Returns each one's p95 and
-        median in ms."""
+        the try before started, so that each one starts a job anew. They start on a disk at rest:
+        each start request commits (a flush of the write-ahead log), and while a checkpoint of the
+        figure before's writes runs, or the kernel writes back the gigabyte file an export job left,
+        every commit waits behind them, while the login page writes nothing. Returns each one's
+        p95 and median in ms."""
         keys = self.task(name, "sessions", "--user", user, "--count", "1")
+        os.sync()
+        self.checkpoint()
         session = f"{keys['cookie']}={keys['keys'][0]}"
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
