@@ -683,28 +683,24 @@ def _combined(turns):
     return result
 
 
-# Before each timed start of a verification: the one the try before started is ended (no worker
-# runs in the bench), so that the request starts a job anew rather than showing the one under way.
-VERIFICATIONS_UNDER_WAY_ENDED = ("UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
-                                 "WHERE kind = 'chain.verify' AND state IN ('queued', 'running')")
+def _jobs_ended(kind):
+    """SQL ending the unfinished jobs of `kind` (no worker runs in the bench), so that the next
+    try of a request that starts one starts a job anew rather than meeting the one under way."""
+    return ("UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
+            f"WHERE kind = '{kind}' AND state IN ('queued', 'running')")
 
-# Before each timed confirmation of a schedule change: the recompute the try before started is
-# ended unrun. The tries change the period back and forth, an even number of times in all, so that
-# the schedule ends with the period its records' expiry dates were last recomputed for.
-SCHEDULE_RECOMPUTES_ENDED = ("UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
-                             "WHERE kind = 'schedule.recompute' AND state IN ('queued', 'running')")
 
-# Before each timed start of an export: the one the try before started is ended, so that the
-# request starts an export of its own.
-EXPORTS_UNDER_WAY_ENDED = ("UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
-                           "WHERE kind = 'export' AND state IN ('queued', 'running')")
-# Before each timed start of a hold: the hold the try before accepted is withdrawn (its job ended,
-# the hold released with no record linked), so that every try starts from the same state.
+VERIFICATIONS_UNDER_WAY_ENDED = _jobs_ended("chain.verify")
+EXPORTS_UNDER_WAY_ENDED = _jobs_ended("export")
+# The tries change the period back and forth, an even number of times in all, so that the
+# schedule ends with the period its records' expiry dates were last recomputed for.
+SCHEDULE_RECOMPUTES_ENDED = _jobs_ended("schedule.recompute")
+# The hold the try before accepted is withdrawn too (released with no record linked), so that
+# every try starts from the same state.
 HOLDS_UNDER_WAY_WITHDRAWN = (
     "UPDATE records_legalhold SET linked_at = now(), released_at = now(), release_reason = 'withdrawn by the benchmark' "
     "WHERE id IN (SELECT subject_id FROM records_job WHERE kind = 'hold.place' AND state IN ('queued', 'running')); "
-    "UPDATE records_job SET state = 'failed', error = 'ended by the benchmark' "
-    "WHERE kind = 'hold.place' AND state IN ('queued', 'running')"
+    + _jobs_ended("hold.place")
 )
 
 

@@ -4,6 +4,8 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from records.models import AuditEvent, LegalHold, Record, RetentionSchedule, Status
@@ -93,9 +95,6 @@ def test_schedule_change_is_previewed_before_it_is_saved(client, records_manager
 
 def test_an_edit_to_another_schedules_code_is_refused_and_an_unchanged_code_is_not_looked_up(
         client, records_manager, schedule):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     ScheduleFactory(code="EMAIL")
     client.force_login(records_manager)
     url = reverse("schedule-edit", args=[schedule.code])
