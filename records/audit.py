@@ -194,10 +194,9 @@ def audit_events_record(*, actor, entries):
                                    object_repr, payload, previous_hash, digest))
             texts.append(text)
             previous_hash = digest
-        _append(events, texts)
         head.last_sequence, head.last_hash = sequence, previous_hash
         head_sign(head, occurred_at)
-        head.save(update_fields=["last_sequence", "last_hash", "signed_at", "signature"])
+        _append(events, texts, head)
     return events
 
 
@@ -219,14 +218,42 @@ def _locked_head_sql(alias):
     return f"SELECT * FROM {connection.ops.quote_name(AuditChainHead._meta.db_table)} WHERE id = 1{lock}"  # nosec B608: the model's own table
 
 
-def _append(events, payload_texts):
-    """Insert the events (Appended): with COPY where it can (`payload_texts` are their payloads as
-    JSON), else bulk_create."""
+# Up to this many events go in with the head's update in one statement (PostgreSQL): an audited
+# change appends one or a few, and COPY's extra round trip and the head's own UPDATE cost more
+# than its other statements. A job's chunks go in with COPY.
+INSERTED_WITH_HEAD = 50
+_HEAD_FIELDS = ("last_sequence", "last_hash", "signed_at", "signature")
+
+
+def _append(events, payload_texts, head):
+    """Insert the events (Appended; `payload_texts` are their payloads as JSON) and save the head
+    that now follows them."""
+    if copies(AuditEvent) and len(events) <= INSERTED_WITH_HEAD:
+        rows = [event._replace(payload=text) for event, text in zip(events, payload_texts, strict=True)]
+        with connections[router.db_for_write(AuditEvent)].cursor() as cursor:
+            cursor.execute(_inserted_with_head_sql(cursor.db.alias, len(rows)),
+                           [*(value for row in rows for value in row), *(getattr(head, name) for name in _HEAD_FIELDS[1:])])
+        return
     if copies(AuditEvent):
         copy_into(AuditEvent, COPY_COLUMNS, (event._replace(payload=text) for event, text in zip(events, payload_texts,
                                                                                               strict=True)))
     else:
         AuditEvent.objects.bulk_create(AuditEvent(**event._asdict()) for event in events)
+    head.save(update_fields=_HEAD_FIELDS)
+
+
+@functools.cache
+def _inserted_with_head_sql(alias, count):
+    """`count` events inserted and the head updated, in one statement. The head's sequence is read
+    from what the INSERT returns, so that every event is in before the head's row moves (its
+    trigger checks that the head names the newest event)."""
+    quote = connections[alias].ops.quote_name
+    row = f"({', '.join('%s::jsonb' if column == 'payload' else '%s' for column in COPY_COLUMNS)})"
+    moved = ", ".join(f"{quote(name)} = %s" for name in _HEAD_FIELDS[1:])
+    return (f"WITH appended AS (INSERT INTO {quote(AuditEvent._meta.db_table)} "  # nosec B608: the models' own tables and columns
+            f"({', '.join(quote(column) for column in COPY_COLUMNS)}) VALUES {', '.join([row] * count)} RETURNING sequence) "
+            f"UPDATE {quote(AuditChainHead._meta.db_table)} SET last_sequence = (SELECT max(sequence) FROM appended), "
+            f"{moved} WHERE id = 1")
 
 
 def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):

@@ -9,11 +9,14 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from records.anchors import audit_anchor_write
-from records.audit import GENESIS_HASH, Entry, audit_event_record, audit_events_record, event_hash, verify_chain
+from records.audit import (
+    GENESIS_HASH, INSERTED_WITH_HEAD, Entry, audit_event_record, audit_events_record, event_hash, verify_chain,
+)
 from records.models import AuditChainHead, AuditEvent
 
 
@@ -203,19 +206,21 @@ AWKWARD_TEXT = "tab\there, newline\nthere, back\\slash, quote ' \" , non-ASCII Z
 
 
 @pytest.mark.django_db
-def test_a_batch_of_events_round_trips_exactly_and_verifies(employee):
-    """On PostgreSQL the batch goes in with COPY: text that COPY's format escapes (tabs, newlines,
-    backslashes, its NULL marker) and JSON payloads come back exactly as they were hashed."""
+@pytest.mark.parametrize("size", [5, INSERTED_WITH_HEAD + 1])
+def test_a_batch_of_events_round_trips_exactly_and_verifies(employee, size):
+    """On PostgreSQL a few events go in with one INSERT, more with COPY: text that COPY's format
+    escapes (tabs, newlines, backslashes, its NULL marker) and JSON payloads come back exactly as
+    they were hashed either way."""
     chain_before = audit_events_record(actor=None, entries=[Entry("test.before", object_type="thing", object_id="0")])
     entries = [
         Entry("test.batch", object_type="thing", object_id=str(n), object_repr=AWKWARD_TEXT + str(n),
               payload={"n": n, "text": AWKWARD_TEXT, "list": [1, "two", None], "when": date(2026, 11, 23), "nested": {"ok": True}})
-        for n in range(5)
+        for n in range(size)
     ]
     events = audit_events_record(actor=employee, entries=entries)
-    assert [e.sequence for e in events] == list(range(chain_before[0].sequence + 1, chain_before[0].sequence + 6))
+    assert [e.sequence for e in events] == list(range(chain_before[0].sequence + 1, chain_before[0].sequence + size + 1))
     stored = list(AuditEvent.objects.filter(action="test.batch").order_by("sequence"))
-    assert len(stored) == 5
+    assert len(stored) == size
     for event, row in zip(events, stored, strict=True):
         for name in ("sequence", "occurred_at", "actor_id", "actor_name", "action", "object_type", "object_id",
                      "object_repr", "payload", "previous_hash", "hash"):
@@ -228,13 +233,23 @@ def test_a_batch_of_events_round_trips_exactly_and_verifies(employee):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_on_postgresql_batches_are_copied_not_inserted(employee, monkeypatch):
+@pytest.mark.parametrize("size, statements", [(1, ["SELECT", "WITH"]), (INSERTED_WITH_HEAD, ["SELECT", "WITH"]),
+                                              (INSERTED_WITH_HEAD + 1, ["SELECT", "COPY", "UPDATE"])])
+def test_on_postgresql_events_go_in_with_the_head_in_one_statement_or_by_copy(employee, monkeypatch, size, statements):
+    """After the head is read and locked, a few events and the head's move are one statement; a
+    larger batch goes in with COPY, then the head is updated."""
     def no_insert(*args, **kwargs):
         raise AssertionError("bulk_create used on PostgreSQL")
 
+    audit_event_record(actor=None, action="test.first")  # the chain's head row made
     monkeypatch.setattr(AuditEvent.objects, "bulk_create", no_insert)
-    audit_events_record(actor=employee, entries=[Entry("test.copied", object_type="thing", object_id=str(n)) for n in range(3)])
-    assert AuditEvent.objects.filter(action="test.copied").count() == 3
+    with CaptureQueriesContext(connection) as queries:
+        events = audit_events_record(actor=employee, entries=[Entry("test.appended", object_type="thing", object_id=str(n))
+                                                              for n in range(size)])
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == statements
+    assert AuditEvent.objects.filter(action="test.appended").count() == size
+    head = AuditChainHead.objects.get()
+    assert (head.last_sequence, head.last_hash) == (events[-1].sequence, events[-1].hash)
     assert verify_chain().ok
 
 
@@ -255,8 +270,6 @@ def test_an_append_inside_a_change_takes_no_savepoint_and_a_failed_one_undoes_th
     """The events join the transaction of the change they describe without a savepoint of their
     own (two round trips saved on every audited request); if the append fails, the change is
     rolled back with it."""
-    from django.test.utils import CaptureQueriesContext
-
     audit_event_record(actor=None, action="test.first")  # the chain's head row made
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         department.name = "Renamed"
