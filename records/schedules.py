@@ -201,7 +201,7 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
             locked.full_clean()
         locked._history_user = actor
         locked._change_reason = "edited"
-        locked.save()
+        locked.save(update_fields=list(changed))
         impact = ScheduleImpact()
         payload = {"changes": {name: [before[name], value] for name, value in changed.items()}}
         if moves:

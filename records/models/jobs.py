@@ -49,6 +49,10 @@ class Job(models.Model):
             models.Index(fields=["requested_by", "-requested_at"]),
             models.Index(fields=["state", "kind"]),
             models.Index(fields=["kind", "subject_id"]),
+            # The unfinished jobs of a kind (and subject), asked for by each request that starts one:
+            # a few rows among every job ever run.
+            models.Index(fields=["kind", "subject_id"], condition=models.Q(state__in=["queued", "running"]),
+                         name="records_job_unfinished_idx"),
         ]
 
     def __str__(self):
