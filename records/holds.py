@@ -31,8 +31,10 @@ MAX_LISTED_REFERENCES = 5000
 # first N records of the billing department of a 100,000-record bench database, median of 3
 # tries, each rolled back) on this 2-core machine while other work ran (load 4-5), in two runs:
 # 1,000 records 0.22-0.57 s, 2,000 0.21-0.98 s, 5,000 0.50-2.0 s, 20,000 3.5-7.8 s: about 0.1 to
-# 0.4 ms a record. 1,000 (the default of settings.HOLD_INLINE_MAX) keeps the request near half a
-# second even on a busy machine.
+# 0.4 ms a record. Those tries were rolled back before their deferred foreign-key checks ran,
+# which the request's commit pays: with them, on a quiet machine (2026-12-06), 1,000 records took
+# 0.26-0.29 s (0.09-0.10 s without), 2,000 0.32-0.41 s and 5,000 0.72-0.94 s. 1,000 (the default
+# of settings.HOLD_INLINE_MAX) keeps the request near half a second even on a busy machine.
 INLINE_MAX = settings.HOLD_INLINE_MAX
 _RECORD_TYPE = Record._meta.label_lower
 _HeldRow = namedtuple("_HeldRow", "id reference title")
