@@ -222,38 +222,36 @@ def _locked_head_sql(alias):
 # change appends one or a few, and COPY's extra round trip and the head's own UPDATE cost more
 # than its other statements. A job's chunks go in with COPY.
 INSERTED_WITH_HEAD = 50
-_HEAD_FIELDS = ("last_sequence", "last_hash", "signed_at", "signature")
 
 
 def _append(events, payload_texts, head):
     """Insert the events (Appended; `payload_texts` are their payloads as JSON) and save the head
     that now follows them."""
+    rows = (event._replace(payload=text) for event, text in zip(events, payload_texts, strict=True))
     if copies(AuditEvent) and len(events) <= INSERTED_WITH_HEAD:
-        rows = [event._replace(payload=text) for event, text in zip(events, payload_texts, strict=True)]
         with connections[router.db_for_write(AuditEvent)].cursor() as cursor:
-            cursor.execute(_inserted_with_head_sql(cursor.db.alias, len(rows)),
-                           [*(value for row in rows for value in row), *(getattr(head, name) for name in _HEAD_FIELDS[1:])])
+            cursor.execute(_inserted_with_head_sql(cursor.db.alias, len(events)),
+                           [*(value for row in rows for value in row), head.last_hash, head.signed_at, head.signature])
         return
     if copies(AuditEvent):
-        copy_into(AuditEvent, COPY_COLUMNS, (event._replace(payload=text) for event, text in zip(events, payload_texts,
-                                                                                              strict=True)))
+        copy_into(AuditEvent, COPY_COLUMNS, rows)
     else:
         AuditEvent.objects.bulk_create(AuditEvent(**event._asdict()) for event in events)
-    head.save(update_fields=_HEAD_FIELDS)
+    head.save(update_fields=["last_sequence", "last_hash", "signed_at", "signature"])
 
 
 @functools.cache
 def _inserted_with_head_sql(alias, count):
-    """`count` events inserted and the head updated, in one statement. The head's sequence is read
-    from what the INSERT returns, so that every event is in before the head's row moves (its
-    trigger checks that the head names the newest event)."""
+    """`count` events inserted and the head moved to the last (its hash and signature as
+    parameters), in one statement. The head's sequence is read from what the INSERT returns, so
+    that every event is in before the head's row moves (its trigger checks that the head names the
+    newest event)."""
     quote = connections[alias].ops.quote_name
     row = f"({', '.join('%s::jsonb' if column == 'payload' else '%s' for column in COPY_COLUMNS)})"
-    moved = ", ".join(f"{quote(name)} = %s" for name in _HEAD_FIELDS[1:])
     return (f"WITH appended AS (INSERT INTO {quote(AuditEvent._meta.db_table)} "  # nosec B608: the models' own tables and columns
             f"({', '.join(quote(column) for column in COPY_COLUMNS)}) VALUES {', '.join([row] * count)} RETURNING sequence) "
             f"UPDATE {quote(AuditChainHead._meta.db_table)} SET last_sequence = (SELECT max(sequence) FROM appended), "
-            f"{moved} WHERE id = 1")
+            "last_hash = %s, signed_at = %s, signature = %s WHERE id = 1")
 
 
 def audit_event_record(*, actor, action, obj=None, payload=None, object_type="", object_id="", object_repr=""):
