@@ -11,13 +11,14 @@ after it returned once (a worker killed before the job was marked done), so its 
 be idempotent too."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .audit import audit_event_record
 from .locks import JobLocked, job_lease, lease_ttl
 from .models import Job
+from .models.jobs import ONE_UNFINISHED
 from .queueing import STALLED_AFTER, queue_after_commit
 
 # Who may follow another person's job of each kind (the requester always may): a permission, or
@@ -72,21 +73,33 @@ def job_retry(*, actor, job):
     its step is idempotent), after whatever made it fail has been put right."""
     if not may_retry(actor, job):
         raise PermissionDenied("Only the person who started this job, or who may start its kind of work, runs it again.")
-    with transaction.atomic():
-        queued = Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(
-            state=Job.State.QUEUED, requested_at=timezone.now(), finished_at=None, error="")
-        if not queued:
-            raise ValidationError(f"Job #{job.pk} has not failed: only a failed job is run again.")
-        job.refresh_from_db()
-        audit_event_record(actor=actor, action="job.retried", obj=job,
-                           payload={"job": job.pk, "kind": job.kind, "done": job.done})
-        job.queued = queue_after_commit(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({job.description})")
+    try:
+        with transaction.atomic():
+            queued = Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(
+                state=Job.State.QUEUED, requested_at=timezone.now(), finished_at=None, error="")
+            if not queued:
+                raise ValidationError(f"Job #{job.pk} has not failed: only a failed job is run again.")
+            job.refresh_from_db()
+            audit_event_record(actor=actor, action="job.retried", obj=job,
+                               payload={"job": job.pk, "kind": job.kind, "done": job.done})
+            job.queued = queue_after_commit(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({job.description})")
+    except IntegrityError as error:
+        if not second_unfinished(error):
+            raise
+        other = running_job(job.kind, job.subject_id)
+        raise ValidationError(
+            f"Job #{job.pk} cannot run again while {f'job #{other.pk}' if other else 'another job'} does the same work "
+            "on the same subject. Run it again when that job has finished, if it is still needed."
+        ) from error
     return job
 
 
 def job_start(*, actor, kind, description, total, subject_id=None, link="", params=None):
     """Save a job and queue its task once the caller's transaction commits. The returned job's
-    `queued` says whether the task reached the queue (if not, the reconcile task queues it)."""
+    `queued` says whether the task reached the queue (if not, the reconcile task queues it). While
+    a job of `kind` on `subject_id` is unfinished, the database refuses a second one: the INSERT
+    raises IntegrityError, which second_unfinished() tells apart, and the caller's transaction
+    is spoiled."""
     job = Job.objects.create(
         kind=kind, description=description[:300], requested_by=actor, requested_at=timezone.now(),
         total=total, subject_id=subject_id, link=link, params=params or {},
@@ -185,6 +198,16 @@ def stalled_jobs(now=None):
 def running_job(kind, subject_id):
     """The unfinished job of `kind` on `subject_id`, or None."""
     return Job.objects.filter(kind=kind, subject_id=subject_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]).first()
+
+
+def second_unfinished(error):
+    """Whether IntegrityError `error` is the database refusing a second unfinished job of one kind
+    on one subject (the constraint records_job_one_unfinished)."""
+    diag = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint
+    if diag is not None:
+        return diag.constraint_name == ONE_UNFINISHED
+    table = Job._meta.db_table
+    return str(error.__cause__).startswith(f"UNIQUE constraint failed: {table}.kind, {table}.subject_id")
 
 
 def duration_words(seconds):

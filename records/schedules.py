@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, DateField, F, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -184,41 +184,51 @@ def update_audited(*, actor, obj, changes, fields, expiry_fields, action, kind, 
         setattr(proposed, name, value)
     proposed.full_clean(validate_unique=False)
     proposed.validate_unique(exclude=set(fields) - set(changed))
-    with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=obj.pk)
-        moves = moves_expiries(locked, changed, expiry_fields)
-        running = jobs.running_job(kind, locked.pk) if moves else None
-        if running is not None:
-            raise StateConflict(
-                f"The expiry dates of {what(locked)}'s records are still being recomputed after its last change "
-                f"(job #{running.pk}, {jobs.percent(running)}% done). Try again when that job finishes."
-            )
-        before = {name: getattr(locked, name) for name in changed}
-        changed_meanwhile = any(getattr(locked, name) != getattr(obj, name) for name in fields)
-        for name, value in changed.items():
-            setattr(locked, name, value)
-        if changed_meanwhile:
-            locked.full_clean()
-        locked._history_user = actor
-        locked._change_reason = "edited"
-        locked.save(update_fields=list(changed))
-        impact = ScheduleImpact()
-        payload = {"changes": {name: [before[name], value] for name, value in changed.items()}}
-        if moves:
-            records = records_of(locked)
-            reason = f"{what(locked)} changed"
-            count = count_of(locked)
-            if count <= INLINE_LIMIT:
-                impact = recompute_records(actor, records, reason, today)
-                payload.update(records_moved=impact.records_moved, returned_to_active=impact.return_to_active)
-            else:
-                impact.job = jobs.job_start(
-                    actor=actor, kind=kind, description=f"Recompute the expiry dates of {what(locked)}'s records",
-                    total=count, subject_id=locked.pk, link=link(locked), params={"reason": reason},
-                )
-                payload.update(job=impact.job.pk, records=count)
-        audit_event_record(actor=actor, action=action, obj=locked, payload=payload)
+    # A recompute job of `kind` on `obj` still unfinished refuses the change: checked here when it
+    # would recompute inline; when it starts a job, the database refuses the second job.
+    try:
+        with transaction.atomic():
+            locked = model.objects.select_for_update().get(pk=obj.pk)
+            moves = moves_expiries(locked, changed, expiry_fields)
+            before = {name: getattr(locked, name) for name in changed}
+            changed_meanwhile = any(getattr(locked, name) != getattr(obj, name) for name in fields)
+            for name, value in changed.items():
+                setattr(locked, name, value)
+            if changed_meanwhile:
+                locked.full_clean()
+            locked._history_user = actor
+            locked._change_reason = "edited"
+            locked.save(update_fields=list(changed))
+            impact = ScheduleImpact()
+            payload = {"changes": {name: [before[name], value] for name, value in changed.items()}}
+            if moves:
+                records = records_of(locked)
+                reason = f"{what(locked)} changed"
+                count = count_of(locked)
+                if count <= INLINE_LIMIT:
+                    running = jobs.running_job(kind, locked.pk)
+                    if running is not None:
+                        raise StateConflict(_still_recomputing(what(locked), running))
+                    impact = recompute_records(actor, records, reason, today)
+                    payload.update(records_moved=impact.records_moved, returned_to_active=impact.return_to_active)
+                else:
+                    impact.job = jobs.job_start(
+                        actor=actor, kind=kind, description=f"Recompute the expiry dates of {what(locked)}'s records",
+                        total=count, subject_id=locked.pk, link=link(locked), params={"reason": reason},
+                    )
+                    payload.update(job=impact.job.pk, records=count)
+            audit_event_record(actor=actor, action=action, obj=locked, payload=payload)
+    except IntegrityError as error:
+        if not jobs.second_unfinished(error):
+            raise
+        raise StateConflict(_still_recomputing(what(obj), jobs.running_job(kind, obj.pk))) from error
     return locked, impact
+
+
+def _still_recomputing(what, running):
+    progress = f" (job #{running.pk}, {jobs.percent(running)}% done)" if running else ""
+    return (f"The expiry dates of {what}'s records are still being recomputed after its last change{progress}. "
+            "Try again when that job finishes.")
 
 
 def schedule_create(*, actor, **fields):

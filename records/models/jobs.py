@@ -5,6 +5,9 @@ person watches: its progress, and at the end what changed."""
 from django.conf import settings
 from django.db import models
 
+# The constraint that lets a kind of job run only once at a time on one subject.
+ONE_UNFINISHED = "records_job_one_unfinished"
+
 
 class Job(models.Model):
     class Kind(models.TextChoices):
@@ -49,10 +52,14 @@ class Job(models.Model):
             models.Index(fields=["requested_by", "-requested_at"]),
             models.Index(fields=["state", "kind"]),
             models.Index(fields=["kind", "subject_id"]),
-            # The unfinished jobs of a kind (and subject), asked for by each request that starts one:
-            # a few rows among every job ever run.
-            models.Index(fields=["kind", "subject_id"], condition=models.Q(state__in=["queued", "running"]),
-                         name="records_job_unfinished_idx"),
+        ]
+        constraints = [
+            # One unfinished job of a kind per hold, schedule or minimum: a second recompute of a
+            # schedule would work from records the first has not reached. The request that starts a
+            # job leaves the check to this index (records.jobs.second_unfinished tells its refusal
+            # apart), and the unfinished jobs are looked up through it.
+            models.UniqueConstraint(fields=["kind", "subject_id"], condition=models.Q(state__in=["queued", "running"]),
+                                    name=ONE_UNFINISHED),
         ]
 
     def __str__(self):

@@ -6,7 +6,8 @@ resumes and ends where one clean run would."""
 from datetime import date
 
 import pytest
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -238,6 +239,46 @@ class TestScheduleChangeJob:
         saved, later = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=30)
         assert saved.period_value == 30 and later.job is not None
 
+    def test_a_second_recompute_of_one_schedule_is_refused_by_the_database(self, employee, records_manager):
+        schedule, _ = load(employee, "TOLL")
+        with transaction.atomic():
+            _, impact = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=24)
+        with pytest.raises(IntegrityError) as refused, transaction.atomic():
+            jobs.job_start(actor=records_manager, kind=Job.Kind.SCHEDULE_RECOMPUTE, description="A second recompute",
+                           total=7, subject_id=schedule.pk)
+        assert jobs.second_unfinished(refused.value)
+        # Of another kind, or on another schedule, it is no second job.
+        with transaction.atomic():
+            jobs.job_start(actor=records_manager, kind=Job.Kind.MINIMUM_RECOMPUTE, description="A minimum's recompute",
+                           total=7, subject_id=schedule.pk)
+            jobs.job_start(actor=records_manager, kind=Job.Kind.SCHEDULE_RECOMPUTE, description="Another schedule's",
+                           total=7, subject_id=schedule.pk + 1)
+        jobs.job_run(impact.job.pk)
+        with transaction.atomic():
+            _, later = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=30)
+        assert later.job.state == Job.State.QUEUED
+
+    def test_a_failed_recompute_does_not_run_again_beside_a_newer_one(self, client, kill, employee, records_manager):
+        schedule, _ = load(employee, "TOLL")
+        with transaction.atomic():
+            _, first = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=24)
+        kill(1)
+        with pytest.raises(Killed):
+            jobs.job_run(first.job.pk)
+        jobs._finish(Job.objects.get(pk=first.job.pk), Job.State.FAILED, error="The database went away.")
+        with transaction.atomic():
+            _, second = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=30)
+        with pytest.raises(ValidationError, match=f"Job #{first.job.pk} cannot run again while job #{second.job.pk}"):
+            jobs.job_retry(actor=records_manager, job=Job.objects.get(pk=first.job.pk))
+        client.force_login(records_manager)
+        page = client.post(reverse("job-retry", args=[first.job.pk]), follow=True)
+        assert page.status_code == 200 and f"while job #{second.job.pk} does the same work" in page.content.decode()
+        assert Job.objects.get(pk=first.job.pk).state == Job.State.FAILED
+        assert not AuditEvent.objects.filter(action="job.retried").exists()
+        kill(None)
+        jobs.job_run(second.job.pk)
+        assert jobs.job_retry(actor=records_manager, job=Job.objects.get(pk=first.job.pk)).state == Job.State.QUEUED
+
     def test_the_api_answers_202_with_the_job_and_the_page_goes_to_its_progress(self, client, employee, records_manager):
         schedule, records = load(employee, "TOLL")
         api = APIClient()
@@ -284,6 +325,22 @@ class TestScheduleChangeJob:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("frozen_today")
+def test_a_small_schedule_is_not_recomputed_within_the_request_while_its_job_runs(employee, records_manager,
+                                                                                  monkeypatch):
+    schedule, records = load(employee, "TOLL")
+    monkeypatch.setattr(schedules, "INLINE_LIMIT", 0)
+    with transaction.atomic():
+        _, impact = schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=24)
+    monkeypatch.setattr(schedules, "INLINE_LIMIT", 100)  # its records would now be recomputed at once
+    with pytest.raises(schedules.StateConflict, match=f"still being recomputed .*job #{impact.job.pk}"):
+        schedules.schedule_update(actor=records_manager, schedule=schedule, period_value=30)
+    assert RetentionSchedule.objects.get(pk=schedule.pk).period_value == 24
+    assert [r.expiry_date for r in Record.objects.filter(schedule=schedule).order_by("pk")] == [
+        r.expiry_date for r in records]
+    assert AuditEvent.objects.filter(action="schedule.updated").count() == 1
+
+
 @pytest.mark.usefixtures("frozen_today")
 def test_a_small_schedule_is_still_recomputed_within_the_request(employee, records_manager):
     schedule, records = load(employee, "SMALL")
