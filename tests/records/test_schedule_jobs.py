@@ -341,6 +341,7 @@ def test_a_small_schedule_is_not_recomputed_within_the_request_while_its_job_run
     assert AuditEvent.objects.filter(action="schedule.updated").count() == 1
 
 
+@pytest.mark.django_db
 @pytest.mark.usefixtures("frozen_today")
 def test_a_small_schedule_is_still_recomputed_within_the_request(employee, records_manager):
     schedule, records = load(employee, "SMALL")
