@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from records.models import User
-from records.roles import Role, roles_of
+from records.roles import Role, RoleBackend, roles_of
 
 
 def _permission(name):
@@ -40,6 +40,26 @@ def test_a_roles_permissions_are_those_its_group_holds_now(employee):
     user = _fresh(employee)
     assert not user.has_perm("records.add_record")
     assert user.has_perm("records.view_auditevent")
+
+
+@pytest.mark.django_db
+def test_a_role_given_or_taken_counts_from_the_next_request(client, employee):
+    client.force_login(employee)
+    assert client.get(reverse("audit-log")).status_code == 403
+    employee.groups.add(Group.objects.get(name=Role.AUDITOR))
+    assert client.get(reverse("audit-log")).status_code == 200
+    employee.groups.remove(Group.objects.get(name=Role.AUDITOR))
+    assert client.get(reverse("audit-log")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_permission_made_after_the_names_were_read_is_granted_by_its_name(employee):
+    assert RoleBackend().get_user(employee.pk).has_perm("records.view_record")  # the names are read
+    made = Permission.objects.create(codename="inspect_vault", name="Can inspect the vault",
+                                     content_type=_permission("records.view_record").content_type)
+    Group.objects.get(name=Role.EMPLOYEE).permissions.add(made)
+    assert RoleBackend().get_user(employee.pk).has_perm("records.inspect_vault")
+    assert _fresh(employee).has_perm("records.inspect_vault")
 
 
 @pytest.mark.django_db
@@ -95,13 +115,16 @@ def test_the_written_out_grants_query_reads_what_the_orm_reads(users_by_role, de
         expected = ({name for name, _, _ in rows}, {f"{app}.{codename}" for _, app, codename in rows if codename})
         fresh = _fresh(user)
         assert (roles_of(fresh), fresh.get_group_permissions()) == expected, user.username
+        signed_in = RoleBackend().get_user(user.pk)  # the person read with their roles' grants
+        assert (roles_of(signed_in), signed_in.get_group_permissions()) == expected, user.username
     assert roles_of(_fresh(two)) == {Role.AUDITOR, Role.OFFICER, "empty role"}
 
 
 @pytest.mark.django_db
-def test_a_signed_in_request_reads_the_person_and_their_second_factor_in_one_query(client, records_manager):
-    """The session's person comes with whether they have a confirmed second factor: the
-    middleware's check asks nothing more of the database, and a confirmed device still gates."""
+def test_a_signed_in_request_reads_the_person_their_roles_and_second_factor_in_one_query(client, records_manager):
+    """The session's person comes with their roles' grants and whether they have a confirmed
+    second factor: the permission checks and the middleware's check ask nothing more of the
+    database, and a confirmed device still gates."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -112,6 +135,7 @@ def test_a_signed_in_request_reads_the_person_and_their_second_factor_in_one_que
     assert not [q for q in queries if q["sql"].lstrip().startswith('SELECT 1 AS "a" FROM "otp_totp_totpdevice"')]
     person = [q["sql"] for q in queries if 'FROM "records_user"' in q["sql"] and "otp_totp_totpdevice" in q["sql"]]
     assert len(person) == 1
+    assert [q for q in queries if "records_user_groups" in q["sql"]] == [q for q in queries if q["sql"] == person[0]]
 
     TOTPDevice.objects.create(user=records_manager, name="Authenticator app", confirmed=True)
     gated = client.get(reverse("record-list"))
