@@ -150,9 +150,11 @@ def search_count(*, actor, search):
 
 
 def _scope_of(hold):
-    """Q on Record: the scope of `hold`, still being placed, as it was when it was accepted (its
-    destroyed records left out, as the job leaves them out)."""
-    return Q(pk__lte=hold.selection["up_to"]) & ~Q(status=Status.DESTROYED) & Selection.from_json(hold.selection).condition()
+    """Q on Record: the scope of `hold`, still being placed (its destroyed records left out, as the
+    job leaves them out): up to the newest record when its job began linking, and until then
+    every record its selection takes in, new ones too."""
+    scope = ~Q(status=Status.DESTROYED) & Selection.from_json(hold.selection).condition()
+    return scope & Q(pk__lte=hold.selection["up_to"]) if "up_to" in hold.selection else scope
 
 
 def held_now():
@@ -325,8 +327,7 @@ def hold_place(*, actor, matter, reason, selection=None, records=None, scope="",
         hold = LegalHold(matter=matter, reason=reason, placed_by=actor, placed_at=now, scope=scope[:300],
                          destroyed_left_out=named, destroyed_left_out_count=count, linked_at=None if by_job else now)
         if selection is not None:
-            up_to = Record.objects.aggregate(last=Max("pk"))["last"]
-            hold.selection = {**selection.as_json(), "up_to": up_to}
+            hold.selection = selection.as_json()
         hold._history_user = actor
         hold.save()
         hold.job = None
@@ -355,16 +356,19 @@ def hold_place_step(run):
     hold = LegalHold.objects.select_related("placed_by").get(pk=run.job.subject_id)
     actor = run.job.requested_by
     selection = Selection.from_json(hold.selection)
-    scope = selection.records().filter(pk__lte=hold.selection["up_to"])
-    covered = scope.exclude(status=Status.DESTROYED)
     if hold.linked_at is None:
         if not run.job.total:
             with transaction.atomic():
+                # The scope stops at the newest record now: until this commits, held_now() holds
+                # every record of the selection, new ones too, so none made meanwhile was free.
+                hold.selection["up_to"] = Record.objects.aggregate(last=Max("pk"))["last"] or 0
+                scope = selection.records().filter(pk__lte=hold.selection["up_to"])
                 hold.destroyed_left_out, hold.destroyed_left_out_count = _destroyed_in(
                     scope, selection.kind == "references")
                 hold._history_user = actor
-                hold.save(update_fields=["destroyed_left_out", "destroyed_left_out_count"])
-                run.set_total(covered.count())
+                hold.save(update_fields=["selection", "destroyed_left_out", "destroyed_left_out_count"])
+                run.set_total(scope.exclude(status=Status.DESTROYED).count())
+        covered = selection.records().filter(pk__lte=hold.selection["up_to"]).exclude(status=Status.DESTROYED)
         for chunk in _chunks(covered, after=run.job.cursor):
             with transaction.atomic():
                 _link(hold, actor, chunk)

@@ -188,6 +188,37 @@ def test_the_scope_is_held_while_the_job_is_half_way_and_the_rerun_links_each_re
     assert actions("record.hold_placed").count() == 6 and actions("hold.placed").count() == 1
 
 
+def test_a_record_made_before_the_job_begins_is_held_and_linked_one_made_after_is_not(
+    monkeypatch, records_manager, employee, billing
+):
+    """The hold's scope stops at the newest record when its job begins linking. A record of the
+    department made while the job waits in the queue is held at once and linked by the job; one
+    made once the job has begun is the department's next record, not the hold's."""
+    hold = place_on_department(records_manager, billing["department"])
+
+    def past_expiry(title):
+        return make_record(custodian=employee, schedule=billing["schedule"], trigger_date=date(2025, 1, 1), title=title)
+
+    waiting = past_expiry("Made while the job waits")
+    assert [h.pk for h in holds.active_holds_of(waiting)] == [hold.pk]
+    assert sweep.retention_sweep().moved == 0
+
+    revive = kill_after(monkeypatch, chunks=1)
+    with pytest.raises(Killed):
+        jobs.job_run(hold.job.pk)
+    later = past_expiry("Made once the job has begun")
+    assert list(holds.active_holds_of(later)) == []
+    assert [h.pk for h in holds.active_holds_of(waiting)] == [hold.pk]
+    revive()
+    job = jobs.job_run(hold.job.pk)
+    assert (job.state, job.done, job.total) == (Job.State.DONE, 7, 7)
+    assert held_ids(hold) == sorted([*in_scope(billing), waiting.pk])
+    assert LegalHold.objects.get(pk=hold.pk).selection["up_to"] == waiting.pk
+    assert sweep.retention_sweep().moved == 1
+    assert (Record.objects.get(pk=waiting.pk).status, Record.objects.get(pk=later.pk).status) == (Status.ACTIVE, Status.DUE)
+    assert verify_chain().ok
+
+
 def test_a_kill_after_the_last_chunk_does_not_write_the_closing_event_twice(monkeypatch, records_manager, billing):
     hold = place_on_department(records_manager, billing["department"])
     finish = jobs._finish
