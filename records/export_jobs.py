@@ -205,7 +205,6 @@ def export_start(*, actor, params):
         running = next((job for job in unfinished if all(job.params.get(name) == value for name, value in params.items())),
                        None)
         if running:
-            running.queued = None
             return running
         if params["export"] == "audit_log":
             params = {**params, "through": AuditEvent.objects.aggregate(last=Max("sequence"))["last"] or 0}

@@ -19,7 +19,7 @@ from .audit import audit_event_record
 from .locks import JobLocked, job_lease, lease_ttl
 from .models import Job
 from .models.jobs import ONE_UNFINISHED
-from .queueing import STALLED_AFTER, queue_after_commit
+from .queueing import STALLED_AFTER, not_started_for_long, queue_after_response
 
 # Who may follow another person's job of each kind (the requester always may): a permission, or
 # a function (user, job) -> bool registered by the kind's module.
@@ -82,7 +82,7 @@ def job_retry(*, actor, job):
             job.refresh_from_db()
             audit_event_record(actor=actor, action="job.retried", obj=job,
                                payload={"job": job.pk, "kind": job.kind, "done": job.done})
-            job.queued = queue_after_commit(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({job.description})")
+            _queue(job)
     except IntegrityError as error:
         if not second_unfinished(error):
             raise
@@ -95,23 +95,37 @@ def job_retry(*, actor, job):
 
 
 def job_start(*, actor, kind, description, total, subject_id=None, link="", params=None):
-    """Save a job and queue its task once the caller's transaction commits. The returned job's
-    `queued` says whether the task reached the queue (if not, the reconcile task queues it). While
-    a job of `kind` on `subject_id` is unfinished, the database refuses a second one: the INSERT
-    raises IntegrityError, which second_unfinished() tells apart, and the caller's transaction
-    is spoiled."""
+    """Save a job and queue its task once the caller's transaction commits (in a web request, once
+    its response has gone out). If the queue cannot be reached, the job's page says it waits and
+    the reconcile task queues it. While a job of `kind` on `subject_id` is unfinished, the
+    database refuses a second one: the INSERT raises IntegrityError, which second_unfinished()
+    tells apart, and the caller's transaction is spoiled."""
     job = Job.objects.create(
         kind=kind, description=description[:300], requested_by=actor, requested_at=timezone.now(),
         total=total, subject_id=subject_id, link=link, params=params or {},
     )
-    job.queued = queue_after_commit(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({description})")
+    _queue(job)
     return job
+
+
+def _queue(job):
+    def unreachable():
+        Job.objects.filter(pk=job.pk).update(queue_unreachable_at=timezone.now())
+
+    queue_after_response(lambda: _enqueue(job.pk), what=f"job #{job.pk} ({job.description})", unreachable=unreachable)
 
 
 def _enqueue(job_id):
     from . import tasks
 
     tasks.run_job.delay(job_id)
+
+
+def waits_for_queue(job):
+    """Whether `job` is queued and has not started because its task could not be sent, or for
+    as long as a lost message takes to be sent again."""
+    return job.state == Job.State.QUEUED and (
+        job.queue_unreachable_at is not None or not_started_for_long(job.requested_at, job.done))
 
 
 class Run:

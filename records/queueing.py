@@ -5,13 +5,18 @@ The work itself lives in the database (a package queued, an import validating or
 due record not yet announced), and the reconcile task (records.tasks.reconcile_pending_work)
 queues again whatever has waited too long. So a queue that cannot be reached at that moment
 undoes nothing and is no error for the person who asked: what they asked for is saved, and runs
-once the queue is back."""
+once the queue is back.
 
+A job (records.jobs) has a page that follows it, which says when it waits for the queue: its
+message is sent once the response has gone out, and the person does not wait for the queue. The
+other work says in the response itself that it waits, so its message is sent before."""
+
+import contextvars
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,65 @@ def queue_after_commit(send, *, what):
 
     transaction.on_commit(send_now)
     return queued
+
+
+# The sends a request's committed work asks for after its response (SendAfterResponseMiddleware),
+# or None outside a request.
+_after_response = contextvars.ContextVar("cpnitrack_sends_after_response", default=None)
+
+
+def queue_after_response(send, *, what, unreachable):
+    """Call `send` (which hands a task to the queue) once the transaction commits and, in a web
+    request, once its response has gone out: the person waits for the commit, not for the queue
+    nor for a broker slow to refuse. If the queue cannot be reached, the failure is logged and
+    `unreachable()` called (for the work's own page to say it waits), never raised."""
+
+    def send_now():
+        try:
+            send()
+        except Exception as error:  # noqa: BLE001 (as in queue_after_commit)
+            log.warning("The task queue cannot be reached; %s waits for the reconcile task: %s", what, error)
+            try:
+                unreachable()
+            except DatabaseError as noted:  # the work still waits; only its page does not say so yet
+                log.warning("Could not note that %s waits for the task queue: %s", what, noted)
+
+    def at_commit():
+        pending = _after_response.get()
+        if pending is None:
+            send_now()
+        else:
+            pending.append(send_now)
+
+    transaction.on_commit(at_commit)
+
+
+class SendAfterResponseMiddleware:
+    """Sends the task messages queue_after_response() was asked for once the server has written
+    the response and closes it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        pending = []
+        token = _after_response.set(pending)
+        try:
+            response = self.get_response(request)
+        finally:
+            _after_response.reset(token)
+        if pending:
+            close = response.close
+
+            def send_then_close():
+                try:
+                    for send in pending:
+                        send()
+                finally:
+                    close()
+
+            response.close = send_then_close
+        return response
 
 
 def waiting_for_queue_message(saved, waiting):

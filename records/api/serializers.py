@@ -502,12 +502,15 @@ class JobSerializer(serializers.ModelSerializer):
     unit = serializers.SerializerMethodField(help_text="What `total` and `done` count: records or events.")
     result = serializers.JSONField(
         read_only=True, help_text="When done: `summary`, what changed in sentences, and the job's figures.")
+    waiting_for_queue = serializers.SerializerMethodField(
+        help_text="True while it has not started because the task queue could not be reached (or for as long as a lost "
+        "task takes to be queued again): it starts by itself once the queue is back; there is no need to ask again.")
 
     class Meta:
         model = Job
         fields = [
             "marking", "id", "kind", "description", "state", "total", "done", "unit", "percent", "seconds_left",
-            "requested_by", "requested_at", "started_at", "finished_at", "result", "error", "link",
+            "requested_by", "requested_at", "started_at", "finished_at", "result", "error", "link", "waiting_for_queue",
         ]
         read_only_fields = fields
 
@@ -519,6 +522,9 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_unit(self, job) -> str:
         return jobs.unit_of(job)
+
+    def get_waiting_for_queue(self, job) -> bool:
+        return jobs.waits_for_queue(job)
 
 
 class ScheduleChangedSerializer(ScheduleSerializer):

@@ -45,6 +45,9 @@ class Job(models.Model):
     cursor = models.BigIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # Its task's message could not be sent then (the task queue unreachable): its page says it
+    # waits, and the reconcile task sends it again.
+    queue_unreachable_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

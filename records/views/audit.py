@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from records import audit, audit_words, queueing, selectors, verification
+from records import audit, audit_words, selectors, verification
 from records.forms import AuditFilterForm
 from records.models import User
 from records.pagination import CappedPaginator
@@ -64,8 +64,6 @@ def audit_verify(request):
     job = verification.chain_verify_start(actor=request.user, mode=mode)
     if job.already:
         messages.info(request, f"This verification is already under way (job #{job.pk}): here it is.")
-    elif job.queued.waiting_for_queue:
-        messages.warning(request, queueing.waiting_for_queue_message(f"Job #{job.pk} is saved.", "the verification"))
     return redirect("job-detail", pk=job.pk)
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 
-from records import export_jobs, queueing
+from records import export_jobs
 from records.csv_export import csv_download
 
 
@@ -16,10 +16,7 @@ def export_response(request, name, record, back, **extra):
     params = export_jobs.params_for(name, request, **extra)
     if request.method == "POST":
         job = export_jobs.export_start(actor=request.user, params=params)
-        if job.queued and job.queued.waiting_for_queue:
-            messages.warning(request, queueing.waiting_for_queue_message("The export is saved.", "writing it"))
-        else:
-            messages.success(request, "The export is being written; this page offers the file when it is done.")
+        messages.success(request, "The export is being written; this page offers the file when it is done.")
         return redirect("job-detail", pk=job.pk)
     decision = export_jobs.decide(request.user, params)
     if decision.export is not None:

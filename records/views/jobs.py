@@ -27,13 +27,12 @@ def _followed_job(request, pk):
 
 def job_detail(request, pk):
     job = _followed_job(request, pk)
-    waiting = job.state == Job.State.QUEUED and queueing.not_started_for_long(job.requested_at, job.done)
     return render(request, "records/job_detail.html", {
         "job": job,
         "unit": jobs.unit_of(job),
         "percent": jobs.percent(job),
         "time_left": jobs.duration_words(jobs.seconds_left(job)),
-        "waiting_note": queueing.WAITING_NOTE if waiting else "",
+        "waiting_note": queueing.WAITING_NOTE if jobs.waits_for_queue(job) else "",
         "export_file": export_jobs.file_state(job),
         "may_retry": job.state == Job.State.FAILED and jobs.may_retry(request.user, job),
     })

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from records import legal_minimums, minimum_lowering, queueing, schedules, selectors, sweep_timetable
+from records import legal_minimums, minimum_lowering, schedules, selectors, sweep_timetable
 from records.conflicts import StateConflict, error_status
 from records.forms import LegalMinimumForm, ScheduleForm
 from records.models import LegalMinimum, MinimumLowering, RetentionSchedule
@@ -80,11 +80,8 @@ def _edit_moving_expiries(request, obj, form, *, expiry_fields, preview, save, s
                     )
                     return redirect(done)
                 job = result.job
-                text = f"{saved} was saved; the expiry dates of its {job.total:,} records are being recomputed (job #{job.pk})."
-                if job.queued.waiting_for_queue:
-                    messages.warning(request, queueing.waiting_for_queue_message(text, "the recompute"))
-                else:
-                    messages.success(request, text)
+                messages.success(
+                    request, f"{saved} was saved; the expiry dates of its {job.total:,} records are being recomputed (job #{job.pk}).")
                 return redirect("job-detail", pk=job.pk)
     return render(request, template, {**context, "form": form, "impact": impact}, status=status)
 

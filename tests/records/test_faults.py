@@ -212,6 +212,69 @@ def test_with_the_broker_down_a_package_request_and_an_import_are_saved_and_said
 
 
 @pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_a_job_is_started_and_its_page_says_it_waits(client, broker_down, auditor, monkeypatch):
+    """The verification's task message is sent once the answer has gone out: the answer is the
+    same with the queue down, and the job's page (and the API) says at once that it waits."""
+    from rest_framework.test import APIClient
+
+    from records.models import Job
+
+    client.force_login(auditor)
+    response = client.post(reverse("audit-verify"), {"mode": "full"}, follow=True)
+    job = Job.objects.get()
+    assert response.redirect_chain == [(reverse("job-detail", args=[job.pk]), 302)]
+    assert job.state == Job.State.QUEUED and job.queue_unreachable_at is not None
+    page = client.get(reverse("job-detail", args=[job.pk])).content.decode()
+    assert "This has not started yet: the task queue may be unreachable" in page
+    api = APIClient()
+    api.force_authenticate(auditor)
+    assert api.get(f"/api/v1/jobs/{job.pk}/").json()["waiting_for_queue"] is True
+
+    sent = []
+    monkeypatch.setattr(tasks.run_job, "delay", sent.append)
+    tasks.reconcile_pending_work()  # beat, once the queue is back: the job is not taken for lost yet
+    assert sent == []
+    Job.objects.filter(pk=job.pk).update(requested_at=timezone.now() - timedelta(minutes=11))
+    tasks.reconcile_pending_work()
+    assert sent == [job.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_started_by_a_request_is_queued_once_the_response_is_written(auditor, monkeypatch):
+    """As a WSGI server runs the app: the job is committed and the response made before its task
+    message is sent, which happens when the server closes the response it has written."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+    from django.test.client import FakePayload
+
+    from records.models import Job
+    from records.sessions import SessionStore
+
+    sent = []
+    monkeypatch.setattr(tasks.run_job, "delay", sent.append)
+    session = SessionStore()
+    session.update({SESSION_KEY: str(auditor.pk), BACKEND_SESSION_KEY: "records.roles.RoleBackend",
+                    HASH_SESSION_KEY: auditor.get_session_auth_hash()})
+    session.save()
+    secret = _get_new_csrf_string()
+    body = f"mode=full&csrfmiddlewaretoken={_mask_cipher_secret(secret)}".encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": reverse("audit-verify"), "SERVER_NAME": "testserver", "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http", "wsgi.input": FakePayload(body), "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "HTTP_COOKIE": f"sessionid={session.session_key}; csrftoken={secret}",
+    }
+    statuses = []
+    response = WSGIHandler()(environ, lambda status, headers: statuses.append(status))
+    job = Job.objects.get()
+    assert statuses == ["302 Found"] and response["Location"] == reverse("job-detail", args=[job.pk])
+    assert sent == [], "not before the response is written"
+    response.close()
+    assert sent == [job.pk]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_a_record_logged_past_its_expiry_is_saved_and_announced_later(
     client, broker_down, employee, monkeypatch, mailoutbox
 ):
