@@ -43,18 +43,22 @@ def queue_after_commit(send, *, what):
     queued = Queued(what)
 
     def send_now():
-        try:
-            send()
-        # Whatever stopped the message (broker down, its disk full), the work is saved and the
-        # reconcile task finds it: the request that saved it must not fail now.
-        except Exception as error:  # noqa: BLE001
-            queued.sent = False
-            log.warning("The task queue cannot be reached; %s waits for the reconcile task: %s", what, error)
-        else:
-            queued.sent = True
+        queued.sent = _sent(send, what)
 
     transaction.on_commit(send_now)
     return queued
+
+
+def _sent(send, what):
+    """Call `send`; whether the message reached the queue (a failure is logged, never raised)."""
+    try:
+        send()
+    # Whatever stopped the message (broker down, its disk full), the work is saved and the
+    # reconcile task finds it: the request that saved it must not fail now.
+    except Exception as error:  # noqa: BLE001
+        log.warning("The task queue cannot be reached; %s waits for the reconcile task: %s", what, error)
+        return False
+    return True
 
 
 # The sends a request's committed work asks for after its response (SendAfterResponseMiddleware),
@@ -69,14 +73,12 @@ def queue_after_response(send, *, what, unreachable):
     `unreachable()` called (for the work's own page to say it waits), never raised."""
 
     def send_now():
+        if _sent(send, what):
+            return
         try:
-            send()
-        except Exception as error:  # noqa: BLE001 (as in queue_after_commit)
-            log.warning("The task queue cannot be reached; %s waits for the reconcile task: %s", what, error)
-            try:
-                unreachable()
-            except DatabaseError as noted:  # the work still waits; only its page does not say so yet
-                log.warning("Could not note that %s waits for the task queue: %s", what, noted)
+            unreachable()
+        except DatabaseError as noted:  # the work still waits; only its page does not say so yet
+            log.warning("Could not note that %s waits for the task queue: %s", what, noted)
 
     def at_commit():
         pending = _after_response.get()
