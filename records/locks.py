@@ -2,17 +2,40 @@
 
 A lease expires on its own, so a worker killed half-way blocks the job only until its lease
 runs out (JOB_LEASE_SECONDS, a minute by default); the holder renews it as it makes progress, so a
-job that runs for hours keeps it as long as it keeps working."""
+job that runs for hours keeps it as long as it keeps working.
 
+locked_row() reads one row locked until the transaction ends (the audit chain's head, a schedule
+being changed)."""
+
+import functools
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import JobLock
+
+
+def locked_row(model, pk):
+    """The row `pk` of `model`, locked until the transaction ends (FOR UPDATE where the database
+    has it), or None."""
+    alias = router.db_for_write(model)
+    return next(iter(model.objects.raw(_locked_row_sql(model, alias), [pk], using=alias)), None)
+
+
+@functools.cache
+def _locked_row_sql(model, alias):
+    """Written out because every audited change reads the chain's head so, and every change of a
+    schedule its row: the ORM took longer to build the query than the database to answer it (the
+    head: 0.7 ms against 0.2; a schedule, with the transaction, 0.97 ms against 0.70)."""
+    connection = connections[alias]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    q = connection.ops.quote_name
+    return f"SELECT * FROM {q(model._meta.db_table)} WHERE {q(model._meta.pk.column)} = %s{lock}"  # nosec B608: the model's own names
 
 
 class JobLocked(Exception):
